@@ -1,0 +1,52 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// The CPU backend's SIMD code only vectorises when compiled for AVX2+FMA, and bounds checks
+/// stop loops from vectorising at all (docs/PERFORMANCE.md has the numbers).
+let simdFlags: [SwiftSetting] = [
+  .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
+  .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug)),
+]
+
+let package = Package(
+  name: "digits",
+  platforms: [.macOS(.v13)],
+  products: [
+    // MARK: - Public API
+    .executable(name: "digits", targets: ["digits"]),
+    .library(name: "DigitsCore", targets: ["DigitsCore"]),
+    .library(name: "CPUBackend", targets: ["CPUBackend"]),
+    .library(name: "OpenCLBackend", targets: ["OpenCLBackend"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+  ],
+  targets: [
+    // MARK: - Public API
+    .executableTarget(
+      name: "digits",
+      dependencies: [
+        "DigitsCore", "CPUBackend", "OpenCLBackend",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ]),
+    .target(name: "DigitsCore", dependencies: ["CZlib", "CStb"]),
+    .target(name: "CPUBackend", dependencies: ["DigitsCore"], swiftSettings: simdFlags),
+    .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
+
+    // MARK: - Implementation details
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .systemLibrary(name: "CStb", path: "Sources/CStb"),
+    .target(name: "COpenCL", path: "Sources/COpenCL"),
+    .target(
+      name: "Kernels", path: "Kernels",
+      exclude: [],
+      resources: [.embedInCode("conv2d.cl")]),
+    .target(name: "_TestSupport", dependencies: ["DigitsCore"]),
+
+    // MARK: - Tests
+    .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "_TestSupport"]),
+    .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
+    .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "_TestSupport"]),
+    .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
+  ]
+)

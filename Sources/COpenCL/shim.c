@@ -1,0 +1,1 @@
+// Placeholder so the target has a source file; the OpenCL API is reached through dlopen.
