@@ -1,0 +1,45 @@
+/// Runs a network over a labelled set in batches, without training.
+public struct Evaluator {
+  public let network: SeedNetwork
+  public var batchSize = 500
+
+  public init(network: SeedNetwork, batchSize: Int = 500) {
+    self.network = network
+    self.batchSize = batchSize
+  }
+
+  /// Mean cross-entropy and accuracy, computed on the device.
+  public func lossAndAccuracy(_ data: LabeledImages) -> (loss: Double, accuracy: Double) {
+    let backend = network.backend
+    let stats = backend.makeTensor([2])
+    forEachBatch(data) { pixels, labels in network.evaluate(pixels: pixels, labels: labels, stats: stats) }
+    let s = backend.download(stats)
+    return (Double(s[0]) / Double(data.count), Double(s[1]) / Double(data.count))
+  }
+
+  /// Class probabilities of every image, [count * 10].
+  public func probabilities(_ data: LabeledImages) -> [Float] {
+    var out: [Float] = []
+    out.reserveCapacity(data.count * 10)
+    forEachBatch(data) { pixels, _ in out += network.probabilities(pixels: pixels) }
+    return out
+  }
+
+  func forEachBatch(_ data: LabeledImages, _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) {
+    var pixels = [Float](repeating: 0, count: batchSize * 784)
+    var labels = [Float](repeating: 0, count: batchSize)
+    var start = 0
+    while start < data.count {
+      let count = min(batchSize, data.count - start)
+      pixels.withUnsafeMutableBufferPointer { p in
+        labels.withUnsafeMutableBufferPointer { l in
+          data.fill(indices: Array(start..<(start + count))[...],
+                    pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * 784)]),
+                    labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
+          body(UnsafeBufferPointer(rebasing: p[0..<(count * 784)]), UnsafeBufferPointer(rebasing: l[0..<count]))
+        }
+      }
+      start += count
+    }
+  }
+}

@@ -1,0 +1,123 @@
+import Foundation
+
+/// Where validation images come from: the last fraction of the training set (Keras'
+/// validation_split), the test set (as the seed report did), or none.
+public enum ValidationSource: Equatable, Sendable {
+  case split(fraction: Double)
+  case test
+  case none
+
+  public var label: String {
+    switch self {
+    case .split(let f): return "last \(Int((f * 100).rounded()))% of training set"
+    case .test: return "test set"
+    case .none: return "none"
+    }
+  }
+}
+
+public struct TrainingConfig: Sendable {
+  public var epochs = 10
+  public var batchSize = 128
+  public var learningRate: Float = 1e-3
+  public var seed: UInt64 = 42
+  /// Learning rate of a 0-based epoch; the default keeps `learningRate` throughout.
+  public var schedule: (@Sendable (Int) -> Float)? = nil
+  /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation.
+  public var augment: (@Sendable (inout [Float], Int, inout SeededGenerator) -> Void)? = nil
+  public var recipe = "seed"
+
+  public init() {}
+
+  public func learningRate(epoch: Int) -> Float { schedule?(epoch) ?? learningRate }
+}
+
+/// Receives progress from the trainer: the CLI draws a bar or prints lines.
+public protocol TrainingObserver: AnyObject {
+  /// After some batches: running mean loss and accuracy of the epoch so far.
+  func batchesDone(epoch: Int, epochs: Int, done: Int, total: Int, loss: Double, accuracy: Double)
+  /// After validation, with the complete record.
+  func epochDone(_ record: EpochRecord, epochs: Int)
+}
+
+/// Runs the training loop: per-epoch shuffle from the seed, mini-batches, Adam, validation,
+/// history, and a checkpoint callback at every epoch end.
+public final class Trainer {
+  public let network: SeedNetwork
+  public let config: TrainingConfig
+  public private(set) var history: [EpochRecord]
+  let stats: Tensor
+
+  public init(network: SeedNetwork, config: TrainingConfig, history: [EpochRecord] = []) {
+    self.network = network
+    self.config = config
+    self.history = history
+    stats = network.backend.makeTensor([2])
+  }
+
+  /// Splits `training` into the images to train on and the validation images.
+  public static func split(training: LabeledImages, test: LabeledImages, validation: ValidationSource)
+    -> (train: LabeledImages, validation: LabeledImages?)
+  {
+    switch validation {
+    case .none: return (training, nil)
+    case .test: return (training, test)
+    case .split(let fraction):
+      let held = Int((Double(training.count) * fraction).rounded())
+      let cut = training.count - held
+      return (training.slice(0..<cut), held > 0 ? training.slice(cut..<training.count) : nil)
+    }
+  }
+
+  /// Trains from the epoch after the last one in `history` up to `config.epochs`.
+  /// `checkpoint` runs after each epoch with the history so far; if it throws, training stops.
+  public func run(train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
+                  checkpoint: (([EpochRecord]) throws -> Void)? = nil) throws {
+    let n = config.batchSize
+    var pixels = [Float](repeating: 0, count: n * 784)
+    var labels = [Float](repeating: 0, count: n)
+    let batches = (train.count + n - 1) / n
+    let reportEvery = max(1, batches / 50)
+    for epoch in history.count..<config.epochs {
+      let lr = config.learningRate(epoch: epoch)
+      let start = DispatchTime.now().uptimeNanoseconds
+      var rng = SeededGenerator(seed: config.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
+      let order = rng.permutation(train.count)
+      network.backend.zero(stats)
+      for b in 0..<batches {
+        let indices = order[(b * n)..<min(train.count, (b + 1) * n)]
+        let count = indices.count
+        pixels.withUnsafeMutableBufferPointer { p in
+          labels.withUnsafeMutableBufferPointer { l in
+            train.fill(indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * 784)]),
+                       labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
+          }
+        }
+        if let augment = config.augment { augment(&pixels, count, &rng) }
+        pixels.withUnsafeBufferPointer { p in
+          labels.withUnsafeBufferPointer { l in
+            network.trainStep(pixels: UnsafeBufferPointer(rebasing: p[0..<(count * 784)]),
+                              labels: UnsafeBufferPointer(rebasing: l[0..<count]), stats: stats, learningRate: lr)
+          }
+        }
+        if let observer, (b + 1) % reportEvery == 0 || b == batches - 1 {
+          let s = network.backend.download(stats)
+          let seen = Double(min(train.count, (b + 1) * n))
+          observer.batchesDone(epoch: epoch, epochs: config.epochs, done: b + 1, total: batches,
+                               loss: Double(s[0]) / seen, accuracy: Double(s[1]) / seen)
+        }
+      }
+      let s = network.backend.download(stats)
+      let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      let val = validation.map { Evaluator(network: network).lossAndAccuracy($0) }
+      let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+      let record = EpochRecord(
+        epoch: epoch + 1, loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count),
+        valLoss: val?.loss, valAccuracy: val?.accuracy, seconds: seconds,
+        imagesPerSecond: Double(train.count) / trainSeconds, learningRate: Double(lr))
+      history.append(record)
+      observer?.epochDone(record, epochs: config.epochs)
+      try checkpoint?(history)
+    }
+  }
+}
