@@ -1,0 +1,18 @@
+import ArgumentParser
+import DigitsCore
+
+@main
+struct Digits: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "digits",
+    abstract: "Train and run a convolutional network for handwritten digits, on a GPU (OpenCL) or the CPU.",
+    discussion: """
+      Quick start:
+        digits download                       # MNIST into ~/.cache/digits/mnist
+        digits train --epochs 10              # writes model.safetensors
+        digits evaluate --model model.safetensors
+        digits predict photo.jpg
+      """,
+    version: DigitsVersion.current,
+    subcommands: [Train.self, Evaluate.self])
+}

@@ -1,0 +1,38 @@
+import ArgumentParser
+import DigitsCore
+
+enum BackendKind: String, ExpressibleByArgument, CaseIterable {
+  case auto, cpu, opencl
+}
+
+/// `--backend` and `--device`, shared by every command that computes.
+struct BackendOptions: ParsableArguments {
+  @Option(help: "Where to compute: auto (first GPU, else the CPU), cpu, or opencl.")
+  var backend: BackendKind = .auto
+
+  @Option(help: "OpenCL device index from `digits devices` (implies --backend opencl under auto).")
+  var device: Int?
+
+  @Option(help: "CPU threads (default: all cores).")
+  var threads: Int?
+
+  func validate() throws {
+    if let device, device < 0 { throw ValidationError("--device must be 0 or more, got \(device)") }
+    if let threads, threads < 1 { throw ValidationError("--threads must be 1 or more, got \(threads)") }
+  }
+}
+
+/// `--data` and `--dataset`.
+struct DataOptions: ParsableArguments {
+  @Option(help: ArgumentHelp(
+    "Folder with the four IDX files (raw or .gz).",
+    discussion: "Default: $DIGITS_DATA, then ~/.cache/digits/mnist (Fashion-MNIST: /usr/share/datasets/fashion-mnist)."))
+  var data: String?
+
+  @Option(help: "Data set: mnist or fashion.")
+  var dataset: DatasetKind = .mnist
+
+  func locate() throws -> DatasetFolder { try DatasetFolder.locate(option: data, kind: dataset) }
+}
+
+extension DatasetKind: ExpressibleByArgument {}
