@@ -40,7 +40,11 @@ let package = Package(
     .target(
       name: "Kernels", path: "Kernels",
       exclude: [],
-      resources: [.embedInCode("conv2d.cl")]),
+      resources: [
+        .embedInCode("gemm.cl"), .embedInCode("conv2d.cl"), .embedInCode("dense.cl"),
+        .embedInCode("pool.cl"), .embedInCode("activation.cl"), .embedInCode("loss.cl"),
+        .embedInCode("adam.cl"),
+      ]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore"]),
 
     // MARK: - Tests

@@ -1,1 +1,148 @@
-public enum OpenCLBackendPlaceholder {}
+import COpenCL
+import DigitsCore
+
+/// The `Backend` on an OpenCL 1.2 device: one context (shared per device), one in-order
+/// queue, every op a kernel from Kernels/, so a training step runs with no host round trip
+/// between layers. Only `download` and `synchronize` wait for the device.
+///
+/// Errors while setting up (no loader, no platform, no device, build failure) are thrown by
+/// `init`. An OpenCL call failing afterwards, inside an op (out of device memory, say), stops
+/// the process with one line naming the call, the status and the device: the `Backend`
+/// protocol's ops do not throw.
+public final class OpenCLBackend: Backend {
+  /// The device this backend runs on.
+  public let device: OpenCLDeviceInfo
+  /// The kernel parameters it was built with.
+  public let tuning: OpenCLTuning
+
+  let api: CLAPI
+  let context: CLContext
+  let queue: cl_command_queue
+  let kernels: CLKernels
+  let pool: CLBufferPool
+  /// Split-K partial sums of the weight-gradient GEMMs, grown on demand, reused by each call.
+  private var scratch: CLBuffer?
+
+  /// Opens device `deviceIndex` of `OpenCLDevices.list()`, or with nil the first GPU
+  /// (`auto`). `tuning` overrides the tiles chosen for the device (for benchmarks and tests).
+  public init(deviceIndex: Int? = nil, tuning: OpenCLTuning? = nil) throws(CLError) {
+    let api = try CLAPI.shared.get()
+    let found = try OpenCLDevices.discover(api: api)
+    let chosen: OpenCLDevices.Found
+    if let deviceIndex {
+      guard found.indices.contains(deviceIndex) else {
+        throw .deviceIndexOutOfRange(index: deviceIndex, devices: found.map(\.info))
+      }
+      chosen = found[deviceIndex]
+    } else {
+      guard let gpu = found.first(where: { $0.info.isAutoChoice }) else {
+        throw .noGPU(devices: found.map(\.info))
+      }
+      chosen = gpu
+    }
+    self.api = api
+    self.device = chosen.info
+    self.context = try CLContext.shared(api: api, found: chosen)
+    let program = try context.program(tuning: tuning)
+    self.tuning = program.tuning
+    var status: cl_int = 0
+    let queue = api.createCommandQueue(context.context, context.device, 0, &status)
+    try CLAPI.check(status, "clCreateCommandQueue(\(chosen.info.name))")
+    guard let queue else { throw .call("clCreateCommandQueue(\(chosen.info.name))", status: -6) }
+    self.queue = queue
+    do {
+      self.kernels = try CLKernels(program: program, context: context, queue: queue)
+    } catch {
+      _ = api.releaseCommandQueue(queue)
+      throw error
+    }
+    self.pool = CLBufferPool(context: context)
+  }
+
+  deinit {
+    _ = api.finish(queue)
+    _ = api.releaseCommandQueue(queue)
+  }
+
+  public var name: String { "opencl (\(device.name), \(device.computeUnits) compute units, \(tuning))" }
+
+  // MARK: - Memory
+
+  public func makeTensor(_ shape: [Int]) -> Tensor {
+    let buffer = make(count: shape.reduce(1, *))
+    zero(buffer)
+    return Tensor(shape: shape, buffer: buffer)
+  }
+
+  public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
+    let buffer = mem(tensor)
+    ShapeCheck.require(values.count == buffer.count, "upload", "\(values.count) values for \(tensor.shape)")
+    if values.isEmpty { return }
+    let status = api.enqueueWriteBuffer(
+      queue, buffer.mem, cl_bool(CL_TRUE), 0, values.count * 4, values.baseAddress, 0, nil, nil)
+    check(status, "clEnqueueWriteBuffer(\(values.count * 4) bytes)")
+  }
+
+  public func download(_ tensor: Tensor) -> [Float] {
+    let buffer = mem(tensor)
+    if buffer.count == 0 { return [] }
+    return [Float](unsafeUninitializedCapacity: buffer.count) { storage, initialized in
+      let status = api.enqueueReadBuffer(
+        queue, buffer.mem, cl_bool(CL_TRUE), 0, buffer.count * 4, storage.baseAddress, 0, nil, nil)
+      check(status, "clEnqueueReadBuffer(\(buffer.count * 4) bytes)")
+      initialized = buffer.count
+    }
+  }
+
+  public func zero(_ tensor: Tensor) { zero(mem(tensor)) }
+
+  public func synchronize() { check(api.finish(queue), "clFinish") }
+
+  // MARK: - Helpers for the op files
+
+  func make(count: Int) -> CLBuffer {
+    do { return try CLBuffer(count: count, pool: pool) } catch { fail(error) }
+  }
+
+  func zero(_ buffer: CLBuffer) {
+    var pattern: Float = 0
+    let status = api.enqueueFillBuffer(queue, buffer.mem, &pattern, 4, 0, buffer.bytes, 0, nil, nil)
+    check(status, "clEnqueueFillBuffer(\(buffer.bytes) bytes)")
+  }
+
+  /// This backend's buffer behind a tensor; a tensor of another backend is a programming error.
+  func mem(_ tensor: Tensor) -> CLBuffer {
+    guard let buffer = tensor.buffer as? CLBuffer else {
+      preconditionFailure("OpenCLBackend got a tensor of another backend (\(type(of: tensor.buffer)))")
+    }
+    return buffer
+  }
+
+  /// A scratch buffer of at least `count` floats, valid until the next call.
+  func scratchBuffer(count: Int) -> CLBuffer {
+    if let scratch, scratch.count >= count { return scratch }
+    let buffer = make(count: count)
+    scratch = buffer
+    return buffer
+  }
+
+  func launch(_ name: CLKernels.Name, global: [Int], local: [Int], _ args: CLArg...) {
+    launch(name, global: global, local: local, arguments: args)
+  }
+
+  func launch(_ name: CLKernels.Name, global: [Int], local: [Int], arguments args: [CLArg]) {
+    do { try kernels.launch(name, global: global, local: local, args) } catch { fail(error) }
+  }
+
+  func launch(_ name: CLKernels.Name, elements count: Int, _ args: CLArg...) {
+    do { try kernels.launch(name, elements: count, args) } catch { fail(error) }
+  }
+
+  func check(_ status: cl_int, _ call: @autoclosure () -> String) {
+    if status != CL_SUCCESS { fail(.call(call(), status: status)) }
+  }
+
+  func fail(_ error: CLError) -> Never {
+    fatalError("OpenCL on \(device.name): \(error)")
+  }
+}

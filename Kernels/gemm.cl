@@ -1,0 +1,87 @@
+// gemm.cl: the work-group-tiled GEMM core that conv2d.cl and dense.cl expand inside their
+// kernels, and gemm_reduce_splitk, which finishes split-K weight gradients.
+//
+// C[M, NC] = A[M, KD] * B[KD, NC]. A and B are never materialised: each op passes element
+// loaders A_AT(m, k) and B_AT(k, n), so a convolution's im2col happens in the tile loads.
+// Work-item mapping: get_group_id(0) walks TS_N-wide column tiles, get_group_id(1) TS_M-high
+// row tiles, get_group_id(2) split-K slices. A work-group has (TS_N/WPT_N, TS_M/WPT_M, 1)
+// work-items; work-item (tn, tm) owns the WPT_M x WPT_N outputs at rows tm + i*(TS_M/WPT_M)
+// and columns tn + j*(TS_N/WPT_N), so neighbouring work-items store neighbouring columns.
+// Local memory: TS_K * (TS_M + TS_N) floats.
+// Build-time parameters (-D, chosen per device by the host): TS_M, TS_N, TS_K, WPT_M, WPT_N.
+
+#ifndef TS_M
+#define TS_M 32
+#endif
+#ifndef TS_N
+#define TS_N 32
+#endif
+#ifndef TS_K
+#define TS_K 8
+#endif
+#ifndef WPT_M
+#define WPT_M 4
+#endif
+#ifndef WPT_N
+#define WPT_N 4
+#endif
+
+#define RTS_M (TS_M / WPT_M)
+#define RTS_N (TS_N / WPT_N)
+#define GEMM_WG (RTS_M * RTS_N)
+#define GEMM_ATTRIBUTES __attribute__((reqd_work_group_size(RTS_N, RTS_M, 1)))
+
+// Declares Asub, Bsub, acc, tm, tn, m0, n0 at kernel scope (OpenCL 1.2 wants __local arrays
+// there) and accumulates acc over k in [K_BEGIN, K_END). A_K_FAST / B_K_FAST (0 or 1) say
+// whether consecutive k are adjacent in memory, to order the tile loads for coalescing.
+#define GEMM_TILE_LOOP(M, NC, K_BEGIN, K_END, A_AT, A_K_FAST, B_AT, B_K_FAST)                 \
+  __local float Asub[TS_K][TS_M];                                                            \
+  __local float Bsub[TS_K][TS_N];                                                            \
+  float acc[WPT_M][WPT_N];                                                                   \
+  const int tn = get_local_id(0), tm = get_local_id(1);                                      \
+  const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;                        \
+  for (int wm = 0; wm < WPT_M; wm++)                                                         \
+    for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;                                   \
+  for (int k0 = (K_BEGIN); k0 < (K_END); k0 += TS_K) {                                       \
+    for (int l = tm * RTS_N + tn; l < TS_M * TS_K; l += GEMM_WG) {                           \
+      const int kk = (A_K_FAST) ? l % TS_K : l / TS_M;                                       \
+      const int mm = (A_K_FAST) ? l / TS_K : l % TS_M;                                       \
+      const int gm = m0 + mm, gk = k0 + kk;                                                  \
+      Asub[kk][mm] = (gm < (M) && gk < (K_END)) ? A_AT(gm, gk) : 0.0f;                       \
+    }                                                                                        \
+    for (int l = tm * RTS_N + tn; l < TS_N * TS_K; l += GEMM_WG) {                           \
+      const int kk = (B_K_FAST) ? l % TS_K : l / TS_N;                                       \
+      const int nn = (B_K_FAST) ? l / TS_K : l % TS_N;                                       \
+      const int gn = n0 + nn, gk = k0 + kk;                                                  \
+      Bsub[kk][nn] = (gn < (NC) && gk < (K_END)) ? B_AT(gk, gn) : 0.0f;                      \
+    }                                                                                        \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                            \
+    for (int kk = 0; kk < TS_K; kk++) {                                                      \
+      float bcol[WPT_N];                                                                     \
+      for (int wn = 0; wn < WPT_N; wn++) bcol[wn] = Bsub[kk][tn + wn * RTS_N];               \
+      for (int wm = 0; wm < WPT_M; wm++) {                                                   \
+        const float a = Asub[kk][tm + wm * RTS_M];                                           \
+        for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = fma(a, bcol[wn], acc[wm][wn]);      \
+      }                                                                                      \
+    }                                                                                        \
+    barrier(CLK_LOCAL_MEM_FENCE);                                                            \
+  }
+
+// Row and column of output (wm, wn) of this work-item.
+#define GEMM_ROW(wm) (m0 + tm + (wm) * RTS_M)
+#define GEMM_COL(wn) (n0 + tn + (wn) * RTS_N)
+
+// One work-item per element of a [M, cols] result: sums `slices` partial results laid out
+// [slices][M][cols]; columns 0..cols-2 go to out[M, cols-1], column cols-1 to bias[M] (the
+// weight-gradient GEMMs append a column of ones to get the bias gradient in the same pass).
+// Global size: M*cols rounded up to the local size; any local size.
+__kernel void gemm_reduce_splitk(const __global float* partial, __global float* out,
+                                 __global float* bias, int M, int cols, int slices) {
+  const int i = get_global_id(0);
+  if (i >= M * cols) return;
+  float s = 0.0f;
+  for (int z = 0; z < slices; z++) s += partial[z * M * cols + i];
+  const int row = i / cols, col = i - row * cols;
+  if (col == cols - 1) bias[row] = s;
+  else out[row * (cols - 1) + col] = s;
+}

@@ -1,0 +1,92 @@
+import COpenCL
+
+/// A kernel argument.
+enum CLArg {
+  case mem(cl_mem)
+  case int(Int)
+  case float(Float)
+}
+
+/// Every kernel of Kernels/, created from one built program for one backend (a cl_kernel's
+/// arguments are state, so backends never share them), and how to launch them.
+final class CLKernels {
+  enum Name: String, CaseIterable {
+    case gemmReduceSplitK = "gemm_reduce_splitk"
+    case conv2dForward = "conv2d_forward"
+    case conv2dBackwardInput = "conv2d_backward_input"
+    case conv2dBackwardWeight = "conv2d_backward_weight"
+    case denseForward = "dense_forward"
+    case denseBackwardInput = "dense_backward_input"
+    case denseBackwardWeight = "dense_backward_weight"
+    case maxPool2Forward = "maxpool2_forward"
+    case maxPool2Backward = "maxpool2_backward"
+    case reluBackward = "relu_backward"
+    case softmaxCrossEntropy = "softmax_cross_entropy"
+    case softmaxProbabilities = "softmax_probabilities"
+    case adamUpdate = "adam_update"
+  }
+
+  private let api: CLAPI
+  private let queue: cl_command_queue
+  private var kernels: [Name: cl_kernel] = [:]
+  /// Local size of the one-work-item-per-element kernels: a multiple of the device's
+  /// preferred work-group multiple, at most 256.
+  let elementwiseLocalSize: Int
+
+  init(program: CLProgram, context: CLContext, queue: cl_command_queue) throws(CLError) {
+    self.api = context.api
+    self.queue = queue
+    for name in Name.allCases {
+      var status: cl_int = 0
+      let kernel = api.createKernel(program.program, name.rawValue, &status)
+      try CLAPI.check(status, "clCreateKernel(\(name.rawValue))")
+      guard let kernel else { throw .call("clCreateKernel(\(name.rawValue))", status: -46) }
+      kernels[name] = kernel
+    }
+    let probe = kernels[.reluBackward]!
+    var multiple = 0, limit = 0
+    _ = api.getKernelWorkGroupInfo(
+      probe, context.device, cl_kernel_work_group_info(CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE),
+      MemoryLayout<Int>.size, &multiple, nil)
+    _ = api.getKernelWorkGroupInfo(
+      probe, context.device, cl_kernel_work_group_info(CL_KERNEL_WORK_GROUP_SIZE),
+      MemoryLayout<Int>.size, &limit, nil)
+    multiple = max(1, multiple)
+    let cap = min(256, max(1, limit > 0 ? limit : context.info.maxWorkGroupSize))
+    elementwiseLocalSize = cap >= multiple ? cap / multiple * multiple : cap
+  }
+
+  deinit {
+    for kernel in kernels.values { _ = api.releaseKernel(kernel) }
+  }
+
+  /// Sets the arguments and enqueues `name` over `global` work-items (each dimension already
+  /// a multiple of `local`). Does nothing when there is no work.
+  func launch(_ name: Name, global: [Int], local: [Int], _ args: [CLArg]) throws(CLError) {
+    if global.contains(0) { return }
+    let kernel = kernels[name]!
+    for (i, arg) in args.enumerated() {
+      let status: cl_int
+      switch arg {
+      case .mem(let mem):
+        var value: cl_mem? = mem
+        status = api.setKernelArg(kernel, cl_uint(i), MemoryLayout<cl_mem?>.size, &value)
+      case .int(let int):
+        var value = Int32(int)
+        status = api.setKernelArg(kernel, cl_uint(i), MemoryLayout<Int32>.size, &value)
+      case .float(let float):
+        var value = float
+        status = api.setKernelArg(kernel, cl_uint(i), MemoryLayout<Float>.size, &value)
+      }
+      try CLAPI.check(status, "clSetKernelArg(\(name.rawValue), \(i))")
+    }
+    let status = api.enqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, global, local, 0, nil, nil)
+    try CLAPI.check(status, "clEnqueueNDRangeKernel(\(name.rawValue), global \(global), local \(local))")
+  }
+
+  /// A 1-D launch with one work-item per element of `count`.
+  func launch(_ name: Name, elements count: Int, _ args: [CLArg]) throws(CLError) {
+    let local = elementwiseLocalSize
+    try launch(name, global: [(count + local - 1) / local * local], local: [local], args)
+  }
+}
