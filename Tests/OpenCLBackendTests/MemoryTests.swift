@@ -1,0 +1,38 @@
+import DigitsCore
+import OpenCLBackend
+import Testing
+import _TestSupport
+
+/// Tensors: zero-filled on creation, upload/download round trips, zero, empty shapes, and
+/// buffers reused through the pool.
+@Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
+struct MemoryTests {
+  @Test func roundTripAndZero() throws {
+    let backend = try OpenCLTestDevice.backend()
+    #expect(backend.name.contains(backend.device.name))
+    var rng = TestRandom(seed: 1)
+    for shape in [[1], [3, 5], [127, 1, 28, 28]] {
+      let count = shape.reduce(1, *)
+      let fresh = backend.makeTensor(shape)
+      #expect(backend.download(fresh) == [Float](repeating: 0, count: count))
+      let values = rng.array(count)
+      let t = backend.makeTensor(shape, values: values)
+      #expect(backend.download(t) == values)
+      backend.zero(t)
+      backend.synchronize()
+      #expect(backend.download(t) == [Float](repeating: 0, count: count))
+    }
+    let empty = backend.makeTensor([0, 10])
+    #expect(backend.download(empty).isEmpty)
+  }
+
+  /// A released tensor's memory comes back zeroed in the next tensor of the same size.
+  @Test func pooledBuffersComeBackZeroed() throws {
+    let backend = try OpenCLTestDevice.backend()
+    for _ in 0..<3 {
+      let t = backend.makeTensor([64, 10], values: [Float](repeating: 3, count: 640))
+      #expect(backend.download(t).allSatisfy { $0 == 3 })
+    }
+    #expect(backend.download(backend.makeTensor([64, 10])).allSatisfy { $0 == 0 })
+  }
+}
