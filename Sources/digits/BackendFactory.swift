@@ -24,7 +24,7 @@ enum BackendFactory {
     guard HostCPU.supportsAVX2FMA else {
       throw DigitsError("this CPU lacks AVX2/FMA, which the CPU backend is built for; use --backend opencl, or build with the portable flags described in README")
     }
-    throw DigitsError("CPU backend not built yet")  // TEMP until CPUBackend lands
+    return CPUBackend(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
   }
 
   static func makeOpenCL(device: Int?) throws -> any Backend {
