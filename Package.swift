@@ -52,5 +52,6 @@ let package = Package(
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
     .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "_TestSupport"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
+    .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "_TestSupport", "CStb"]),
   ]
 )

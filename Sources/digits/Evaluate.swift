@@ -10,6 +10,7 @@ extension Digits {
         Examples:
           digits evaluate --model model.safetensors
           digits evaluate --model model.safetensors --json > metrics.json
+          digits evaluate --model model.safetensors --report report.html
         """)
 
     @Option(help: "Model file to evaluate.")
@@ -21,11 +22,15 @@ extension Digits {
     @Flag(help: "Print one JSON object with keys accuracy, loss, confusion, per_class.")
     var json = false
 
+    @Option(help: ArgumentHelp("Also write an HTML report (curves, confusion matrix, misclassified digits).", valueName: "file.html"))
+    var report: String?
+
     func run() async throws {
       let file = try ModelFile.read(path: model)
       var data = dataOptions
       if data.dataset != file.dataset && data.data == nil { data.dataset = file.dataset }
-      let test = try data.locate().loadTest()
+      let folder = try data.locate()
+      let test = try folder.loadTest()
       let backend = try BackendFactory.make(backendOptions)
       let network = SeedNetwork(backend: backend, values: file.parameters)
       let probabilities = Evaluator(network: network).probabilities(test)
@@ -37,6 +42,11 @@ extension Digits {
       } else {
         print("\(model) on \(test.count) test images (\(backend.name))")
         print(report.text)
+      }
+      if let path = self.report {
+        try HTMLReport(modelPath: model, model: file, test: test, probabilities: probabilities,
+                       evaluationBackend: backend.name, dataPath: folder.path).write(to: path)
+        Console.note("wrote \(path)")
       }
     }
   }

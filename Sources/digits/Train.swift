@@ -45,6 +45,9 @@ extension Digits {
     @Flag(help: "Continue from the checkpoint next to --out.")
     var resume = false
 
+    @Option(help: ArgumentHelp("After training, evaluate on the test set and write an HTML report.", valueName: "file.html"))
+    var report: String?
+
     func validate() throws {
       guard epochs >= 1 else { throw ValidationError("--epochs must be 1 or more, got \(epochs)") }
       if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more, got \(limit)") }
@@ -100,6 +103,12 @@ extension Digits {
         try model.write(to: out)
       }
       Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
+      if let report {
+        let probabilities = Evaluator(network: network).probabilities(test)
+        try HTMLReport(modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,
+                       evaluationBackend: backend.name, dataPath: folder.path).write(to: report)
+        Console.note("wrote \(report)")
+      }
     }
 
     /// model.safetensors -> model.checkpoint.safetensors, next to it.
