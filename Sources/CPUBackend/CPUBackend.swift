@@ -1,1 +1,111 @@
-public enum CPUBackendPlaceholder {}
+import DigitsCore
+import Dispatch
+import Foundation
+
+/// The CPU implementation of `Backend`: Float32 SIMD code (AVX2+FMA through `-target-cpu
+/// haswell`), work split statically over `threads` with `DispatchQueue.concurrentPerform`.
+///
+/// Every op is synchronous. Results depend only on the inputs and the thread count: work is
+/// split the same way every call, and per-thread partial sums are reduced in a fixed order.
+/// The backend is not thread-safe: call it from one thread at a time (its scratch memory is
+/// shared by all ops).
+public final class CPUBackend: Backend {
+  /// Number of worker threads each op uses (at least 1).
+  public let threads: Int
+  let workspace: Workspace
+
+  public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
+    self.threads = max(1, threads)
+    self.workspace = Workspace(threads: self.threads)
+  }
+
+  public var name: String {
+    "cpu (\(threads) thread\(threads == 1 ? "" : "s"), AVX2)"
+  }
+
+  @inline(__always) func buf(_ t: Tensor) -> CPUBuffer {
+    t.buffer as! CPUBuffer
+  }
+
+  public func makeTensor(_ shape: [Int]) -> Tensor {
+    Tensor(shape: shape, buffer: CPUBuffer(count: shape.reduce(1, *)))
+  }
+
+  public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
+    ShapeCheck.require(values.count == tensor.count, "upload", "\(values.count) values for a tensor of \(tensor.count)")
+    guard let source = values.baseAddress else { return }
+    buf(tensor).pointer.update(from: source, count: values.count)
+  }
+
+  public func download(_ tensor: Tensor) -> [Float] {
+    let b = buf(tensor)
+    return Array(UnsafeBufferPointer(start: b.pointer, count: b.count))
+  }
+
+  public func zero(_ tensor: Tensor) {
+    let b = buf(tensor)
+    b.pointer.update(repeating: 0, count: b.count)
+  }
+
+  public func synchronize() {}
+
+  /// Runs `body(t)` for t in 0..<parts, in parallel when there are several parts.
+  @inline(__always)
+  func parallel(_ parts: Int, _ body: (Int) -> Void) {
+    if parts <= 1 {
+      body(0)
+    } else {
+      // NOTE: concurrentPerform returns only when every iteration is done, so `body` and
+      // what it captures (raw pointers into tensors and scratch) outlive the workers.
+      withoutActuallyEscaping(body) { body in
+        let box = UncheckedSendable(body)
+        DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
+      }
+    }
+  }
+
+  /// The part of 0..<count that worker `t` of `parts` handles (contiguous, sizes differ by
+  /// at most one).
+  @inline(__always)
+  static func share(_ count: Int, _ t: Int, _ parts: Int) -> Range<Int> {
+    (count * t / parts)..<(count * (t + 1) / parts)
+  }
+
+  /// How many workers to use for `items` independent pieces of about `flopsEach` work each:
+  /// small jobs run on one thread, where a dispatch would cost more than it saves.
+  @inline(__always)
+  func workers(items: Int, flopsEach: Int) -> Int {
+    if items < 2 || items * flopsEach < 200_000 { return 1 }
+    return min(threads, items)
+  }
+}
+
+/// Carries a value the compiler cannot prove Sendable into worker threads (see `parallel`).
+struct UncheckedSendable<Value>: @unchecked Sendable {
+  let value: Value
+  init(_ value: Value) { self.value = value }
+}
+
+/// A tensor's storage: a 64-byte aligned Float32 allocation with zeroed slack after the last
+/// element, so SIMD loads that run past the end of a row read finite memory.
+public final class CPUBuffer: DeviceBuffer {
+  /// Number of Float32 elements.
+  public let count: Int
+  /// First element; `count + CPUBuffer.slack` elements are allocated.
+  public let pointer: UnsafeMutablePointer<Float>
+
+  /// Elements allocated past `count` (zero, never written by an op).
+  public static let slack = 32
+
+  init(count: Int) {
+    self.count = count
+    let total = count + Self.slack
+    let raw = UnsafeMutableRawPointer.allocate(byteCount: total * 4, alignment: 64)
+    pointer = raw.bindMemory(to: Float.self, capacity: total)
+    pointer.initialize(repeating: 0, count: total)
+  }
+
+  deinit {
+    pointer.deallocate()
+  }
+}

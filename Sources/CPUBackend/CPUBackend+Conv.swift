@@ -1,0 +1,128 @@
+import DigitsCore
+
+/// 3x3 valid convolution, stride 1, NCHW, as GEMMs per image. The im2col matrix is never
+/// built for the forward pass or the weight gradient: the micro-kernel reads the image
+/// through two offset tables (`Tile.tabled`), tap(ch, dr, dq) = ch*H*W + dr*W + dq and
+/// pixel(r, q) = r*W + q, so im2col[tap, pixel] = x[tap + pixel].
+///
+/// Letters as in `Backend`: N, C, H, W input; K output channels; OH = H-2, OW = W-2;
+/// CK = C*9 taps; P = OH*OW output pixels.
+extension CPUBackend {
+  public func conv2dForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
+    let g = ConvGeometry(x.shape, w.shape)
+    ShapeCheck.require(y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
+                       "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
+    let X = buf(x).pointer, W = buf(w).pointer, B = buf(b).pointer, Y = buf(y).pointer
+    let panels = (g.k + 15) / 16
+    let packed = workspace.floats(panels * g.ck * 16)
+    let tables = workspace.ints(g.ck + g.pixels)
+    g.fillTapTable(tables)
+    g.fillPixelTable(tables + g.ck, images: 1)
+    // W^T in 16-channel panels: panel q holds W[16q + l, tap] at (q * CK + tap) * 16 + l.
+    for q in 0..<panels {
+      for l in 0..<16 {
+        let o = q * 16 + l, dst = packed + q * g.ck * 16 + l
+        if o < g.k {
+          for tap in 0..<g.ck { dst[tap * 16] = W[o * g.ck + tap] }
+        } else {
+          for tap in 0..<g.ck { dst[tap * 16] = 0 }
+        }
+      }
+    }
+    // Y^T[pixel, o] = sum over taps of im2col^T[pixel, tap] * W^T[tap, o] (+ b[o]).
+    var job = GEMMJob(m: g.pixels, n: g.k, k: g.ck, a: X, b: packed, c: Y)
+    job.aRowTable = UnsafePointer(tables + g.ck)
+    job.aColTable = UnsafePointer(tables)
+    job.bPacked = true
+    job.cRowStride = 1
+    job.cColStride = g.pixels
+    job.bias = UnsafePointer(B)
+    job.relu = relu
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats)
+    let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    parallel(parts) { t in
+      var job = job
+      for i in CPUBackend.share(g.n, t, parts) {
+        job.a = UnsafePointer(X + i * g.inputSize)
+        job.c = Y + i * g.k * g.pixels
+        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: scratch.base + t * scratch.stride)
+      }
+    }
+  }
+
+  public func conv2dBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
+    let g = ConvGeometry(dx.shape, w.shape)
+    ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
+                       "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
+    let DY = buf(dy).pointer, W = buf(w).pointer, DX = buf(dx).pointer
+    let colSize = Workspace.roundUp(g.ck * g.pixels)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize)
+    // col[tap, pixel] = sum over o of W^T[tap, o] * dy[o, pixel], then col2im.
+    var job = GEMMJob(m: g.ck, n: g.pixels, k: g.k, a: W, b: DY, c: scratch.base)
+    job.aRowStride = 1
+    job.aColStride = g.ck
+    job.bRowStride = g.pixels
+    job.cRowStride = g.pixels
+    let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    parallel(parts) { t in
+      let s = scratch.base + t * scratch.stride
+      let col = s + GEMMJob.scratchFloats
+      var job = job
+      job.c = col
+      for i in CPUBackend.share(g.n, t, parts) {
+        job.b = UnsafePointer(DY + i * g.k * g.pixels)
+        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+        g.col2im(col, into: DX + i * g.inputSize)
+      }
+    }
+  }
+
+  public func conv2dBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
+    let g = ConvGeometry(x.shape, dw.shape)
+    ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",
+                       "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
+    let X = buf(x).pointer, DY = buf(dy).pointer, DW = buf(dw).pointer, DB = buf(db).pointer
+    let panels = (g.k + 15) / 16, kp = panels * 16
+    let chunk = max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
+    let tables = workspace.ints(g.ck + chunk * g.pixels)
+    g.fillTapTable(tables)
+    g.fillPixelTable(tables + g.ck, images: chunk)
+    // Per thread: dW^T partial [CK, kp], db partial [kp], dy^T panels of one chunk.
+    let partialSize = Workspace.roundUp(g.ck * kp + kp)
+    let panelSize = Workspace.roundUp(panels * chunk * g.pixels * 16)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize)
+    let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    parallel(parts) { t in
+      let s = scratch.base + t * scratch.stride
+      let partial = s + GEMMJob.scratchFloats, biasPartial = partial + g.ck * kp
+      let packed = partial + partialSize
+      partial.update(repeating: 0, count: g.ck * kp + kp)
+      let mine = CPUBackend.share(g.n, t, parts)
+      var first = mine.lowerBound
+      while first < mine.upperBound {
+        let count = min(chunk, mine.upperBound - first)
+        g.packOutputGradT(DY + first * g.k * g.pixels, images: count, into: packed, biasSums: biasPartial)
+        // dW^T[tap, o] += sum over (image, pixel) of x[tap + pixel] * dy^T[pixel, o].
+        var job = GEMMJob(m: g.ck, n: g.k, k: count * g.pixels, a: X + first * g.inputSize, b: packed, c: partial)
+        job.aRowTable = UnsafePointer(tables)
+        job.aColTable = UnsafePointer(tables + g.ck)
+        job.bPacked = true
+        job.cRowStride = kp
+        job.accumulate = true
+        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+        first += count
+      }
+    }
+    // Fixed-order reduction over the threads' partials, transposing dW^T back to dW.
+    for o in 0..<g.k {
+      for tap in 0..<g.ck {
+        var sum: Float = 0
+        for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + tap * kp + o] }
+        DW[o * g.ck + tap] = sum
+      }
+      var sum: Float = 0
+      for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + g.ck * kp + o] }
+      DB[o] = sum
+    }
+  }
+}

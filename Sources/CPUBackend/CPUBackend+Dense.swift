@@ -1,0 +1,55 @@
+import DigitsCore
+
+/// Fully connected layers as GEMMs on the row-major tensors, no copies beyond GEMM packing.
+/// Letters: N batch, I inputs, O outputs; w is [O, I] (the PyTorch layout).
+extension CPUBackend {
+  public func denseForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
+    let (o, i, n) = (w[0], w[1], x[0])
+    ShapeCheck.require(w.rank == 2 && x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
+                       "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
+    // y[N,O] = x[N,I] * w^T[I,O] + b
+    var job = GEMMJob(m: n, n: o, k: i, a: buf(x).pointer, b: buf(w).pointer, c: buf(y).pointer)
+    job.aRowStride = i
+    job.aColStride = 1
+    job.bRowStride = 1
+    job.bColStride = i
+    job.cRowStride = o
+    job.bias = UnsafePointer(buf(b).pointer)
+    job.relu = relu
+    run(job)
+  }
+
+  public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
+    let (o, i, n) = (w[0], w[1], dy[0])
+    ShapeCheck.require(w.rank == 2 && dy.shape == [n, o] && dx.count == n * i, "denseBackwardInput",
+                       "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
+    // dx[N,I] = dy[N,O] * w[O,I]
+    var job = GEMMJob(m: n, n: i, k: o, a: buf(dy).pointer, b: buf(w).pointer, c: buf(dx).pointer)
+    job.aRowStride = o
+    job.aColStride = 1
+    job.bRowStride = i
+    job.cRowStride = i
+    run(job)
+  }
+
+  public func denseBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
+    let (o, i, n) = (dw[0], dw[1], dy[0])
+    ShapeCheck.require(dw.rank == 2 && dy.shape == [n, o] && x.count == n * i && db.shape == [o], "denseBackwardWeight",
+                       "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
+    let DY = buf(dy).pointer
+    // dw[O,I] = dy^T[O,N] * x[N,I]
+    var job = GEMMJob(m: o, n: i, k: n, a: DY, b: buf(x).pointer, c: buf(dw).pointer)
+    job.aRowStride = 1
+    job.aColStride = o
+    job.bRowStride = i
+    job.cRowStride = i
+    run(job)
+    // db[O] = column sums of dy, rows added in order.
+    let DB = buf(db).pointer
+    DB.update(repeating: 0, count: o)
+    for r in 0..<n {
+      let row = DY + r * o
+      for j in 0..<o { DB[j] += row[j] }
+    }
+  }
+}

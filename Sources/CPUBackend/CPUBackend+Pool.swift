@@ -1,0 +1,125 @@
+import DigitsCore
+
+/// 2x2 max pooling, stride 2, NCHW, over (image, channel) planes split across threads.
+/// Rows are done 8 windows at a time (one 16-float load per input row, split into even and
+/// odd columns); a row's last 8 windows overlap the previous ones rather than falling back to
+/// scalar code. Winner rule as in the reference: the first of the 4 (row-major) values that
+/// is strictly greater than everything before it, starting from -infinity.
+extension CPUBackend {
+  public func maxPool2Forward(input x: Tensor, output y: Tensor, argmax: Tensor) {
+    ShapeCheck.require(x.rank == 4, "maxPool2Forward", "input \(x.shape) is not NCHW")
+    let (n, c, h, w) = (x[0], x[1], x[2], x[3])
+    let (ph, pw) = (h / 2, w / 2)
+    ShapeCheck.require(y.shape == [n, c, ph, pw] && argmax.shape == y.shape, "maxPool2Forward",
+                       "x \(x.shape) y \(y.shape) argmax \(argmax.shape)")
+    let X = buf(x).pointer, Y = buf(y).pointer, A = buf(argmax).pointer
+    let planes = n * c
+    let parts = workers(items: planes, flopsEach: h * w)
+    parallel(parts) { t in
+      for plane in CPUBackend.share(planes, t, parts) {
+        let xp = X + plane * h * w, yp = Y + plane * ph * pw, ap = A + plane * ph * pw
+        for r in 0..<ph {
+          Self.poolRow(xp + 2 * r * w, xp + (2 * r + 1) * w, yp + r * pw, ap + r * pw, pw)
+        }
+      }
+    }
+  }
+
+  public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
+    ShapeCheck.require(dx.rank == 4, "maxPool2Backward", "input gradient \(dx.shape) is not NCHW")
+    let (n, c, h, w) = (dx[0], dx[1], dx[2], dx[3])
+    let (ph, pw) = (h / 2, w / 2)
+    ShapeCheck.require(dy.shape == [n, c, ph, pw] && argmax.shape == dy.shape, "maxPool2Backward",
+                       "dy \(dy.shape) argmax \(argmax.shape) dx \(dx.shape)")
+    let DY = buf(dy).pointer, A = buf(argmax).pointer, DX = buf(dx).pointer
+    let planes = n * c
+    let parts = workers(items: planes, flopsEach: h * w)
+    parallel(parts) { t in
+      for plane in CPUBackend.share(planes, t, parts) {
+        let dxp = DX + plane * h * w, gp = DY + plane * ph * pw, ap = A + plane * ph * pw
+        for r in 0..<ph {
+          let top = dxp + 2 * r * w, bottom = top + w
+          Self.unpoolRow(gp + r * pw, ap + r * pw, top, bottom, pw)
+          if w & 1 == 1 {
+            top[w - 1] = 0
+            bottom[w - 1] = 0
+          }
+        }
+        if h & 1 == 1 { (dxp + (h - 1) * w).update(repeating: 0, count: w) }
+      }
+    }
+  }
+
+  /// Pools `count` windows from two input rows into y and argmax.
+  @inline(__always)
+  static func poolRow(
+    _ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>,
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ count: Int
+  ) {
+    if count >= 8 {
+      var q = 0
+      while true {
+        let t = UnsafeRawPointer(top + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+        let b = UnsafeRawPointer(bottom + 2 * q).loadUnaligned(as: SIMD16<Float>.self)
+        var best = SIMD8<Float>(repeating: -.infinity), arg = SIMD8<Float>()
+        @inline(__always) func consider(_ v: SIMD8<Float>, _ j: Float) {
+          let wins = v .> best
+          best.replace(with: v, where: wins)
+          arg.replace(with: j, where: wins)
+        }
+        consider(t.evenHalf, 0)
+        consider(t.oddHalf, 1)
+        consider(b.evenHalf, 2)
+        consider(b.oddHalf, 3)
+        store8(best, y + q)
+        store8(arg, a + q)
+        if q + 8 == count { break }
+        q = min(q + 8, count - 8)
+      }
+      return
+    }
+    for q in 0..<count {
+      var best = -Float.infinity, arg: Float = 0
+      let v = (top[2 * q], top[2 * q + 1], bottom[2 * q], bottom[2 * q + 1])
+      if v.0 > best { best = v.0; arg = 0 }
+      if v.1 > best { best = v.1; arg = 1 }
+      if v.2 > best { best = v.2; arg = 2 }
+      if v.3 > best { best = v.3; arg = 3 }
+      y[q] = best
+      a[q] = arg
+    }
+  }
+
+  /// Routes `count` window gradients to their winners in two rows of dx (2*count columns
+  /// each), writing zero to the other three places of each window.
+  @inline(__always)
+  static func unpoolRow(
+    _ g: UnsafePointer<Float>, _ a: UnsafePointer<Float>,
+    _ top: UnsafeMutablePointer<Float>, _ bottom: UnsafeMutablePointer<Float>, _ count: Int
+  ) {
+    if count >= 8 {
+      var q = 0
+      while true {
+        let gv = load8(g + q), av = load8(a + q)
+        let zero = SIMD8<Float>()
+        var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+        upper.evenHalf = zero.replacing(with: gv, where: av .== 0)
+        upper.oddHalf = zero.replacing(with: gv, where: av .== 1)
+        lower.evenHalf = zero.replacing(with: gv, where: av .== 2)
+        lower.oddHalf = zero.replacing(with: gv, where: av .== 3)
+        UnsafeMutableRawPointer(top + 2 * q).storeBytes(of: upper, as: SIMD16<Float>.self)
+        UnsafeMutableRawPointer(bottom + 2 * q).storeBytes(of: lower, as: SIMD16<Float>.self)
+        if q + 8 == count { break }
+        q = min(q + 8, count - 8)
+      }
+      return
+    }
+    for q in 0..<count {
+      let v = g[q], j = a[q]
+      top[2 * q] = j == 0 ? v : 0
+      top[2 * q + 1] = j == 1 ? v : 0
+      bottom[2 * q] = j == 2 ? v : 0
+      bottom[2 * q + 1] = j == 3 ? v : 0
+    }
+  }
+}

@@ -1,0 +1,165 @@
+/// A read-only view of a Float32 matrix: element (i, j) at `base[i * rowStride + j * columnStride]`.
+/// A transposed matrix is the same memory with the strides swapped.
+public struct MatrixView {
+  public var base: UnsafePointer<Float>
+  public var rows: Int
+  public var columns: Int
+  public var rowStride: Int
+  public var columnStride: Int
+
+  public init(_ base: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
+    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (base, rows, columns, rowStride, columnStride)
+  }
+
+  /// The transpose, without copying.
+  public var transposed: MatrixView {
+    MatrixView(base, rows: columns, columns: rows, rowStride: columnStride, columnStride: rowStride)
+  }
+}
+
+/// A writable view of a Float32 matrix: element (i, j) at `base[i * rowStride + j * columnStride]`.
+public struct MutableMatrixView {
+  public var base: UnsafeMutablePointer<Float>
+  public var rows: Int
+  public var columns: Int
+  public var rowStride: Int
+  public var columnStride: Int
+
+  public init(_ base: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
+    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (base, rows, columns, rowStride, columnStride)
+  }
+}
+
+extension CPUBackend {
+  /// C[M,N] = A[M,K] * B[K,N] (+ C if `accumulate`) (+ bias[j] per column), then max(0, .)
+  /// if `relu`. Float32 accumulation in a fixed order: the same inputs and thread count give
+  /// bit-identical results. Runs on the backend's threads for big enough problems.
+  public func gemm(
+    _ a: MatrixView, _ b: MatrixView, into c: MutableMatrixView,
+    accumulate: Bool = false, bias: UnsafePointer<Float>? = nil, relu: Bool = false
+  ) {
+    precondition(a.columns == b.rows && c.rows == a.rows && c.columns == b.columns, "gemm: shapes do not match")
+    var job = GEMMJob(m: a.rows, n: b.columns, k: a.columns, a: a.base, b: b.base, c: c.base)
+    job.aRowStride = a.rowStride
+    job.aColStride = a.columnStride
+    job.bRowStride = b.rowStride
+    job.bColStride = b.columnStride
+    job.cRowStride = c.rowStride
+    job.cColStride = c.columnStride
+    job.accumulate = accumulate
+    job.bias = bias
+    job.relu = relu
+    run(job)
+  }
+
+  /// Runs a GEMM job split over the backend's threads: by column panels when there are
+  /// enough of them (each thread packs only its own panels), else by row tiles.
+  func run(_ job: GEMMJob) {
+    if job.m == 0 || job.n == 0 { return }
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats)
+    let panels = job.panels, tiles = job.mTiles
+    let parts = workers(items: panels * tiles, flopsEach: 2 * 96 * max(job.k, 1))
+    parallel(parts) { t in
+      let s = scratch.base + t * scratch.stride
+      if panels >= parts {
+        job.run(mTiles: 0..<tiles, panels: CPUBackend.share(panels, t, parts), scratch: s)
+      } else {
+        job.run(mTiles: CPUBackend.share(tiles, t, parts), panels: 0..<panels, scratch: s)
+      }
+    }
+  }
+}
+
+/// One matrix product C[m,n] (+)= A[m,k] * B[k,n], with the operand addressing the CPU ops
+/// need (see `Tile`). Rows of C go in tiles of 6, columns in panels of 16, the reduction in
+/// blocks of at most `kcMax` steps so a B panel stays in L1.
+struct GEMMJob {
+  var m: Int, n: Int, k: Int
+  /// A[i, p] at a + rowOffset(i) + colOffset(p); each offset from its table when given,
+  /// else from its stride.
+  var a: UnsafePointer<Float>
+  var aRowStride = 0, aColStride = 0
+  var aRowTable: UnsafePointer<Int32>? = nil
+  var aColTable: UnsafePointer<Int32>? = nil
+  /// B[p, j] at b + p * bRowStride + j * bColStride, or, when `bPacked`, in ready-made
+  /// panels: panel q holds B[p, 16q + l] at b + (q * k + p) * 16 + l, zero past column n.
+  var b: UnsafePointer<Float>
+  var bRowStride = 0, bColStride = 1
+  var bPacked = false
+  /// C[i, j] at c + i * cRowStride + j * cColStride.
+  var c: UnsafeMutablePointer<Float>
+  var cRowStride = 0, cColStride = 1
+  var accumulate = false
+  /// Added to every row of C (one value per column).
+  var bias: UnsafePointer<Float>? = nil
+  var relu = false
+
+  init(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+    (self.m, self.n, self.k, self.a, self.b, self.c) = (m, n, k, a, b, c)
+  }
+
+  static let kcMax = 384
+  /// Scratch one thread needs: a packed B panel and the tile spill area.
+  static let scratchFloats = kcMax * 16 + 96
+
+  var mTiles: Int { (m + 5) / 6 }
+  var panels: Int { (n + 15) / 16 }
+
+  /// Computes the row tiles `mTiles` x column panels `panels` of C on the calling thread.
+  func run(mTiles: Range<Int>, panels: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
+    if mTiles.isEmpty || panels.isEmpty { return }
+    let blocks = max(1, (k + Self.kcMax - 1) / Self.kcMax)
+    let spill = scratch + Self.kcMax * 16
+    for block in 0..<blocks {
+      let k0 = k * block / blocks, kc = k * (block + 1) / blocks - k0
+      let e = TileEpilogue(accumulate: accumulate || block > 0, relu: relu && block == blocks - 1, bias: nil)
+      for q in panels {
+        let n0 = q * 16, cols = min(16, n - n0)
+        var epilogue = e
+        if block == 0, let bias { epilogue.bias = Self.loadBias(bias + n0, cols) }
+        let (pb, bStep) = panel(q, k0: k0, kc: kc, scratch: scratch)
+        for it in mTiles {
+          let m0 = it * 6, rows = min(6, m - m0)
+          let r = RowOffsets(first: m0, count: rows) { i in
+            if let t = aRowTable { return Int(t[i]) }
+            return i * aRowStride
+          }
+          let tile: Tile
+          if let aColTable {
+            tile = Tile.tabled(kc, a, r, aColTable + k0, pb, bStep)
+          } else {
+            tile = Tile.strided(kc, a + k0 * aColStride, r, aColStride, pb, bStep)
+          }
+          tile.store(
+            to: c + m0 * cRowStride + n0 * cColStride, rowStride: cRowStride, colStride: cColStride,
+            rows: rows, cols: cols, epilogue, spill: spill)
+        }
+      }
+    }
+  }
+
+  /// Where reduction rows k0..<k0+kc of B's panel q are, 16 contiguous floats a step: in B
+  /// itself when its rows are contiguous and the panel is whole, else packed into `scratch`.
+  @inline(__always)
+  func panel(_ q: Int, k0: Int, kc: Int, scratch: UnsafeMutablePointer<Float>) -> (UnsafePointer<Float>, Int) {
+    let n0 = q * 16, cols = min(16, n - n0)
+    if bPacked { return (b + (q * k + k0) * 16, 16) }
+    if bColStride == 1 && cols == 16 { return (b + k0 * bRowStride + n0, bRowStride) }
+    for p in 0..<kc {
+      let src = b + (k0 + p) * bRowStride + n0 * bColStride, dst = scratch + p * 16
+      for j in 0..<cols { dst[j] = src[j * bColStride] }
+      for j in cols..<16 { dst[j] = 0 }
+    }
+    return (UnsafePointer(scratch), 16)
+  }
+
+  @inline(__always)
+  static func loadBias(_ p: UnsafePointer<Float>, _ cols: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+    if cols == 16 { return (load8(p), load8(p + 8)) }
+    var lo = SIMD8<Float>(), hi = SIMD8<Float>()
+    for j in 0..<cols {
+      if j < 8 { lo[j] = p[j] } else { hi[j - 8] = p[j] }
+    }
+    return (lo, hi)
+  }
+}

@@ -1,0 +1,94 @@
+/// The GEMM micro-kernel: a 6x16 block of C held in twelve SIMD8 registers (AVX2 has 16),
+/// updated by one rank-1 product per reduction step: 6 broadcasts of A times 16 values of B.
+///
+/// Letters: row i (0..<6) of the tile is an output row, lane j (0..<16) an output column,
+/// p the reduction index. A (the broadcast operand) is read element by element, so it can
+/// live anywhere: at `a + rowOffset[i] + p * step` or `a + rowOffset[i] + table[p]` (the
+/// table form reads an image through im2col offsets without building the im2col matrix).
+/// B (the vector operand) is 16 contiguous floats per step at `b + p * bStep`.
+struct Tile {
+  var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
+  var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+  var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
+  var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+  var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
+  var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+}
+
+/// Offsets (in floats) of the tile's six A rows.
+struct RowOffsets {
+  var r0: Int, r1: Int, r2: Int, r3: Int, r4: Int, r5: Int
+
+  /// Rows `first ..< first + count` (count <= 6) at `offset(i)`; missing rows repeat the
+  /// first one, so they read valid memory and are simply not stored.
+  @inline(__always)
+  init(first: Int, count: Int, _ offset: (Int) -> Int) {
+    let o0 = offset(first)
+    r0 = o0
+    r1 = count > 1 ? offset(first + 1) : o0
+    r2 = count > 2 ? offset(first + 2) : o0
+    r3 = count > 3 ? offset(first + 3) : o0
+    r4 = count > 4 ? offset(first + 4) : o0
+    r5 = count > 5 ? offset(first + 5) : o0
+  }
+}
+
+@inline(__always)
+func load8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+  UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+}
+
+@inline(__always)
+func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
+  UnsafeMutableRawPointer(p).storeBytes(of: v, as: SIMD8<Float>.self)
+}
+
+extension Tile {
+  /// One reduction step: the tile += a (6 scalars at `pa + r.rI`) x (b0, b1).
+  @inline(__always)
+  mutating func step(_ pa: UnsafePointer<Float>, _ r: RowOffsets, _ b0: SIMD8<Float>, _ b1: SIMD8<Float>) {
+    var s = SIMD8<Float>(repeating: pa[r.r0])
+    c00 = c00.addingProduct(b0, s); c01 = c01.addingProduct(b1, s)
+    s = SIMD8<Float>(repeating: pa[r.r1])
+    c10 = c10.addingProduct(b0, s); c11 = c11.addingProduct(b1, s)
+    s = SIMD8<Float>(repeating: pa[r.r2])
+    c20 = c20.addingProduct(b0, s); c21 = c21.addingProduct(b1, s)
+    s = SIMD8<Float>(repeating: pa[r.r3])
+    c30 = c30.addingProduct(b0, s); c31 = c31.addingProduct(b1, s)
+    s = SIMD8<Float>(repeating: pa[r.r4])
+    c40 = c40.addingProduct(b0, s); c41 = c41.addingProduct(b1, s)
+    s = SIMD8<Float>(repeating: pa[r.r5])
+    c50 = c50.addingProduct(b0, s); c51 = c51.addingProduct(b1, s)
+  }
+
+  /// sum over p < kc of A[i, p] * B[p, j], A[i, p] at `a + r.rI + p * aStep`.
+  @inline(__always)
+  static func strided(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ r: RowOffsets, _ aStep: Int,
+    _ b: UnsafePointer<Float>, _ bStep: Int
+  ) -> Tile {
+    var t = Tile()
+    var pa = a, pb = b
+    for _ in 0..<kc {
+      t.step(pa, r, load8(pb), load8(pb + 8))
+      pa += aStep
+      pb += bStep
+    }
+    return t
+  }
+
+  /// sum over p < kc of A[i, p] * B[p, j], A[i, p] at `a + r.rI + table[p]`.
+  @inline(__always)
+  static func tabled(
+    _ kc: Int, _ a: UnsafePointer<Float>, _ r: RowOffsets, _ table: UnsafePointer<Int32>,
+    _ b: UnsafePointer<Float>, _ bStep: Int
+  ) -> Tile {
+    var t = Tile()
+    var pb = b
+    for p in 0..<kc {
+      t.step(a + Int(table[p]), r, load8(pb), load8(pb + 8))
+      pb += bStep
+    }
+    return t
+  }
+}
