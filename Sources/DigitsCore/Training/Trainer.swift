@@ -16,20 +16,37 @@ public enum ValidationSource: Equatable, Sendable {
   }
 }
 
+/// How the learning rate moves over a run. `cosine` falls from the base rate to 1% of it
+/// along half a cosine over all steps of all epochs, which settles the weights at the end of
+/// the run instead of leaving them bouncing at the full rate.
+public enum LearningRateSchedule: String, CaseIterable, Codable, Sendable {
+  case constant
+  case cosine
+
+  public func factor(progress: Double) -> Float {
+    switch self {
+    case .constant: return 1
+    case .cosine:
+      let p = min(max(progress, 0), 1)
+      return Float(0.01 + 0.99 * 0.5 * (1 + cos(Double.pi * p)))
+    }
+  }
+}
+
 public struct TrainingConfig: Sendable {
   public var epochs = 10
   public var batchSize = 128
   public var learningRate: Float = 1e-3
   public var seed: UInt64 = 42
-  /// Learning rate of a 0-based epoch; the default keeps `learningRate` throughout.
-  public var schedule: (@Sendable (Int) -> Float)? = nil
+  public var schedule = LearningRateSchedule.constant
   /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation.
   public var augment: (@Sendable (inout [Float], Int, inout SeededGenerator) -> Void)? = nil
   public var recipe = "seed"
 
   public init() {}
 
-  public func learningRate(epoch: Int) -> Float { schedule?(epoch) ?? learningRate }
+  /// Learning rate after `progress` (0..<1) of all the run's steps.
+  public func learningRate(progress: Double) -> Float { schedule.factor(progress: progress) * learningRate }
 }
 
 /// Receives progress from the trainer: the CLI draws a bar or prints lines.
@@ -79,7 +96,7 @@ public final class Trainer {
     let batches = (train.count + n - 1) / n
     let reportEvery = max(1, batches / 50)
     for epoch in history.count..<config.epochs {
-      let lr = config.learningRate(epoch: epoch)
+      let epochRate = config.learningRate(progress: Double(epoch) / Double(config.epochs))
       let start = DispatchTime.now().uptimeNanoseconds
       var rng = SeededGenerator(seed: config.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
       let order = rng.permutation(train.count)
@@ -94,6 +111,7 @@ public final class Trainer {
           }
         }
         if let augment = config.augment { augment(&pixels, count, &rng) }
+        let lr = config.learningRate(progress: Double(epoch * batches + b) / Double(config.epochs * batches))
         pixels.withUnsafeBufferPointer { p in
           labels.withUnsafeBufferPointer { l in
             network.trainStep(pixels: UnsafeBufferPointer(rebasing: p[0..<(count * 784)]),
@@ -114,7 +132,7 @@ public final class Trainer {
       let record = EpochRecord(
         epoch: epoch + 1, loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count),
         valLoss: val?.loss, valAccuracy: val?.accuracy, seconds: seconds,
-        imagesPerSecond: Double(train.count) / trainSeconds, learningRate: Double(lr))
+        imagesPerSecond: Double(train.count) / trainSeconds, learningRate: Double(epochRate))
       history.append(record)
       observer?.epochDone(record, epochs: config.epochs)
       try checkpoint?(history)

@@ -1,0 +1,71 @@
+import CPUBackend
+import DigitsCore
+import Foundation
+import Testing
+import _TestSupport
+
+/// End-to-end training on real MNIST slices with the CPU backend.
+@Suite(.serialized) struct TrainingTests {
+  static let mnist = try! DatasetFolder.locate(option: TestData.mnistPath)
+  static let training = try! mnist.loadTraining()
+  static let test = try! mnist.loadTest()
+
+  func trainer(seed: UInt64 = 5, epochs: Int, threads: Int = 2, history: [EpochRecord] = [], from model: ModelFile? = nil) -> Trainer {
+    let backend = CPUBackend(threads: threads)
+    var config = TrainingConfig()
+    config.epochs = epochs
+    config.seed = seed
+    let network = model.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
+      ?? SeedNetwork(backend: backend, seed: seed)
+    return Trainer(network: network, config: config, history: history)
+  }
+
+  /// 8,000 images, 2 epochs: the seed recipe must already pass 95% on 2,000 test digits.
+  @Test func shortRunPassesAccuracyBar() throws {
+    let t = trainer(epochs: 2)
+    let held = Self.test.slice(0..<2000)
+    try t.run(train: Self.training.slice(0..<8000), validation: held, observer: nil)
+    #expect(t.history.count == 2)
+    let last = try #require(t.history.last)
+    #expect(last.valAccuracy! >= 0.95, "validation accuracy \(last.valAccuracy!)")
+    #expect(last.loss < t.history[0].loss, "loss did not fall: \(t.history.map(\.loss))")
+    // The evaluator's two paths agree: device stats vs. downloaded probabilities.
+    let report = ClassificationReport(labels: held.labels, probabilities: Evaluator(network: t.network).probabilities(held),
+                                      classNames: DatasetKind.mnist.classNames)
+    #expect(abs(report.accuracy - last.valAccuracy!) < 1e-9)
+    #expect(abs(report.loss - last.valLoss!) < 1e-3)
+  }
+
+  @Test func sameSeedSameThreadsIsBitIdentical() throws {
+    let data = Self.training.slice(0..<1024)
+    let a = trainer(seed: 9, epochs: 1), b = trainer(seed: 9, epochs: 1)
+    try a.run(train: data, validation: nil, observer: nil)
+    try b.run(train: data, validation: nil, observer: nil)
+    #expect(a.network.parameterValues() == b.network.parameterValues())
+    let c = trainer(seed: 10, epochs: 1)
+    try c.run(train: data, validation: nil, observer: nil)
+    #expect(a.network.parameterValues() != c.network.parameterValues())
+  }
+
+  /// Stopping after epoch 1 and resuming from the checkpoint gives the same weights as an
+  /// uninterrupted two-epoch run.
+  @Test func resumeContinuesExactly() throws {
+    let data = Self.training.slice(0..<512)
+    let straight = trainer(epochs: 2)
+    try straight.run(train: data, validation: nil, observer: nil)
+
+    let dir = TemporaryDirectory()
+    let path = dir.path + "/ckpt.safetensors"
+    let first = trainer(epochs: 1)
+    try first.run(train: data, validation: nil, observer: nil) { history in
+      var file = ModelFile(parameters: first.network.parameterValues(), dataset: .mnist, history: history)
+      file.adam = first.network.adamState()
+      try file.write(to: path)
+    }
+    let saved = try ModelFile.read(path: path)
+    let resumed = trainer(epochs: 2, history: saved.history, from: saved)
+    try resumed.run(train: data, validation: nil, observer: nil)
+    #expect(resumed.history.count == 2)
+    #expect(resumed.network.parameterValues() == straight.network.parameterValues())
+  }
+}
