@@ -51,6 +51,7 @@ let package = Package(
     .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
     .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "_TestSupport", "CStb"]),
   ]

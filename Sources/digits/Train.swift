@@ -42,6 +42,9 @@ extension Digits {
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
     var learningRate: Float = 1e-3
 
+    @Option(help: "Learning-rate schedule over the whole run: constant (Keras' default) or cosine (decays to 1%).")
+    var schedule: LearningRateSchedule = .constant
+
     @Flag(help: "Continue from the checkpoint next to --out.")
     var resume = false
 
@@ -81,6 +84,7 @@ extension Digits {
       config.epochs = epochs
       config.batchSize = batchSize
       config.learningRate = learningRate
+      config.schedule = schedule
       config.seed = resumed?.facts?.seed ?? seed
       let network = resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
         ?? SeedNetwork(backend: backend, seed: config.seed)
@@ -119,6 +123,8 @@ extension Digits {
     }
   }
 }
+
+extension LearningRateSchedule: ExpressibleByArgument {}
 
 enum ValidationChoice: String, ExpressibleByArgument, CaseIterable {
   case split, test, none
