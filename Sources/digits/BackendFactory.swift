@@ -1,6 +1,7 @@
 import CPUBackend
 import DigitsCore
 import Foundation
+import OpenCLBackend
 
 /// Turns `--backend/--device/--threads` into a backend, printing one line when `auto`
 /// falls back to the CPU so the user knows why.
@@ -13,10 +14,12 @@ enum BackendFactory {
       return try makeOpenCL(device: options.device)
     case .auto:
       if options.device != nil { return try makeOpenCL(device: options.device) }
-      if let reason = openCLUnavailableReason() {
-        Console.note("using the CPU: \(reason)")
+      do {
+        return try OpenCLBackend(deviceIndex: nil)
+      } catch {
+        Console.note("using the CPU: \(error.description)")
+        return try makeCPU(threads: options.threads)
       }
-      return try makeCPU(threads: options.threads)
     }
   }
 
@@ -27,12 +30,18 @@ enum BackendFactory {
     return CPUBackend(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
   }
 
+  /// `--backend opencl`: the given device, else the first GPU, else (OpenCL was asked for by
+  /// name) the first device of any kind, such as PoCL on the CPU.
   static func makeOpenCL(device: Int?) throws -> any Backend {
-    throw DigitsError("--backend opencl: the OpenCL backend is not built yet; use --backend cpu")
-  }
-
-  /// Why `auto` does not use a GPU, or nil if it would.
-  static func openCLUnavailableReason() -> String? {
-    "OpenCL support is not built yet"
+    do {
+      do {
+        return try OpenCLBackend(deviceIndex: device)
+      } catch .noGPU(let devices) where device == nil && !devices.isEmpty {
+        Console.note("no OpenCL GPU; using OpenCL device 0: \(devices[0].name)")
+        return try OpenCLBackend(deviceIndex: 0)
+      }
+    } catch {
+      throw DigitsError("--backend opencl: \(error.description)")
+    }
   }
 }
