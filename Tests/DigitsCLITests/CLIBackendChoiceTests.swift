@@ -1,0 +1,43 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// Backend choice on a machine with no OpenCL driver at all: OCL_ICD_VENDORS points the
+/// ICD loader at an empty folder, so it finds no platform.
+@Suite struct CLIBackendChoiceTests {
+  let dir = TemporaryDirectory()
+  var noDrivers: [String: String] { ["OCL_ICD_VENDORS": dir.path] }
+
+  @Test func autoFallsBackToCPUWithOneLine() throws {
+    let out = dir.path + "/auto.safetensors"
+    let r = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--limit", "256", "--epochs", "1",
+                               "--validation", "none", "--out", out], environment: noDrivers)
+    #expect(r.status == 0, "\(r.stderr)")
+    let notes = r.stderr.split(separator: "\n").filter { $0.hasPrefix("using the CPU:") }
+    #expect(notes.count == 1, "\(r.stderr)")
+    #expect(notes.first?.contains("no OpenCL platforms") == true)
+    #expect(FileManager.default.fileExists(atPath: out))
+  }
+
+  @Test func explicitOpenCLFailsClearly() throws {
+    let r = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--backend", "opencl", "--out", dir.path + "/x.safetensors"],
+                              environment: noDrivers)
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("--backend opencl: no OpenCL platforms") && r.stderr.contains("pocl-opencl-icd"), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: dir.path + "/x.safetensors"))
+  }
+
+  @Test func devicesListsNothingWithoutCrashing() throws {
+    let r = try CLIRunner.run(["devices", "--json"], environment: noDrivers)
+    #expect(r.status == 0, "\(r.stderr)")
+    let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as! [String: Any]
+    #expect((object["devices"] as? [Any])?.isEmpty == true)
+    #expect(object["auto"] as? String == "cpu")
+  }
+
+  @Test func deviceIndexOutOfRangeListsDevices() throws {
+    let r = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--device", "99", "--out", dir.path + "/y.safetensors"])
+    #expect(r.status != 0)
+    #expect(r.stderr.contains("no OpenCL device 99") || r.stderr.contains("no OpenCL platforms"), "\(r.stderr)")
+  }
+}
