@@ -26,12 +26,13 @@ let package = Package(
     .executableTarget(
       name: "digits",
       dependencies: [
-        "DigitsCore", "CPUBackend", "OpenCLBackend",
+        "DigitsCore", "CPUBackend", "OpenCLBackend", "DefaultModel",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .target(name: "DigitsCore", dependencies: ["CZlib", "CStb"]),
     .target(name: "CPUBackend", dependencies: ["DigitsCore"], swiftSettings: simdFlags),
     .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
+    .target(name: "DefaultModel", dependencies: ["DigitsCore", "_DefaultModelData"]),
 
     // MARK: - Implementation details
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
@@ -46,12 +47,15 @@ let package = Package(
         .embedInCode("adam.cl"),
       ]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore"]),
+    // default.safetensors is linked in by .incbin (see DefaultModelData.c), not as a resource.
+    .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),
 
     // MARK: - Tests
     .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
     .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
+    .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "_TestSupport", "CStb"]),
   ]

@@ -1,1 +1,2 @@
 #include <stb/stb_image.h>
+#include <stb/stb_image_write.h>

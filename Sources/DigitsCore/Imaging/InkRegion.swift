@@ -1,0 +1,76 @@
+/// Some components of an ink map (optionally only the columns `columns` of them): one digit.
+/// Its crop holds those components' ink plus the faint anti-aliased fringe around them,
+/// and nothing of other components (specks, neighbouring digits).
+public struct InkRegion: Sendable {
+  let labels: [Int32]
+  let mapWidth: Int
+  let keep: [Bool]
+  public let columns: Range<Int>
+  /// Crop box in ink-map pixels: the kept pixels' bounding box grown by one pixel of fringe.
+  public let minX: Int, minY: Int, maxX: Int, maxY: Int
+  /// Kept pixels above the component threshold.
+  public let area: Int
+
+  public var width: Int { maxX - minX + 1 }
+  public var height: Int { maxY - minY + 1 }
+
+  /// nil when the components (within `columns`) hold no pixel.
+  public init?(_ parts: InkComponents, keep indices: [Int], columns: Range<Int>? = nil) {
+    guard !indices.isEmpty else { return nil }
+    var keep = [Bool](repeating: false, count: parts.components.count + 1)
+    for i in indices { keep[i + 1] = true }
+    let cols = (columns ?? 0..<parts.width).clamped(to: 0..<parts.width)
+    let cs = indices.map { parts.components[$0] }
+    let x0 = max(cols.lowerBound, cs.map(\.minX).min()!), x1 = min(cols.upperBound - 1, cs.map(\.maxX).max()!)
+    let y0 = cs.map(\.minY).min()!, y1 = cs.map(\.maxY).max()!
+    guard x0 <= x1 else { return nil }
+    var bx0 = Int.max, by0 = Int.max, bx1 = -1, by1 = -1, area = 0
+    for y in y0...y1 {
+      for x in x0...x1 where keep[Int(parts.labels[y * parts.width + x])] {
+        area += 1
+        bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+      }
+    }
+    guard area > 0 else { return nil }
+    self.labels = parts.labels
+    self.mapWidth = parts.width
+    self.keep = keep
+    self.columns = cols
+    self.area = area
+    minX = max(cols.lowerBound, bx0 - 1)
+    maxX = min(cols.upperBound - 1, bx1 + 1)
+    minY = max(0, by0 - 1)
+    maxY = min(parts.height - 1, by1 + 1)
+  }
+
+  /// The region's ink, `width` x `height`, row-major.
+  public func crop(_ map: InkMap) -> [Float] {
+    var out = [Float](repeating: 0, count: width * height)
+    let h = map.height
+    for y in minY...maxY {
+      for x in minX...maxX {
+        let i = y * mapWidth + x
+        let v = map.ink[i]
+        if v <= 0 { continue }
+        var take = keep[Int(labels[i])]
+        if !take && labels[i] == 0 {
+          // Fringe: below the threshold but touching a kept pixel.
+          outer: for yy in max(0, y - 1)...min(h - 1, y + 1) {
+            for xx in max(columns.lowerBound, x - 1)...min(columns.upperBound - 1, x + 1)
+            where keep[Int(labels[yy * mapWidth + xx])] {
+              take = true
+              break outer
+            }
+          }
+        }
+        if take { out[(y - minY) * width + x - minX] = v }
+      }
+    }
+    return out
+  }
+
+  /// The crop box in the source picture's pixels.
+  public func sourceBox(shrink: Int) -> (x: Int, y: Int, width: Int, height: Int) {
+    (minX * shrink, minY * shrink, width * shrink, height * shrink)
+  }
+}
