@@ -93,5 +93,7 @@ final class DownloadProgress {
     }
   }
 
-  static func megabytes(_ bytes: Int64) -> String { String(format: "%.1f MB", Double(bytes) / 1e6) }
+  static func megabytes(_ bytes: Int64) -> String {
+    bytes < 1_000_000 ? String(format: "%.0f kB", Double(bytes) / 1e3) : String(format: "%.1f MB", Double(bytes) / 1e6)
+  }
 }

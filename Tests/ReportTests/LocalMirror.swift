@@ -51,7 +51,7 @@ final class LocalMirror: @unchecked Sendable {
             if mode == "corrupt":
                 plain = bytearray(gzip.decompress(body))
                 plain[len(plain) // 2] ^= 0xFF
-                body = gzip.compress(bytes(plain))
+                body = gzip.compress(bytes(plain), compresslevel=1)
             if mode == "drop":
                 with lock:
                     first = name not in dropped

@@ -112,6 +112,7 @@ public struct Downloader {
       }
     }
     let keep = Self.size(part) > 0 ? " (partial file kept; run again to resume)" : ""
+    if keep.isEmpty { try? FileManager.default.removeItem(atPath: part) }
     throw DigitsError.file(path(name), "no mirror gave a good copy: \(failures.joined(separator: "; "))\(keep)")
   }
 

@@ -70,33 +70,40 @@ public struct SHA256: Sendable {
     }
   }
 
-  @inline(__always) static func rotr(_ x: UInt32, _ n: UInt32) -> UInt32 { (x >> n) | (x << (32 - n)) }
-
   /// Runs the compression function over `count` 64-byte blocks at `blocks`.
+  /// NOTE: masking shifts (&>>, &<<) and no helper calls keep debug builds usable (~10x).
   mutating func compress(blocks: UnsafeRawPointer, count: Int) {
     var (a0, b0, c0, d0, e0, f0, g0, h0) = state
-    Self.k.withUnsafeBufferPointer { k in
-      withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { w in
+    Self.k.withUnsafeBufferPointer { kBuffer in
+      let k = kBuffer.baseAddress!
+      withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wBuffer in
+        let w = wBuffer.baseAddress!
         for block in 0..<count {
-          let base = blocks + block * 64
+          let base = blocks + block &* 64
           for i in 0..<16 {
-            w[i] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i * 4, as: UInt32.self))
+            w[i] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))
           }
           for i in 16..<64 {
-            let x = w[i - 15], y = w[i - 2]
-            let s0 = Self.rotr(x, 7) ^ Self.rotr(x, 18) ^ (x >> 3)
-            let s1 = Self.rotr(y, 17) ^ Self.rotr(y, 19) ^ (y >> 10)
-            w[i] = w[i - 16] &+ s0 &+ w[i - 7] &+ s1
+            let x = w[i &- 15], y = w[i &- 2]
+            let s0 = (x &>> 7 | x &<< 25) ^ (x &>> 18 | x &<< 14) ^ (x &>> 3)
+            let s1 = (y &>> 17 | y &<< 15) ^ (y &>> 19 | y &<< 13) ^ (y &>> 10)
+            w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
           }
-          var (a, b, c, d, e, f, g, h) = (a0, b0, c0, d0, e0, f0, g0, h0)
+          var a = a0, b = b0, c = c0, d = d0, e = e0, f = f0, g = g0, h = h0
           for i in 0..<64 {
-            let s1 = Self.rotr(e, 6) ^ Self.rotr(e, 11) ^ Self.rotr(e, 25)
+            let s1 = (e &>> 6 | e &<< 26) ^ (e &>> 11 | e &<< 21) ^ (e &>> 25 | e &<< 7)
             let ch = (e & f) ^ (~e & g)
             let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-            let s0 = Self.rotr(a, 2) ^ Self.rotr(a, 13) ^ Self.rotr(a, 22)
+            let s0 = (a &>> 2 | a &<< 30) ^ (a &>> 13 | a &<< 19) ^ (a &>> 22 | a &<< 10)
             let maj = (a & b) ^ (a & c) ^ (b & c)
-            let t2 = s0 &+ maj
-            (h, g, f, e, d, c, b, a) = (g, f, e, d &+ t1, c, b, a, t1 &+ t2)
+            h = g
+            g = f
+            f = e
+            e = d &+ t1
+            d = c
+            c = b
+            b = a
+            a = t1 &+ s0 &+ maj
           }
           a0 &+= a; b0 &+= b; c0 &+= c; d0 &+= d
           e0 &+= e; f0 &+= f; g0 &+= g; h0 &+= h

@@ -34,7 +34,7 @@ public struct HTMLReport {
   /// Scores `probabilities` ([count * classes], from `Evaluator.probabilities`) against
   /// `test` and picks the `misclassifiedLimit` most confident mistakes.
   public init(modelPath: String, model: ModelFile, test: LabeledImages, probabilities: [Float],
-              evaluationBackend: String, dataPath: String? = nil, misclassifiedLimit: Int = 30) {
+              evaluationBackend: String, dataPath: String? = nil, misclassifiedLimit: Int = 36) {
     let evaluation = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: model.classNames)
     let wrong = MisclassifiedImage.mostConfident(
       test, probabilities: probabilities, classes: model.classNames.count, limit: misclassifiedLimit)
@@ -173,9 +173,16 @@ public struct HTMLReport {
       s += "<img src=\"\(uri)\" width=\"84\" height=\"84\" alt=\"test image \(m.index)\"/>"
       s += "<figcaption><span class=\"true\">\(HTML.escape(names[m.label]))</span> "
       s += "<span class=\"arrow\">\u{2192}</span> <span class=\"predicted\">\(HTML.escape(names[m.predicted]))</span>"
-      s += "<br/><span class=\"confidence\">\(HTML.percent(m.confidence, 1))</span> <span class=\"index\">#\(m.index)</span></figcaption></figure>"
+      s += "<br/><span class=\"confidence\">\(Self.confidence(m.confidence))</span> <span class=\"index\">#\(m.index)</span></figcaption></figure>"
     }
     return s + "</div>\n"
+  }
+
+  /// A probability short, never rounded up to a certainty it is not: 0.99996 -> ">99.99%".
+  static func confidence(_ p: Double) -> String {
+    if p >= 1 { return "100%" }
+    if p < 0.999 { return HTML.percent(p, 1) }
+    return p < 0.9999 ? HTML.percent((p * 10000).rounded(.down) / 10000) : ">99.99%"
   }
 
   /// "opencl (NVIDIA H100, 132 compute units, ...)" -> ("opencl", "NVIDIA H100, 132 compute units, ...").
@@ -211,12 +218,21 @@ public struct HTMLReport {
     rows += [
       ("evaluated on", evaluationBackend), ("test images", "\(evaluation.perClass.reduce(0) { $0 + $1.support })"
         + (dataPath.map { " from \($0)" } ?? "")),
-      ("report by digits", DigitsVersion.current), ("report written", Self.timestamp(generated)),
+      ("host CPU", Self.hostCPU ?? "-"), ("report by digits", DigitsVersion.current), ("report written", Self.timestamp(generated)),
     ]
     var s = "<table id=\"facts\" class=\"facts\"><tbody>"
     for (key, value) in rows { s += "<tr><th>\(HTML.escape(key))</th><td>\(HTML.escape(value))</td></tr>" }
     return s + "</tbody></table>\n"
   }
+
+  /// The processor's model name from /proc/cpuinfo (Linux), for the facts table.
+  static let hostCPU: String? = {
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+          let colon = line.firstIndex(of: ":")
+    else { return nil }
+    return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+  }()
 
   static func timestamp(_ date: Date) -> String {
     let f = ISO8601DateFormatter()

@@ -16,7 +16,9 @@ struct SVGConfusionMatrix {
     let rotate = longest > 3
     let labelRoom = 16 + longest * 7.2
     let left = 34 + labelRoom, top = 30 + (rotate ? labelRoom * 0.72 : 18)
-    let width = left + cell * Double(k) + 12, height = top + cell * Double(k) + 14
+    // Labels at -45 degrees reach right of the last column by about their length times cos 45.
+    let width = left + cell * Double(k) + (rotate ? max(12, labelRoom * 0.72 - cell / 2) : 12)
+    let height = top + cell * Double(k) + 14
     let maxOff = max(1, (0..<k).flatMap { i in (0..<k).filter { $0 != i }.map { confusion[i][$0] } }.max() ?? 0)
     let c = HTML.coord
 
