@@ -1,0 +1,165 @@
+import Dispatch
+import Foundation
+
+/// On-the-fly augmentation of 28x28 training digits (ink 1 on 0), so a model trained on
+/// MNIST alone copes with the variety of real pictures after preprocessing: a random affine
+/// warp (rotation, scale, aspect, slant, shift), stroke thickening or thinning, blur and
+/// noise, each with its own probability; some images are then laid out again exactly as
+/// `DigitPreprocessor` lays out a photo (fit 20x20, centre of mass), the inference case.
+///
+/// Deterministic for a seed: each image draws its own generator from the batch's, so the
+/// result does not depend on how many threads share the work.
+public struct Augmentation: Sendable {
+  public var affineProbability: Float = 0.9
+  /// Radians, uniform in +-.
+  public var maxRotation: Float = 15 * .pi / 180
+  public var scale: ClosedRange<Float> = 0.85...1.15
+  /// Width / height ratio change, uniform in +- (applied as sqrt to each axis).
+  public var maxAspect: Float = 0.15
+  /// Horizontal shear (slant), uniform in +-.
+  public var maxShear: Float = 0.25
+  /// Pixels, uniform in +- on each axis.
+  public var maxShift: Float = 2.5
+  public var thicknessProbability: Float = 0.3
+  public var blurProbability: Float = 0.2
+  public var noiseProbability: Float = 0.15
+  public var maxNoise: Float = 0.08
+  public var relayoutProbability: Float = 0.4
+
+  public init() {}
+
+  /// The augmentation of `digits train --recipe best`.
+  public static let best = Augmentation()
+
+  /// As `TrainingConfig.augment` wants it.
+  public var batchFunction: @Sendable (inout [Float], Int, inout SeededGenerator) -> Void {
+    let me = self
+    return { pixels, count, rng in me.apply(&pixels, count: count, rng: &rng) }
+  }
+
+  /// Augments the first `count` images of `pixels` ([count * 784]) in place.
+  public func apply(_ pixels: inout [Float], count: Int, rng: inout SeededGenerator) {
+    let seeds = (0..<count).map { _ in rng.next() }
+    let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount))
+    pixels.withUnsafeMutableBufferPointer { all in
+      nonisolated(unsafe) let base = all.baseAddress!  // each chunk writes only its own images
+      DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+        var image = [Float](repeating: 0, count: 784)
+        for i in stride(from: chunk, to: count, by: chunks) {
+          var local = SeededGenerator(seed: seeds[i])
+          let slot = UnsafeMutableBufferPointer(start: base + i * 784, count: 784)
+          for p in 0..<784 { image[p] = slot[p] }
+          augment(&image, rng: &local)
+          for p in 0..<784 { slot[p] = image[p] }
+        }
+      }
+    }
+  }
+
+  /// Augments one 28x28 image.
+  public func augment(_ image: inout [Float], rng: inout SeededGenerator) {
+    if rng.uniform(0, 1) < affineProbability { image = affine(image, rng: &rng) }
+    if rng.uniform(0, 1) < thicknessProbability {
+      image = Self.morph(image, thicken: rng.uniform(0, 1) < 0.5, strength: rng.uniform(0.3, 1))
+    }
+    if rng.uniform(0, 1) < relayoutProbability { image = Self.relayout(image) }
+    if rng.uniform(0, 1) < blurProbability { image = Self.blur(image, sigma: rng.uniform(0.4, 0.9)) }
+    if rng.uniform(0, 1) < noiseProbability {
+      let sigma = rng.uniform(0, maxNoise)
+      for i in image.indices { image[i] = min(1, max(0, image[i] + sigma * Self.gaussian(&rng))) }
+    }
+  }
+
+  /// Inverse-mapped bilinear warp about the field's centre.
+  func affine(_ src: [Float], rng: inout SeededGenerator) -> [Float] {
+    let angle = rng.uniform(-maxRotation, maxRotation)
+    let s = rng.uniform(scale.lowerBound, scale.upperBound)
+    let aspect = (1 + rng.uniform(-maxAspect, maxAspect)).squareRoot()
+    let shear = rng.uniform(-maxShear, maxShear)
+    let tx = rng.uniform(-maxShift, maxShift), ty = rng.uniform(-maxShift, maxShift)
+    // Forward map: A = R(angle) * Shear * diag(s*aspect, s/aspect); sample with A^-1.
+    let c = cos(angle), sn = sin(angle)
+    let sx = s * aspect, sy = s / aspect
+    let a00 = c * sx, a01 = c * shear * sy - sn * sy
+    let a10 = sn * sx, a11 = sn * shear * sy + c * sy
+    let det = a00 * a11 - a01 * a10
+    let i00 = a11 / det, i01 = -a01 / det, i10 = -a10 / det, i11 = a00 / det
+    let centre: Float = 13.5
+    var out = [Float](repeating: 0, count: 784)
+    for y in 0..<28 {
+      for x in 0..<28 {
+        let dx = Float(x) - centre - tx, dy = Float(y) - centre - ty
+        let u = i00 * dx + i01 * dy + centre, v = i10 * dx + i11 * dy + centre
+        out[y * 28 + x] = Self.bilinear(src, u, v)
+      }
+    }
+    return out
+  }
+
+  static func bilinear(_ img: [Float], _ u: Float, _ v: Float) -> Float {
+    let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
+    let fx = u - Float(x0), fy = v - Float(y0)
+    func at(_ x: Int, _ y: Int) -> Float { x < 0 || y < 0 || x > 27 || y > 27 ? 0 : img[y * 28 + x] }
+    return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
+  }
+
+  /// Grey-level dilation (thicken) or erosion (thin) by a 3x3 cross, blended by `strength`.
+  static func morph(_ img: [Float], thicken: Bool, strength: Float) -> [Float] {
+    var out = img
+    for y in 0..<28 {
+      for x in 0..<28 {
+        func at(_ xx: Int, _ yy: Int) -> Float { xx < 0 || yy < 0 || xx > 27 || yy > 27 ? 0 : img[yy * 28 + xx] }
+        let a = at(x - 1, y), b = at(x + 1, y), c = at(x, y - 1), d = at(x, y + 1), m0 = img[y * 28 + x]
+        let m = thicken ? max(m0, a, b, c, d) : min(m0, a, b, c, d)
+        out[y * 28 + x] = img[y * 28 + x] * (1 - strength) + m * strength
+      }
+    }
+    return out
+  }
+
+  /// Separable Gaussian blur (radius 2), peak brought back to the original's.
+  static func blur(_ img: [Float], sigma: Float) -> [Float] {
+    let k = (-2...2).map { exp(-Float($0 * $0) / (2 * sigma * sigma)) }
+    let sum = k.reduce(0, +)
+    let kernel = k.map { $0 / sum }
+    var tmp = [Float](repeating: 0, count: 784), out = tmp
+    for y in 0..<28 {
+      for x in 0..<28 {
+        var s: Float = 0
+        for t in -2...2 where x + t >= 0 && x + t < 28 { s += img[y * 28 + x + t] * kernel[t + 2] }
+        tmp[y * 28 + x] = s
+      }
+    }
+    for y in 0..<28 {
+      for x in 0..<28 {
+        var s: Float = 0
+        for t in -2...2 where y + t >= 0 && y + t < 28 { s += tmp[(y + t) * 28 + x] * kernel[t + 2] }
+        out[y * 28 + x] = s
+      }
+    }
+    let before = img.max() ?? 0, after = out.max() ?? 0
+    if after > 0 { for i in out.indices { out[i] = min(1, out[i] * before / after) } }
+    return out
+  }
+
+  /// Crop to the ink, fit 20x20, centre of mass in 28x28: what a photo goes through.
+  static func relayout(_ img: [Float]) -> [Float] {
+    var x0 = 28, x1 = -1, y0 = 28, y1 = -1
+    for y in 0..<28 {
+      for x in 0..<28 where img[y * 28 + x] > 0.05 {
+        x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+      }
+    }
+    guard x1 >= x0 else { return img }
+    let w = x1 - x0 + 1, h = y1 - y0 + 1
+    var crop = [Float](repeating: 0, count: w * h)
+    for y in 0..<h { for x in 0..<w { crop[y * w + x] = img[(y + y0) * 28 + x + x0] } }
+    return MNISTLayout.field(crop: crop, width: w, height: h)
+  }
+
+  /// Standard normal (Box-Muller).
+  static func gaussian(_ rng: inout SeededGenerator) -> Float {
+    let u1 = max(rng.uniform(0, 1), 1e-7), u2 = rng.uniform(0, 1)
+    return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+  }
+}

@@ -1,0 +1,59 @@
+@testable import DigitsCore
+import Foundation
+import Testing
+
+/// Measures the constants MNISTLayout uses (centre of mass, stroke width) on the MNIST
+/// training set. Run with DIGITS_CALIBRATE=1; prints the values.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_CALIBRATE"] != nil))
+struct CalibrationTests {
+  @Test func mnistCentreAndStrokeWidth() {
+    let set = MNISTSamples.training
+    var sx = 0.0, sy = 0.0
+    var widths: [Float] = []
+    for i in stride(from: 0, to: set.count, by: 10) {
+      let ink = MNISTSamples.ink(set, i)
+      var m: Float = 0, mx: Float = 0, my: Float = 0
+      var x0 = 28, x1 = -1, y0 = 28, y1 = -1
+      for y in 0..<28 {
+        for x in 0..<28 where ink[y * 28 + x] > 0 {
+          let v = ink[y * 28 + x]
+          m += v; mx += v * Float(x); my += v * Float(y)
+          x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+        }
+      }
+      sx += Double(mx / m); sy += Double(my / m)
+      let cw = x1 - x0 + 1, ch = y1 - y0 + 1
+      var crop = [Float](repeating: 0, count: cw * ch)
+      for y in 0..<ch { for x in 0..<cw { crop[y * cw + x] = ink[(y + y0) * 28 + x + x0] } }
+      let scale = 20 / Float(max(cw, ch))
+      let ow = max(1, Int((Float(cw) * scale * 4).rounded())), oh = max(1, Int((Float(ch) * scale * 4).rounded()))
+      let work = Resample.area(crop, width: cw, height: ch, toWidth: ow, toHeight: oh)
+      widths.append(Strokes.width(work, width: ow, height: oh))
+    }
+    let n = Double(widths.count)
+    widths.sort()
+    print("MNIST centre of mass x \(sx / n) y \(sy / n); stroke width at work resolution: "
+      + "p10 \(widths[widths.count / 10]) median \(widths[widths.count / 2]) p90 \(widths[widths.count * 9 / 10])")
+  }
+}
+
+extension CalibrationTests {
+  /// Writes /tmp/digits-augmented.png: 16 training digits (top row) and 7 augmentations each.
+  @Test func augmentationSheet() throws {
+    let set = MNISTSamples.training
+    let cols = 16, rows = 8
+    var sheet = [UInt8](repeating: 0, count: cols * 28 * rows * 28)
+    var rng = SeededGenerator(seed: 7)
+    for c in 0..<cols {
+      let original = MNISTSamples.ink(set, c)
+      for r in 0..<rows {
+        var img = original
+        if r > 0 { Augmentation.best.augment(&img, rng: &rng) }
+        for y in 0..<28 {
+          for x in 0..<28 { sheet[(r * 28 + y) * cols * 28 + c * 28 + x] = UInt8(min(255, max(0, img[y * 28 + x] * 255))) }
+        }
+      }
+    }
+    try PNG.grayscale(sheet, width: cols * 28, height: rows * 28).write(to: URL(fileURLWithPath: "/tmp/digits-augmented.png"))
+  }
+}

@@ -1,0 +1,37 @@
+import DigitsCore
+import Foundation
+import _TestSupport
+
+/// The MNIST test set, loaded once for every test in this target.
+enum MNISTSamples {
+  static let test: LabeledImages = {
+    do {
+      return try DatasetFolder(path: TestData.mnistPath).loadTest()
+    } catch {
+      fatalError("MNIST test data missing at \(TestData.mnistPath): \(error)")
+    }
+  }()
+
+  static let training: LabeledImages = {
+    do {
+      return try DatasetFolder(path: TestData.mnistPath).loadTraining()
+    } catch {
+      fatalError("MNIST training data missing at \(TestData.mnistPath): \(error)")
+    }
+  }()
+
+  /// Image `index` as ink values (0...1, ink 1).
+  static func ink(_ set: LabeledImages, _ index: Int) -> [Float] {
+    set.images[(index * 784)..<((index + 1) * 784)].map { Float($0) / 255 }
+  }
+
+  /// Image `index` as a picture in MNIST's own polarity (white ink on black).
+  static func picture(_ set: LabeledImages, _ index: Int) -> GrayImage {
+    GrayImage(width: 28, height: 28, pixels: ink(set, index))
+  }
+
+  /// `count` indices spread evenly over the set (a fixed, class-balanced-enough sample).
+  static func spread(_ count: Int, of set: LabeledImages = test, offset: Int = 0) -> [Int] {
+    (0..<count).map { (offset + $0 * set.count / count) % set.count }
+  }
+}
