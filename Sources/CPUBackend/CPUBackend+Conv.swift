@@ -29,23 +29,26 @@ extension CPUBackend {
         }
       }
     }
-    // Y^T[pixel, o] = sum over taps of im2col^T[pixel, tap] * W^T[tap, o] (+ b[o]).
+    // Y^T[pixel, o] = sum over taps of im2col^T[pixel, tap] * W^T[tap, o] (+ b[o]), into a
+    // pixel-major scratch with contiguous rows, then transposed into NCHW.
+    let kp = panels * 16
     var job = GEMMJob(m: g.pixels, n: g.k, k: g.ck, a: X, b: packed, c: Y)
     job.aRowTable = UnsafePointer(tables + g.ck)
     job.aColTable = UnsafePointer(tables)
     job.bPacked = true
-    job.cRowStride = 1
-    job.cColStride = g.pixels
+    job.cRowStride = kp
     job.bias = UnsafePointer(B)
     job.relu = relu
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + g.pixels * kp)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
+      let s = scratch.base + t * scratch.stride, yT = s + GEMMJob.scratchFloats
       var job = job
+      job.c = yT
       for i in CPUBackend.share(g.n, t, parts) {
         job.a = UnsafePointer(X + i * g.inputSize)
-        job.c = Y + i * g.k * g.pixels
-        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: scratch.base + t * scratch.stride)
+        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+        Transpose.run(yT, srcStride: kp, rows: g.pixels, cols: g.k, Y + i * g.k * g.pixels, dstStride: g.pixels)
       }
     }
   }
@@ -55,8 +58,10 @@ extension CPUBackend {
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
                        "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
     let DY = buf(dy).pointer, W = buf(w).pointer, DX = buf(dx).pointer
-    let colSize = Workspace.roundUp(g.ck * g.pixels)
+    let colSize = Workspace.roundUp(g.ck * g.pixels + 32)  // 16 floats of slack each side
     let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize)
+    let lanes = workspace.ints(g.ow + 32)
+    g.fillCol2imMasks(lanes)
     // col[tap, pixel] = sum over o of W^T[tap, o] * dy[o, pixel], then col2im.
     var job = GEMMJob(m: g.ck, n: g.pixels, k: g.k, a: W, b: DY, c: scratch.base)
     job.aRowStride = 1
@@ -66,13 +71,13 @@ extension CPUBackend {
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
-      let col = s + GEMMJob.scratchFloats
+      let col = s + GEMMJob.scratchFloats + 16
       var job = job
       job.c = col
       for i in CPUBackend.share(g.n, t, parts) {
         job.b = UnsafePointer(DY + i * g.k * g.pixels)
         job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
-        g.col2im(col, into: DX + i * g.inputSize)
+        g.col2im(col, into: DX + i * g.inputSize, lanes: lanes)
       }
     }
   }

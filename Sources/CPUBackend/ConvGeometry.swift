@@ -44,18 +44,70 @@ struct ConvGeometry {
 }
 
 extension ConvGeometry {
-  /// dx[ch, r+dr, q+dq] = sum of col[(ch*3 + dr)*3 + dq, r*OW + q] over the taps that reach
-  /// it: the adjoint of im2col, for one image.
-  func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
+  /// dx[ch, y, x] = sum of col[(ch*3 + dr)*3 + dq, (y-dr)*OW + x-dq] over the taps that
+  /// reach (y, x): the adjoint of im2col, for one image. Each dx row is built in registers,
+  /// 8 columns at a time, from shifted col rows masked to the columns they reach, and stored
+  /// once. `lanes` is the table from `fillCol2imMasks`.
+  /// NOTE: reads up to 16 floats before and after `col` (masked out): leave slack there.
+  func col2im(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, lanes: UnsafePointer<Int32>) {
+    if w < 8 {
+      col2imScalar(col, into: dx)
+      return
+    }
+    // Tap (dr, dq) of row y reads col at (y*OW + x) + dr*(3P - OW) + dq*(P - 1).
+    let rowStep = 3 * pixels - ow, tapStep = pixels - 1
+    var x0 = 0
+    while true {
+      // Lane l of chunk x0 takes col column x0 + l - dq: valid when in 0..<OW.
+      let m = UnsafeRawPointer(lanes + 16 + x0)
+      let masks = (m.loadUnaligned(as: SIMD8<Int32>.self), m.loadUnaligned(fromByteOffset: -4, as: SIMD8<Int32>.self),
+                   m.loadUnaligned(fromByteOffset: -8, as: SIMD8<Int32>.self))
+      for ch in 0..<c {
+        let base = col + ch * 9 * pixels + x0, out = dx + ch * h * w + x0
+        for y in 0..<h {
+          let p = base + y * ow
+          var acc = SIMD8<Float>()
+          if y < oh { acc += Self.taps(p, tapStep, masks) }
+          if y >= 1 && y <= oh { acc += Self.taps(p + rowStep, tapStep, masks) }
+          if y >= 2 { acc += Self.taps(p + 2 * rowStep, tapStep, masks) }
+          store8(acc, out + y * w)
+        }
+      }
+      if x0 + 8 == w { break }
+      x0 = min(x0 + 8, w - 8)
+    }
+  }
+
+  /// The lane masks of `col2im`: table[16 + j] = -1 (all bits) for j in 0..<OW, else 0;
+  /// OW + 32 entries.
+  func fillCol2imMasks(_ table: UnsafeMutablePointer<Int32>) {
+    for j in 0..<(ow + 32) { table[j] = j >= 16 && j < 16 + ow ? -1 : 0 }
+  }
+
+  /// The three dq taps of one dr for 8 dx columns: col rows at p, p + step and p + 2*step, each masked
+  /// (bitwise, so garbage in the slack never leaks) to the lanes it reaches.
+  /// NOTE: masks come from memory, not built lane by lane: LLVM scalarises the latter.
+  @inline(__always)
+  static func taps(
+    _ p: UnsafePointer<Float>, _ step: Int, _ m: (SIMD8<Int32>, SIMD8<Int32>, SIMD8<Int32>)
+  ) -> SIMD8<Float> {
+    masked(load8(p), m.0) + masked(load8(p + step), m.1) + masked(load8(p + 2 * step), m.2)
+  }
+
+  @inline(__always)
+  static func masked(_ v: SIMD8<Float>, _ m: SIMD8<Int32>) -> SIMD8<Float> {
+    unsafeBitCast(unsafeBitCast(v, to: SIMD8<Int32>.self) & m, to: SIMD8<Float>.self)
+  }
+
+  /// col2im one element at a time, for rows narrower than a vector.
+  func col2imScalar(_ col: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>) {
     dx.update(repeating: 0, count: inputSize)
     for ch in 0..<c {
-      let plane = dx + ch * h * w
       for dr in 0..<3 {
         for dq in 0..<3 {
-          let src0 = col + ((ch * 3 + dr) * 3 + dq) * pixels
+          let src = col + ((ch * 3 + dr) * 3 + dq) * pixels
           for r in 0..<oh {
-            let dst = plane + (r + dr) * w + dq, src = src0 + r * ow
-            for q in 0..<ow { dst[q] += src[q] }
+            for q in 0..<ow { dx[(ch * h + r + dr) * w + q + dq] += src[r * ow + q] }
           }
         }
       }
@@ -70,25 +122,36 @@ extension ConvGeometry {
     biasSums: UnsafeMutablePointer<Float>
   ) {
     let panels = (k + 15) / 16, rows = images * pixels
-    for q in 0..<panels {
-      let panel = packed + q * rows * 16
-      for l in 0..<16 {
-        let o = q * 16 + l
-        if o >= k {
-          for p in 0..<rows { panel[p * 16 + l] = 0 }
-          continue
-        }
-        var sum: Float = 0
-        for i in 0..<images {
-          let src = dy + (i * k + o) * pixels, dst = panel + i * pixels * 16 + l
+    for i in 0..<images {
+      let image = dy + i * k * pixels
+      for o0 in stride(from: 0, to: panels * 16, by: 8) {
+        let dst = packed + (o0 / 16) * rows * 16 + i * pixels * 16 + o0 % 16
+        if o0 + 8 <= k {
+          Transpose.run(image + o0 * pixels, srcStride: pixels, rows: 8, cols: pixels, dst, dstStride: 16)
+        } else {
           for p in 0..<pixels {
-            let v = src[p]
-            dst[p * 16] = v
-            sum += v
+            for l in 0..<8 { dst[p * 16 + l] = o0 + l < k ? image[(o0 + l) * pixels + p] : 0 }
           }
         }
-        biasSums[o] += sum
       }
+      for o in 0..<k { biasSums[o] += Self.sum(image + o * pixels, pixels) }
     }
+  }
+
+  /// Sum of `count` floats, 8 lanes then the tail.
+  @inline(__always)
+  static func sum(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var j = 0
+    while j + 8 <= count {
+      acc += load8(p + j)
+      j += 8
+    }
+    var s = acc.sum()
+    while j < count {
+      s += p[j]
+      j += 1
+    }
+    return s
   }
 }

@@ -109,33 +109,38 @@ struct GEMMJob {
   func run(mTiles: Range<Int>, panels: Range<Int>, scratch: UnsafeMutablePointer<Float>) {
     if mTiles.isEmpty || panels.isEmpty { return }
     let blocks = max(1, (k + Self.kcMax - 1) / Self.kcMax)
-    let spill = scratch + Self.kcMax * 16
     for block in 0..<blocks {
       let k0 = k * block / blocks, kc = k * (block + 1) / blocks - k0
-      let e = TileEpilogue(accumulate: accumulate || block > 0, relu: relu && block == blocks - 1, bias: nil)
       for q in panels {
-        let n0 = q * 16, cols = min(16, n - n0)
-        var epilogue = e
-        if block == 0, let bias { epilogue.bias = Self.loadBias(bias + n0, cols) }
-        let (pb, bStep) = panel(q, k0: k0, kc: kc, scratch: scratch)
-        for it in mTiles {
-          let m0 = it * 6, rows = min(6, m - m0)
-          let r = RowOffsets(first: m0, count: rows) { i in
-            if let t = aRowTable { return Int(t[i]) }
-            return i * aRowStride
-          }
-          let tile: Tile
-          if let aColTable {
-            tile = Tile.tabled(kc, a, r, aColTable + k0, pb, bStep)
-          } else {
-            tile = Tile.strided(kc, a + k0 * aColStride, r, aColStride, pb, bStep)
-          }
-          tile.store(
-            to: c + m0 * cRowStride + n0 * cColStride, rowStride: cRowStride, colStride: cColStride,
-            rows: rows, cols: cols, epilogue, spill: spill)
-        }
+        let b = panel(q, k0: k0, kc: kc, scratch: scratch)
+        for it in mTiles { tile(it, q, k0: k0, kc: kc, block: block, blocks: blocks, b: b, scratch: scratch) }
       }
     }
+  }
+
+  /// One 6x16 tile of C: row tile `it`, column panel `q`, reduction block k0..<k0+kc of
+  /// `blocks`, with B's panel at `b` (pointer, step).
+  @inline(__always)
+  func tile(
+    _ it: Int, _ q: Int, k0: Int, kc: Int, block: Int, blocks: Int, b: (UnsafePointer<Float>, Int),
+    scratch: UnsafeMutablePointer<Float>
+  ) {
+    let m0 = it * 6, rows = min(6, m - m0), n0 = q * 16, cols = min(16, n - n0)
+    var e = TileEpilogue(accumulate: accumulate || block > 0, relu: relu && block == blocks - 1, bias: nil)
+    if block == 0, let bias { e.bias = Self.loadBias(bias + n0, cols) }
+    let r = RowOffsets(first: m0, count: rows) { i in
+      if let t = aRowTable { return Int(t[i]) }
+      return i * aRowStride
+    }
+    let t: Tile
+    if let aColTable {
+      t = Tile.tabled(kc, a, r, aColTable + k0, b.0, b.1)
+    } else {
+      t = Tile.strided(kc, a + k0 * aColStride, r, aColStride, b.0, b.1)
+    }
+    t.store(
+      to: c + m0 * cRowStride + n0 * cColStride, rowStride: cRowStride, colStride: cColStride,
+      rows: rows, cols: cols, e, spill: scratch + Self.kcMax * 16)
   }
 
   /// Where reduction rows k0..<k0+kc of B's panel q are, 16 contiguous floats a step: in B
