@@ -39,11 +39,11 @@ extension Digits {
     @Option(name: .customLong("batch-size"), help: "Images per step.")
     var batchSize = 128
 
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate.")
-    var learningRate: Float = 1e-3
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate at the start of the run (Keras' default is 0.001).")
+    var learningRate: Float = TrainingConfig().learningRate
 
     @Option(help: "Learning-rate schedule over the whole run: constant (Keras' default) or cosine (decays to 1%).")
-    var schedule: LearningRateSchedule = .constant
+    var schedule: LearningRateSchedule = TrainingConfig().schedule
 
     @Flag(help: "Continue from the checkpoint next to --out.")
     var resume = false

@@ -36,9 +36,11 @@ public enum LearningRateSchedule: String, CaseIterable, Codable, Sendable {
 public struct TrainingConfig: Sendable {
   public var epochs = 10
   public var batchSize = 128
-  public var learningRate: Float = 1e-3
+  /// 3e-3 with cosine decay, not Keras' constant 1e-3: the seed report's Keras run reached
+  /// 98.16% after one epoch and 98.77% after ten; this reaches over 98.5% and 99% (docs/PERFORMANCE.md).
+  public var learningRate: Float = 3e-3
   public var seed: UInt64 = 42
-  public var schedule = LearningRateSchedule.constant
+  public var schedule = LearningRateSchedule.cosine
   /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation.
   public var augment: (@Sendable (inout [Float], Int, inout SeededGenerator) -> Void)? = nil
   public var recipe = "seed"
