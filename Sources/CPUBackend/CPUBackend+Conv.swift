@@ -13,6 +13,15 @@ extension CPUBackend {
     ShapeCheck.require(y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
                        "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
     let X = buf(x).pointer, W = buf(w).pointer, B = buf(b).pointer, Y = buf(y).pointer
+    if g.prefersDirect {
+      let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+      parallel(parts) { t in
+        for i in CPUBackend.share(g.n, t, parts) {
+          g.directForward(X + i * g.inputSize, W, B, Y + i * g.k * g.pixels, relu: relu)
+        }
+      }
+      return
+    }
     let panels = (g.k + 15) / 16
     let packed = workspace.floats(panels * g.ck * 16)
     let tables = workspace.ints(g.ck + g.pixels)
@@ -87,6 +96,10 @@ extension CPUBackend {
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",
                        "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
     let X = buf(x).pointer, DY = buf(dy).pointer, DW = buf(dw).pointer, DB = buf(db).pointer
+    if g.prefersDirect {
+      directWeightGrad(g, X, DY, DW, DB)
+      return
+    }
     let panels = (g.k + 15) / 16, kp = panels * 16
     let chunk = max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
     let tables = workspace.ints(g.ck + chunk * g.pixels)
@@ -128,6 +141,35 @@ extension CPUBackend {
       var sum: Float = 0
       for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + g.ck * kp + o] }
       DB[o] = sum
+    }
+  }
+
+  /// The weight gradient by `ConvGeometry.directWeightGrad`: per-thread partial sums over
+  /// that thread's images, added up in thread order.
+  func directWeightGrad(
+    _ g: ConvGeometry, _ X: UnsafePointer<Float>, _ DY: UnsafePointer<Float>,
+    _ DW: UnsafeMutablePointer<Float>, _ DB: UnsafeMutablePointer<Float>
+  ) {
+    let lanes = workspace.ints(g.ow + 32)
+    g.fillCol2imMasks(lanes)
+    let partialSize = Workspace.roundUp(g.directPartialSize), biasSize = Workspace.roundUp(g.k)
+    let scratch = workspace.perThreadFloats(partialSize + biasSize)
+    let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    parallel(parts) { t in
+      let partial = scratch.base + t * scratch.stride, biasPartial = partial + partialSize
+      partial.update(repeating: 0, count: partialSize + g.k)
+      for i in CPUBackend.share(g.n, t, parts) {
+        let dyi = DY + i * g.k * g.pixels
+        g.directWeightGrad(X + i * g.inputSize, dyi, partial, lanes: lanes)
+        for o in 0..<g.k { biasPartial[o] += ConvGeometry.sum(dyi + o * g.pixels, g.pixels) }
+      }
+    }
+    DW.update(repeating: 0, count: g.k * g.ck)
+    DB.update(repeating: 0, count: g.k)
+    for t in 0..<parts {
+      let partial = scratch.base + t * scratch.stride
+      g.addDirectPartial(partial, into: DW)
+      for o in 0..<g.k { DB[o] += partial[partialSize + o] }
     }
   }
 }

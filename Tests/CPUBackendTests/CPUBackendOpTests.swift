@@ -4,7 +4,9 @@ import Testing
 import _TestSupport
 
 /// Every op against the Float64 reference on odd shapes: batch 1 and 127, channel counts
-/// around the 16-wide panels and 6-row tiles, odd spatial sizes (pooling drops a row/column).
+/// around the 16-wide panels and 6-row tiles, odd spatial sizes (pooling drops a row/column),
+/// and both convolution paths (GEMM for many input channels or narrow rows, direct for C <= 4
+/// with rows of at least 8 outputs).
 /// Sizes stay small enough for debug builds, where the reference is slow.
 @Suite struct CPUBackendOpTests {
   static let shapes: [BackendCheckShape] = [
@@ -17,6 +19,7 @@ import _TestSupport
     BackendCheckShape(batch: 5, channels: 32, filters: 5, height: 5, width: 8, denseOutputs: 33),
     BackendCheckShape(batch: 3, channels: 1, filters: 1, height: 3, width: 3, denseOutputs: 1),
     BackendCheckShape(batch: 2, channels: 2, filters: 7, height: 28, width: 19, denseOutputs: 10),
+    BackendCheckShape(batch: 3, channels: 4, filters: 10, height: 9, width: 11, denseOutputs: 2),
   ]
 
   @Test(arguments: shapes, [1, 2])
