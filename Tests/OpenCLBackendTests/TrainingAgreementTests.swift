@@ -1,3 +1,4 @@
+import CPUBackend
 import DigitsCore
 import Foundation
 import OpenCLBackend
@@ -57,6 +58,79 @@ struct TrainingAgreementTests {
       if let report = mismatchReport(after[0][i], after[1][i], atol: 1e-6, rtol: 1e-5, label: "after one step \(spec.name)") {
         Issue.record(Comment(rawValue: report))
       }
+    }
+  }
+}
+
+/// The seed network on both real backends.
+@Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
+struct CPUAgreementTests {
+  /// Twenty Adam steps (learning rate 1e-3) from seed 3 on OpenCL and on the CPU end with
+  /// every parameter within 1e-5 (the steps move them by up to ~2e-2; PoCL vs the CPU
+  /// backend measured 3e-7), the summed loss within 1e-5 relative and the correct counts
+  /// within one tie. Batch 16 (4 in debug builds, where the CPU backend's SIMD code is slow).
+  @Test func twentyStepsEndClose() throws {
+    #if DEBUG
+      let batch = 4
+    #else
+      let batch = 16
+    #endif
+    let (pixels, labels) = try TrainingAgreementTests.batch(20 * batch)
+    var results: [[[Float]]] = [], stats: [[Float]] = []
+    for backend in [try OpenCLTestDevice.backend(), CPUBackend()] as [any Backend] {
+      let network = SeedNetwork(backend: backend, seed: 3)
+      let s = backend.makeTensor([2])
+      for step in 0..<20 {
+        let range = (step * batch)..<(step * batch + batch)
+        pixels[(range.lowerBound * 784)..<(range.upperBound * 784)].withUnsafeBufferPointer { p in
+          labels[range].withUnsafeBufferPointer { l in network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) }
+        }
+      }
+      #expect(network.step == 20)
+      results.append(network.parameterValues())
+      stats.append(backend.download(s))
+    }
+    for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
+      if let report = mismatchReport(results[0][i], results[1][i], atol: 1e-5, rtol: 0, label: "after 20 steps \(spec.name)") {
+        Issue.record(Comment(rawValue: report))
+      }
+    }
+    #expect(abs(stats[0][0] - stats[1][0]) <= 1e-5 * stats[1][0], "loss sums \(stats)")
+    #expect(abs(stats[0][1] - stats[1][1]) <= 1, "correct counts \(stats)")
+  }
+
+  /// Weights trained on the CPU (one pass over 4,096 training digits, batch 64), loaded into
+  /// both backends: the predicted classes of the 10,000 MNIST test digits agree on at least
+  /// 99.9% of them, and the probabilities to 1e-4. Debug builds use 512 and 1,000 digits.
+  @Test func sameWeightsSamePredictions() throws {
+    #if DEBUG
+      let (trainCount, testCount) = (512, 1000)
+    #else
+      let (trainCount, testCount) = (4096, 10_000)
+    #endif
+    let cpu = CPUBackend()
+    let trained = SeedNetwork(backend: cpu, seed: 21)
+    let (pixels, labels) = try TrainingAgreementTests.batch(trainCount)
+    let s = cpu.makeTensor([2])
+    for start in stride(from: 0, to: trainCount, by: 64) {
+      pixels[(start * 784)..<((start + 64) * 784)].withUnsafeBufferPointer { p in
+        labels[start..<(start + 64)].withUnsafeBufferPointer { l in trained.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) }
+      }
+    }
+    let test = try TrainingAgreementTests.mnist.get().loadTest().slice(0..<testCount)
+    let onCPU = Evaluator(network: trained).probabilities(test)
+    let onOpenCL = Evaluator(network: SeedNetwork(backend: try OpenCLTestDevice.backend(), values: trained.parameterValues()))
+      .probabilities(test)
+    func classes(_ p: [Float]) -> [Int] {
+      (0..<testCount).map { r in (0..<10).max { p[r * 10 + $0] < p[r * 10 + $1] }! }
+    }
+    let (a, b) = (classes(onCPU), classes(onOpenCL))
+    let agree = zip(a, b).filter { $0 == $1 }.count
+    let accuracy = zip(a, test.labels).filter { $0 == Int($1) }.count
+    #expect(Double(agree) >= 0.999 * Double(testCount), "classes agree on \(agree) of \(testCount)")
+    #expect(Double(accuracy) >= 0.5 * Double(testCount), "the trained weights are too weak to mean much: \(accuracy) of \(testCount)")
+    if let report = mismatchReport(onOpenCL, onCPU, atol: 1e-4, rtol: 0, label: "probabilities") {
+      Issue.record(Comment(rawValue: report))
     }
   }
 }
