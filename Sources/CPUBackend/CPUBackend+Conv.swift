@@ -69,12 +69,14 @@ extension CPUBackend {
     let DY = buf(dy).pointer, W = buf(w).pointer, DX = buf(dx).pointer
     let colSize = Workspace.roundUp(g.ck * g.pixels + 32)  // 16 floats of slack each side
     let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize)
-    let lanes = workspace.ints(g.ow + 32)
+    let ints = workspace.ints(g.ow + 32 + g.ck), lanes = ints, rowTable = ints + g.ow + 32
     g.fillCol2imMasks(lanes)
+    let packedW = workspace.floats((g.ck + 5) / 6 * 6 * g.k)
+    GEMMJob.packRowPanels(W, m: g.ck, k: g.k, rowStride: 1, colStride: g.ck, into: packedW, rowTable: rowTable)
     // col[tap, pixel] = sum over o of W^T[tap, o] * dy[o, pixel], then col2im.
-    var job = GEMMJob(m: g.ck, n: g.pixels, k: g.k, a: W, b: DY, c: scratch.base)
-    job.aRowStride = 1
-    job.aColStride = g.ck
+    var job = GEMMJob(m: g.ck, n: g.pixels, k: g.k, a: packedW, b: DY, c: scratch.base)
+    job.aRowTable = UnsafePointer(rowTable)
+    job.aColStride = 6
     job.bRowStride = g.pixels
     job.cRowStride = g.pixels
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)

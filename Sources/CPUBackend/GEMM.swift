@@ -54,8 +54,19 @@ extension CPUBackend {
 
   /// Runs a GEMM job split over the backend's threads: by column panels when there are
   /// enough of them (each thread packs only its own panels), else by row tiles.
+  /// NOTE: may take the shared workspace scratch (to pack a transposed A): callers must not
+  /// hold shared scratch across this call.
   func run(_ job: GEMMJob) {
     if job.m == 0 || job.n == 0 { return }
+    var job = job
+    if job.aRowTable == nil && job.aColTable == nil && job.aColStride != 1 && job.m * job.k >= 4096 {
+      let packed = workspace.floats(job.mTiles * 6 * job.k), table = workspace.ints(job.m)
+      GEMMJob.packRowPanels(job.a, m: job.m, k: job.k, rowStride: job.aRowStride, colStride: job.aColStride,
+                            into: packed, rowTable: table)
+      job.a = UnsafePointer(packed)
+      job.aRowTable = UnsafePointer(table)
+      job.aColStride = 6
+    }
     let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats)
     let panels = job.panels, tiles = job.mTiles
     let parts = workers(items: panels * tiles, flopsEach: 2 * 96 * max(job.k, 1))
@@ -156,6 +167,25 @@ struct GEMMJob {
       for j in cols..<16 { dst[j] = 0 }
     }
     return (UnsafePointer(scratch), 16)
+  }
+
+  /// Packs A[m, k] (element (i, p) at a[i * rowStride + p * colStride]) into row panels, 6
+  /// rows contiguous per reduction step: row i, step p at packed[(i/6 * k + p) * 6 + i%6],
+  /// missing rows of the last panel zero. Fills `rowTable` (m entries) so a job reads the
+  /// panels with `aRowTable = rowTable, aColStride = 6`. For a transposed A, whose six
+  /// broadcasts per step would otherwise touch six cache lines far apart.
+  static func packRowPanels(
+    _ a: UnsafePointer<Float>, m: Int, k: Int, rowStride: Int, colStride: Int,
+    into packed: UnsafeMutablePointer<Float>, rowTable: UnsafeMutablePointer<Int32>
+  ) {
+    for tile in 0..<((m + 5) / 6) {
+      let dst = packed + tile * k * 6, rows = min(6, m - tile * 6)
+      for p in 0..<k {
+        let src = a + tile * 6 * rowStride + p * colStride
+        for j in 0..<6 { dst[p * 6 + j] = j < rows ? src[j * rowStride] : 0 }
+      }
+      for j in 0..<rows { rowTable[tile * 6 + j] = Int32(tile * k * 6 + j) }
+    }
   }
 
   @inline(__always)
