@@ -7,15 +7,18 @@ extension Digits {
     static let configuration = CommandConfiguration(
       abstract: "Train the seed CNN and write the model file.",
       discussion: """
-        Trains Conv32-Pool-Conv64-Pool-Dense128-Dense10 with Adam (lr 1e-3), batch 128.
-        After every epoch the model and a checkpoint (with the optimizer state) are written
-        atomically, so an interrupted run loses at most one epoch: continue it with --resume.
+        Trains Conv32-Pool-Conv64-Pool-Dense128-Dense10 with Adam, batch 128,
+        learning rate 3e-3 decaying along a cosine (--schedule constant
+        --learning-rate 0.001 is the Keras recipe of the seed report).
+        After every epoch the model and a checkpoint with the optimizer state
+        are written atomically: an interrupted run loses at most one epoch,
+        and --resume continues it.
 
         Examples:
-          digits train                                   # 10 epochs on MNIST -> model.safetensors
-          digits train --epochs 1 --validation test      # one epoch, validate on the test set
+          digits train                           # 10 epochs -> model.safetensors
+          digits train --epochs 1 --validation test
           digits train --backend cpu --limit 6000 --epochs 3 --out small.safetensors
-          digits train --epochs 15 --resume              # continue a run to 15 epochs
+          digits train --epochs 15 --resume      # continue a run to 15 epochs
         """)
 
     @OptionGroup var dataOptions: DataOptions
