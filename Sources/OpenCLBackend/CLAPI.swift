@@ -12,71 +12,87 @@ import COpenCL
 ///
 /// The loader name can be overridden with `DIGITS_OPENCL_LIBRARY` (a path or a soname).
 struct CLAPI: @unchecked Sendable {
-  typealias GetPlatformIDs = @convention(c) (
-    cl_uint, UnsafeMutablePointer<cl_platform_id?>?, UnsafeMutablePointer<cl_uint>?
-  ) -> cl_int
-  typealias GetPlatformInfo = @convention(c) (
-    cl_platform_id?, cl_platform_info, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?
-  ) -> cl_int
-  typealias GetDeviceIDs = @convention(c) (
-    cl_platform_id?, cl_device_type, cl_uint, UnsafeMutablePointer<cl_device_id?>?,
-    UnsafeMutablePointer<cl_uint>?
-  ) -> cl_int
-  typealias GetDeviceInfo = @convention(c) (
-    cl_device_id?, cl_device_info, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?
-  ) -> cl_int
+  typealias GetPlatformIDs =
+    @convention(c) (
+      cl_uint, UnsafeMutablePointer<cl_platform_id?>?, UnsafeMutablePointer<cl_uint>?
+    ) -> cl_int
+  typealias GetPlatformInfo =
+    @convention(c) (
+      cl_platform_id?, cl_platform_info, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?
+    ) -> cl_int
+  typealias GetDeviceIDs =
+    @convention(c) (
+      cl_platform_id?, cl_device_type, cl_uint, UnsafeMutablePointer<cl_device_id?>?,
+      UnsafeMutablePointer<cl_uint>?
+    ) -> cl_int
+  typealias GetDeviceInfo =
+    @convention(c) (
+      cl_device_id?, cl_device_info, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?
+    ) -> cl_int
   /// The notification callback slot is declared as a raw pointer: we always pass nil.
-  typealias CreateContext = @convention(c) (
-    UnsafePointer<cl_context_properties>?, cl_uint, UnsafePointer<cl_device_id?>?,
-    UnsafeRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<cl_int>?
-  ) -> cl_context?
+  typealias CreateContext =
+    @convention(c) (
+      UnsafePointer<cl_context_properties>?, cl_uint, UnsafePointer<cl_device_id?>?,
+      UnsafeRawPointer?, UnsafeMutableRawPointer?, UnsafeMutablePointer<cl_int>?
+    ) -> cl_context?
   typealias ReleaseContext = @convention(c) (cl_context?) -> cl_int
-  typealias CreateCommandQueue = @convention(c) (
-    cl_context?, cl_device_id?, cl_command_queue_properties, UnsafeMutablePointer<cl_int>?
-  ) -> cl_command_queue?
+  typealias CreateCommandQueue =
+    @convention(c) (
+      cl_context?, cl_device_id?, cl_command_queue_properties, UnsafeMutablePointer<cl_int>?
+    ) -> cl_command_queue?
   typealias ReleaseCommandQueue = @convention(c) (cl_command_queue?) -> cl_int
-  typealias CreateBuffer = @convention(c) (
-    cl_context?, cl_mem_flags, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<cl_int>?
-  ) -> cl_mem?
+  typealias CreateBuffer =
+    @convention(c) (
+      cl_context?, cl_mem_flags, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<cl_int>?
+    ) -> cl_mem?
   typealias ReleaseMemObject = @convention(c) (cl_mem?) -> cl_int
-  typealias EnqueueWriteBuffer = @convention(c) (
-    cl_command_queue?, cl_mem?, cl_bool, Int, Int, UnsafeRawPointer?, cl_uint,
-    UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
-  ) -> cl_int
-  typealias EnqueueReadBuffer = @convention(c) (
-    cl_command_queue?, cl_mem?, cl_bool, Int, Int, UnsafeMutableRawPointer?, cl_uint,
-    UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
-  ) -> cl_int
-  typealias EnqueueFillBuffer = @convention(c) (
-    cl_command_queue?, cl_mem?, UnsafeRawPointer?, Int, Int, Int, cl_uint,
-    UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
-  ) -> cl_int
-  typealias CreateProgramWithSource = @convention(c) (
-    cl_context?, cl_uint, UnsafeMutablePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>?,
-    UnsafeMutablePointer<cl_int>?
-  ) -> cl_program?
-  typealias BuildProgram = @convention(c) (
-    cl_program?, cl_uint, UnsafePointer<cl_device_id?>?, UnsafePointer<CChar>?,
-    UnsafeRawPointer?, UnsafeMutableRawPointer?
-  ) -> cl_int
-  typealias GetProgramBuildInfo = @convention(c) (
-    cl_program?, cl_device_id?, cl_program_build_info, Int, UnsafeMutableRawPointer?,
-    UnsafeMutablePointer<Int>?
-  ) -> cl_int
+  typealias EnqueueWriteBuffer =
+    @convention(c) (
+      cl_command_queue?, cl_mem?, cl_bool, Int, Int, UnsafeRawPointer?, cl_uint,
+      UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
+    ) -> cl_int
+  typealias EnqueueReadBuffer =
+    @convention(c) (
+      cl_command_queue?, cl_mem?, cl_bool, Int, Int, UnsafeMutableRawPointer?, cl_uint,
+      UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
+    ) -> cl_int
+  typealias EnqueueFillBuffer =
+    @convention(c) (
+      cl_command_queue?, cl_mem?, UnsafeRawPointer?, Int, Int, Int, cl_uint,
+      UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
+    ) -> cl_int
+  typealias CreateProgramWithSource =
+    @convention(c) (
+      cl_context?, cl_uint, UnsafeMutablePointer<UnsafePointer<CChar>?>?, UnsafePointer<Int>?,
+      UnsafeMutablePointer<cl_int>?
+    ) -> cl_program?
+  typealias BuildProgram =
+    @convention(c) (
+      cl_program?, cl_uint, UnsafePointer<cl_device_id?>?, UnsafePointer<CChar>?,
+      UnsafeRawPointer?, UnsafeMutableRawPointer?
+    ) -> cl_int
+  typealias GetProgramBuildInfo =
+    @convention(c) (
+      cl_program?, cl_device_id?, cl_program_build_info, Int, UnsafeMutableRawPointer?,
+      UnsafeMutablePointer<Int>?
+    ) -> cl_int
   typealias ReleaseProgram = @convention(c) (cl_program?) -> cl_int
-  typealias CreateKernel = @convention(c) (
-    cl_program?, UnsafePointer<CChar>?, UnsafeMutablePointer<cl_int>?
-  ) -> cl_kernel?
+  typealias CreateKernel =
+    @convention(c) (
+      cl_program?, UnsafePointer<CChar>?, UnsafeMutablePointer<cl_int>?
+    ) -> cl_kernel?
   typealias ReleaseKernel = @convention(c) (cl_kernel?) -> cl_int
   typealias SetKernelArg = @convention(c) (cl_kernel?, cl_uint, Int, UnsafeRawPointer?) -> cl_int
-  typealias GetKernelWorkGroupInfo = @convention(c) (
-    cl_kernel?, cl_device_id?, cl_kernel_work_group_info, Int, UnsafeMutableRawPointer?,
-    UnsafeMutablePointer<Int>?
-  ) -> cl_int
-  typealias EnqueueNDRangeKernel = @convention(c) (
-    cl_command_queue?, cl_kernel?, cl_uint, UnsafePointer<Int>?, UnsafePointer<Int>?,
-    UnsafePointer<Int>?, cl_uint, UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
-  ) -> cl_int
+  typealias GetKernelWorkGroupInfo =
+    @convention(c) (
+      cl_kernel?, cl_device_id?, cl_kernel_work_group_info, Int, UnsafeMutableRawPointer?,
+      UnsafeMutablePointer<Int>?
+    ) -> cl_int
+  typealias EnqueueNDRangeKernel =
+    @convention(c) (
+      cl_command_queue?, cl_kernel?, cl_uint, UnsafePointer<Int>?, UnsafePointer<Int>?,
+      UnsafePointer<Int>?, cl_uint, UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
+    ) -> cl_int
   typealias Finish = @convention(c) (cl_command_queue?) -> cl_int
 
   let getPlatformIDs: GetPlatformIDs

@@ -44,7 +44,8 @@ final class CLKernels {
       kernels[name] = kernel
     }
     let probe = kernels[.reluBackward]!
-    var multiple = 0, limit = 0
+    var multiple = 0
+    var limit = 0
     _ = api.getKernelWorkGroupInfo(
       probe, context.device, cl_kernel_work_group_info(CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE),
       MemoryLayout<Int>.size, &multiple, nil)

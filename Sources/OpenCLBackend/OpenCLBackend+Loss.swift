@@ -4,7 +4,8 @@ import DigitsCore
 /// (added to `stats`) until the training loop downloads them.
 extension OpenCLBackend {
   public func softmaxCrossEntropy(logits: Tensor, labels: Tensor, logitsGrad: Tensor, stats: Tensor) {
-    ShapeCheck.require(logitsGrad.shape == logits.shape, "softmaxCrossEntropy", "logits \(logits.shape), grad \(logitsGrad.shape)")
+    ShapeCheck.require(
+      logitsGrad.shape == logits.shape, "softmaxCrossEntropy", "logits \(logits.shape), grad \(logitsGrad.shape)")
     crossEntropy(logits: logits, labels: labels, grad: logitsGrad, stats: stats)
   }
 

@@ -1,5 +1,5 @@
-import Foundation
 import COpenCL
+import Foundation
 
 /// One OpenCL device as `digits devices` shows it.
 public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
@@ -75,20 +75,18 @@ public enum OpenCLDevices {
       let platformName = platformString(api, platform, cl_platform_info(CL_PLATFORM_NAME))
       var deviceCount: cl_uint = 0
       // A platform with no devices (-1, CL_DEVICE_NOT_FOUND) or a broken one is skipped.
-      guard api.getDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), 0, nil, &deviceCount)
-        == CL_SUCCESS, deviceCount > 0
+      guard
+        api.getDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), 0, nil, &deviceCount)
+          == CL_SUCCESS, deviceCount > 0
       else { continue }
       var devices = [cl_device_id?](repeating: nil, count: Int(deviceCount))
-      guard api.getDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), deviceCount, &devices, nil)
-        == CL_SUCCESS
+      guard
+        api.getDeviceIDs(platform, cl_device_type(CL_DEVICE_TYPE_ALL), deviceCount, &devices, nil)
+          == CL_SUCCESS
       else { continue }
       for (d, device) in devices.enumerated() {
         guard let device else { continue }
-        let type: cl_device_type = scalar(api, device, CL_DEVICE_TYPE)
-        let kind: OpenCLDeviceInfo.Kind =
-          type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0 ? .gpu
-          : type & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 ? .cpu
-          : type & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 ? .accelerator : .other
+        let kind = Self.kind(of: scalar(api, device, CL_DEVICE_TYPE))
         let isAuto = kind == .gpu && !sawGPU
         if kind == .gpu { sawGPU = true }
         let info = OpenCLDeviceInfo(
@@ -107,6 +105,13 @@ public enum OpenCLDevices {
     }
     if found.isEmpty { throw .noDevices }
     return found
+  }
+
+  private static func kind(of type: cl_device_type) -> OpenCLDeviceInfo.Kind {
+    if type & cl_device_type(CL_DEVICE_TYPE_GPU) != 0 { return .gpu }
+    if type & cl_device_type(CL_DEVICE_TYPE_CPU) != 0 { return .cpu }
+    if type & cl_device_type(CL_DEVICE_TYPE_ACCELERATOR) != 0 { return .accelerator }
+    return .other
   }
 
   private static func platformString(_ api: CLAPI, _ platform: cl_platform_id, _ param: cl_platform_info) -> String {

@@ -14,8 +14,10 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
   /// Split-K weight gradients aim for about this many work-groups in flight.
   public var targetWorkGroups: Int
 
-  public init(tileM: Int, tileN: Int, tileK: Int, workPerItemM: Int, workPerItemN: Int,
-              lossWorkGroup: Int = 64, targetWorkGroups: Int = 8) {
+  public init(
+    tileM: Int, tileN: Int, tileK: Int, workPerItemM: Int, workPerItemN: Int,
+    lossWorkGroup: Int = 64, targetWorkGroups: Int = 8
+  ) {
     self.tileM = tileM
     self.tileN = tileN
     self.tileK = tileK

@@ -23,8 +23,9 @@ struct DiscoveryTests {
     #expect(loader.description.contains("pocl-opencl-icd"))
     #expect(CLError.noPlatforms.description.contains("-1001"))
     #expect(CLError.noPlatforms.status == -1001)
-    #expect(CLError.call("clCreateBuffer", status: -4).description
-      == "clCreateBuffer failed: CL_MEM_OBJECT_ALLOCATION_FAILURE (-4)")
+    #expect(
+      CLError.call("clCreateBuffer", status: -4).description
+        == "clCreateBuffer failed: CL_MEM_OBJECT_ALLOCATION_FAILURE (-4)")
     for error in [loader, .noPlatforms, .noDevices, .call("clFinish", status: -36)] {
       #expect(!error.description.contains("\n"), "\(error)")
     }
@@ -96,7 +97,8 @@ struct DiscoveryTests {
     process.standardError = FileHandle.nullDevice
     try process.run()
     process.waitUntilExit()
-    #expect(process.terminationReason == .exit && process.terminationStatus == 0, "child exited \(process.terminationStatus)")
+    #expect(
+      process.terminationReason == .exit && process.terminationStatus == 0, "child exited \(process.terminationStatus)")
     return try String(contentsOfFile: out, encoding: .utf8)
   }
 
@@ -118,8 +120,10 @@ struct DiscoveryTests {
   }
 
   /// Runs only in the child process of the tests above; records what discovery said.
-  @Test(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_OCL_CHILD_RESULT"] != nil,
-                 "runs only as the child process of the no-platform tests"))
+  @Test(
+    .enabled(
+      if: ProcessInfo.processInfo.environment["DIGITS_OCL_CHILD_RESULT"] != nil,
+      "runs only as the child process of the no-platform tests"))
   func discoveryChild() throws {
     let path = try #require(ProcessInfo.processInfo.environment["DIGITS_OCL_CHILD_RESULT"])
     let result: String

@@ -28,8 +28,10 @@ struct OpCase {
 
   /// Runs on the Float64 reference and on `backend`; records one issue per output that
   /// disagrees (shape/count first, then values) with the reference.
-  func check(on backend: any Backend, against reference: any Backend = ReferenceBackend(),
-             sourceLocation: SourceLocation = #_sourceLocation) {
+  func check(
+    on backend: any Backend, against reference: any Backend = ReferenceBackend(),
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     let expected = run(on: reference)
     let observed = run(on: backend)
     for (k, output) in outputs.enumerated() {

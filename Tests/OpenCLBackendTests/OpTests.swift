@@ -22,31 +22,41 @@ struct OpTests {
     let (n, c, h, w, k) = (shape[0], shape[1], shape[2], shape[3], shape[4])
     let (xs, ws, ys) = ([n, c, h, w], [k, c, 3, 3], [n, k, h - 2, w - 2])
     var rng = TestRandom(seed: UInt64(n * 1000 + c * 100 + k))
-    let x = rng.array(n * c * h * w), wt = rng.array(k * c * 9), b = rng.array(k), dy = rng.array(n * k * (h - 2) * (w - 2))
+    let x = rng.array(n * c * h * w)
+    let wt = rng.array(k * c * 9)
+    let b = rng.array(k)
+    let dy = rng.array(n * k * (h - 2) * (w - 2))
     let depth = Float(c * 9)
     for relu in [false, true] {
       OpCase(
-        label: "conv2dForward relu=\(relu) \(shape)", shapes: [xs, ws, [k], ys], values: [x, wt, b, [Float](repeating: 7, count: ys.reduce(1, *))],
+        label: "conv2dForward relu=\(relu) \(shape)", shapes: [xs, ws, [k], ys],
+        values: [x, wt, b, [Float](repeating: 7, count: ys.reduce(1, *))],
         outputs: [.init(index: 3, name: "y", atol: 1e-6 * depth, rtol: 1e-5)]
       ) { be, t in be.conv2dForward(input: t[0], weight: t[1], bias: t[2], output: t[3], relu: relu) }
-        .check(on: backend)
+      .check(on: backend)
     }
     OpCase(
-      label: "conv2dBackwardInput \(shape)", shapes: [ys, ws, xs], values: [dy, wt, [Float](repeating: 7, count: x.count)],
+      label: "conv2dBackwardInput \(shape)", shapes: [ys, ws, xs],
+      values: [dy, wt, [Float](repeating: 7, count: x.count)],
       outputs: [.init(index: 2, name: "dx", atol: 1e-6 * Float(k * 9), rtol: 1e-5)]
     ) { be, t in be.conv2dBackwardInput(outputGrad: t[0], weight: t[1], inputGrad: t[2]) }
-      .check(on: backend)
+    .check(on: backend)
     let pixels = Float(n * (h - 2) * (w - 2))
     OpCase(
       label: "conv2dBackwardWeight \(shape)", shapes: [xs, ys, ws, [k]],
       values: [x, dy, [Float](repeating: 7, count: wt.count), [Float](repeating: 7, count: k)],
-      outputs: [.init(index: 2, name: "dw", atol: 1e-6 * pixels, rtol: 1e-4), .init(index: 3, name: "db", atol: 1e-6 * pixels, rtol: 1e-4)]
+      outputs: [
+        .init(index: 2, name: "dw", atol: 1e-6 * pixels, rtol: 1e-4),
+        .init(index: 3, name: "db", atol: 1e-6 * pixels, rtol: 1e-4),
+      ]
     ) { be, t in be.conv2dBackwardWeight(input: t[0], outputGrad: t[1], weightGrad: t[2], biasGrad: t[3]) }
-      .check(on: backend)
+    .check(on: backend)
   }
 
   /// (n, o, input shape after the batch axis).
-  static let denseShapes: [[Int]] = [[1, 1, 1], [3, 10, 37], [127, 33, 65], [5, 17, 3, 4, 4], [2, 128, 64, 5, 5], [127, 10, 128]]
+  static let denseShapes: [[Int]] = [
+    [1, 1, 1], [3, 10, 37], [127, 33, 65], [5, 17, 3, 4, 4], [2, 128, 64, 5, 5], [127, 10, 128],
+  ]
 
   @Test(arguments: tunings, denseShapes)
   func dense(tuning: Int, shape: [Int]) throws {
@@ -55,25 +65,33 @@ struct OpTests {
     let xs = [n] + shape[2...]
     let i = shape[2...].reduce(1, *)
     var rng = TestRandom(seed: UInt64(n * 1000 + o * 10 + i))
-    let x = rng.array(n * i), w = rng.array(o * i), b = rng.array(o), dy = rng.array(n * o)
+    let x = rng.array(n * i)
+    let w = rng.array(o * i)
+    let b = rng.array(o)
+    let dy = rng.array(n * o)
     for relu in [false, true] {
       OpCase(
-        label: "denseForward relu=\(relu) \(shape)", shapes: [xs, [o, i], [o], [n, o]], values: [x, w, b, [Float](repeating: 7, count: n * o)],
+        label: "denseForward relu=\(relu) \(shape)", shapes: [xs, [o, i], [o], [n, o]],
+        values: [x, w, b, [Float](repeating: 7, count: n * o)],
         outputs: [.init(index: 3, name: "y", atol: 1e-6 * Float(i), rtol: 1e-5)]
       ) { be, t in be.denseForward(input: t[0], weight: t[1], bias: t[2], output: t[3], relu: relu) }
-        .check(on: backend)
+      .check(on: backend)
     }
     OpCase(
-      label: "denseBackwardInput \(shape)", shapes: [[n, o], [o, i], xs], values: [dy, w, [Float](repeating: 7, count: x.count)],
+      label: "denseBackwardInput \(shape)", shapes: [[n, o], [o, i], xs],
+      values: [dy, w, [Float](repeating: 7, count: x.count)],
       outputs: [.init(index: 2, name: "dx", atol: 1e-6 * Float(o), rtol: 1e-5)]
     ) { be, t in be.denseBackwardInput(outputGrad: t[0], weight: t[1], inputGrad: t[2]) }
-      .check(on: backend)
+    .check(on: backend)
     OpCase(
       label: "denseBackwardWeight \(shape)", shapes: [xs, [n, o], [o, i], [o]],
       values: [x, dy, [Float](repeating: 7, count: w.count), [Float](repeating: 7, count: o)],
-      outputs: [.init(index: 2, name: "dw", atol: 1e-6 * Float(n), rtol: 1e-5), .init(index: 3, name: "db", atol: 1e-6 * Float(n), rtol: 1e-5)]
+      outputs: [
+        .init(index: 2, name: "dw", atol: 1e-6 * Float(n), rtol: 1e-5),
+        .init(index: 3, name: "db", atol: 1e-6 * Float(n), rtol: 1e-5),
+      ]
     ) { be, t in be.denseBackwardWeight(input: t[0], outputGrad: t[1], weightGrad: t[2], biasGrad: t[3]) }
-      .check(on: backend)
+    .check(on: backend)
   }
 
   /// (n, c, h, w), with odd sizes whose last row and column are dropped.
@@ -85,21 +103,24 @@ struct OpTests {
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
     let ys = [n, c, h / 2, w / 2]
     var rng = TestRandom(seed: UInt64(n * c * h * w))
-    let x = rng.coarse(n * c * h * w), dy = rng.array(ys.reduce(1, *))
+    let x = rng.coarse(n * c * h * w)
+    let dy = rng.array(ys.reduce(1, *))
     OpCase(
-      label: "maxPool2Forward \(shape)", shapes: [shape, ys, ys], values: [x, [Float](repeating: 7, count: dy.count), [Float](repeating: 7, count: dy.count)],
+      label: "maxPool2Forward \(shape)", shapes: [shape, ys, ys],
+      values: [x, [Float](repeating: 7, count: dy.count), [Float](repeating: 7, count: dy.count)],
       outputs: [.init(index: 1, name: "y", atol: 0, rtol: 0), .init(index: 2, name: "argmax", atol: 0, rtol: 0)]
     ) { be, t in be.maxPool2Forward(input: t[0], output: t[1], argmax: t[2]) }
-      .check(on: backend)
+    .check(on: backend)
     // Backward from the reference's argmax, so the routing is checked on its own.
     let reference = ReferenceBackend()
     let (rx, ry, ra) = (reference.makeTensor(shape, values: x), reference.makeTensor(ys), reference.makeTensor(ys))
     reference.maxPool2Forward(input: rx, output: ry, argmax: ra)
     OpCase(
-      label: "maxPool2Backward \(shape)", shapes: [ys, ys, shape], values: [dy, reference.download(ra), [Float](repeating: 7, count: x.count)],
+      label: "maxPool2Backward \(shape)", shapes: [ys, ys, shape],
+      values: [dy, reference.download(ra), [Float](repeating: 7, count: x.count)],
       outputs: [.init(index: 2, name: "dx", atol: 0, rtol: 0)]
     ) { be, t in be.maxPool2Backward(outputGrad: t[0], argmax: t[1], inputGrad: t[2]) }
-      .check(on: backend)
+    .check(on: backend)
   }
 
   @Test(arguments: [1, 7, 1000])
@@ -110,7 +131,7 @@ struct OpTests {
       label: "reluBackward \(count)", shapes: [[count], [count]], values: [rng.coarse(count), rng.array(count)],
       outputs: [.init(index: 1, name: "dy", atol: 0, rtol: 0)]
     ) { be, t in be.reluBackward(output: t[0], outputGrad: t[1]) }
-      .check(on: backend)
+    .check(on: backend)
   }
 
   @Test(arguments: tunings, [1, 3, 127, 300])
@@ -125,33 +146,43 @@ struct OpTests {
     OpCase(
       label: "softmaxCrossEntropy n=\(n)", shapes: [[n, 10], [n], [n, 10], [2]],
       values: [logits, labels, [Float](repeating: 7, count: n * 10), stats],
-      outputs: [.init(index: 2, name: "dlogits", atol: 1e-7, rtol: 1e-5), .init(index: 3, name: "stats", atol: 1e-6, rtol: 1e-5)]
+      outputs: [
+        .init(index: 2, name: "dlogits", atol: 1e-7, rtol: 1e-5),
+        .init(index: 3, name: "stats", atol: 1e-6, rtol: 1e-5),
+      ]
     ) { be, t in be.softmaxCrossEntropy(logits: t[0], labels: t[1], logitsGrad: t[2], stats: t[3]) }
-      .check(on: backend)
+    .check(on: backend)
     OpCase(
       label: "crossEntropyStats n=\(n)", shapes: [[n, 10], [n], [2]], values: [logits, labels, stats],
       outputs: [.init(index: 2, name: "stats", atol: 1e-6, rtol: 1e-5)]
     ) { be, t in be.crossEntropyStats(logits: t[0], labels: t[1], stats: t[2]) }
-      .check(on: backend)
+    .check(on: backend)
     OpCase(
       label: "softmax n=\(n)", shapes: [[n, 10], [n, 10]], values: [logits, [Float](repeating: 7, count: n * 10)],
       outputs: [.init(index: 1, name: "p", atol: 1e-7, rtol: 1e-5)]
     ) { be, t in be.softmax(logits: t[0], probabilities: t[1]) }
-      .check(on: backend)
+    .check(on: backend)
   }
 
   @Test(arguments: [1, 1000])
   func adamUpdate(count: Int) throws {
     let backend = try OpenCLTestDevice.backend()
     var rng = TestRandom(seed: UInt64(count))
-    let p = rng.array(count), g = rng.array(count), m = rng.array(count, -0.1, 0.1), v = rng.array(count, 0, 0.01)
+    let p = rng.array(count)
+    let g = rng.array(count)
+    let m = rng.array(count, -0.1, 0.1)
+    let v = rng.array(count, 0, 0.01)
     for t in [1, 2, 50] {
       OpCase(
         label: "adamUpdate t=\(t) count=\(count)", shapes: [[count], [count], [count], [count]], values: [p, g, m, v],
-        outputs: [.init(index: 0, name: "p", atol: 1e-6, rtol: 1e-5), .init(index: 2, name: "m", atol: 1e-7, rtol: 1e-5),
-                  .init(index: 3, name: "v", atol: 1e-8, rtol: 1e-5)]
-      ) { be, x in be.adamUpdate(parameter: x[0], gradient: x[1], m: x[2], v: x[3], step: AdamStep(learningRate: 1e-3, step: t)) }
-        .check(on: backend)
+        outputs: [
+          .init(index: 0, name: "p", atol: 1e-6, rtol: 1e-5), .init(index: 2, name: "m", atol: 1e-7, rtol: 1e-5),
+          .init(index: 3, name: "v", atol: 1e-8, rtol: 1e-5),
+        ]
+      ) { be, x in
+        be.adamUpdate(parameter: x[0], gradient: x[1], m: x[2], v: x[3], step: AdamStep(learningRate: 1e-3, step: t))
+      }
+      .check(on: backend)
     }
   }
 }

@@ -29,20 +29,14 @@ enum OpenCLTestDevice {
     case .success: reason = "device found"
     case .failure(let error): reason = error.description
     }
-    return Comment(rawValue: "no OpenCL device, OpenCL tests skipped (\(reason)); "
-      + "install pocl-opencl-icd to run them; with CI=true they fail instead")
+    return Comment(
+      rawValue: "no OpenCL device, OpenCL tests skipped (\(reason)); "
+        + "install pocl-opencl-icd to run them; with CI=true they fail instead")
   }
 
   /// A fresh backend on the test device (each test gets its own queue and kernels).
   static func backend(tuning: OpenCLTuning? = nil) throws -> OpenCLBackend {
-    let device: OpenCLDeviceInfo
-    do {
-      device = try found.get()
-    } catch {
-      Issue.record("no OpenCL device\(isCI ? " on CI (CI=true)" : ""): \(error)")
-      throw error
-    }
-    return try OpenCLBackend(deviceIndex: device.index, tuning: tuning)
+    try OpenCLBackend(deviceIndex: found.get().index, tuning: tuning)
   }
 
   /// Tunings the op tests cover: the device's own choice, the GPU tiles (so GPU code paths
@@ -50,8 +44,10 @@ enum OpenCLTestDevice {
   /// loss work-group.
   static let tunings: [OpenCLTuning?] = [
     nil,
-    OpenCLTuning(tileM: 64, tileN: 64, tileK: 16, workPerItemM: 4, workPerItemN: 4, lossWorkGroup: 256, targetWorkGroups: 528),
-    OpenCLTuning(tileM: 8, tileN: 16, tileK: 4, workPerItemM: 2, workPerItemN: 4, lossWorkGroup: 4, targetWorkGroups: 64),
+    OpenCLTuning(
+      tileM: 64, tileN: 64, tileK: 16, workPerItemM: 4, workPerItemN: 4, lossWorkGroup: 256, targetWorkGroups: 528),
+    OpenCLTuning(
+      tileM: 8, tileN: 16, tileK: 4, workPerItemM: 2, workPerItemN: 4, lossWorkGroup: 4, targetWorkGroups: 64),
   ]
 }
 

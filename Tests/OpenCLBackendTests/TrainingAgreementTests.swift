@@ -13,9 +13,12 @@ struct TrainingAgreementTests {
   /// The first `count` training images as (pixels in [0,1], labels).
   static func batch(_ count: Int, from start: Int = 0) throws -> (pixels: [Float], labels: [Float]) {
     let data = try mnist.get().loadTraining()
-    var pixels = [Float](repeating: 0, count: count * 784), labels = [Float](repeating: 0, count: count)
+    var pixels = [Float](repeating: 0, count: count * 784)
+    var labels = [Float](repeating: 0, count: count)
     pixels.withUnsafeMutableBufferPointer { p in
-      labels.withUnsafeMutableBufferPointer { l in data.fill(indices: Array(start..<(start + count))[...], pixels: p, labels: l) }
+      labels.withUnsafeMutableBufferPointer { l in
+        data.fill(indices: Array(start..<(start + count))[...], pixels: p, labels: l)
+      }
     }
     return (pixels, labels)
   }
@@ -23,13 +26,17 @@ struct TrainingAgreementTests {
   /// Compares every parameter-shaped tensor of two networks: |o - e| <= atol * max|e| + rtol * |e|,
   /// with atol relative to the tensor's largest magnitude (gradients of different layers differ
   /// by orders of magnitude).
-  static func compare(_ observed: [[Float]], _ expected: [[Float]], atol: Float, rtol: Float, what: String,
-                      sourceLocation: SourceLocation = #_sourceLocation) {
+  static func compare(
+    _ observed: [[Float]], _ expected: [[Float]], atol: Float, rtol: Float, what: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     #expect(observed.count == expected.count, sourceLocation: sourceLocation)
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
       let scale = expected[i].map(abs).max() ?? 0
-      if let report = mismatchReport(observed[i], expected[i], atol: atol * max(scale, 1e-30), rtol: rtol,
-                                     label: "\(what) \(spec.name)") {
+      if let report = mismatchReport(
+        observed[i], expected[i], atol: atol * max(scale, 1e-30), rtol: rtol,
+        label: "\(what) \(spec.name)")
+      {
         Issue.record(Comment(rawValue: report), sourceLocation: sourceLocation)
       }
     }
@@ -41,21 +48,30 @@ struct TrainingAgreementTests {
     let (pixels, labels) = try Self.batch(8)
     let opencl = try OpenCLTestDevice.backend()
     let reference = ReferenceBackend()
-    var grads: [[[Float]]] = [], stats: [[Float]] = [], after: [[[Float]]] = []
+    var grads: [[[Float]]] = []
+    var stats: [[Float]] = []
+    var after: [[[Float]]] = []
     for backend in [opencl, reference] as [any Backend] {
       let s = backend.makeTensor([2])
       let probe = SeedNetwork(backend: backend, seed: 11)
-      grads.append(pixels.withUnsafeBufferPointer { p in labels.withUnsafeBufferPointer { l in probe.gradients(pixels: p, labels: l, stats: s) } })
+      grads.append(
+        pixels.withUnsafeBufferPointer { p in
+          labels.withUnsafeBufferPointer { l in probe.gradients(pixels: p, labels: l, stats: s) }
+        })
       stats.append(backend.download(s))
       let network = SeedNetwork(backend: backend, seed: 11)
-      pixels.withUnsafeBufferPointer { p in labels.withUnsafeBufferPointer { l in network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) } }
+      pixels.withUnsafeBufferPointer { p in
+        labels.withUnsafeBufferPointer { l in network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) }
+      }
       after.append(network.parameterValues())
     }
     Self.compare(grads[0], grads[1], atol: 1e-4, rtol: 1e-3, what: "gradient")
     #expect(abs(stats[0][0] - stats[1][0]) <= 1e-4 * stats[1][0], "loss \(stats[0][0]) vs \(stats[1][0])")
     #expect(stats[0][1] == stats[1][1], "correct \(stats[0][1]) vs \(stats[1][1])")
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
-      if let report = mismatchReport(after[0][i], after[1][i], atol: 1e-6, rtol: 1e-5, label: "after one step \(spec.name)") {
+      if let report = mismatchReport(
+        after[0][i], after[1][i], atol: 1e-6, rtol: 1e-5, label: "after one step \(spec.name)")
+      {
         Issue.record(Comment(rawValue: report))
       }
     }
@@ -76,14 +92,17 @@ struct CPUAgreementTests {
       let batch = 16
     #endif
     let (pixels, labels) = try TrainingAgreementTests.batch(20 * batch)
-    var results: [[[Float]]] = [], stats: [[Float]] = []
+    var results: [[[Float]]] = []
+    var stats: [[Float]] = []
     for backend in [try OpenCLTestDevice.backend(), CPUBackend()] as [any Backend] {
       let network = SeedNetwork(backend: backend, seed: 3)
       let s = backend.makeTensor([2])
       for step in 0..<20 {
         let range = (step * batch)..<(step * batch + batch)
         pixels[(range.lowerBound * 784)..<(range.upperBound * 784)].withUnsafeBufferPointer { p in
-          labels[range].withUnsafeBufferPointer { l in network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) }
+          labels[range].withUnsafeBufferPointer { l in
+            network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3)
+          }
         }
       }
       #expect(network.step == 20)
@@ -91,7 +110,9 @@ struct CPUAgreementTests {
       stats.append(backend.download(s))
     }
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
-      if let report = mismatchReport(results[0][i], results[1][i], atol: 1e-5, rtol: 0, label: "after 20 steps \(spec.name)") {
+      if let report = mismatchReport(
+        results[0][i], results[1][i], atol: 1e-5, rtol: 0, label: "after 20 steps \(spec.name)")
+      {
         Issue.record(Comment(rawValue: report))
       }
     }
@@ -114,13 +135,17 @@ struct CPUAgreementTests {
     let s = cpu.makeTensor([2])
     for start in stride(from: 0, to: trainCount, by: 64) {
       pixels[(start * 784)..<((start + 64) * 784)].withUnsafeBufferPointer { p in
-        labels[start..<(start + 64)].withUnsafeBufferPointer { l in trained.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) }
+        labels[start..<(start + 64)].withUnsafeBufferPointer { l in
+          trained.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3)
+        }
       }
     }
     let test = try TrainingAgreementTests.mnist.get().loadTest().slice(0..<testCount)
     let onCPU = Evaluator(network: trained).probabilities(test)
-    let onOpenCL = Evaluator(network: SeedNetwork(backend: try OpenCLTestDevice.backend(), values: trained.parameterValues()))
-      .probabilities(test)
+    let onOpenCL = Evaluator(
+      network: SeedNetwork(backend: try OpenCLTestDevice.backend(), values: trained.parameterValues())
+    )
+    .probabilities(test)
     func classes(_ p: [Float]) -> [Int] {
       (0..<testCount).map { r in (0..<10).max { p[r * 10 + $0] < p[r * 10 + $1] }! }
     }
@@ -128,7 +153,9 @@ struct CPUAgreementTests {
     let agree = zip(a, b).filter { $0 == $1 }.count
     let accuracy = zip(a, test.labels).filter { $0 == Int($1) }.count
     #expect(Double(agree) >= 0.999 * Double(testCount), "classes agree on \(agree) of \(testCount)")
-    #expect(Double(accuracy) >= 0.5 * Double(testCount), "the trained weights are too weak to mean much: \(accuracy) of \(testCount)")
+    #expect(
+      Double(accuracy) >= 0.5 * Double(testCount),
+      "the trained weights are too weak to mean much: \(accuracy) of \(testCount)")
     if let report = mismatchReport(onOpenCL, onCPU, atol: 1e-4, rtol: 0, label: "probabilities") {
       Issue.record(Comment(rawValue: report))
     }
