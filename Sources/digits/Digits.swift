@@ -14,5 +14,5 @@ struct Digits: AsyncParsableCommand {
         digits predict photo.jpg
       """,
     version: DigitsVersion.current,
-    subcommands: [Train.self, Evaluate.self, Devices.self, Download.self])
+    subcommands: [Train.self, Evaluate.self, Devices.self, Download.self, Predict.self])
 }

@@ -1,0 +1,36 @@
+/// A model on a backend, answering class probabilities for preprocessed 28x28 inputs in
+/// batches. Not thread-safe (the network owns device buffers): one caller at a time.
+public final class DigitClassifier {
+  public let network: SeedNetwork
+  public let classNames: [String]
+  public let batchSize: Int
+
+  public init(model: ModelFile, backend: any Backend, batchSize: Int = 256) {
+    network = SeedNetwork(backend: backend, values: model.parameters)
+    classNames = model.classNames
+    self.batchSize = max(1, batchSize)
+  }
+
+  /// `inputs` holds n * 784 values (ink 1 on 0); returns n * 10 probabilities.
+  public func probabilities(_ inputs: [Float]) -> [Float] {
+    precondition(inputs.count % 784 == 0)
+    let n = inputs.count / 784
+    guard n > 0 else { return [] }
+    var out: [Float] = []
+    out.reserveCapacity(n * 10)
+    inputs.withUnsafeBufferPointer { all in
+      var start = 0
+      while start < n {
+        let count = min(batchSize, n - start)
+        out += network.probabilities(pixels: UnsafeBufferPointer(rebasing: all[(start * 784)..<((start + count) * 784)]))
+        start += count
+      }
+    }
+    return out
+  }
+
+  /// Class indices sorted by probability, best first, with their probabilities.
+  public static func ranked(_ probabilities: ArraySlice<Float>) -> [(index: Int, probability: Float)] {
+    probabilities.enumerated().map { ($0.offset, $0.element) }.sorted { $0.1 > $1.1 }
+  }
+}

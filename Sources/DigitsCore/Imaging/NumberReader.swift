@@ -1,0 +1,94 @@
+import Foundation
+
+/// Reads a picture holding a number (several digits side by side) left to right.
+///
+/// Segmentation: connected components of the ink map; specks and marks at the picture's
+/// edge dropped; pieces stacked above each other (a broken 5's bar, a 4 drawn in two
+/// strokes) grouped; groups wider than a digit cut at the minima of their column ink
+/// profile (touching digits). That gives "atoms" left to right. Every run of up to four
+/// adjacent atoms is a candidate digit; the classifier scores all candidates in one batch
+/// and a dynamic programme picks the split of the atoms into digits with the best total
+/// log-confidence plus shape priors (a digit is about as tall as its neighbours, not much
+/// wider than tall, and not two pieces with a clear gap between them). So broken strokes
+/// are merged and touching digits split where the network agrees.
+public struct NumberReader: Sendable {
+  public var preprocessor: DigitPreprocessor
+  /// Most atoms one digit may be made of.
+  public var maxAtomsPerDigit = 4
+
+  public init(preprocessor: DigitPreprocessor = DigitPreprocessor()) { self.preprocessor = preprocessor }
+
+  public struct Digit: Sendable {
+    /// 784 network inputs (ink 1 on 0).
+    public let pixels: [Float]
+    /// 10 class probabilities.
+    public let probabilities: [Float]
+    /// Box in source-picture pixels.
+    public let box: (x: Int, y: Int, width: Int, height: Int)
+    public var digit: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] }! }
+    public var confidence: Float { probabilities[digit] }
+  }
+
+  public struct Reading: Sendable {
+    /// Left to right; empty when the picture holds no digit.
+    public let digits: [Digit]
+    /// Why `digits` is empty.
+    public let note: String?
+    public var number: String { digits.map { String($0.digit) }.joined() }
+  }
+
+  /// `classify` maps n*784 inputs to n*10 probabilities (the network, in one batch).
+  public func read(_ image: GrayImage, classify: ([Float]) -> [Float]) -> Reading {
+    guard !image.isEmpty else { return Reading(digits: [], note: "empty image") }
+    let map = InkMap.make(image, options: preprocessor.options.ink)
+    if map.contrast < preprocessor.options.ink.minContrast {
+      return Reading(digits: [], note: "no ink found (blank or too faint)")
+    }
+    let parts = InkComponents(map)
+    let segmentation = Segmentation(parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
+                                    minFraction: preprocessor.options.minDigitFraction)
+    let atoms = segmentation.atoms
+    guard !atoms.isEmpty else { return Reading(digits: [], note: "too little ink for a digit") }
+
+    // Every run of atoms that could be one digit.
+    struct Candidate { let first: Int, last: Int, region: InkRegion, prior: Float }
+    var candidates: [Candidate] = []
+    for first in atoms.indices {
+      for last in first..<min(atoms.count, first + maxAtomsPerDigit) {
+        guard let (region, prior) = segmentation.candidate(first...last) else { continue }
+        candidates.append(Candidate(first: first, last: last, region: region, prior: prior))
+      }
+    }
+    var inputs: [Float] = []
+    inputs.reserveCapacity(candidates.count * 784)
+    for c in candidates { inputs += preprocessor.layout(c.region, map: map) }
+    let probabilities = classify(inputs)
+
+    // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there.
+    var best = [Float](repeating: -.infinity, count: atoms.count + 1)
+    var choice = [Int](repeating: -1, count: atoms.count + 1)
+    best[0] = 0
+    for (k, c) in candidates.enumerated() where best[c.first] > -.infinity {
+      let p = probabilities[(k * 10)..<(k * 10 + 10)].max()!
+      let score = best[c.first] + log(max(p, 1e-6)) + c.prior
+      if score > best[c.last + 1] {
+        best[c.last + 1] = score
+        choice[c.last + 1] = k
+      }
+    }
+    var chosen: [Int] = []
+    var i = atoms.count
+    while i > 0 {
+      let k = choice[i]
+      if k < 0 { break }
+      chosen.append(k)
+      i = candidates[k].first
+    }
+    let digits = chosen.reversed().map { k in
+      Digit(pixels: Array(inputs[(k * 784)..<(k * 784 + 784)]),
+            probabilities: Array(probabilities[(k * 10)..<(k * 10 + 10)]),
+            box: candidates[k].region.sourceBox(shrink: map.shrink))
+    }
+    return Reading(digits: digits, note: digits.isEmpty ? "too little ink for a digit" : nil)
+  }
+}

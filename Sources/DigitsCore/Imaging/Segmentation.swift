@@ -1,0 +1,191 @@
+/// The geometric half of `NumberReader`: components -> groups -> atoms, and the shape
+/// prior of a candidate digit made of a run of atoms.
+struct Segmentation {
+  struct Group {
+    var members: [Int]
+    var box: InkComponents.Component
+  }
+  struct Atom {
+    let group: Int
+    /// Columns of the ink map this atom covers (a whole group, or a cut piece of one).
+    let columns: Range<Int>
+    /// Strokes crossed by the cut at this atom's left edge (0 at a group's left edge).
+    var cutStrokes: Float = 0
+  }
+
+  let parts: InkComponents
+  let groups: [Group]
+  let atoms: [Atom]
+  /// Typical digit height (median of the groups').
+  let digitHeight: Float
+
+  init(parts: InkComponents, map: InkMap, minInk: Int, minFraction: Float) {
+    self.parts = parts
+    let all = parts.components
+    let largest = all.map(\.area).max() ?? 0
+    var pool = Array(all.indices)
+    let interior = pool.filter { !all[$0].touchesBorder }
+    if let bigInterior = interior.map({ all[$0].area }).max(), Float(bigInterior) >= 0.15 * Float(largest) { pool = interior }
+    pool = pool.filter { all[$0].area >= max(2, largest / 100) }
+
+    // Major pieces set the digit height; minor ones join the group they overlap or touch.
+    let tall = pool.filter { all[$0].area * 5 >= largest }.map { all[$0].height }.sorted()
+    let height = Float(tall.isEmpty ? 1 : tall[tall.count / 2])
+    var majors = pool.filter { Float(all[$0].height) >= 0.45 * height }
+    let minors = pool.filter { Float(all[$0].height) < 0.45 * height }
+    majors.sort { all[$0].minX < all[$1].minX }
+
+    var groups: [Group] = []
+    for i in majors {
+      let c = all[i]
+      // Stacked pieces of one digit overlap in x but hardly in y; neighbouring digits
+      // (even slanted ones whose boxes overlap) share their rows.
+      if let g = groups.indices.last(where: {
+        Self.xOverlap(groups[$0].box, c) >= 0.5 * Float(min(groups[$0].box.width, c.width))
+          && Self.yOverlap(groups[$0].box, c) <= 0.5 * Float(min(groups[$0].box.height, c.height))
+      }) {
+        groups[g].members.append(i)
+        groups[g].box.absorb(c)
+      } else {
+        groups.append(Group(members: [i], box: c))
+      }
+    }
+    // Groups too small to be digits are pieces too.
+    let minSide = max(6, Int(minFraction * Float(max(map.width, map.height))))
+    var pieces = minors
+    groups = groups.filter { g in
+      let big = g.members.reduce(0) { $0 + all[$1].area } >= minInk && max(g.box.width, g.box.height) >= minSide
+      if !big { pieces += g.members }
+      return big
+    }
+    for i in pieces {
+      let c = all[i]
+      // The group it overlaps most in x, else the nearest within a third of a digit height.
+      var bestGroup = -1
+      var bestScore: Float = -.infinity
+      for (g, group) in groups.enumerated() {
+        let overlap = Self.xOverlap(group.box, c)
+        let gap = Self.gap(group.box, c)
+        let score = overlap > 0 ? overlap : -gap
+        if (overlap > 0 || gap <= height / 3) && score > bestScore {
+          bestScore = score
+          bestGroup = g
+        }
+      }
+      if bestGroup >= 0 {
+        groups[bestGroup].members.append(i)
+        groups[bestGroup].box.absorb(c)
+      }
+    }
+    groups.sort { $0.box.minX < $1.box.minX }
+    self.groups = groups
+    // Digit height: the median of the groups that are not fragments.
+    let tallest = groups.map(\.box.height).max() ?? 0
+    let heights = groups.map(\.box.height).filter { Float($0) >= 0.6 * Float(tallest) }.sorted()
+    digitHeight = heights.isEmpty ? height : Float(heights[heights.count / 2])
+
+    var atoms: [Atom] = []
+    for (g, group) in groups.enumerated() {
+      let cuts = Self.cuts(group, parts: parts, digitHeight: digitHeight)
+      var start = group.box.minX
+      var strokes: Float = 0
+      for (cut, crossed) in cuts + [(group.box.maxX + 1, 0)] {
+        atoms.append(Atom(group: g, columns: start..<cut, cutStrokes: strokes))
+        start = cut
+        strokes = crossed
+      }
+    }
+    self.atoms = atoms
+  }
+
+  /// The region of atoms `run` and its log-prior, or nil when it holds no ink.
+  func candidate(_ run: ClosedRange<Int>) -> (InkRegion, Float)? {
+    let slice = atoms[run]
+    var members: [Int] = []
+    var seen = Set<Int>()
+    for a in slice where seen.insert(a.group).inserted { members += groups[a.group].members }
+    let columns = slice.first!.columns.lowerBound..<slice.last!.columns.upperBound
+    guard let region = InkRegion(parts, keep: members, columns: columns) else { return nil }
+    let h = digitHeight
+    // Each digit costs a little, so pieces that read well together stay one digit.
+    var prior: Float = -0.3
+    // Cutting through strokes is the exception (touching digits): half the cost of each
+    // cut at either end, more for more strokes crossed.
+    if run.lowerBound > 0 && atoms[run.lowerBound - 1].group == slice.first!.group {
+      prior -= 0.3 * (1 + slice.first!.cutStrokes)
+    }
+    if run.upperBound + 1 < atoms.count && atoms[run.upperBound + 1].group == slice.last!.group {
+      prior -= 0.3 * (1 + atoms[run.upperBound + 1].cutStrokes)
+    }
+    // Fragments: much shorter than the digits around them.
+    let tallness = Float(region.height - 2) / h
+    if tallness < 0.55 { prior -= 4 * (0.55 - tallness) / 0.55 }
+    // Two digits side by side: wider than tall.
+    let wideness = Float(region.width - 2) / max(Float(region.height - 2), h)
+    if wideness > 1.0 { prior -= 3 * (wideness - 1.0) }
+    // Pieces with clear space between them are separate digits.
+    for (a, b) in zip(slice, slice.dropFirst()) where a.group != b.group {
+      let gap = Float(max(0, groups[b.group].box.minX - groups[a.group].box.maxX - 1)) / h
+      if gap > 0.05 { prior -= 6 * (gap - 0.05) + 0.5 }
+    }
+    return (region, prior)
+  }
+
+  static func xOverlap(_ a: InkComponents.Component, _ b: InkComponents.Component) -> Float {
+    Float(max(0, min(a.maxX, b.maxX) - max(a.minX, b.minX) + 1))
+  }
+
+  static func yOverlap(_ a: InkComponents.Component, _ b: InkComponents.Component) -> Float {
+    Float(max(0, min(a.maxY, b.maxY) - max(a.minY, b.minY) + 1))
+  }
+
+  static func gap(_ a: InkComponents.Component, _ b: InkComponents.Component) -> Float {
+    let dx = max(0, max(a.minX - b.maxX, b.minX - a.maxX))
+    let dy = max(0, max(a.minY - b.maxY, b.minY - a.maxY))
+    return Float(max(dx, dy))
+  }
+
+  /// Cut columns inside a group wider than a digit: local minima of its column ink
+  /// profile, at least a fifth of a digit height from each other and from the edges; with
+  /// each, the number of strokes it crosses (ink in the column over the stroke width).
+  static func cuts(_ group: Group, parts: InkComponents, digitHeight h: Float) -> [(Int, Float)] {
+    let box = group.box
+    guard Float(box.width) > 1.2 * max(h, Float(box.height)) else { return [] }
+    var keep = [Bool](repeating: false, count: parts.components.count + 1)
+    for m in group.members { keep[m + 1] = true }
+    var profile = [Float](repeating: 0, count: box.width)
+    for y in box.minY...box.maxY {
+      for x in box.minX...box.maxX where keep[Int(parts.labels[y * parts.width + x])] { profile[x - box.minX] += 1 }
+    }
+    /// Runs of ink down column x: the strokes a cut there crosses.
+    func strokes(_ x: Int) -> Float {
+      var runs = 0, inside = false
+      for y in box.minY...box.maxY {
+        let now = keep[Int(parts.labels[y * parts.width + x])]
+        if now && !inside { runs += 1 }
+        inside = now
+      }
+      return Float(runs)
+    }
+    // Light smoothing so one-pixel dips do not count.
+    let smooth = profile.indices.map { i in
+      (profile[max(0, i - 1)] + 2 * profile[i] + profile[min(profile.count - 1, i + 1)]) / 4
+    }
+    let margin = max(2, Int(0.2 * h))
+    guard box.width > 2 * margin else { return [] }
+    var minima: [(Int, Float)] = []
+    for i in margin..<(box.width - margin) {
+      let v = smooth[i]
+      let left = smooth[max(0, i - 1)], right = smooth[min(smooth.count - 1, i + 1)]
+      if v <= left && v <= right { minima.append((i, v)) }
+    }
+    // Deepest first; keep those far enough apart; at most about three per digit width.
+    let limit = max(1, Int(Float(box.width) / (0.3 * h)))
+    var chosen: [Int] = []
+    for (i, _) in minima.sorted(by: { $0.1 < $1.1 }) where chosen.allSatisfy({ abs($0 - i) >= margin }) {
+      chosen.append(i)
+      if chosen.count >= limit { break }
+    }
+    return chosen.sorted().map { ($0 + box.minX, strokes($0 + box.minX)) }
+  }
+}

@@ -1,0 +1,298 @@
+import ArgumentParser
+import DefaultModel
+import DigitsCore
+import Foundation
+
+extension Digits {
+  struct Predict: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Read the handwritten digit in photos, scans and drawings (PNG, JPEG, BMP, GIF, PGM/PPM).",
+      discussion: """
+        Works with no training: a model trained on MNIST is built in (--model picks another).
+        Each picture is preprocessed the way MNIST was made (ink found whatever the lighting
+        or polarity, cropped, scaled to fit 20x20, centred by centre of mass in 28x28).
+        One line per picture: file, digit, confidence and the next best guesses, or
+        "no digit" when it holds too little ink. Unreadable files get an error line on
+        stderr; the others are still read, and the exit status is 1.
+
+        Examples:
+          digits predict photo.jpg
+          digits predict scans/ --json > digits.jsonl
+          digits predict --multi house-number.png          # several digits, left to right
+          digits predict --debug-preprocess seen/ photo.jpg   # write what the model sees
+          python3 -c 'print(*[0]*784)' | digits predict -     # 784 raw values (0-255 or 0-1)
+        """)
+
+    @Argument(help: ArgumentHelp("Image files, folders (searched recursively), or - for standard input.",
+                                 valueName: "file|dir|-"))
+    var inputs: [String]
+
+    @Option(help: "Model file (default: the built-in model).")
+    var model: String?
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Option(name: .customLong("top-k"), help: "Guesses shown per picture, best first.")
+    var topK = 3
+
+    @Flag(help: "Print JSON Lines: file, digit (null when none), confidence, probabilities (10).")
+    var json = false
+
+    @Flag(help: "The picture holds a number: split it into digits and read them left to right.")
+    var multi = false
+
+    @Option(name: .customLong("debug-preprocess"), help: ArgumentHelp(
+      "Write the 28x28 images the model sees into this folder (PNG, white ink on black).", valueName: "dir"))
+    var debugPreprocess: String?
+
+    func validate() throws {
+      guard !inputs.isEmpty else { throw ValidationError("name at least one image, folder or -") }
+      guard (1...10).contains(topK) else { throw ValidationError("--top-k must be 1 to 10, got \(topK)") }
+      if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
+    }
+
+    func run() async throws {
+      let file = try model.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
+      if let debugPreprocess {
+        do {
+          try FileManager.default.createDirectory(atPath: debugPreprocess, withIntermediateDirectories: true)
+        } catch {
+          throw DigitsError.file(debugPreprocess, "cannot create folder: \(error.localizedDescription)")
+        }
+      }
+      let classifier = DigitClassifier(model: file, backend: try BackendFactory.make(backendOptions))
+      let output = PredictionOutput(json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess)
+
+      var sources: [Source] = []
+      for entry in ImageFiles.expand(inputs.filter { $0 != "-" }) {
+        switch entry {
+        case .file(let path): sources.append(.file(path))
+        case .problem(let path, let message): sources.append(.failed(path, DigitsError.file(path, message).description))
+        }
+      }
+      if let stdin = inputs.firstIndex(of: "-") {
+        // Keep standard input where it was named among the other inputs.
+        let before = ImageFiles.expand(Array(inputs[..<stdin]).filter { $0 != "-" }).count
+        sources.insert(contentsOf: Self.readStandardInput(), at: before)
+      }
+
+      var failures = 0
+      let chunk = 128
+      var start = 0
+      while start < sources.count {
+        let batch = Array(sources[start..<min(sources.count, start + chunk)])
+        start += batch.count
+        let pictures = Self.decodeAll(batch)
+        if multi {
+          let reader = NumberReader()
+          for picture in pictures {
+            switch picture {
+            case .failed(let name, let message):
+              failures += 1
+              output.failure(name, message)
+            case .image(let name, let image):
+              output.number(name, reader.read(image) { classifier.probabilities($0) })
+            }
+          }
+        } else {
+          let prepared = Self.prepareAll(pictures)
+          let inputs = prepared.compactMap { $0.digit?.pixels }.flatMap { $0 }
+          let probabilities = classifier.probabilities(inputs)
+          var k = 0
+          for item in prepared {
+            if let message = item.error {
+              failures += 1
+              output.failure(item.name, message)
+            } else if let digit = item.digit, digit.pixels != nil {
+              output.digit(item.name, pixels: digit.pixels!, probabilities: probabilities[(k * 10)..<(k * 10 + 10)])
+              k += 1
+            } else {
+              output.noDigit(item.name, note: item.digit?.note ?? "no digit")
+            }
+          }
+        }
+      }
+      if failures > 0 {
+        Console.note("\(failures) of \(sources.count) input\(sources.count == 1 ? "" : "s") could not be read")
+        throw ExitCode.failure
+      }
+    }
+
+    // MARK: - Inputs
+
+    enum Source: Sendable {
+      case file(String)
+      case data(String, Data)
+      case failed(String, String)
+    }
+
+    enum Picture: Sendable {
+      case image(String, GrayImage)
+      case failed(String, String)
+    }
+
+    /// Standard input: one image file, or raw 28x28 arrays (several make stdin[0], stdin[1], ...).
+    static func readStandardInput() -> [Source] {
+      let data = FileHandle.standardInput.readDataToEndOfFile()
+      return [.data("-", data)]
+    }
+
+    /// Decodes a batch on every core, keeping the order.
+    static func decodeAll(_ sources: [Source]) -> [Picture] {
+      var expanded: [[Picture]] = Array(repeating: [], count: sources.count)
+      expanded.withUnsafeMutableBufferPointer { out in
+        nonisolated(unsafe) let slots = out
+        DispatchQueue.concurrentPerform(iterations: sources.count) { i in
+          switch sources[i] {
+          case .failed(let name, let message):
+            slots[i] = [.failed(name, message)]
+          case .file(let path):
+            do { slots[i] = [.image(path, try ImageDecoder.read(path: path))] } catch {
+              slots[i] = [.failed(path, "\(error)")]
+            }
+          case .data(let name, let data):
+            do {
+              let images = try RawInput.images(data, name: "standard input")
+              slots[i] = images.count == 1
+                ? [.image(name, images[0])]
+                : images.enumerated().map { .image("\(name)[\($0.offset)]", $0.element) }
+            } catch {
+              slots[i] = [.failed(name, "\(error)")]
+            }
+          }
+        }
+      }
+      return expanded.flatMap { $0 }
+    }
+
+    struct Prepared: Sendable {
+      let name: String
+      var digit: PreparedDigit?
+      var error: String?
+    }
+
+    /// Preprocesses a batch on every core, keeping the order.
+    static func prepareAll(_ pictures: [Picture]) -> [Prepared] {
+      var out = [Prepared](repeating: Prepared(name: ""), count: pictures.count)
+      out.withUnsafeMutableBufferPointer { buffer in
+        nonisolated(unsafe) let slots = buffer
+        DispatchQueue.concurrentPerform(iterations: pictures.count) { i in
+          switch pictures[i] {
+          case .failed(let name, let message): slots[i] = Prepared(name: name, error: message)
+          case .image(let name, let image): slots[i] = Prepared(name: name, digit: DigitPreprocessor().prepare(image))
+          }
+        }
+      }
+      return out
+    }
+  }
+}
+
+/// Formats results: text lines or JSON Lines on stdout, errors on stderr, debug images.
+struct PredictionOutput {
+  let json: Bool
+  let topK: Int
+  let classNames: [String]
+  let debugFolder: String?
+
+  func digit(_ name: String, pixels: [Float], probabilities: ArraySlice<Float>) {
+    writeDebug(name, suffix: "", pixels: pixels)
+    let ranked = DigitClassifier.ranked(probabilities)
+    if json {
+      Console.line(jsonLine([
+        ("file", quoted(name)), ("digit", String(ranked[0].index)), ("confidence", number(ranked[0].probability)),
+        ("probabilities", "[" + probabilities.map(number).joined(separator: ",") + "]"),
+      ]))
+    } else {
+      var line = "\(name): \(classNames[ranked[0].index]) (\(percent(ranked[0].probability)))"
+      if topK > 1 {
+        line += "  next: " + ranked[1..<topK].map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: ", ")
+      }
+      Console.line(line)
+    }
+  }
+
+  func noDigit(_ name: String, note: String) {
+    if json {
+      Console.line(jsonLine([("file", quoted(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
+                             ("note", quoted(note))]))
+    } else {
+      Console.line("\(name): no digit (\(note))")
+    }
+  }
+
+  func number(_ name: String, _ reading: NumberReader.Reading) {
+    for (i, d) in reading.digits.enumerated() { writeDebug(name, suffix: "-\(i + 1)", pixels: d.pixels) }
+    if json {
+      let digits = reading.digits.map { d in
+        jsonLine([("digit", String(d.digit)), ("confidence", number(d.confidence)),
+                  ("probabilities", "[" + d.probabilities.map(number).joined(separator: ",") + "]"),
+                  ("box", "[\(d.box.x),\(d.box.y),\(d.box.width),\(d.box.height)]")])
+      }
+      var fields = [("file", quoted(name)), ("number", reading.digits.isEmpty ? "null" : quoted(reading.number)),
+                    ("digits", "[" + digits.joined(separator: ",") + "]")]
+      if let note = reading.note { fields.append(("note", quoted(note))) }
+      Console.line(jsonLine(fields))
+    } else if reading.digits.isEmpty {
+      Console.line("\(name): no digit (\(reading.note ?? "no ink"))")
+    } else {
+      let each = reading.digits.map { "\(classNames[$0.digit]) \(percent($0.confidence))" }.joined(separator: ", ")
+      Console.line("\(name): \(reading.number)  (\(each))")
+    }
+  }
+
+  func failure(_ name: String, _ message: String) {
+    Console.note("Error: \(message)")
+    if json {
+      Console.line(jsonLine([("file", quoted(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
+                             ("error", quoted(message))]))
+    }
+  }
+
+  // MARK: - Helpers
+
+  func writeDebug(_ name: String, suffix: String, pixels: [Float]) {
+    guard let debugFolder else { return }
+    var stem = name == "-" ? "stdin" : name
+    if stem.hasPrefix("./") { stem.removeFirst(2) }
+    stem = (stem as NSString).deletingPathExtension
+    stem = String(stem.map { $0 == "/" || $0 == "\\" || $0 == ":" ? "_" : $0 }).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+    let path = (debugFolder as NSString).appendingPathComponent((stem.isEmpty ? "image" : stem) + suffix + ".png")
+    let bytes = pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
+    do {
+      try AtomicFile.write(PNG.grayscale(bytes, width: 28, height: 28), to: path)
+    } catch {
+      Console.note("Error: \(path): cannot write debug image: \(error)")
+    }
+  }
+
+  func percent(_ p: Float) -> String {
+    // Never "100.0%": the network is never certain.
+    String(format: "%.1f%%", min(Double(p) * 100, 99.9))
+  }
+
+  func number(_ value: Float) -> String {
+    let text = String(format: "%.6g", Double(value))
+    return text.contains("e") ? String(format: "%.8f", Double(value)) : text
+  }
+
+  func quoted(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+      }
+    }
+    return out + "\""
+  }
+
+  func jsonLine(_ fields: [(String, String)]) -> String {
+    "{" + fields.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
+  }
+}
