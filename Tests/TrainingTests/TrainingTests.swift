@@ -20,14 +20,14 @@ import _TestSupport
     return Trainer(network: network, config: config, history: history)
   }
 
-  /// 8,000 images, 2 epochs: the seed recipe must already pass 95% on 2,000 test digits.
+  /// 12,800 images, 2 epochs: the default recipe must already pass 96% on 2,000 test digits.
   @Test func shortRunPassesAccuracyBar() throws {
     let t = trainer(epochs: 2)
     let held = Self.test.slice(0..<2000)
-    try t.run(train: Self.training.slice(0..<8000), validation: held, observer: nil)
+    try t.run(train: Self.training.slice(0..<12_800), validation: held, observer: nil)
     #expect(t.history.count == 2)
     let last = try #require(t.history.last)
-    #expect(last.valAccuracy! >= 0.95, "validation accuracy \(last.valAccuracy!)")
+    #expect(last.valAccuracy! >= 0.96, "validation accuracy \(last.valAccuracy!)")
     #expect(last.loss < t.history[0].loss, "loss did not fall: \(t.history.map(\.loss))")
     // The evaluator's two paths agree: device stats vs. downloaded probabilities.
     let report = ClassificationReport(labels: held.labels, probabilities: Evaluator(network: t.network).probabilities(held),
@@ -41,14 +41,16 @@ import _TestSupport
     let a = trainer(seed: 9, epochs: 1), b = trainer(seed: 9, epochs: 1)
     try a.run(train: data, validation: nil, observer: nil)
     try b.run(train: data, validation: nil, observer: nil)
-    #expect(a.network.parameterValues() == b.network.parameterValues())
+    #expect(a.network.parameterValues().elementsEqual(b.network.parameterValues()))
     let c = trainer(seed: 10, epochs: 1)
     try c.run(train: data, validation: nil, observer: nil)
-    #expect(a.network.parameterValues() != c.network.parameterValues())
+    #expect(!a.network.parameterValues().elementsEqual(c.network.parameterValues()))
   }
 
-  /// Stopping after epoch 1 and resuming from the checkpoint gives the same weights as an
-  /// uninterrupted two-epoch run.
+  struct Interrupted: Error {}
+
+  /// A run killed after its first checkpoint and resumed from it ends with the same weights
+  /// as an uninterrupted run (same schedule, same shuffles, same Adam state).
   @Test func resumeContinuesExactly() throws {
     let data = Self.training.slice(0..<512)
     let straight = trainer(epochs: 2)
@@ -56,16 +58,20 @@ import _TestSupport
 
     let dir = TemporaryDirectory()
     let path = dir.path + "/ckpt.safetensors"
-    let first = trainer(epochs: 1)
-    try first.run(train: data, validation: nil, observer: nil) { history in
-      var file = ModelFile(parameters: first.network.parameterValues(), dataset: .mnist, history: history)
-      file.adam = first.network.adamState()
-      try file.write(to: path)
+    let first = trainer(epochs: 2)
+    #expect(throws: Interrupted.self) {
+      try first.run(train: data, validation: nil, observer: nil) { history in
+        var file = ModelFile(parameters: first.network.parameterValues(), dataset: .mnist, history: history)
+        file.adam = first.network.adamState()
+        try file.write(to: path)
+        throw Interrupted()
+      }
     }
     let saved = try ModelFile.read(path: path)
+    #expect(saved.history.count == 1)
     let resumed = trainer(epochs: 2, history: saved.history, from: saved)
     try resumed.run(train: data, validation: nil, observer: nil)
     #expect(resumed.history.count == 2)
-    #expect(resumed.network.parameterValues() == straight.network.parameterValues())
+    #expect(resumed.network.parameterValues().elementsEqual(straight.network.parameterValues()))
   }
 }
