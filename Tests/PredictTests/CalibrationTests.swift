@@ -57,3 +57,32 @@ extension CalibrationTests {
     try PNG.grayscale(sheet, width: cols * 28, height: rows * 28).write(to: URL(fileURLWithPath: "/tmp/digits-augmented.png"))
   }
 }
+
+extension CalibrationTests {
+  /// Writes the first failing multi-digit photos to /tmp/digits-multi-*.png with the
+  /// segmentation printed (DIGITS_PREDICT_MODEL picks the model).
+  @Test func multiDigitFailures() throws {
+    var rng = SeededGenerator(seed: 5)
+    var maker = PhotoMaker(seed: 6)
+    maker.canvas = 120...200
+    let classifier = PredictionTests.classifier()
+    let reader = NumberReader()
+    var shown = 0
+    for s in 0..<120 {
+      let length = 2 + Int(rng.next() % 4)
+      let indices = (0..<length).map { _ in Int(rng.next() % UInt64(MNISTSamples.test.count)) }
+      let truth = indices.map { String(MNISTSamples.test.labels[$0]) }.joined()
+      let strip = maker.strip(indices.map { MNISTSamples.ink(MNISTSamples.test, $0) })
+      let photo = maker.photo(strip.ink, width: strip.width, height: strip.height, digitHeight: 40...80)
+      let reading = reader.read(photo) { classifier.probabilities($0) }
+      guard reading.number != truth, shown < 8 else { continue }
+      shown += 1
+      let map = InkMap.make(photo)
+      let parts = InkComponents(map)
+      let seg = Segmentation(parts: parts, map: map, minInk: 12, minFraction: 0.03)
+      print("#\(s) \(truth) read \(reading.number): H \(seg.digitHeight) groups \(seg.groups.map { "[\($0.box.minX)-\($0.box.maxX) h\($0.box.height) n\($0.members.count)]" }) atoms \(seg.atoms.map { "\($0.group):\($0.columns)" }) digits \(reading.digits.map { "\($0.digit)@\($0.box.x)+\($0.box.width) \(Int($0.confidence * 100))%" })")
+      try PNG.grayscale(photo.bytes, width: photo.width, height: photo.height).write(to: URL(fileURLWithPath: "/tmp/digits-multi-\(s).png"))
+      try PNG.grayscale(map.ink.map { UInt8($0 * 255) }, width: map.width, height: map.height).write(to: URL(fileURLWithPath: "/tmp/digits-multi-\(s)-ink.png"))
+    }
+  }
+}

@@ -4,6 +4,8 @@ struct Segmentation {
   struct Group {
     var members: [Int]
     var box: InkComponents.Component
+    /// Too small to be a digit: a broken-off stroke, left for the reader to join to a neighbour.
+    var isPiece = false
   }
   struct Atom {
     let group: Int
@@ -58,35 +60,32 @@ struct Segmentation {
       if !big { pieces += g.members }
       return big
     }
+    // A piece mostly inside one digit's columns joins it; one between digits (a 7's bar
+    // next to a 6) stays on its own, and the reader joins it to whichever side reads
+    // better; pieces far from every digit are specks.
+    var loose: [Group] = []
     for i in pieces {
       let c = all[i]
-      // The group it overlaps most in x, else the nearest within a third of a digit height.
-      var bestGroup = -1
-      var bestScore: Float = -.infinity
-      for (g, group) in groups.enumerated() {
-        let overlap = Self.xOverlap(group.box, c)
-        let gap = Self.gap(group.box, c)
-        let score = overlap > 0 ? overlap : -gap
-        if (overlap > 0 || gap <= height / 3) && score > bestScore {
-          bestScore = score
-          bestGroup = g
-        }
-      }
-      if bestGroup >= 0 {
-        groups[bestGroup].members.append(i)
-        groups[bestGroup].box.absorb(c)
+      if let g = groups.indices.max(by: { Self.xOverlap(groups[$0].box, c) < Self.xOverlap(groups[$1].box, c) }),
+        Self.xOverlap(groups[g].box, c) >= 0.8 * Float(c.width)
+      {
+        groups[g].members.append(i)
+        groups[g].box.absorb(c)
+      } else if groups.contains(where: { Self.xOverlap($0.box, c) > 0 || Self.gap($0.box, c) <= height / 3 }) {
+        loose.append(Group(members: [i], box: c, isPiece: true))
       }
     }
+    groups += loose
     groups.sort { $0.box.minX < $1.box.minX }
     self.groups = groups
     // Digit height: the median of the groups that are not fragments.
-    let tallest = groups.map(\.box.height).max() ?? 0
-    let heights = groups.map(\.box.height).filter { Float($0) >= 0.6 * Float(tallest) }.sorted()
+    let tallest = groups.filter { !$0.isPiece }.map(\.box.height).max() ?? 0
+    let heights = groups.filter { !$0.isPiece }.map(\.box.height).filter { Float($0) >= 0.6 * Float(tallest) }.sorted()
     digitHeight = heights.isEmpty ? height : Float(heights[heights.count / 2])
 
     var atoms: [Atom] = []
     for (g, group) in groups.enumerated() {
-      let cuts = Self.cuts(group, parts: parts, digitHeight: digitHeight)
+      let cuts = group.isPiece ? [] : Self.cuts(group, parts: parts, digitHeight: digitHeight)
       var start = group.box.minX
       var strokes: Float = 0
       for (cut, crossed) in cuts + [(group.box.maxX + 1, 0)] {
