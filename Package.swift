@@ -47,7 +47,7 @@ let package = Package(
         .embedInCode("adam.cl"),
       ]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore"]),
-    // default.safetensors is linked in by .incbin (see DefaultModelData.c), not as a resource.
+    // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.
     .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),
 
     // MARK: - Tests

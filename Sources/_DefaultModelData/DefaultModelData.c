@@ -1,11 +1,21 @@
-// Links default.safetensors into the binary with the assembler's .incbin: no compile-time
-// cost (SwiftPM's .embedInCode turns 900 KB into a Swift array literal that took over
-// 8 minutes and 4 GB to type-check). The assembler finds the file through the target's
-// header search path "." (Package.swift).
-// NOTE: the build system does not see this dependency: after replacing default.safetensors,
-// touch this file (or clean) so it is assembled again.
+// Puts default.safetensors into the binary. C23 #embed (clang 19+, Swift 6.1+ toolchains)
+// costs nothing at compile time and is tracked as a dependency, so replacing the model
+// rebuilds this file. SwiftPM's .embedInCode instead turns 900 KB into a Swift array
+// literal that took over 8 minutes and 4 GB to type-check, in a debug build.
+// Older clangs fall back to the assembler's .incbin, which the build system does not
+// track: touch this file after replacing the model there.
 #include "DefaultModelData.h"
 
+#if defined(__has_embed)
+#pragma clang diagnostic ignored "-Wc23-extensions"
+static const unsigned char model[] = {
+#embed "default.safetensors"
+};
+
+const unsigned char *digits_default_model_bytes(void) { return model; }
+size_t digits_default_model_size(void) { return sizeof model; }
+
+#else
 #if defined(__APPLE__)
 #define DIGITS_RODATA ".const_data\n"
 #define DIGITS_SYMBOL(name) "_" #name
@@ -14,6 +24,7 @@
 #define DIGITS_SYMBOL(name) #name
 #endif
 
+// The assembler finds the file through the target's header search path "." (Package.swift).
 __asm__(DIGITS_RODATA
         ".balign 16\n"
         DIGITS_SYMBOL(digits_default_model_start) ":\n"
@@ -27,3 +38,4 @@ extern const unsigned char digits_default_model_end[] __asm__(DIGITS_SYMBOL(digi
 
 const unsigned char *digits_default_model_bytes(void) { return digits_default_model_start; }
 size_t digits_default_model_size(void) { return (size_t)(digits_default_model_end - digits_default_model_start); }
+#endif
