@@ -49,9 +49,13 @@ public enum ImageDecoder {
           + "supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
       }
       try checkSize(width: Int(w), height: Int(h), name: name)
+      // stb_image pads a short BMP, PNM, GIF or JPEG with zeros instead of failing.
+      if let missing = ImageTruncation.problem(bytes, width: Int(w), height: Int(h)) {
+        throw DigitsError.file(name, "truncated image: \(missing)")
+      }
       if stbi_is_16_bit_from_memory(bytes.baseAddress, length) == 1 {
         guard let p = stbi_load_16_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
-          throw DigitsError.file(name, "cannot be decoded (\(reason(default: "corrupt data")))")
+          throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
         }
         defer { stbi_image_free(p) }
         let count = Int(w) * Int(h) * Int(channels)
@@ -59,7 +63,7 @@ public enum ImageDecoder {
                          channels: Int(channels), scale: 1.0 / 65535.0)
       }
       guard let p = stbi_load_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
-        throw DigitsError.file(name, "cannot be decoded (\(reason(default: "corrupt data")))")
+        throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
       }
       defer { stbi_image_free(p) }
       let count = Int(w) * Int(h) * Int(channels)

@@ -1,0 +1,58 @@
+/// Checks that a file holds all the bytes its header promises, for the formats where
+/// stb_image silently fills missing pixels with zeros: BMP (uncompressed), binary PGM/PPM,
+/// GIF (trailer byte) and JPEG (end-of-image marker).
+enum ImageTruncation {
+  /// What is missing, or nil when the file looks complete (or is another format).
+  static func problem(_ b: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> String? {
+    let n = b.count
+    guard n >= 4 else { return nil }
+    if b[0] == 0x42 && b[1] == 0x4D { return bmp(b, width: width, height: height) }
+    if b[0] == 0x50 && (b[1] == 0x35 || b[1] == 0x36) { return pnm(b, width: width, height: height) }
+    if b[0] == 0x47 && b[1] == 0x49 && b[2] == 0x46 {
+      return b[n - 1] == 0x3B ? nil : "GIF ends without its trailer byte"
+    }
+    if b[0] == 0xFF && b[1] == 0xD8 {
+      // The end-of-image marker, allowing a little trailing padding.
+      for i in stride(from: n - 2, through: max(2, n - 64), by: -1) where b[i] == 0xFF && b[i + 1] == 0xD9 { return nil }
+      return "JPEG ends without its end-of-image marker"
+    }
+    return nil
+  }
+
+  static func le(_ b: UnsafeBufferPointer<UInt8>, _ at: Int, _ count: Int) -> Int {
+    var v = 0
+    for i in (0..<count).reversed() { v = v << 8 | Int(b[at + i]) }
+    return v
+  }
+
+  static func bmp(_ b: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> String? {
+    guard b.count >= 34 else { return "BMP header cut short" }
+    let offset = le(b, 10, 4), bitsPerPixel = le(b, 28, 2), compression = le(b, 30, 4)
+    guard compression == 0 || compression == 3, bitsPerPixel > 0 else { return nil }
+    let row = (bitsPerPixel * width + 31) / 32 * 4
+    let needed = offset + row * height
+    return b.count < needed ? "BMP holds \(b.count) bytes, its header promises \(needed)" : nil
+  }
+
+  static func pnm(_ b: UnsafeBufferPointer<UInt8>, width: Int, height: Int) -> String? {
+    // Header: magic, then width, height, maxval as decimal fields separated by whitespace
+    // and # comments, then one whitespace byte.
+    var i = 2, fields: [Int] = []
+    while fields.count < 3 && i < b.count {
+      let c = b[i]
+      if c == UInt8(ascii: "#") {
+        while i < b.count && b[i] != 0x0A { i += 1 }
+      } else if c >= 0x30 && c <= 0x39 {
+        var v = 0
+        while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { v = min(v * 10 + Int(b[i] - 0x30), 1 << 40); i += 1 }
+        fields.append(v)
+        continue
+      }
+      i += 1
+    }
+    guard fields.count == 3 else { return "PNM header cut short" }
+    let channels = b[1] == 0x35 ? 1 : 3
+    let needed = i + 1 + width * height * channels * (fields[2] > 255 ? 2 : 1)
+    return b.count < needed ? "\(channels == 1 ? "PGM" : "PPM") holds \(b.count) bytes, its header promises \(needed)" : nil
+  }
+}
