@@ -54,7 +54,9 @@ extension CPUBackend {
       let s = scratch.base + t * scratch.stride, yT = s + GEMMJob.scratchFloats
       var job = job
       job.c = yT
-      for i in CPUBackend.share(g.n, t, parts) {
+      let mine = CPUBackend.share(g.n, t, parts)
+      for i in mine {
+        if i + 1 < mine.upperBound { touch(X + (i + 1) * g.inputSize, g.inputSize, sink: s) }
         job.a = UnsafePointer(X + i * g.inputSize)
         job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
         Transpose.run(yT, srcStride: kp, rows: g.pixels, cols: g.k, Y + i * g.k * g.pixels, dstStride: g.pixels)
@@ -85,7 +87,9 @@ extension CPUBackend {
       let col = s + GEMMJob.scratchFloats + 16
       var job = job
       job.c = col
-      for i in CPUBackend.share(g.n, t, parts) {
+      let mine = CPUBackend.share(g.n, t, parts)
+      for i in mine {
+        if i + 1 < mine.upperBound { touch(DY + (i + 1) * g.k * g.pixels, g.k * g.pixels, sink: s) }
         job.b = UnsafePointer(DY + i * g.k * g.pixels)
         job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
         g.col2im(col, into: DX + i * g.inputSize, lanes: lanes)
@@ -121,6 +125,7 @@ extension CPUBackend {
       var first = mine.lowerBound
       while first < mine.upperBound {
         let count = min(chunk, mine.upperBound - first)
+        touch(X + first * g.inputSize, count * g.inputSize, sink: s)
         g.packOutputGradT(DY + first * g.k * g.pixels, images: count, into: packed, biasSums: biasPartial)
         // dW^T[tap, o] += sum over (image, pixel) of x[tap + pixel] * dy^T[pixel, o].
         var job = GEMMJob(m: g.ck, n: g.k, k: count * g.pixels, a: X + first * g.inputSize, b: packed, c: partial)

@@ -71,6 +71,20 @@ public final class CPUBackend: Backend {
     (count * t / parts)..<(count * (t + 1) / parts)
   }
 
+  /// Reads one float per 64-byte line of p[0..<count] and stores their sum to `sink`: pulls
+  /// the next image into cache with a few hundred independent loads, where the GEMM's own
+  /// access pattern (im2col offsets, strided rows) defeats the hardware prefetcher.
+  @inline(__always)
+  func touch(_ p: UnsafePointer<Float>, _ count: Int, sink: UnsafeMutablePointer<Float>) {
+    var sum: Float = 0
+    var i = 0
+    while i < count {
+      sum += p[i]
+      i += 16
+    }
+    sink.pointee = sum
+  }
+
   /// How many workers to use for `items` independent pieces of about `flopsEach` work each:
   /// small jobs run on one thread, where a dispatch would cost more than it saves.
   @inline(__always)
