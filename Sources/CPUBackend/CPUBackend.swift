@@ -1,9 +1,8 @@
 import DigitsCore
-import Dispatch
 import Foundation
 
 /// The CPU implementation of `Backend`: Float32 SIMD code (AVX2+FMA through `-target-cpu
-/// haswell`), work split statically over `threads` with `DispatchQueue.concurrentPerform`.
+/// haswell`), work split statically over `threads` (the caller plus a `WorkerPool`).
 ///
 /// Every op is synchronous. Results depend only on the inputs and the thread count: work is
 /// split the same way every call, and per-thread partial sums are reduced in a fixed order.
@@ -13,10 +12,16 @@ public final class CPUBackend: Backend {
   /// Number of worker threads each op uses (at least 1).
   public let threads: Int
   let workspace: Workspace
+  let pool: WorkerPool?
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = max(1, threads)
     self.workspace = Workspace(threads: self.threads)
+    self.pool = self.threads > 1 ? WorkerPool(workers: self.threads - 1) : nil
+  }
+
+  deinit {
+    pool?.shutdown()
   }
 
   public var name: String {
@@ -49,18 +54,16 @@ public final class CPUBackend: Backend {
 
   public func synchronize() {}
 
-  /// Runs `body(t)` for t in 0..<parts, in parallel when there are several parts.
+  /// Runs `body(t)` for t in 0..<parts (parts <= threads), in parallel when there are
+  /// several parts.
   @inline(__always)
   func parallel(_ parts: Int, _ body: (Int) -> Void) {
     if parts <= 1 {
       body(0)
+    } else if let pool {
+      pool.run(parts, body)
     } else {
-      // NOTE: concurrentPerform returns only when every iteration is done, so `body` and
-      // what it captures (raw pointers into tensors and scratch) outlive the workers.
-      withoutActuallyEscaping(body) { body in
-        let box = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: parts) { box.value($0) }
-      }
+      for t in 0..<parts { body(t) }
     }
   }
 
@@ -92,12 +95,6 @@ public final class CPUBackend: Backend {
     if items < 2 || items * flopsEach < 200_000 { return 1 }
     return min(threads, items)
   }
-}
-
-/// Carries a value the compiler cannot prove Sendable into worker threads (see `parallel`).
-struct UncheckedSendable<Value>: @unchecked Sendable {
-  let value: Value
-  init(_ value: Value) { self.value = value }
 }
 
 /// A tensor's storage: a 64-byte aligned Float32 allocation with zeroed slack after the last
