@@ -1,10 +1,11 @@
 import DigitsCore
 
 /// 2x2 max pooling, stride 2, NCHW, over (image, channel) planes split across threads.
-/// Rows are done 8 windows at a time (one 16-float load per input row, split into even and
-/// odd columns); a row's last 8 windows overlap the previous ones rather than falling back to
-/// scalar code. Winner rule as in the reference: the first of the 4 (row-major) values that
-/// is strictly greater than everything before it, starting from -infinity.
+/// Rows are done 8 (or, for rows of 4 to 7 windows, 4) windows at a time: one 16-float load
+/// per input row, split into even and odd columns. A row's last vector overlaps the previous
+/// one rather than falling back to scalar code. Winner rule as in the reference: the first of
+/// the 4 (row-major) values that is strictly greater than everything before it, starting from
+/// -infinity.
 extension CPUBackend {
   public func maxPool2Forward(input x: Tensor, output y: Tensor, argmax: Tensor) {
     ShapeCheck.require(x.rank == 4, "maxPool2Forward", "input \(x.shape) is not NCHW")
@@ -78,6 +79,27 @@ extension CPUBackend {
       }
       return
     }
+    if count >= 4 {
+      var q = 0
+      while true {
+        let t = load8(top + 2 * q), b = load8(bottom + 2 * q)
+        var best = SIMD4<Float>(repeating: -.infinity), arg = SIMD4<Float>()
+        @inline(__always) func consider(_ v: SIMD4<Float>, _ j: Float) {
+          let wins = v .> best
+          best.replace(with: v, where: wins)
+          arg.replace(with: j, where: wins)
+        }
+        consider(t.evenHalf, 0)
+        consider(t.oddHalf, 1)
+        consider(b.evenHalf, 2)
+        consider(b.oddHalf, 3)
+        store4(best, y + q)
+        store4(arg, a + q)
+        if q + 4 == count { break }
+        q = min(q + 4, count - 4)
+      }
+      return
+    }
     for q in 0..<count {
       var best = -Float.infinity, arg: Float = 0
       let v = (top[2 * q], top[2 * q + 1], bottom[2 * q], bottom[2 * q + 1])
@@ -111,6 +133,23 @@ extension CPUBackend {
         UnsafeMutableRawPointer(bottom + 2 * q).storeBytes(of: lower, as: SIMD16<Float>.self)
         if q + 8 == count { break }
         q = min(q + 8, count - 8)
+      }
+      return
+    }
+    if count >= 4 {
+      var q = 0
+      while true {
+        let gv = load4(g + q), av = load4(a + q)
+        let zero = SIMD4<Float>()
+        var upper = SIMD8<Float>(), lower = SIMD8<Float>()
+        upper.evenHalf = zero.replacing(with: gv, where: av .== 0)
+        upper.oddHalf = zero.replacing(with: gv, where: av .== 1)
+        lower.evenHalf = zero.replacing(with: gv, where: av .== 2)
+        lower.oddHalf = zero.replacing(with: gv, where: av .== 3)
+        store8(upper, top + 2 * q)
+        store8(lower, bottom + 2 * q)
+        if q + 4 == count { break }
+        q = min(q + 4, count - 4)
       }
       return
     }
