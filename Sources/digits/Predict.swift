@@ -271,10 +271,8 @@ struct PredictionOutput {
     String(format: "%.1f%%", min(Double(p) * 100, 99.9))
   }
 
-  func number(_ value: Float) -> String {
-    let text = String(format: "%.6g", Double(value))
-    return text.contains("e") ? String(format: "%.8f", Double(value)) : text
-  }
+  /// Shortest round-trip form ("0.99731", "1.2e-07"): valid JSON for finite values.
+  func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
 
   func quoted(_ s: String) -> String {
     var out = "\""

@@ -1,4 +1,4 @@
-@testable import DigitsCore
+import DigitsCore
 import Foundation
 import Testing
 
@@ -78,9 +78,7 @@ extension CalibrationTests {
       guard reading.number != truth, shown < 8 else { continue }
       shown += 1
       let map = InkMap.make(photo)
-      let parts = InkComponents(map)
-      let seg = Segmentation(parts: parts, map: map, minInk: 12, minFraction: 0.03)
-      print("#\(s) \(truth) read \(reading.number): H \(seg.digitHeight) groups \(seg.groups.map { "[\($0.box.minX)-\($0.box.maxX) h\($0.box.height) n\($0.members.count)]" }) atoms \(seg.atoms.map { "\($0.group):\($0.columns)" }) digits \(reading.digits.map { "\($0.digit)@\($0.box.x)+\($0.box.width) \(Int($0.confidence * 100))%" })")
+      print("#\(s) \(truth) read \(reading.number): digits \(reading.digits.map { "\($0.digit)@\($0.box.x)+\($0.box.width) \(Int($0.confidence * 100))%" })")
       try PNG.grayscale(photo.bytes, width: photo.width, height: photo.height).write(to: URL(fileURLWithPath: "/tmp/digits-multi-\(s).png"))
       try PNG.grayscale(map.ink.map { UInt8($0 * 255) }, width: map.width, height: map.height).write(to: URL(fileURLWithPath: "/tmp/digits-multi-\(s)-ink.png"))
     }

@@ -1,4 +1,4 @@
-@testable import DigitsCore
+import DigitsCore
 import Foundation
 import Testing
 

@@ -30,7 +30,7 @@ public struct DigitPreprocessor: Sendable {
   /// The whole pipeline for one picture.
   public func prepare(_ image: GrayImage) -> PreparedDigit {
     guard !image.isEmpty else { return PreparedDigit(pixels: nil, darkInk: true, note: "empty image") }
-    let map = InkMap.make(image, options: options.ink)
+    let map = InkMap.focused(image, options: options.ink)
     return prepare(map)
   }
 
@@ -46,7 +46,7 @@ public struct DigitPreprocessor: Sendable {
     }
     if let problem = tooLittle(region, map: map) { return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: problem) }
     return PreparedDigit(pixels: layout(region, map: map), darkInk: map.darkInk, note: nil,
-                         box: region.sourceBox(shrink: map.shrink))
+                         box: region.sourceBox(in: map))
   }
 
   /// The 28x28 field of one region of an ink map (the CLI's multi-digit reader uses it per digit).

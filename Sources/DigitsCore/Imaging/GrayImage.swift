@@ -30,6 +30,16 @@ public struct GrayImage: Sendable, Equatable {
 
   public var isEmpty: Bool { width == 0 || height == 0 }
 
+  /// The rectangle at (x, y), clamped to the picture.
+  public func cropped(x: Int, y: Int, width w: Int, height h: Int) -> GrayImage {
+    let x0 = max(0, min(width, x)), y0 = max(0, min(height, y))
+    let x1 = max(x0, min(width, x + w)), y1 = max(y0, min(height, y + h))
+    var out = [Float]()
+    out.reserveCapacity((x1 - x0) * (y1 - y0))
+    for row in y0..<y1 { out += pixels[(row * width + x0)..<(row * width + x1)] }
+    return GrayImage(width: x1 - x0, height: y1 - y0, pixels: out)
+  }
+
   /// Luminance as bytes, rounded and clamped (for writing files).
   public var bytes: [UInt8] { pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) } }
 

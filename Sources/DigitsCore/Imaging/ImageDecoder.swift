@@ -94,6 +94,9 @@ public enum ImageDecoder {
     var out = [Float](repeating: 1, count: n)
     out.withUnsafeMutableBufferPointer { o in
       switch channels {
+      case 1 where scale == 1.0 / 255.0:
+        let table = (0..<256).map { Float($0) * scale }
+        for i in 0..<n { o[i] = table[Int(samples[i])] }
       case 1:
         for i in 0..<n { o[i] = Float(samples[i]) * scale }
       case 2:
@@ -113,7 +116,7 @@ public enum ImageDecoder {
           o[i] = (0.299 * r + 0.587 * g + 0.114 * b) * scale * a + (1 - a)
         }
       }
-      for i in 0..<n { o[i] = min(1, max(0, o[i])) }
+      if channels > 1 { for i in 0..<n { o[i] = min(1, max(0, o[i])) } }
     }
     return GrayImage(width: width, height: height, pixels: out)
   }

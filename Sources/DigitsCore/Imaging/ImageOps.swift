@@ -26,7 +26,7 @@ enum ImageOps {
     guard image.width >= 2 else { return 0 }
     var histogram = [Int](repeating: 0, count: 256)
     var n = 0
-    let step = max(1, image.height / 64)
+    let step = max(1, image.height / 32)
     image.pixels.withUnsafeBufferPointer { p in
       for y in stride(from: 0, to: image.height, by: step) {
         let row = y * image.width

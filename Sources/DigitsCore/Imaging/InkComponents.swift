@@ -31,7 +31,10 @@ public struct InkComponents: Sendable {
   public init(_ map: InkMap, threshold: Float = 0.5) {
     let w = map.width, h = map.height
     var labels = [Int32](repeating: 0, count: w * h)
-    var parent: [Int32] = [0]  // union-find over provisional labels; 0 is "none"
+    // Union-find over provisional labels (0 is "none"); a set's root is its smallest label,
+    // so roots come in raster order of first appearance.
+    var parent: [Int32] = [0]
+    parent.reserveCapacity(256)
 
     func find(_ a: Int32) -> Int32 {
       var a = a
@@ -41,65 +44,84 @@ public struct InkComponents: Sendable {
       }
       return a
     }
-    func union(_ a: Int32, _ b: Int32) -> Int32 {
-      let ra = find(a), rb = find(b)
+    func merge(_ a: Int32, _ b: Int32) -> Int32 {
+      if b == 0 { return a }
+      let rb = find(b)
+      if a == 0 { return rb }
+      let ra = find(a)
       if ra == rb { return ra }
-      if ra < rb { parent[Int(rb)] = ra; return ra }
+      if ra < rb {
+        parent[Int(rb)] = ra
+        return ra
+      }
       parent[Int(ra)] = rb
       return rb
     }
 
     map.ink.withUnsafeBufferPointer { ink in
       for y in 0..<h {
-        for x in 0..<w where ink[y * w + x] > threshold {
-          var label: Int32 = 0
-          func visit(_ l: Int32) {
-            if l != 0 { label = label == 0 ? find(l) : union(label, l) }
-          }
+        let row = y * w, up = row - w
+        for x in 0..<w where ink[row + x] > threshold {
           // Already visited neighbours: W, NW, N, NE.
-          if x > 0 { visit(labels[y * w + x - 1]) }
+          var label: Int32 = 0
+          if x > 0 { label = merge(label, labels[row + x - 1]) }
           if y > 0 {
-            if x > 0 { visit(labels[(y - 1) * w + x - 1]) }
-            visit(labels[(y - 1) * w + x])
-            if x < w - 1 { visit(labels[(y - 1) * w + x + 1]) }
+            if x > 0 { label = merge(label, labels[up + x - 1]) }
+            label = merge(label, labels[up + x])
+            if x < w - 1 { label = merge(label, labels[up + x + 1]) }
           }
           if label == 0 {
             label = Int32(parent.count)
             parent.append(label)
           }
-          labels[y * w + x] = label
+          labels[row + x] = label
         }
       }
     }
 
-    // Resolve to dense component indices and gather statistics.
+    // Dense indices (1-based) in order of first appearance.
     var dense = [Int32](repeating: 0, count: parent.count)
-    var components: [Component] = []
+    var count: Int32 = 0
+    for l in 1..<max(1, parent.count) {
+      let root = find(Int32(l))
+      if root == Int32(l) {
+        count += 1
+        dense[l] = count
+      } else {
+        dense[l] = dense[Int(root)]
+      }
+    }
+    let n = Int(count)
+    var area = [Int](repeating: 0, count: n), mass = [Float](repeating: 0, count: n)
+    var minX = [Int](repeating: Int.max, count: n), maxX = [Int](repeating: -1, count: n)
+    var minY = [Int](repeating: Int.max, count: n), maxY = [Int](repeating: -1, count: n)
+    var border = [Bool](repeating: false, count: n)
     map.ink.withUnsafeBufferPointer { ink in
-      for y in 0..<h {
-        for x in 0..<w {
-          let i = y * w + x
-          let l = labels[i]
-          if l == 0 { continue }
-          let root = Int(find(l))
-          if dense[root] == 0 {
-            components.append(Component(area: 0, mass: 0, minX: x, minY: y, maxX: x, maxY: y, touchesBorder: false))
-            dense[root] = Int32(components.count)
+      labels.withUnsafeMutableBufferPointer { lab in
+        for y in 0..<h {
+          for x in 0..<w {
+            let i = y * w + x
+            if lab[i] == 0 { continue }
+            let d = dense[Int(lab[i])]
+            lab[i] = d
+            let c = Int(d) - 1
+            area[c] += 1
+            mass[c] += ink[i]
+            if x < minX[c] { minX[c] = x }
+            if x > maxX[c] { maxX[c] = x }
+            if y < minY[c] { minY[c] = y }
+            maxY[c] = y
+            if x == 0 || y == 0 || x == w - 1 || y == h - 1 { border[c] = true }
           }
-          let c = Int(dense[root])
-          labels[i] = Int32(c)
-          components[c - 1].area += 1
-          components[c - 1].mass += ink[i]
-          components[c - 1].minX = min(components[c - 1].minX, x)
-          components[c - 1].maxX = max(components[c - 1].maxX, x)
-          components[c - 1].maxY = y
-          if x == 0 || y == 0 || x == w - 1 || y == h - 1 { components[c - 1].touchesBorder = true }
         }
       }
     }
     self.width = w
     self.height = h
     self.labels = labels
-    self.components = components
+    self.components = (0..<n).map {
+      Component(area: area[$0], mass: mass[$0], minX: minX[$0], minY: minY[$0], maxX: maxX[$0], maxY: maxY[$0],
+                touchesBorder: border[$0])
+    }
   }
 }

@@ -13,6 +13,9 @@ public struct InkMap: Sendable {
   public let contrast: Float
   /// Source pixels per ink-map pixel along each axis (large pictures are shrunk first).
   public let shrink: Int
+  /// Where the map's top-left corner lies in the source picture (a focused map covers
+  /// only the part around the ink).
+  public var origin: (x: Int, y: Int) = (0, 0)
 
   public init(width: Int, height: Int, ink: [Float], darkInk: Bool = true, contrast: Float = 1, shrink: Int = 1) {
     precondition(ink.count == width * height)
@@ -38,6 +41,34 @@ public struct InkMap: Sendable {
     public init() {}
   }
 
+  /// Like `make`, but fast on large pictures: a coarse pass (longer side `coarseSide`)
+  /// finds the ink; when the ink is large enough there (`enough` pixels on its longer
+  /// side) that map is used, otherwise the part of the picture around the ink is mapped
+  /// again at full resolution (up to `options.workingSide`). A coarse pass that finds no
+  /// ink (a hairline lost in shrinking) falls back to `make` on the whole picture.
+  public static func focused(_ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
+                             enough: Int = 48) -> InkMap {
+    guard max(image.width, image.height) > coarseSide else { return make(image, options: options) }
+    var coarseOptions = options
+    coarseOptions.workingSide = coarseSide
+    let coarse = make(image, options: coarseOptions)
+    if coarse.contrast < options.minContrast { return make(image, options: options) }
+    let parts = InkComponents(coarse)
+    guard let largest = parts.components.map(\.area).max() else { return make(image, options: options) }
+    let significant = parts.components.filter { $0.area * 50 >= largest }
+    let x0 = significant.map(\.minX).min()!, x1 = significant.map(\.maxX).max()!
+    let y0 = significant.map(\.minY).min()!, y1 = significant.map(\.maxY).max()!
+    let side = max(x1 - x0 + 1, y1 - y0 + 1)
+    if side >= enough { return coarse }
+    let margin = max(2, side / 2)
+    let k = coarse.shrink
+    let cx0 = max(0, (x0 - margin) * k), cy0 = max(0, (y0 - margin) * k)
+    let cx1 = min(image.width, (x1 + 1 + margin) * k), cy1 = min(image.height, (y1 + 1 + margin) * k)
+    var fine = make(image.cropped(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0), options: options)
+    fine.origin = (cx0, cy0)
+    return fine
+  }
+
   /// Polarity detection, background and contrast normalisation, for a picture of any size.
   public static func make(_ image: GrayImage, options: Options = Options()) -> InkMap {
     precondition(!image.isEmpty, "InkMap of an empty image")
@@ -51,10 +82,8 @@ public struct InkMap: Sendable {
     let dark = darkInkLikely(lum)
     // Paper bright, ink dark, whatever the polarity was.
     var x = lum.pixels
-    if !dark { for i in x.indices { x[i] = 1 - x[i] } }
-    let paper = paperLevel(x, width: w, height: h, cells: options.backgroundCells)
-    var d = [Float](repeating: 0, count: w * h)
-    for i in d.indices { d[i] = max(0, paper[i] - x[i]) }
+    if !dark { x.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = 1 - p[i] } } }
+    var d = paperMinus(x, width: w, height: h, cells: options.backgroundCells)
 
     let inkLevel = typicalInk(d)
     guard inkLevel >= options.minContrast else {
@@ -63,55 +92,72 @@ public struct InkMap: Sendable {
     }
     let lo = options.noiseFloor * inkLevel, hi = options.fullInk * inkLevel
     let gain = 1 / (hi - lo)
-    for i in d.indices { d[i] = min(1, max(0, (d[i] - lo) * gain)) }
+    d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = min(1, max(0, (p[i] - lo) * gain)) } }
     return InkMap(width: w, height: h, ink: d, darkInk: dark, contrast: inkLevel, shrink: factor)
   }
 
   /// The border is mostly paper: ink is on the side of the border's median luminance that
   /// holds more (mass times distance) of the clearly different pixels. Ties mean dark ink.
+  /// Large pictures are sampled on a grid (every `step`-th row and column).
   static func darkInkLikely(_ image: GrayImage) -> Bool {
     let w = image.width, h = image.height
     let ring = max(1, min(w, h) / 16)
-    var border: [Float] = []
-    border.reserveCapacity(2 * ring * (w + h))
-    for y in 0..<h {
-      let rowIsBorder = y < ring || y >= h - ring
-      for x in 0..<w where rowIsBorder || x < ring || x >= w - ring { border.append(image.pixels[y * w + x]) }
-    }
-    let b = ImageOps.quantile(border, 0.5)
+    let step = max(1, min(w, h) / 128)
+    var histogram = [Int](repeating: 0, count: 256)
+    var total = 0
     var darker: Float = 0, lighter: Float = 0
-    for v in image.pixels {
-      let diff = v - b
-      if diff < -0.1 { darker -= diff + 0.1 } else if diff > 0.1 { lighter += diff - 0.1 }
+    image.pixels.withUnsafeBufferPointer { p in
+      for y in stride(from: 0, to: h, by: step) {
+        let rowIsBorder = y < ring || y >= h - ring
+        for x in stride(from: 0, to: w, by: step) where rowIsBorder || x < ring || x >= w - ring {
+          histogram[min(255, Int(p[y * w + x] * 255 + 0.5))] += 1
+          total += 1
+        }
+      }
+      let b = ImageOps.quantile(histogram: histogram, total: total, 0.5)
+      for y in stride(from: 0, to: h, by: step) {
+        for x in stride(from: 0, to: w, by: step) {
+          let diff = p[y * w + x] - b
+          darker += max(0, -diff - 0.1)
+          lighter += max(0, diff - 0.1)
+        }
+      }
     }
     return darker >= lighter
   }
 
-  /// Paper luminance under every pixel: a bright quantile per cell, the brightest of each
-  /// cell's 3x3 neighbourhood (so cells filled by a thick stroke take their neighbours'
-  /// paper), bilinear between cell centres.
-  static func paperLevel(_ x: [Float], width w: Int, height h: Int, cells: Int) -> [Float] {
+  /// max(0, paper - x) for every pixel, where paper is the paper luminance under it: a
+  /// bright quantile per cell (from a grid sample of at most ~256 pixels per cell), the
+  /// brightest of each cell's 3x3 neighbourhood (so cells filled by a thick stroke take
+  /// their neighbours' paper), bilinear between cell centres.
+  static func paperMinus(_ x: [Float], width w: Int, height h: Int, cells: Int) -> [Float] {
     let side = max(4, (max(w, h) + cells - 1) / cells)
     let nx = (w + side - 1) / side, ny = (h + side - 1) / side
+    let sample = max(1, side / 16)
     var level = [Float](repeating: 1, count: nx * ny)
     var histograms = [Int](repeating: 0, count: nx * ny * 64)
+    var counts = [Int](repeating: 0, count: nx * ny)
     x.withUnsafeBufferPointer { p in
-      for y in 0..<h {
-        let rowCells = (y / side) * nx
-        for xx in 0..<w { histograms[(rowCells + xx / side) * 64 + min(63, Int(p[y * w + xx] * 63 + 0.5))] += 1 }
+      histograms.withUnsafeMutableBufferPointer { hist in
+        for y in stride(from: 0, to: h, by: sample) {
+          let rowCells = (y / side) * nx
+          for xx in stride(from: 0, to: w, by: sample) {
+            let cell = rowCells + xx / side
+            hist[cell * 64 + min(63, Int(p[y * w + xx] * 63 + 0.5))] += 1
+            counts[cell] += 1
+          }
+        }
       }
     }
     for cell in 0..<(nx * ny) {
-      let cx = cell % nx, cy = cell / nx
-      let total = (min(w, (cx + 1) * side) - cx * side) * (min(h, (cy + 1) * side) - cy * side)
-      level[cell] = ImageOps.quantile(histogram: Array(histograms[(cell * 64)..<((cell + 1) * 64)]), total: total, 0.8)
+      level[cell] = ImageOps.quantile(histogram: Array(histograms[(cell * 64)..<((cell + 1) * 64)]), total: counts[cell], 0.8)
     }
     var dilated = level
     for cy in 0..<ny {
       for cx in 0..<nx {
         var m: Float = 0
         for yy in max(0, cy - 1)...min(ny - 1, cy + 1) {
-          for xx in max(0, cx - 1)...min(nx - 1, cx + 1) { m = max(m, level[yy * nx + xx]) }
+          for xc in max(0, cx - 1)...min(nx - 1, cx + 1) { m = max(m, level[yy * nx + xc]) }
         }
         dilated[cy * nx + cx] = m
       }
@@ -126,13 +172,18 @@ public struct InkMap: Sendable {
       col1[xx] = min(nx - 1, col0[xx] + 1)
       colT[xx] = f - Float(col0[xx])
     }
-    for y in 0..<h {
-      let f = max(0, min(Float(ny - 1), (Float(y) + 0.5) * inv - 0.5))
-      let r0 = Int(f), r1 = min(ny - 1, Int(f) + 1), t = f - Float(Int(f))
-      for xx in 0..<w {
-        let a = dilated[r0 * nx + col0[xx]] * (1 - colT[xx]) + dilated[r0 * nx + col1[xx]] * colT[xx]
-        let b = dilated[r1 * nx + col0[xx]] * (1 - colT[xx]) + dilated[r1 * nx + col1[xx]] * colT[xx]
-        out[y * w + xx] = a * (1 - t) + b * t
+    var rowA = [Float](repeating: 0, count: nx)
+    x.withUnsafeBufferPointer { p in
+      out.withUnsafeMutableBufferPointer { o in
+        for y in 0..<h {
+          let f = max(0, min(Float(ny - 1), (Float(y) + 0.5) * inv - 0.5))
+          let r0 = Int(f), r1 = min(ny - 1, Int(f) + 1), t = f - Float(Int(f))
+          for c in 0..<nx { rowA[c] = dilated[r0 * nx + c] * (1 - t) + dilated[r1 * nx + c] * t }
+          for xx in 0..<w {
+            let paper = rowA[col0[xx]] * (1 - colT[xx]) + rowA[col1[xx]] * colT[xx]
+            o[y * w + xx] = max(0, paper - p[y * w + xx])
+          }
+        }
       }
     }
     return out
@@ -143,7 +194,9 @@ public struct InkMap: Sendable {
   static func typicalInk(_ d: [Float]) -> Float {
     let bins = 256
     var histogram = [Int](repeating: 0, count: bins)
-    for v in d { histogram[min(bins - 1, Int(v * Float(bins - 1) + 0.5))] += 1 }
+    histogram.withUnsafeMutableBufferPointer { hist in
+      d.withUnsafeBufferPointer { p in for v in p { hist[min(bins - 1, Int(v * Float(bins - 1) + 0.5))] += 1 } }
+    }
     let t = ImageOps.otsu(histogram)
     var above = 0
     for i in (t + 1)..<bins { above += histogram[i] }

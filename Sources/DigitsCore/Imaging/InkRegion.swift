@@ -70,7 +70,7 @@ public struct InkRegion: Sendable {
   }
 
   /// The crop box in the source picture's pixels.
-  public func sourceBox(shrink: Int) -> (x: Int, y: Int, width: Int, height: Int) {
-    (minX * shrink, minY * shrink, width * shrink, height * shrink)
+  public func sourceBox(in map: InkMap) -> (x: Int, y: Int, width: Int, height: Int) {
+    (map.origin.x + minX * map.shrink, map.origin.y + minY * map.shrink, width * map.shrink, height * map.shrink)
   }
 }

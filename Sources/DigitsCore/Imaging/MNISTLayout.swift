@@ -58,8 +58,8 @@ public enum MNISTLayout {
 /// Separable area-weighted resampling: each output pixel averages the input area it covers
 /// (box filter with fractional edges), which anti-aliases when shrinking and replicates
 /// when enlarging.
-enum Resample {
-  static func area(_ src: [Float], width sw: Int, height sh: Int, toWidth dw: Int, toHeight dh: Int) -> [Float] {
+public enum Resample {
+  public static func area(_ src: [Float], width sw: Int, height sh: Int, toWidth dw: Int, toHeight dh: Int) -> [Float] {
     if sw == dw && sh == dh { return src }
     let xs = weights(from: sw, to: dw), ys = weights(from: sh, to: dh)
     var rows = [Float](repeating: 0, count: dw * sh)

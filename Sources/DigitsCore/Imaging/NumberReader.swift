@@ -40,7 +40,7 @@ public struct NumberReader: Sendable {
   /// `classify` maps n*784 inputs to n*10 probabilities (the network, in one batch).
   public func read(_ image: GrayImage, classify: ([Float]) -> [Float]) -> Reading {
     guard !image.isEmpty else { return Reading(digits: [], note: "empty image") }
-    let map = InkMap.make(image, options: preprocessor.options.ink)
+    let map = InkMap.focused(image, options: preprocessor.options.ink)
     if map.contrast < preprocessor.options.ink.minContrast {
       return Reading(digits: [], note: "no ink found (blank or too faint)")
     }
@@ -87,7 +87,7 @@ public struct NumberReader: Sendable {
     let digits = chosen.reversed().map { k in
       Digit(pixels: Array(inputs[(k * 784)..<(k * 784 + 784)]),
             probabilities: Array(probabilities[(k * 10)..<(k * 10 + 10)]),
-            box: candidates[k].region.sourceBox(shrink: map.shrink))
+            box: candidates[k].region.sourceBox(in: map))
     }
     return Reading(digits: digits, note: digits.isEmpty ? "too little ink for a digit" : nil)
   }
