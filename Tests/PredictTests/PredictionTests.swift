@@ -37,6 +37,11 @@ import Testing
     return indices.map { maker.photo(MNISTSamples.ink(MNISTSamples.test, $0)) }
   }
 
+  /// 300 photos of test digits, shared by the trained-model and random-model tests.
+  static let photoIndices = MNISTSamples.spread(300, offset: 11)
+  static let photoSet = photos(photoIndices, seed: 1)
+  static var photoLabels: [Int] { photoIndices.map { Int(MNISTSamples.test.labels[$0]) } }
+
   @Test func mnistTestDigitsThroughPreprocessing() {
     let indices = MNISTSamples.spread(400, offset: 3)
     let pictures = indices.map { MNISTSamples.picture(MNISTSamples.test, $0) }
@@ -46,8 +51,7 @@ import Testing
   }
 
   @Test func syntheticPhotos() {
-    let indices = MNISTSamples.spread(300, offset: 11)
-    let acc = Self.accuracy(Self.classifier(), Self.photos(indices, seed: 1), indices.map { Int(MNISTSamples.test.labels[$0]) })
+    let acc = Self.accuracy(Self.classifier(), Self.photoSet, Self.photoLabels)
     print("synthetic photos: \(acc * 100)%")
     #expect(acc >= 0.97)
   }
@@ -55,10 +59,9 @@ import Testing
   /// The same photos through a freshly initialised network: near chance, so the score
   /// above comes from the trained weights.
   @Test func randomModelScoresFarLower() {
-    let indices = MNISTSamples.spread(300, offset: 11)
     let random = SeedNetwork(backend: CPUBackend(threads: 1), seed: 99)
     let model = ModelFile(parameters: random.parameterValues(), dataset: .mnist)
-    let acc = Self.accuracy(Self.classifier(model), Self.photos(indices, seed: 1), indices.map { Int(MNISTSamples.test.labels[$0]) })
+    let acc = Self.accuracy(Self.classifier(model), Self.photoSet, Self.photoLabels)
     print("synthetic photos, random model: \(acc * 100)%")
     #expect(acc < 0.4)
   }
