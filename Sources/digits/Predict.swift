@@ -8,19 +8,20 @@ extension Digits {
     static let configuration = CommandConfiguration(
       abstract: "Read the handwritten digit in photos, scans and drawings (PNG, JPEG, BMP, GIF, PGM/PPM).",
       discussion: """
-        Works with no training: a model trained on MNIST is built in (--model picks another).
-        Each picture is preprocessed the way MNIST was made (ink found whatever the lighting
-        or polarity, cropped, scaled to fit 20x20, centred by centre of mass in 28x28).
-        One line per picture: file, digit, confidence and the next best guesses, or
-        "no digit" when it holds too little ink. Unreadable files get an error line on
-        stderr; the others are still read, and the exit status is 1.
+        Needs no training: a model trained on MNIST is built in (--model picks
+        another). Each picture is prepared the way MNIST was made: ink found
+        whatever the lighting or polarity, cropped, scaled to fit 20x20,
+        centred by centre of mass in 28x28. One line per picture: file, digit,
+        confidence and the next best guesses, or "no digit" when it holds too
+        little ink. Unreadable files get an error line on stderr, the others
+        are still read, and the exit status is 1.
 
         Examples:
           digits predict photo.jpg
           digits predict scans/ --json > digits.jsonl
-          digits predict --multi house-number.png          # several digits, left to right
-          digits predict --debug-preprocess seen/ photo.jpg   # write what the model sees
-          python3 -c 'print(*[0]*784)' | digits predict -     # 784 raw values (0-255 or 0-1)
+          digits predict --multi house-number.png     # digits left to right
+          digits predict --debug-preprocess seen/ photo.jpg
+          python3 -c 'print(*[0]*784)' | digits predict -   # raw 28x28
         """)
 
     @Argument(help: ArgumentHelp("Image files, folders (searched recursively), or - for standard input.",
@@ -64,16 +65,17 @@ extension Digits {
       let output = PredictionOutput(json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess)
 
       var sources: [Source] = []
-      for entry in ImageFiles.expand(inputs.filter { $0 != "-" }) {
-        switch entry {
-        case .file(let path): sources.append(.file(path))
-        case .problem(let path, let message): sources.append(.failed(path, DigitsError.file(path, message).description))
+      for input in inputs {
+        if input == "-" {
+          sources.append(.data("-", FileHandle.standardInput.readDataToEndOfFile()))
+          continue
         }
-      }
-      if let stdin = inputs.firstIndex(of: "-") {
-        // Keep standard input where it was named among the other inputs.
-        let before = ImageFiles.expand(Array(inputs[..<stdin]).filter { $0 != "-" }).count
-        sources.insert(contentsOf: Self.readStandardInput(), at: before)
+        for entry in ImageFiles.expand([input]) {
+          switch entry {
+          case .file(let path): sources.append(.file(path))
+          case .problem(let path, let message): sources.append(.failed(path, DigitsError.file(path, message).description))
+          }
+        }
       }
 
       var failures = 0
@@ -131,13 +133,8 @@ extension Digits {
       case failed(String, String)
     }
 
-    /// Standard input: one image file, or raw 28x28 arrays (several make stdin[0], stdin[1], ...).
-    static func readStandardInput() -> [Source] {
-      let data = FileHandle.standardInput.readDataToEndOfFile()
-      return [.data("-", data)]
-    }
-
-    /// Decodes a batch on every core, keeping the order.
+    /// Decodes a batch on every core, keeping the order. Standard input holds one image
+    /// file or raw 28x28 arrays; several arrays are named -[0], -[1], ...
     static func decodeAll(_ sources: [Source]) -> [Picture] {
       var expanded: [[Picture]] = Array(repeating: [], count: sources.count)
       expanded.withUnsafeMutableBufferPointer { out in
