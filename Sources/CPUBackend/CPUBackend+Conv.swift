@@ -69,8 +69,12 @@ extension CPUBackend {
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
                        "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
     let DY = buf(dy).pointer, W = buf(w).pointer, DX = buf(dx).pointer
-    let colSize = Workspace.roundUp(g.ck * g.pixels + 32)  // 16 floats of slack each side
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize)
+    let entries = g.k * g.pixels, rs = g.sparseRowStride
+    // Per thread: GEMM scratch, col (16 floats of slack each side), dcol^T and the non-zero
+    // lists of the sparse path.
+    let colSize = Workspace.roundUp(g.ck * g.pixels + 32)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize + g.pixels * rs)
+    let lists = workspace.perThreadInts(g.k + 1 + g.pixels + 1 + 2 * entries)
     let ints = workspace.ints(g.ow + 32 + g.ck), lanes = ints, rowTable = ints + g.ow + 32
     g.fillCol2imMasks(lanes)
     let packedW = workspace.floats((g.ck + 5) / 6 * 6 * g.k)
@@ -84,14 +88,23 @@ extension CPUBackend {
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
-      let col = s + GEMMJob.scratchFloats + 16
+      let col = s + GEMMJob.scratchFloats + 16, colT = col - 16 + colSize
+      let channelStarts = lists.base + t * lists.stride, pixel = channelStarts + g.k + 1
+      let pixelStarts = pixel + entries, channel = pixelStarts + g.pixels + 1
       var job = job
       job.c = col
       let mine = CPUBackend.share(g.n, t, parts)
       for i in mine {
-        if i + 1 < mine.upperBound { touch(DY + (i + 1) * g.k * g.pixels, g.k * g.pixels, sink: s) }
-        job.b = UnsafePointer(DY + i * g.k * g.pixels)
-        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+        let dyi = DY + i * g.k * g.pixels
+        if i + 1 < mine.upperBound { touch(dyi + g.k * g.pixels, g.k * g.pixels, sink: s) }
+        if let count = g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: channelStarts, pixel: pixel) {
+          g.nonzerosByPixel(count: count, channelStarts: channelStarts, pixel: pixel, starts: pixelStarts, channel: channel)
+          g.sparseColumnGrad(weight: W, dy: dyi, starts: pixelStarts, channel: channel, into: colT, stride: rs)
+          Transpose.run(colT, srcStride: rs, rows: g.pixels, cols: g.ck, col, dstStride: g.pixels)
+        } else {
+          job.b = UnsafePointer(dyi)
+          job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+        }
         g.col2im(col, into: DX + i * g.inputSize, lanes: lanes)
       }
     }
@@ -107,46 +120,70 @@ extension CPUBackend {
       return
     }
     let panels = (g.k + 15) / 16, kp = panels * 16
+    let entries = g.k * g.pixels, rs = g.sparseRowStride
     let chunk = max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
     let tables = workspace.ints(g.ck + chunk * g.pixels)
     g.fillTapTable(tables)
     g.fillPixelTable(tables + g.ck, images: chunk)
-    // Per thread: dW^T partial [CK, kp], db partial [kp], dy^T panels of one chunk.
-    let partialSize = Workspace.roundUp(g.ck * kp + kp)
+    // Per thread: dW^T partial [CK, kp] of the dense path, dW partial [K, rs] of the sparse
+    // path, db partial [kp], dy^T panels of one chunk, im2col^T and the non-zero lists.
+    let denseSize = g.ck * kp, sparseSize = g.k * rs
+    let partialSize = Workspace.roundUp(denseSize + sparseSize + kp)
     let panelSize = Workspace.roundUp(panels * chunk * g.pixels * 16)
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize + g.pixels * rs)
+    let lists = workspace.perThreadInts(g.k + 1 + entries)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
-      let partial = s + GEMMJob.scratchFloats, biasPartial = partial + g.ck * kp
-      let packed = partial + partialSize
-      partial.update(repeating: 0, count: g.ck * kp + kp)
-      let mine = CPUBackend.share(g.n, t, parts)
-      var first = mine.lowerBound
-      while first < mine.upperBound {
-        let count = min(chunk, mine.upperBound - first)
-        touch(X + first * g.inputSize, count * g.inputSize, sink: s)
-        g.packOutputGradT(DY + first * g.k * g.pixels, images: count, into: packed, biasSums: biasPartial)
+      let dense = s + GEMMJob.scratchFloats, sparse = dense + denseSize, biasPartial = sparse + sparseSize
+      let packed = dense + partialSize, colT = packed + panelSize
+      let starts = lists.base + t * lists.stride, pixel = starts + g.k + 1
+      dense.update(repeating: 0, count: partialSize)
+      // Runs of up to `chunk` consecutive dense images share one GEMM.
+      var run = 0..<0
+      func flush() {
+        if run.isEmpty { return }
+        g.packOutputGradT(DY + run.lowerBound * g.k * g.pixels, images: run.count, into: packed, biasSums: biasPartial)
         // dW^T[tap, o] += sum over (image, pixel) of x[tap + pixel] * dy^T[pixel, o].
-        var job = GEMMJob(m: g.ck, n: g.k, k: count * g.pixels, a: X + first * g.inputSize, b: packed, c: partial)
+        var job = GEMMJob(m: g.ck, n: g.k, k: run.count * g.pixels, a: X + run.lowerBound * g.inputSize, b: packed, c: dense)
         job.aRowTable = UnsafePointer(tables)
         job.aColTable = UnsafePointer(tables + g.ck)
         job.bPacked = true
         job.cRowStride = kp
         job.accumulate = true
         job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
-        first += count
+        run = run.upperBound..<run.upperBound
       }
+      for i in CPUBackend.share(g.n, t, parts) {
+        let dyi = DY + i * g.k * g.pixels, xi = X + i * g.inputSize
+        touch(xi, g.inputSize, sink: s)
+        if g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: starts, pixel: pixel) != nil {
+          flush()
+          g.im2colT(xi, into: colT, stride: rs)
+          g.sparseWeightGrad(colT: colT, stride: rs, dy: dyi, starts: starts, pixel: pixel, into: sparse)
+          for o in 0..<g.k {
+            for j in Int(starts[o])..<Int(starts[o + 1]) { biasPartial[o] += dyi[o * g.pixels + Int(pixel[j])] }
+          }
+        } else {
+          if run.isEmpty { run = i..<i }
+          run = run.lowerBound..<(i + 1)
+          if run.count == chunk { flush() }
+        }
+      }
+      flush()
     }
-    // Fixed-order reduction over the threads' partials, transposing dW^T back to dW.
+    // Fixed-order reduction over the threads' partials (dense ones transposed back).
     for o in 0..<g.k {
       for tap in 0..<g.ck {
         var sum: Float = 0
-        for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + tap * kp + o] }
+        for t in 0..<parts {
+          let partial = scratch.base + t * scratch.stride + GEMMJob.scratchFloats
+          sum += partial[tap * kp + o] + partial[denseSize + o * rs + tap]
+        }
         DW[o * g.ck + tap] = sum
       }
       var sum: Float = 0
-      for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + g.ck * kp + o] }
+      for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + denseSize + sparseSize + o] }
       DB[o] = sum
     }
   }

@@ -9,6 +9,7 @@ final class Workspace {
   private let shared = Arena<Float>()
   private let sharedInts = Arena<Int32>()
   private let perThread = Arena<Float>()
+  private let threadInts = Arena<Int32>()
 
   init(threads: Int) {
     self.threads = threads
@@ -29,6 +30,12 @@ final class Workspace {
     let stride = Workspace.roundUp(count)
     let base = perThread.reserve(stride * threads)
     return (base, stride)
+  }
+
+  /// `count` Int32 values for each worker: worker t's block starts at `base + t * stride`.
+  func perThreadInts(_ count: Int) -> (base: UnsafeMutablePointer<Int32>, stride: Int) {
+    let stride = Workspace.roundUp(count)
+    return (threadInts.reserve(stride * threads), stride)
   }
 
   /// Rounds a float count up to a whole number of 64-byte lines (16 floats).

@@ -92,6 +92,16 @@ public enum BackendChecks {
     backend.conv2dBackwardWeight(input: x, outputGrad: dy, weightGrad: dcw, biasGrad: dcb)
     record("conv2dBackwardWeight dw", dcw, terms: n * oh * ow)
     record("conv2dBackwardWeight db", dcb, terms: n * oh * ow)
+    // Again with a dy that is mostly exact zeros, as behind max pooling and ReLU (a backend
+    // may skip them); one image keeps a dense dy.
+    let sparseDy = tensor([n, k, oh, ow], rng.array(n * k * oh * ow).enumerated().map { i, v in
+      i < k * oh * ow || i % 5 == 0 ? v : 0
+    })
+    backend.conv2dBackwardInput(outputGrad: sparseDy, weight: cw, inputGrad: dx)
+    record("conv2dBackwardInput (sparse dy)", dx, terms: k * 9)
+    backend.conv2dBackwardWeight(input: x, outputGrad: sparseDy, weightGrad: dcw, biasGrad: dcb)
+    record("conv2dBackwardWeight dw (sparse dy)", dcw, terms: n * oh * ow)
+    record("conv2dBackwardWeight db (sparse dy)", dcb, terms: n * oh * ow)
 
     // ReLU backward: y holds exact zeros, negatives and positives.
     let yr = tensor([n, k, oh, ow], rng.array(n * k * oh * ow).enumerated().map { $0 % 5 == 0 ? 0 : $1 })
