@@ -22,11 +22,13 @@ extension CPUBackend {
       }
       return
     }
-    let panels = (g.k + 15) / 16
+    // Images go through the GEMM in pairs: fewer partial 6-row tiles (121 pixels = 20 tiles
+    // and 1 row; 242 = 40 tiles and 2 rows).
+    let pair = 2, panels = (g.k + 15) / 16
     let packed = workspace.floats(panels * g.ck * 16)
-    let tables = workspace.ints(g.ck + g.pixels)
+    let tables = workspace.ints(g.ck + pair * g.pixels)
     g.fillTapTable(tables)
-    g.fillPixelTable(tables + g.ck, images: 1)
+    g.fillPixelTable(tables + g.ck, images: pair)
     // W^T in 16-channel panels: panel q holds W[16q + l, tap] at (q * CK + tap) * 16 + l.
     for q in 0..<panels {
       for l in 0..<16 {
@@ -48,18 +50,23 @@ extension CPUBackend {
     job.cRowStride = kp
     job.bias = UnsafePointer(B)
     job.relu = relu
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + g.pixels * kp)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + pair * g.pixels * kp)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride, yT = s + GEMMJob.scratchFloats
       var job = job
       job.c = yT
       let mine = CPUBackend.share(g.n, t, parts)
-      for i in mine {
-        if i + 1 < mine.upperBound { touch(X + (i + 1) * g.inputSize, g.inputSize, sink: s) }
+      for i in stride(from: mine.lowerBound, to: mine.upperBound, by: pair) {
+        let count = min(pair, mine.upperBound - i), next = i + count
+        if next < mine.upperBound { touch(X + next * g.inputSize, min(pair, mine.upperBound - next) * g.inputSize, sink: s) }
         job.a = UnsafePointer(X + i * g.inputSize)
+        job.m = count * g.pixels
         job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
-        Transpose.run(yT, srcStride: kp, rows: g.pixels, cols: g.k, Y + i * g.k * g.pixels, dstStride: g.pixels)
+        for j in 0..<count {
+          Transpose.run(yT + j * g.pixels * kp, srcStride: kp, rows: g.pixels, cols: g.k,
+                        Y + (i + j) * g.k * g.pixels, dstStride: g.pixels)
+        }
       }
     }
   }
