@@ -9,13 +9,13 @@ import Foundation
 /// The backend is not thread-safe: call it from one thread at a time (its scratch memory is
 /// shared by all ops).
 public final class CPUBackend: Backend {
-  /// Number of worker threads each op uses (at least 1).
+  /// Number of threads each op uses (1 to 64).
   public let threads: Int
   let workspace: Workspace
   let pool: WorkerPool?
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
-    self.threads = max(1, threads)
+    self.threads = min(max(1, threads), 64)
     self.workspace = Workspace(threads: self.threads)
     self.pool = self.threads > 1 ? WorkerPool(workers: self.threads - 1) : nil
   }

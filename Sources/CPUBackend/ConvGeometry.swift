@@ -13,6 +13,8 @@ struct ConvGeometry {
     ShapeCheck.require(input.count == 4 && weight.count == 4 && weight[1] == input[1] && weight[2] == 3 && weight[3] == 3
                        && input[2] >= 3 && input[3] >= 3, "conv2d", "input \(input) weight \(weight)")
     (n, c, h, w, k) = (input[0], input[1], input[2], input[3], weight[0])
+    // Offset tables are Int32 and may span a few images.
+    ShapeCheck.require(c * h * w < 1 << 26, "conv2d", "input \(input) is too large per image")
   }
 
   /// Images per weight-gradient GEMM: enough pixels to amortise the C update of each tile.
