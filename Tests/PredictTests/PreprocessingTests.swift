@@ -123,6 +123,18 @@ import Testing
     }, within: 0.01, "specks and paper edge")
   }
 
+  @Test func ruledPaper() {
+    expectSame({ i in
+      var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
+      // Ruled lines every 36 px and a margin line, darker than light pencil.
+      for y in stride(from: 10, to: 220, by: 36) {
+        for x in 0..<240 { for t in 0..<2 { image[x, y + t] = min(image[x, y + t], 0.45) } }
+      }
+      for y in 0..<220 { image[18, y] = min(image[18, y], 0.45) }
+      return image
+    }, within: 0.04, "ruled paper")
+  }
+
   @Test func layoutMatchesMNIST() {
     for index in Self.digits {
       let out = Self.prepared(Self.render(Self.ink(index), scale: 6, canvas: (240, 220), at: (40, 30)))

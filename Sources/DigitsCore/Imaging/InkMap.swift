@@ -93,6 +93,7 @@ public struct InkMap: Sendable {
     let lo = options.noiseFloor * inkLevel, hi = options.fullInk * inkLevel
     let gain = 1 / (hi - lo)
     d.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = min(1, max(0, (p[i] - lo) * gain)) } }
+    removeRuledLines(&d, width: w, height: h)
     return InkMap(width: w, height: h, ink: d, darkInk: dark, contrast: inkLevel, shrink: factor)
   }
 
@@ -187,6 +188,48 @@ public struct InkMap: Sendable {
       }
     }
     return out
+  }
+
+  /// Erases ruled or grid lines: straight runs of ink from edge to edge of the picture (to
+  /// within 3% of each edge) that are thin (at most 2% of the other side). Where a digit's
+  /// stroke crosses a line the ink is thicker across it, so the stroke stays; a digit's own
+  /// bar reaches both edges only in a crop tighter than anyone makes. Pictures under 64
+  /// pixels (raw 28x28 arrays) are left alone.
+  static func removeRuledLines(_ ink: inout [Float], width w: Int, height h: Int) {
+    var erase: [Int] = []
+    ink.withUnsafeBufferPointer { p in
+      // Horizontal lines: step 1 along x, thickness measured along y; then the transpose.
+      for (along, across, alongStep, acrossStep) in [(w, h, 1, w), (h, w, w, 1)] {
+        let slack = along * 3 / 100, maxThick = max(2, across / 50)
+        guard along >= 64 && across >= 64 else { continue }
+        for line in 0..<across {
+          let base = line * acrossStep
+          var start = 0
+          while start < along {
+            guard p[base + start * alongStep] > 0.5 else { start += 1; continue }
+            var end = start
+            while end < along && p[base + end * alongStep] > 0.5 { end += 1 }
+            if start <= slack && end >= along - slack {
+              for t in start..<end {
+                let i = base + t * alongStep
+                var thick = 1, k = line - 1
+                while k >= 0 && thick <= maxThick && p[i - (line - k) * acrossStep] > 0.5 { thick += 1; k -= 1 }
+                k = line + 1
+                while k < across && thick <= maxThick && p[i + (k - line) * acrossStep] > 0.5 { thick += 1; k += 1 }
+                if thick <= maxThick {
+                  erase.append(i)
+                  // The anti-aliased fringe on either side of the line.
+                  if line > 0 && p[i - acrossStep] <= 0.5 { erase.append(i - acrossStep) }
+                  if line + 1 < across && p[i + acrossStep] <= 0.5 { erase.append(i + acrossStep) }
+                }
+              }
+            }
+            start = end
+          }
+        }
+      }
+    }
+    for i in erase { ink[i] = 0 }
   }
 
   /// The darkness of typical ink in `d` (paper minus luminance): Otsu's threshold splits
