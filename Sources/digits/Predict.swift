@@ -84,10 +84,10 @@ extension Digits {
       while start < sources.count {
         let batch = Array(sources[start..<min(sources.count, start + chunk)])
         start += batch.count
-        let pictures = Self.decodeAll(batch)
         if multi {
+          // One picture at a time: the reader classifies its candidate digits as it goes.
           let reader = NumberReader()
-          for picture in pictures {
+          for picture in batch.flatMap(Self.decode) {
             switch picture {
             case .failed(let name, let message):
               failures += 1
@@ -97,7 +97,7 @@ extension Digits {
             }
           }
         } else {
-          let prepared = Self.prepareAll(pictures)
+          let prepared = Self.prepareAll(batch)
           let inputs = prepared.compactMap { $0.digit?.pixels }.flatMap { $0 }
           let probabilities = classifier.probabilities(inputs)
           var k = 0
@@ -133,33 +133,24 @@ extension Digits {
       case failed(String, String)
     }
 
-    /// Decodes a batch on every core, keeping the order. Standard input holds one image
-    /// file or raw 28x28 arrays; several arrays are named -[0], -[1], ...
-    static func decodeAll(_ sources: [Source]) -> [Picture] {
-      var expanded: [[Picture]] = Array(repeating: [], count: sources.count)
-      expanded.withUnsafeMutableBufferPointer { out in
-        nonisolated(unsafe) let slots = out
-        DispatchQueue.concurrentPerform(iterations: sources.count) { i in
-          switch sources[i] {
-          case .failed(let name, let message):
-            slots[i] = [.failed(name, message)]
-          case .file(let path):
-            do { slots[i] = [.image(path, try ImageDecoder.read(path: path))] } catch {
-              slots[i] = [.failed(path, "\(error)")]
-            }
-          case .data(let name, let data):
-            do {
-              let images = try RawInput.images(data, name: "standard input")
-              slots[i] = images.count == 1
-                ? [.image(name, images[0])]
-                : images.enumerated().map { .image("\(name)[\($0.offset)]", $0.element) }
-            } catch {
-              slots[i] = [.failed(name, "\(error)")]
-            }
-          }
+    /// Decodes one input. Standard input holds one image file or raw 28x28 arrays; several
+    /// arrays are named -[0], -[1], ...
+    static func decode(_ source: Source) -> [Picture] {
+      switch source {
+      case .failed(let name, let message):
+        return [.failed(name, message)]
+      case .file(let path):
+        do { return [.image(path, try ImageDecoder.read(path: path))] } catch { return [.failed(path, "\(error)")] }
+      case .data(let name, let data):
+        do {
+          let images = try RawInput.images(data, name: "standard input")
+          return images.count == 1
+            ? [.image(name, images[0])]
+            : images.enumerated().map { .image("\(name)[\($0.offset)]", $0.element) }
+        } catch {
+          return [.failed(name, "\(error)")]
         }
       }
-      return expanded.flatMap { $0 }
     }
 
     struct Prepared: Sendable {
@@ -168,19 +159,23 @@ extension Digits {
       var error: String?
     }
 
-    /// Preprocesses a batch on every core, keeping the order.
-    static func prepareAll(_ pictures: [Picture]) -> [Prepared] {
-      var out = [Prepared](repeating: Prepared(name: ""), count: pictures.count)
+    /// Decodes and preprocesses a batch on every core, keeping the order. Each task holds
+    /// one decoded picture at a time (a phone photo is ~50 MB as Floats), keeping only the
+    /// 28x28 result.
+    static func prepareAll(_ sources: [Source]) -> [Prepared] {
+      var out = [[Prepared]](repeating: [], count: sources.count)
       out.withUnsafeMutableBufferPointer { buffer in
         nonisolated(unsafe) let slots = buffer
-        DispatchQueue.concurrentPerform(iterations: pictures.count) { i in
-          switch pictures[i] {
-          case .failed(let name, let message): slots[i] = Prepared(name: name, error: message)
-          case .image(let name, let image): slots[i] = Prepared(name: name, digit: DigitPreprocessor().prepare(image))
+        DispatchQueue.concurrentPerform(iterations: sources.count) { i in
+          slots[i] = decode(sources[i]).map { picture in
+            switch picture {
+            case .failed(let name, let message): return Prepared(name: name, error: message)
+            case .image(let name, let image): return Prepared(name: name, digit: DigitPreprocessor().prepare(image))
+            }
           }
         }
       }
-      return out
+      return out.flatMap { $0 }
     }
   }
 }
