@@ -6,25 +6,27 @@
 /// inserts and spills, and runs slower than scalar code.
 enum Transpose {
   /// dst[j * dstStride + i] = src[i * srcStride + j] for i < rows, j < cols.
+  /// Walks 4 destination rows at a time from start to end, so destination lines are filled
+  /// in order (the source is scratch, in cache).
   @inline(__always)
   static func run(
     _ src: UnsafePointer<Float>, srcStride: Int, rows: Int, cols: Int,
     _ dst: UnsafeMutablePointer<Float>, dstStride: Int
   ) {
-    var i = 0
-    while i + 4 <= rows {
-      var j = 0
-      while j + 4 <= cols {
+    var j = 0
+    while j + 4 <= cols {
+      var i = 0
+      while i + 4 <= rows {
         block4x4(src + i * srcStride + j, srcStride, dst + j * dstStride + i, dstStride)
-        j += 4
+        i += 4
       }
-      for jj in j..<cols {
-        for ii in i..<(i + 4) { dst[jj * dstStride + ii] = src[ii * srcStride + jj] }
+      for ii in i..<rows {
+        for jj in j..<(j + 4) { dst[jj * dstStride + ii] = src[ii * srcStride + jj] }
       }
-      i += 4
+      j += 4
     }
-    for ii in i..<rows {
-      for jj in 0..<cols { dst[jj * dstStride + ii] = src[ii * srcStride + jj] }
+    for jj in j..<cols {
+      for ii in 0..<rows { dst[jj * dstStride + ii] = src[ii * srcStride + jj] }
     }
   }
 
