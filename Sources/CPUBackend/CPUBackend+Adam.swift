@@ -7,7 +7,8 @@ extension CPUBackend {
     let count = parameter.count
     ShapeCheck.require(gradient.count == count && m.count == count && v.count == count, "adamUpdate",
                        "parameter \(parameter.shape) gradient \(gradient.shape) m \(m.shape) v \(v.shape)")
-    let P = buf(parameter).pointer, G = buf(gradient).pointer, M = buf(m).pointer, V = buf(v).pointer
+    let P = write(parameter, inPlace: true), M = write(m, inPlace: true), V = write(v, inPlace: true)
+    let G = read(gradient)
     let a1 = 1 - step.beta1, a2 = 1 - step.beta2, lr = step.stepSize, eps = step.epsilon
     forEachBlock(count) { range in
       var i = range.lowerBound

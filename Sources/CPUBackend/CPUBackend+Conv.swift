@@ -12,7 +12,7 @@ extension CPUBackend {
     let g = ConvGeometry(x.shape, w.shape)
     ShapeCheck.require(y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
                        "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
-    let X = buf(x).pointer, W = buf(w).pointer, B = buf(b).pointer, Y = buf(y).pointer
+    let Y = write(y), X = read(x), W = read(w), B = read(b)
     if g.prefersDirect {
       let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
       parallel(parts) { t in
@@ -75,19 +75,19 @@ extension CPUBackend {
     let g = ConvGeometry(dx.shape, w.shape)
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
                        "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
-    let DY = buf(dy).pointer, W = buf(w).pointer, DX = buf(dx).pointer
+    let DX = write(dx), W = read(w), DY = outputGradient(dy)
     let entries = g.k * g.pixels, rs = g.sparseRowStride
-    // Per thread: GEMM scratch, col (16 floats of slack each side), dcol^T and the non-zero
-    // lists of the sparse path.
+    // Per thread: GEMM scratch, col (16 floats of slack each side), dcol^T, an unpooled dy
+    // image and the non-zero lists of the sparse path.
     let colSize = Workspace.roundUp(g.ck * g.pixels + 32)
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize + g.pixels * rs)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize + g.pixels * rs + entries)
     let lists = workspace.perThreadInts(g.k + 1 + g.pixels + 1 + 2 * entries)
     let ints = workspace.ints(g.ow + 32 + g.ck), lanes = ints, rowTable = ints + g.ow + 32
     g.fillCol2imMasks(lanes)
     let packedW = workspace.floats((g.ck + 5) / 6 * 6 * g.k)
     GEMMJob.packRowPanels(W, m: g.ck, k: g.k, rowStride: 1, colStride: g.ck, into: packedW, rowTable: rowTable)
     // col[tap, pixel] = sum over o of W^T[tap, o] * dy[o, pixel], then col2im.
-    var job = GEMMJob(m: g.ck, n: g.pixels, k: g.k, a: packedW, b: DY, c: scratch.base)
+    var job = GEMMJob(m: g.ck, n: g.pixels, k: g.k, a: packedW, b: W, c: scratch.base)
     job.aRowTable = UnsafePointer(rowTable)
     job.aColStride = 6
     job.bRowStride = g.pixels
@@ -95,15 +95,15 @@ extension CPUBackend {
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
-      let col = s + GEMMJob.scratchFloats + 16, colT = col - 16 + colSize
+      let col = s + GEMMJob.scratchFloats + 16, colT = col - 16 + colSize, unpooled = colT + g.pixels * rs
       let channelStarts = lists.base + t * lists.stride, pixel = channelStarts + g.k + 1
       let pixelStarts = pixel + entries, channel = pixelStarts + g.pixels + 1
       var job = job
       job.c = col
       let mine = CPUBackend.share(g.n, t, parts)
       for i in mine {
-        let dyi = DY + i * g.k * g.pixels
-        if i + 1 < mine.upperBound { touch(dyi + g.k * g.pixels, g.k * g.pixels, sink: s) }
+        let dyi = DY.image(i, scratch: unpooled)
+        if i + 1 < mine.upperBound, let next = DY.stored(i + 1) { touch(next, entries, sink: s) }
         if let count = g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: channelStarts, pixel: pixel) {
           g.nonzerosByPixel(count: count, channelStarts: channelStarts, pixel: pixel, starts: pixelStarts, channel: channel)
           g.sparseColumnGrad(weight: W, dy: dyi, starts: pixelStarts, channel: channel, into: colT, stride: rs)
@@ -121,14 +121,15 @@ extension CPUBackend {
     let g = ConvGeometry(x.shape, dw.shape)
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",
                        "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
-    let X = buf(x).pointer, DY = buf(dy).pointer, DW = buf(dw).pointer, DB = buf(db).pointer
+    let DW = write(dw), DB = write(db), X = read(x), DY = outputGradient(dy)
     if g.prefersDirect {
       directWeightGrad(g, X, DY, DW, DB)
       return
     }
     let panels = (g.k + 15) / 16, kp = panels * 16
     let entries = g.k * g.pixels, rs = g.sparseRowStride
-    let chunk = max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
+    // An unpooled dy is one image at a time.
+    let chunk = DY.isDeferred ? 1 : max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
     let tables = workspace.ints(g.ck + chunk * g.pixels)
     g.fillTapTable(tables)
     g.fillPixelTable(tables + g.ck, images: chunk)
@@ -137,20 +138,20 @@ extension CPUBackend {
     let denseSize = g.ck * kp, sparseSize = g.k * rs
     let partialSize = Workspace.roundUp(denseSize + sparseSize + kp)
     let panelSize = Workspace.roundUp(panels * chunk * g.pixels * 16)
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize + g.pixels * rs)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize + g.pixels * rs + entries)
     let lists = workspace.perThreadInts(g.k + 1 + entries)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
       let dense = s + GEMMJob.scratchFloats, sparse = dense + denseSize, biasPartial = sparse + sparseSize
-      let packed = dense + partialSize, colT = packed + panelSize
+      let packed = dense + partialSize, colT = packed + panelSize, unpooled = colT + g.pixels * rs
       let starts = lists.base + t * lists.stride, pixel = starts + g.k + 1
       dense.update(repeating: 0, count: partialSize)
       // Runs of up to `chunk` consecutive dense images share one GEMM.
-      var run = 0..<0
+      var run = 0..<0, runDy = UnsafePointer(unpooled)
       func flush() {
         if run.isEmpty { return }
-        g.packOutputGradT(DY + run.lowerBound * g.k * g.pixels, images: run.count, into: packed, biasSums: biasPartial)
+        g.packOutputGradT(runDy, images: run.count, into: packed, biasSums: biasPartial)
         // dW^T[tap, o] += sum over (image, pixel) of x[tap + pixel] * dy^T[pixel, o].
         var job = GEMMJob(m: g.ck, n: g.k, k: run.count * g.pixels, a: X + run.lowerBound * g.inputSize, b: packed, c: dense)
         job.aRowTable = UnsafePointer(tables)
@@ -162,7 +163,7 @@ extension CPUBackend {
         run = run.upperBound..<run.upperBound
       }
       for i in CPUBackend.share(g.n, t, parts) {
-        let dyi = DY + i * g.k * g.pixels, xi = X + i * g.inputSize
+        let dyi = DY.image(i, scratch: unpooled), xi = X + i * g.inputSize
         touch(xi, g.inputSize, sink: s)
         if g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: starts, pixel: pixel) != nil {
           flush()
@@ -172,7 +173,7 @@ extension CPUBackend {
             for j in Int(starts[o])..<Int(starts[o + 1]) { biasPartial[o] += dyi[o * g.pixels + Int(pixel[j])] }
           }
         } else {
-          if run.isEmpty { run = i..<i }
+          if run.isEmpty { (run, runDy) = (i..<i, dyi) }
           run = run.lowerBound..<(i + 1)
           if run.count == chunk { flush() }
         }
@@ -198,19 +199,20 @@ extension CPUBackend {
   /// The weight gradient by `ConvGeometry.directWeightGrad`: per-thread partial sums over
   /// that thread's images, added up in thread order.
   func directWeightGrad(
-    _ g: ConvGeometry, _ X: UnsafePointer<Float>, _ DY: UnsafePointer<Float>,
+    _ g: ConvGeometry, _ X: UnsafePointer<Float>, _ DY: OutputGradient,
     _ DW: UnsafeMutablePointer<Float>, _ DB: UnsafeMutablePointer<Float>
   ) {
     let lanes = workspace.ints(g.ow + 32)
     g.fillCol2imMasks(lanes)
     let partialSize = Workspace.roundUp(g.directPartialSize), biasSize = Workspace.roundUp(g.k)
-    let scratch = workspace.perThreadFloats(partialSize + biasSize)
+    let scratch = workspace.perThreadFloats(partialSize + biasSize + g.k * g.pixels)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let partial = scratch.base + t * scratch.stride, biasPartial = partial + partialSize
+      let unpooled = biasPartial + biasSize
       partial.update(repeating: 0, count: partialSize + g.k)
       for i in CPUBackend.share(g.n, t, parts) {
-        let dyi = DY + i * g.k * g.pixels
+        let dyi = DY.image(i, scratch: unpooled)
         g.directWeightGrad(X + i * g.inputSize, dyi, partial, lanes: lanes)
         for o in 0..<g.k { biasPartial[o] += ConvGeometry.sum(dyi + o * g.pixels, g.pixels) }
       }
@@ -222,5 +224,37 @@ extension CPUBackend {
       g.addDirectPartial(partial, into: DW)
       for o in 0..<g.k { DB[o] += partial[partialSize + o] }
     }
+  }
+
+  /// dy of a convolution backward pass, one image at a time (see `OutputGradient`).
+  func outputGradient(_ dy: Tensor) -> OutputGradient {
+    let b = buf(dy), imageSize = dy.count / max(dy[0], 1)
+    if let d = b.deferred { return OutputGradient(stored: nil, deferred: d, imageSize: imageSize) }
+    return OutputGradient(stored: read(dy), deferred: nil, imageSize: imageSize)
+  }
+}
+
+/// dy of a convolution backward pass: the tensor's own images, or, when dy is a deferred
+/// max-pool backward pass (`DeferredUnpool`), images unpooled on demand into scratch.
+struct OutputGradient {
+  let stored: UnsafePointer<Float>?
+  let deferred: DeferredUnpool?
+  let imageSize: Int
+
+  var isDeferred: Bool { deferred != nil }
+
+  /// Image i's dy; `scratch` (imageSize floats) holds it when it has to be unpooled.
+  @inline(__always)
+  func image(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+    if let deferred {
+      CPUBackend.unpoolImage(deferred, i, into: scratch)
+      return UnsafePointer(scratch)
+    }
+    return stored! + i * imageSize
+  }
+
+  /// Image i's dy in the tensor, or nil when it is unpooled on demand.
+  func stored(_ i: Int) -> UnsafePointer<Float>? {
+    stored.map { $0 + i * imageSize }
   }
 }

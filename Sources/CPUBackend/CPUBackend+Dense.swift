@@ -8,13 +8,14 @@ extension CPUBackend {
     ShapeCheck.require(w.rank == 2 && x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
                        "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
     // y[N,O] = x[N,I] * w^T[I,O] + b
-    var job = GEMMJob(m: n, n: o, k: i, a: buf(x).pointer, b: buf(w).pointer, c: buf(y).pointer)
+    let Y = write(y)
+    var job = GEMMJob(m: n, n: o, k: i, a: read(x), b: read(w), c: Y)
     job.aRowStride = i
     job.aColStride = 1
     job.bRowStride = 1
     job.bColStride = i
     job.cRowStride = o
-    job.bias = UnsafePointer(buf(b).pointer)
+    job.bias = UnsafePointer(read(b))
     job.relu = relu
     run(job)
   }
@@ -24,7 +25,8 @@ extension CPUBackend {
     ShapeCheck.require(w.rank == 2 && dy.shape == [n, o] && dx.count == n * i, "denseBackwardInput",
                        "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
     // dx[N,I] = dy[N,O] * w[O,I]
-    var job = GEMMJob(m: n, n: i, k: o, a: buf(dy).pointer, b: buf(w).pointer, c: buf(dx).pointer)
+    let DX = write(dx)
+    var job = GEMMJob(m: n, n: i, k: o, a: read(dy), b: read(w), c: DX)
     job.aRowStride = o
     job.aColStride = 1
     job.bRowStride = i
@@ -36,16 +38,15 @@ extension CPUBackend {
     let (o, i, n) = (dw[0], dw[1], dy[0])
     ShapeCheck.require(dw.rank == 2 && dy.shape == [n, o] && x.count == n * i && db.shape == [o], "denseBackwardWeight",
                        "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
-    let DY = buf(dy).pointer
+    let DW = write(dw), DB = write(db), DY = read(dy)
     // dw[O,I] = dy^T[O,N] * x[N,I]
-    var job = GEMMJob(m: o, n: i, k: n, a: DY, b: buf(x).pointer, c: buf(dw).pointer)
+    var job = GEMMJob(m: o, n: i, k: n, a: DY, b: read(x), c: DW)
     job.aRowStride = 1
     job.aColStride = o
     job.bRowStride = i
     job.cRowStride = i
     run(job)
     // db[O] = column sums of dy, rows added in order.
-    let DB = buf(db).pointer
     DB.update(repeating: 0, count: o)
     for r in 0..<n {
       let row = DY + r * o

@@ -7,7 +7,7 @@ extension CPUBackend {
   public func softmaxCrossEntropy(logits: Tensor, labels: Tensor, logitsGrad: Tensor, stats: Tensor) {
     ShapeCheck.require(logitsGrad.shape == logits.shape, "softmaxCrossEntropy",
                        "logits \(logits.shape) logitsGrad \(logitsGrad.shape)")
-    crossEntropy(logits: logits, labels: labels, logitsGrad: buf(logitsGrad).pointer, stats: stats, op: "softmaxCrossEntropy")
+    crossEntropy(logits: logits, labels: labels, logitsGrad: write(logitsGrad), stats: stats, op: "softmaxCrossEntropy")
   }
 
   public func crossEntropyStats(logits: Tensor, labels: Tensor, stats: Tensor) {
@@ -18,7 +18,7 @@ extension CPUBackend {
     ShapeCheck.require(logits.rank == 2 && probabilities.shape == logits.shape, "softmax",
                        "logits \(logits.shape) probabilities \(probabilities.shape)")
     let (n, k) = (logits[0], logits[1])
-    let L = buf(logits).pointer, P = buf(probabilities).pointer
+    let P = write(probabilities), L = read(logits)
     for r in 0..<n {
       let row = L + r * k, out = P + r * k
       let (maxValue, _) = Self.rowMax(row, k)
@@ -32,7 +32,7 @@ extension CPUBackend {
     ShapeCheck.require(logits.rank == 2 && labels.count == logits[0] && stats.count >= 2, op,
                        "logits \(logits.shape) labels \(labels.shape) stats \(stats.shape)")
     let (n, k) = (logits[0], logits[1])
-    let L = buf(logits).pointer, T = buf(labels).pointer
+    let S = write(stats, inPlace: true), L = read(logits), T = read(labels)
     var loss = 0.0, correct = 0
     for r in 0..<n {
       let row = L + r * k
@@ -51,7 +51,6 @@ extension CPUBackend {
         }
       }
     }
-    let S = buf(stats).pointer
     S[0] += Float(loss)
     S[1] += Float(correct)
   }

@@ -13,7 +13,7 @@ extension CPUBackend {
     let (ph, pw) = (h / 2, w / 2)
     ShapeCheck.require(y.shape == [n, c, ph, pw] && argmax.shape == y.shape, "maxPool2Forward",
                        "x \(x.shape) y \(y.shape) argmax \(argmax.shape)")
-    let X = buf(x).pointer, Y = buf(y).pointer, A = buf(argmax).pointer
+    let Y = write(y), A = write(argmax), X = read(x)
     let planes = n * c
     let parts = workers(items: planes, flopsEach: h * w)
     parallel(parts) { t in
@@ -24,6 +24,8 @@ extension CPUBackend {
         }
       }
     }
+    let (xb, yb, ab) = (buf(x), buf(y), buf(argmax))
+    xb.pooled = PoolRecord(output: yb, argmax: ab, inputVersion: xb.version, outputVersion: yb.version, argmaxVersion: ab.version)
   }
 
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
@@ -32,23 +34,27 @@ extension CPUBackend {
     let (ph, pw) = (h / 2, w / 2)
     ShapeCheck.require(dy.shape == [n, c, ph, pw] && argmax.shape == dy.shape, "maxPool2Backward",
                        "dy \(dy.shape) argmax \(argmax.shape) dx \(dx.shape)")
-    let DY = buf(dy).pointer, A = buf(argmax).pointer, DX = buf(dx).pointer
-    let planes = n * c
-    let parts = workers(items: planes, flopsEach: h * w)
-    parallel(parts) { t in
-      for plane in CPUBackend.share(planes, t, parts) {
-        let dxp = DX + plane * h * w, gp = DY + plane * ph * pw, ap = A + plane * ph * pw
-        for r in 0..<ph {
-          let top = dxp + 2 * r * w, bottom = top + w
-          Self.unpoolRow(gp + r * pw, ap + r * pw, top, bottom, pw)
-          if w & 1 == 1 {
-            top[w - 1] = 0
-            bottom[w - 1] = 0
-          }
-        }
-        if h & 1 == 1 { (dxp + (h - 1) * w).update(repeating: 0, count: w) }
+    // Written when something reads dx (see `DeferredUnpool`).
+    _ = read(dy)
+    _ = read(argmax)
+    deferUnpool(dx, gradient: dy, argmax: argmax)
+  }
+
+  /// dx plane [h, w] = the window gradients g [h/2, w/2] at their winners (codes a), zero
+  /// elsewhere, including an odd trailing row and column.
+  static func unpoolPlane(
+    _ g: UnsafePointer<Float>, _ a: UnsafePointer<Float>, into dx: UnsafeMutablePointer<Float>, h: Int, w: Int
+  ) {
+    let (ph, pw) = (h / 2, w / 2)
+    for r in 0..<ph {
+      let top = dx + 2 * r * w, bottom = top + w
+      unpoolRow(g + r * pw, a + r * pw, top, bottom, pw)
+      if w & 1 == 1 {
+        top[w - 1] = 0
+        bottom[w - 1] = 0
       }
     }
+    if h & 1 == 1 { (dx + (h - 1) * w).update(repeating: 0, count: w) }
   }
 
   /// Pools `count` windows from two input rows into y and argmax.

@@ -13,11 +13,14 @@ public final class CPUBackend: Backend {
   public let threads: Int
   let workspace: Workspace
   let pool: WorkerPool?
+  /// Buffers whose contents are deferred (see `DeferredUnpool`).
+  var deferredBuffers: [WeakBuffer] = []
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = min(max(1, threads), 64)
     self.workspace = Workspace(threads: self.threads)
     self.pool = self.threads > 1 ? WorkerPool(workers: self.threads - 1) : nil
+    deferredBuffers.reserveCapacity(16)
   }
 
   deinit {
@@ -38,18 +41,17 @@ public final class CPUBackend: Backend {
 
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
     ShapeCheck.require(values.count == tensor.count, "upload", "\(values.count) values for a tensor of \(tensor.count)")
+    let destination = write(tensor)
     guard let source = values.baseAddress else { return }
-    buf(tensor).pointer.update(from: source, count: values.count)
+    destination.update(from: source, count: values.count)
   }
 
   public func download(_ tensor: Tensor) -> [Float] {
-    let b = buf(tensor)
-    return Array(UnsafeBufferPointer(start: b.pointer, count: b.count))
+    Array(UnsafeBufferPointer(start: read(tensor), count: tensor.count))
   }
 
   public func zero(_ tensor: Tensor) {
-    let b = buf(tensor)
-    b.pointer.update(repeating: 0, count: b.count)
+    write(tensor).update(repeating: 0, count: tensor.count)
   }
 
   public func synchronize() {}
@@ -107,6 +109,16 @@ public final class CPUBuffer: DeviceBuffer {
 
   /// Elements allocated past `count` (zero, never written by an op).
   public static let slack = 32
+
+  /// Counts writes (see `DeferredUnpool`).
+  var version = 0
+  /// Set while the contents are an unpooled gradient not yet written here.
+  var deferred: DeferredUnpool?
+  /// Set when max pooling read this buffer.
+  var pooled: PoolRecord?
+  /// Private copies of a deferred unpool's sources (see `DeferredUnpool`).
+  var privateGradient: CPUBuffer?
+  var privateArgmax: CPUBuffer?
 
   init(count: Int) {
     self.count = count
