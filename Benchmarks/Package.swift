@@ -1,7 +1,7 @@
 // swift-tools-version: 6.1
 import PackageDescription
 
-/// Benchmarks of the CPU backend, kept out of the root package so its build stays light.
+/// Benchmarks of the CPU backend and of every OpenCL device present, kept out of the root package so its build stays light.
 /// Run from this directory: `swift package benchmark` (see README.md).
 let package = Package(
   name: "DigitsBenchmarks",
@@ -12,13 +12,14 @@ let package = Package(
   ],
   targets: [
     .executableTarget(
-      name: "CPUBackendBenchmarks",
+      name: "BackendBenchmarks",
       dependencies: [
         .product(name: "Benchmark", package: "benchmark"),
         .product(name: "CPUBackend", package: "digits"),
+        .product(name: "OpenCLBackend", package: "digits"),
         .product(name: "DigitsCore", package: "digits"),
       ],
-      path: "Benchmarks/CPUBackendBenchmarks",
+      path: "Benchmarks/BackendBenchmarks",
       swiftSettings: [.unsafeFlags(["-Ounchecked"])],
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
     ),

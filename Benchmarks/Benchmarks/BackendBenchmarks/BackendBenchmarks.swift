@@ -2,8 +2,9 @@ import Benchmark
 import CPUBackend
 import DigitsCore
 import Foundation
+import OpenCLBackend
 
-/// CPU backend benchmarks at the seed network's real shapes (batch 128):
+/// CPU backend and OpenCL device benchmarks at the seed network's real shapes (batch 128):
 /// Conv32 3x3 ReLU, MaxPool2, Conv64 3x3 ReLU, MaxPool2, Dense128 ReLU, Dense10.
 ///
 /// Each benchmark reports wall clock and CPU time; the GEMM and convolution ones also report
@@ -20,7 +21,13 @@ let benchmarks: @Sendable () -> Void = {
   let cores = ProcessInfo.processInfo.activeProcessorCount
   for threads in Set([1, cores]).sorted() {
     gemmBenchmarks(threads: threads)
-    layerBenchmarks(threads: threads)
+    layerBenchmarks(label: "threads=\(threads)") { CPUBackend(threads: threads) }
+  }
+  // Every OpenCL device present (PoCL included: slow, but it shows the kernels run).
+  for device in (try? OpenCLDevices.list()) ?? [] {
+    layerBenchmarks(label: "opencl=\(device.index) \(device.name)") {
+      try! OpenCLBackend(deviceIndex: device.index)
+    }
   }
 }
 

@@ -1,10 +1,11 @@
 import Benchmark
 import CPUBackend
 import DigitsCore
+import OpenCLBackend
 
 /// The seed network's tensors at batch `n` on one backend, filled with pseudo-random values.
 final class NetworkTensors {
-  let backend: CPUBackend
+  let backend: any Backend
   let n: Int
   let x, w1, b1, y1, p1, a1, w2, b2, y2, p2, a2, w3, b3, h, w4, b4, logits: Tensor
   let dw1, db1, dw2, db2, dw3, db3, dw4, db4: Tensor
@@ -12,7 +13,7 @@ final class NetworkTensors {
   /// Adam moments, one pair per parameter.
   var moments: [(m: Tensor, v: Tensor)] = []
 
-  init(backend: CPUBackend, batch n: Int) {
+  init(backend: any Backend, batch n: Int) {
     self.backend = backend
     self.n = n
     func t(_ shape: [Int]) -> Tensor { backend.makeTensor(shape, values: randomValues(shape.reduce(1, *))) }
@@ -70,8 +71,9 @@ final class NetworkTensors {
 }
 
 /// One benchmark per layer op at batch 128, on the tensors of a real training step, plus a
-/// whole training step (forward, backward, Adam) and an evaluation forward pass.
-func layerBenchmarks(threads: Int) {
+/// whole training step (forward, backward, Adam) and an evaluation forward pass, on the
+/// backend `make` creates; `label` names it ("threads=2", "opencl=0 NVIDIA H100").
+func layerBenchmarks(label: String, make: @escaping @Sendable () -> any Backend) {
   let n = 128
   let conv1 = 2.0 * Double(n * 32 * 9 * 26 * 26), conv2 = 2.0 * Double(n * 64 * 288 * 121)
   let dense1 = 2.0 * Double(n * 1600 * 128)
@@ -94,15 +96,19 @@ func layerBenchmarks(threads: Int) {
     ("training step", 0, { t in t.forward(); t.backward(); t.adam(step: 3) }),
   ]
   for op in ops {
-    Benchmark("\(op.name) N=\(n) threads=\(threads)") { benchmark in
-      let tensors = NetworkTensors(backend: CPUBackend(threads: threads), batch: n)
+    Benchmark("\(op.name) N=\(n) \(label)") { benchmark in
+      let tensors = NetworkTensors(backend: make(), batch: n)
       // One real step first: gradients behind pooling and ReLU are mostly zeros, which the
       // convolution backward passes exploit, and the argmax codes must be valid.
       tensors.forward()
       tensors.backward()
       op.run(tensors)  // grows the scratch memory
+      tensors.backend.synchronize()
       benchmark.startMeasurement()
-      measure(benchmark, flops: op.flops) { op.run(tensors) }
+      measure(benchmark, flops: op.flops) {
+        op.run(tensors)
+        tensors.backend.synchronize()  // OpenCL queues work: time it to the end
+      }
       benchmark.stopMeasurement()
     }
   }
