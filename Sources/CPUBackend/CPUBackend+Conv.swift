@@ -52,9 +52,10 @@ extension CPUBackend {
     job.relu = relu
     let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + pair * g.pixels * kp)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    let template = job  // a captured `var` would be boxed on the heap
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride, yT = s + GEMMJob.scratchFloats
-      var job = job
+      var job = template
       job.c = yT
       let mine = CPUBackend.share(g.n, t, parts)
       for i in stride(from: mine.lowerBound, to: mine.upperBound, by: pair) {
@@ -93,12 +94,13 @@ extension CPUBackend {
     job.bRowStride = g.pixels
     job.cRowStride = g.pixels
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    let template = job  // a captured `var` would be boxed on the heap
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
       let col = s + GEMMJob.scratchFloats + 16, colT = col - 16 + colSize, unpooled = colT + g.pixels * rs
       let channelStarts = lists.base + t * lists.stride, pixel = channelStarts + g.k + 1
       let pixelStarts = pixel + entries, channel = pixelStarts + g.pixels + 1
-      var job = job
+      var job = template
       job.c = col
       let mine = CPUBackend.share(g.n, t, parts)
       for i in mine {
@@ -147,38 +149,46 @@ extension CPUBackend {
       let packed = dense + partialSize, colT = packed + panelSize, unpooled = colT + g.pixels * rs
       let starts = lists.base + t * lists.stride, pixel = starts + g.k + 1
       dense.update(repeating: 0, count: partialSize)
-      // Runs of up to `chunk` consecutive dense images share one GEMM.
-      var run = 0..<0, runDy = UnsafePointer(unpooled)
-      func flush() {
-        if run.isEmpty { return }
-        g.packOutputGradT(runDy, images: run.count, into: packed, biasSums: biasPartial)
-        // dW^T[tap, o] += sum over (image, pixel) of x[tap + pixel] * dy^T[pixel, o].
-        var job = GEMMJob(m: g.ck, n: g.k, k: run.count * g.pixels, a: X + run.lowerBound * g.inputSize, b: packed, c: dense)
-        job.aRowTable = UnsafePointer(tables)
-        job.aColTable = UnsafePointer(tables + g.ck)
-        job.bPacked = true
-        job.cRowStride = kp
-        job.accumulate = true
-        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
-        run = run.upperBound..<run.upperBound
-      }
-      for i in CPUBackend.share(g.n, t, parts) {
-        let dyi = DY.image(i, scratch: unpooled), xi = X + i * g.inputSize
-        touch(xi, g.inputSize, sink: s)
-        if g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: starts, pixel: pixel) != nil {
-          flush()
+      // Runs of up to `chunk` consecutive dense images share one GEMM. (A plain loop state,
+      // not a nested function: captured variables would be boxed on the heap.)
+      var job = GEMMJob(m: g.ck, n: g.k, k: 0, a: X, b: packed, c: dense)
+      job.aRowTable = UnsafePointer(tables)
+      job.aColTable = UnsafePointer(tables + g.ck)
+      job.bPacked = true
+      job.cRowStride = kp
+      job.accumulate = true
+      var first = 0, count = 0, runDy = UnsafePointer(unpooled)
+      let mine = CPUBackend.share(g.n, t, parts)
+      for i in mine.lowerBound...mine.upperBound {
+        var sparseImage = false
+        var dyi = runDy
+        if i < mine.upperBound {
+          dyi = DY.image(i, scratch: unpooled)
+          touch(X + i * g.inputSize, g.inputSize, sink: s)
+          sparseImage = g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: starts, pixel: pixel) != nil
+          if !sparseImage {
+            if count == 0 { (first, runDy) = (i, dyi) }
+            count += 1
+          }
+        }
+        // Flush the dense run when it is full, broken by a sparse image, or at the end.
+        if count > 0 && (count == chunk || sparseImage || i == mine.upperBound) {
+          g.packOutputGradT(runDy, images: count, into: packed, biasSums: biasPartial)
+          // dW^T[tap, o] += sum over (image, pixel) of x[tap + pixel] * dy^T[pixel, o].
+          job.a = UnsafePointer(X + first * g.inputSize)
+          job.k = count * g.pixels
+          job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+          count = 0
+        }
+        if sparseImage {
+          let xi = X + i * g.inputSize
           g.im2colT(xi, into: colT, stride: rs)
           g.sparseWeightGrad(colT: colT, stride: rs, dy: dyi, starts: starts, pixel: pixel, into: sparse)
           for o in 0..<g.k {
             for j in Int(starts[o])..<Int(starts[o + 1]) { biasPartial[o] += dyi[o * g.pixels + Int(pixel[j])] }
           }
-        } else {
-          if run.isEmpty { (run, runDy) = (i..<i, dyi) }
-          run = run.lowerBound..<(i + 1)
-          if run.count == chunk { flush() }
         }
       }
-      flush()
     }
     // Fixed-order reduction over the threads' partials (dense ones transposed back).
     for o in 0..<g.k {

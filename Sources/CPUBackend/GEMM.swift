@@ -58,17 +58,18 @@ extension CPUBackend {
   /// hold shared scratch across this call.
   func run(_ job: GEMMJob) {
     if job.m == 0 || job.n == 0 { return }
-    var job = job
+    var packedJob = job
     if job.aRowTable == nil && job.aColTable == nil && job.aColStride != 1 && job.m * job.k >= 4096 {
       let packed = workspace.floats(job.mTiles * 6 * job.k), table = workspace.ints(job.m)
       GEMMJob.packRowPanels(job.a, m: job.m, k: job.k, rowStride: job.aRowStride, colStride: job.aColStride,
                             into: packed, rowTable: table)
-      job.a = UnsafePointer(packed)
-      job.aRowTable = UnsafePointer(table)
-      job.aColStride = 6
+      packedJob.a = UnsafePointer(packed)
+      packedJob.aRowTable = UnsafePointer(table)
+      packedJob.aColStride = 6
     }
     let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats)
-    let panels = job.panels, tiles = job.mTiles
+    // NOTE: a `var` captured by the parallel closure is boxed on the heap: capture a `let`.
+    let job = packedJob, panels = job.panels, tiles = job.mTiles
     let parts = workers(items: panels * tiles, flopsEach: 2 * 96 * max(job.k, 1))
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride

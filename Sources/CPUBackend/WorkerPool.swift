@@ -49,6 +49,10 @@ final class WorkerPool: @unchecked Sendable {
   }
 
   /// Runs body(0..<parts), returning when every part is done.
+  /// NOTE: `withoutActuallyEscaping` costs one small heap allocation per job (its escape
+  /// check); never inlined, or callers that see `body` stored would also move their closure
+  /// contexts to the heap.
+  @inline(never)
   func run(_ parts: Int, _ body: (Int) -> Void) {
     precondition(parts < 256)
     withoutActuallyEscaping(body) { body in
