@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// The CPU backend's SIMD code only vectorises when compiled for AVX2+FMA, and bounds checks
@@ -20,15 +20,22 @@ let package = Package(
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    // No default traits: the server needs neither swift-configuration nor full Foundation.
+    .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
   ],
   targets: [
     // MARK: - Public API
     .executableTarget(
       name: "digits",
       dependencies: [
-        "DigitsCore", "CPUBackend", "OpenCLBackend", "DefaultModel",
+        "DigitsCore", "CPUBackend", "OpenCLBackend", "DefaultModel", "DigitsServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Hummingbird", package: "hummingbird"),
       ]),
+    .target(
+      name: "DigitsServer",
+      dependencies: ["DigitsCore", .product(name: "Hummingbird", package: "hummingbird")],
+      resources: [.embedInCode("Page/index.html"), .embedInCode("Page/page.js"), .embedInCode("Page/page.css")]),
     .target(name: "DigitsCore", dependencies: ["CZlib", "CStb"]),
     .target(name: "CPUBackend", dependencies: ["DigitsCore"], swiftSettings: simdFlags),
     .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
@@ -57,6 +64,12 @@ let package = Package(
     .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
     .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
+    .testTarget(
+      name: "ServerTests",
+      dependencies: [
+        "DigitsServer", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb",
+        .product(name: "HummingbirdTesting", package: "hummingbird"),
+      ]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "_TestSupport", "CStb"]),
   ]
 )

@@ -12,7 +12,8 @@ struct Digits: AsyncParsableCommand {
         digits train --epochs 10              # writes model.safetensors
         digits evaluate --model model.safetensors
         digits predict photo.jpg
+        digits serve                          # draw digits at http://127.0.0.1:8080/
       """,
     version: DigitsVersion.current,
-    subcommands: [Train.self, Evaluate.self, Devices.self, Download.self, Predict.self])
+    subcommands: [Train.self, Evaluate.self, Predict.self, Serve.self, Devices.self, Download.self])
 }

@@ -193,7 +193,7 @@ struct PredictionOutput {
     if json {
       Console.line(jsonLine([
         ("file", quoted(name)), ("digit", String(ranked[0].index)), ("confidence", number(ranked[0].probability)),
-        ("probabilities", "[" + probabilities.map(number).joined(separator: ",") + "]"),
+        ("probabilities", JSONText.numbers(probabilities)),
       ]))
     } else {
       var line = "\(name): \(classNames[ranked[0].index]) (\(percent(ranked[0].probability)))"
@@ -218,7 +218,7 @@ struct PredictionOutput {
     if json {
       let digits = reading.digits.map { d in
         jsonLine([("digit", String(d.digit)), ("confidence", number(d.confidence)),
-                  ("probabilities", "[" + d.probabilities.map(number).joined(separator: ",") + "]"),
+                  ("probabilities", JSONText.numbers(d.probabilities)),
                   ("box", "[\(d.box.x),\(d.box.y),\(d.box.width),\(d.box.height)]")])
       }
       var fields = [("file", quoted(name)), ("number", reading.digits.isEmpty ? "null" : quoted(reading.number)),
@@ -263,26 +263,7 @@ struct PredictionOutput {
     String(format: "%.1f%%", min(Double(p) * 100, 99.9))
   }
 
-  /// Shortest round-trip form ("0.99731", "1.2e-07"): valid JSON for finite values.
-  func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
-
-  func quoted(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-      }
-    }
-    return out + "\""
-  }
-
-  func jsonLine(_ fields: [(String, String)]) -> String {
-    "{" + fields.map { "\(quoted($0.0)):\($0.1)" }.joined(separator: ",") + "}"
-  }
+  func number(_ value: Float) -> String { JSONText.number(value) }
+  func quoted(_ s: String) -> String { JSONText.string(s) }
+  func jsonLine(_ fields: [(String, String)]) -> String { JSONText.object(fields) }
 }

@@ -36,8 +36,9 @@ public enum ImageDecoder {
     return try decode(data, name: path)
   }
 
-  /// Decodes image bytes; `name` is used in error messages.
-  public static func decode(_ data: Data, name: String) throws -> GrayImage {
+  /// Decodes image bytes; `name` is used in error messages. `maxPixels` lets a server refuse
+  /// big pictures before spending memory on them.
+  public static func decode(_ data: Data, name: String, maxPixels: Int = maxPixels) throws -> GrayImage {
     guard !data.isEmpty else { throw DigitsError.file(name, "is empty (0 bytes)") }
     guard data.count <= Int(Int32.max) else { throw DigitsError.file(name, "is too large") }
     return try data.withUnsafeBytes { raw -> GrayImage in
@@ -48,7 +49,7 @@ public enum ImageDecoder {
         throw DigitsError.file(name, "not a readable image (\(reason(default: "unknown format")); "
           + "supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
       }
-      try checkSize(width: Int(w), height: Int(h), name: name)
+      try checkSize(width: Int(w), height: Int(h), name: name, maxPixels: maxPixels)
       // stb_image pads a short BMP, PNM, GIF or JPEG with zeros instead of failing.
       if let missing = ImageTruncation.problem(bytes, width: Int(w), height: Int(h)) {
         throw DigitsError.file(name, "truncated image: \(missing)")
@@ -72,7 +73,18 @@ public enum ImageDecoder {
     }
   }
 
-  static func checkSize(width: Int, height: Int, name: String) throws {
+  /// Width and height from the file's header, without decoding; nil when it is no image.
+  public static func size(of data: Data) -> (width: Int, height: Int)? {
+    guard !data.isEmpty, data.count <= Int(Int32.max) else { return nil }
+    return data.withUnsafeBytes { raw in
+      let bytes = raw.bindMemory(to: UInt8.self)
+      var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
+      guard stbi_info_from_memory(bytes.baseAddress, Int32(bytes.count), &w, &h, &channels) == 1 else { return nil }
+      return (Int(w), Int(h))
+    }
+  }
+
+  static func checkSize(width: Int, height: Int, name: String, maxPixels: Int = maxPixels) throws {
     guard width > 0, height > 0 else { throw DigitsError.file(name, "image is \(width)x\(height): nothing to read") }
     guard width <= maxSide, height <= maxSide, width * height <= maxPixels else {
       throw DigitsError.file(name, "image is \(width)x\(height), larger than the limit "

@@ -1,0 +1,43 @@
+/// Hand-written JSON for prediction output (`digits predict --json` and the server's API):
+/// fields in a fixed order, Floats in their shortest round-trip form ("0.99731", "1.2e-07"),
+/// and no Foundation encoder in a path that runs thousands of times a second.
+public enum JSONText {
+  /// A JSON string literal.
+  public static func string(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+      switch scalar {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      default:
+        if scalar.value < 0x20 {
+          let hex = String(scalar.value, radix: 16)
+          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+        } else {
+          out.unicodeScalars.append(scalar)
+        }
+      }
+    }
+    return out + "\""
+  }
+
+  /// A number; NaN and infinities (never valid JSON) become null.
+  public static func number(_ value: Float) -> String { value.isFinite ? "\(value)" : "null" }
+
+  public static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
+
+  /// An array of numbers.
+  public static func numbers(_ values: some Sequence<Float>) -> String {
+    "[" + values.map(number).joined(separator: ",") + "]"
+  }
+
+  /// An object from (key, JSON value) pairs, in the order given.
+  public static func object(_ fields: [(String, String)]) -> String {
+    "{" + fields.map { string($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
+  }
+
+  public static func array(_ values: [String]) -> String { "[" + values.joined(separator: ",") + "]" }
+}

@@ -1,0 +1,141 @@
+import DigitsCore
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `digits serve`: the drawing page and the JSON API on Hummingbird 2.
+///
+/// Routes: `GET /` (the page; its script and style are embedded in the binary, so it works
+/// offline), `POST /api/predict[?multi=1]` (an image file's bytes in, JSON out),
+/// `GET /api/health`, `GET /api/model`.
+public enum DigitsServer {
+  public struct Limits: Sendable {
+    /// Largest request body (413 above it).
+    public var maxBodyBytes = 5 << 20
+    /// Longest a prediction may take, body upload and waiting for a classifier included (503).
+    public var requestTimeout: Duration = .seconds(10)
+    /// A connection idle this long is closed (slow or stuck clients).
+    public var idleTimeout: Duration = .seconds(30)
+    public init() {}
+  }
+
+  /// Image types the API reads (stb_image decodes them all). Anything else gets 415.
+  static let imageTypes: Set<String> = [
+    "image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/bmp", "image/x-bmp", "image/x-ms-bmp", "image/gif",
+    "image/x-portable-graymap", "image/x-portable-pixmap", "image/x-portable-anymap",
+  ]
+
+  /// The routes, for `makeApplication` and for tests (HummingbirdTesting drives a router).
+  public static func router(service: PredictionService, limits: Limits = Limits()) -> Router<BasicRequestContext> {
+    let router = Router()
+    let page = Page()
+    router.get("/") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
+    router.get("/index.html") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
+    router.get("/page.js") { _, _ in page.response(page.script, type: "text/javascript; charset=utf-8") }
+    router.get("/page.css") { _, _ in page.response(page.style, type: "text/css; charset=utf-8") }
+
+    router.add(middleware: JSONErrorMiddleware())
+    let api = router.group("api")
+    api.get("health") { _, _ in JSONResponse.make(service.healthJSON()) }
+    api.get("model") { _, _ in JSONResponse.make(service.modelJSON) }
+    api.post("predict") { request, _ in
+      let multi = try multiParameter(request.uri.queryParameters)
+      try checkContentType(request.headers[.contentType])
+      if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodyBytes {
+        throw tooLarge(limits)
+      }
+      let json = try await withTimeout(limits.requestTimeout) {
+        let body: ByteBuffer
+        do {
+          body = try await request.body.collect(upTo: limits.maxBodyBytes)
+        } catch is NIOTooManyBytesError {
+          throw tooLarge(limits)
+        }
+        return try await service.predict(Data(body.readableBytesView), multi: multi)
+      }
+      return JSONResponse.make(json)
+    }
+    return router
+  }
+
+  /// A server on `host:port` (port 0: any free port). `onRunning` gets the port bound.
+  public static func makeApplication(
+    service: PredictionService, host: String, port: Int, limits: Limits = Limits(), logLevel: Logger.Level = .warning,
+    onRunning: @escaping @Sendable (Int) async -> Void
+  ) -> some ApplicationProtocol {
+    var logger = Logger(label: "digits.serve")
+    logger.logLevel = logLevel
+    let router = router(service: service, limits: limits)
+    if logLevel <= .info { router.middlewares.add(LogRequestsMiddleware(.info)) }
+    let idle = limits.idleTimeout.components
+    return Application(
+      router: router,
+      server: .http1(configuration: .init(idleTimeout: .seconds(idle.seconds))),
+      configuration: .init(address: .hostname(host, port: port), serverName: "digits"),
+      onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
+      logger: logger)
+  }
+
+  // MARK: - Request checks
+
+  static func multiParameter(_ query: Parameters) throws -> Bool {
+    var multi = false
+    for (key, value) in query {
+      guard key == "multi" else {
+        throw APIError(.badRequest, "unknown query parameter '\(key)' (the one known is multi=0|1)")
+      }
+      switch value.lowercased() {
+      case "1", "true", "yes", "": multi = true
+      case "0", "false", "no": multi = false
+      default: throw APIError(.badRequest, "multi must be 0 or 1, got '\(value)'")
+      }
+    }
+    return multi
+  }
+
+  static func checkContentType(_ header: String?) throws {
+    guard let header, !header.isEmpty else {
+      throw APIError(.unsupportedMediaType, "no Content-Type: send the image file's bytes with Content-Type image/png or image/jpeg")
+    }
+    let type = header.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
+    guard imageTypes.contains(type) else {
+      let hint = type.hasPrefix("multipart/") ? " (send the file's bytes as the body, not a form)" : ""
+      throw APIError(.unsupportedMediaType, "Content-Type \(type) is not an image the server reads; "
+        + "send image/png or image/jpeg (also bmp, gif, pgm/ppm)\(hint)")
+    }
+  }
+
+  static func tooLarge(_ limits: Limits) -> APIError {
+    APIError(.contentTooLarge, "request body larger than \(limits.maxBodyBytes >> 20) MB; send a smaller image")
+  }
+
+  /// Runs `operation`, or throws 503 when it takes longer than `limit`. Waiting for the body
+  /// or for a classifier is cancelled then; computing (bounded by the size limits) is not.
+  public static func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
+    try await withThrowingTaskGroup(of: T.self) { group in
+      group.addTask { try await operation() }
+      group.addTask {
+        try await Task.sleep(for: limit)
+        throw APIError(.serviceUnavailable, "request took longer than \(limit.components.seconds) s; try again")
+      }
+      defer { group.cancelAll() }
+      return try await group.next()!
+    }
+  }
+}
+
+/// The page's three files, embedded at build time.
+struct Page: Sendable {
+  let index = ByteBuffer(bytes: PackageResources.index_html)
+  let script = ByteBuffer(bytes: PackageResources.page_js)
+  let style = ByteBuffer(bytes: PackageResources.page_css)
+
+  func response(_ body: ByteBuffer, type: String) -> Response {
+    Response(status: .ok, headers: [
+      .contentType: type, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
+      .init("Content-Security-Policy")!:
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
+    ], body: ResponseBody(byteBuffer: body))
+  }
+}

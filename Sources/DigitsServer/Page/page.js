@@ -1,0 +1,298 @@
+// The drawing page of `digits serve`: strokes on a canvas, sent as PNG to /api/predict while
+// you draw (at most one request in flight, the latest drawing always predicted last).
+"use strict";
+
+const INK_WIDTH = 18;          // pixels on the 280-high pad: about MNIST's stroke for a full-height digit
+const LIVE_DELAY_MS = 100;     // debounce of live predictions while drawing
+const $ = (id) => document.getElementById(id);
+const pad = $("pad"), ctx = pad.getContext("2d");
+const result = $("result"), statusLine = $("status");
+
+let strokes = [];              // each a list of [x, y] in pad pixels
+let picture = null;            // an uploaded image shown under the strokes
+let liveTimer = 0, inFlight = false, again = false, count = 0;
+let current = null;            // the last response shown, for choosing a digit in multi mode
+
+// MARK: - Drawing
+
+function redraw() {
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, pad.width, pad.height);
+  if (picture) {
+    const scale = Math.min(pad.width / picture.width, pad.height / picture.height);
+    const w = picture.width * scale, h = picture.height * scale;
+    ctx.drawImage(picture, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+  }
+  for (const stroke of strokes) drawStroke(stroke, 0);
+}
+
+/// Draws a stroke from point `from` on (round caps: one point makes a dot).
+function drawStroke(stroke, from) {
+  ctx.strokeStyle = "#000";
+  ctx.fillStyle = "#000";
+  ctx.lineWidth = INK_WIDTH;
+  ctx.lineCap = "round";
+  ctx.lineJoin = "round";
+  if (stroke.length === 1) {
+    ctx.beginPath();
+    ctx.arc(stroke[0][0], stroke[0][1], INK_WIDTH / 2, 0, 2 * Math.PI);
+    ctx.fill();
+    return;
+  }
+  ctx.beginPath();
+  const start = Math.max(0, from - 1);
+  ctx.moveTo(stroke[start][0], stroke[start][1]);
+  for (let i = start + 1; i < stroke.length; i++) ctx.lineTo(stroke[i][0], stroke[i][1]);
+  ctx.stroke();
+}
+
+function padPoint(event) {
+  const box = pad.getBoundingClientRect();
+  return [(event.clientX - box.left) * pad.width / box.width, (event.clientY - box.top) * pad.height / box.height];
+}
+
+pad.addEventListener("pointerdown", (event) => {
+  if (event.button !== 0) return;
+  event.preventDefault();
+  pad.setPointerCapture(event.pointerId);
+  strokes.push([padPoint(event)]);
+  drawStroke(strokes[strokes.length - 1], 0);
+  scheduleLive();
+});
+
+pad.addEventListener("pointermove", (event) => {
+  if (!pad.hasPointerCapture(event.pointerId) || strokes.length === 0) return;
+  const stroke = strokes[strokes.length - 1];
+  const from = stroke.length;
+  const events = event.getCoalescedEvents ? event.getCoalescedEvents() : [event];
+  for (const e of (events.length ? events : [event])) stroke.push(padPoint(e));
+  drawStroke(stroke, from);
+  scheduleLive();
+});
+
+for (const type of ["pointerup", "pointercancel"]) {
+  pad.addEventListener(type, (event) => {
+    if (pad.hasPointerCapture(event.pointerId)) pad.releasePointerCapture(event.pointerId);
+    scheduleLive();
+  });
+}
+
+function clearPad() {
+  strokes = [];
+  picture = null;
+  redraw();
+  showEmpty();
+}
+
+function undo() {
+  if (strokes.length) strokes.pop(); else picture = null;
+  redraw();
+  if (strokes.length || picture) scheduleLive(); else showEmpty();
+}
+
+// MARK: - Predicting
+
+function scheduleLive() {
+  clearTimeout(liveTimer);
+  liveTimer = setTimeout(predictPad, LIVE_DELAY_MS);
+}
+
+function predictPad() {
+  clearTimeout(liveTimer);
+  if (!strokes.length && !picture) { showEmpty(); return; }
+  if (inFlight) { again = true; return; }
+  inFlight = true;
+  result.dataset.state = "busy";
+  pad.toBlob((blob) => send(blob, "image/png").finally(() => {
+    inFlight = false;
+    if (again) { again = false; predictPad(); }
+  }), "image/png");
+}
+
+async function predictFile(file) {
+  const type = file.type || guessType(file.name);
+  strokes = [];
+  picture = null;
+  try { picture = await createImageBitmap(file); } catch { /* the server says what is wrong */ }
+  redraw();
+  result.dataset.state = "busy";
+  await send(file, type, file.name);
+}
+
+function guessType(name) {
+  const ext = name.toLowerCase().split(".").pop();
+  return { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", bmp: "image/bmp", gif: "image/gif" }[ext] || "application/octet-stream";
+}
+
+/// POSTs an image and shows the answer; a drawing cleared meanwhile discards it.
+async function send(body, type, name) {
+  const multi = $("multi").checked;
+  try {
+    const response = await fetch("/api/predict" + (multi ? "?multi=1" : ""), {
+      method: "POST", headers: { "Content-Type": type }, body,
+    });
+    const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+    if (!name && !strokes.length && !picture) return;
+    if (!response.ok || answer.error) throw new Error(answer.error || `HTTP ${response.status}`);
+    show(answer, multi);
+    setStatus(name ? `Read ${name}` : "Ready: keep drawing, or Clear", false);
+  } catch (error) {
+    result.dataset.state = "error";
+    setStatus(`Could not predict: ${error.message}`, true);
+  }
+}
+
+// MARK: - Showing results
+
+const bars = [];
+function buildBars() {
+  for (let d = 0; d < 10; d++) {
+    const row = document.createElement("div");
+    row.className = "bar";
+    row.dataset.digit = String(d);
+    row.innerHTML = `<span>${d}</span><div class="track"><div class="fill"></div></div><span class="value"></span>`;
+    $("bars").append(row);
+    bars.push(row);
+  }
+}
+
+function showBars(probabilities) {
+  const best = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
+  bars.forEach((row, d) => {
+    const p = probabilities ? probabilities[d] : 0;
+    row.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
+    row.querySelector(".value").textContent = probabilities ? percent(p) : "";
+    row.classList.toggle("best", d === best);
+  });
+}
+
+function drawInput(canvas, input28) {
+  const c = canvas.getContext("2d");
+  const image = c.createImageData(28, 28);
+  for (let i = 0; i < 784; i++) {
+    const v = input28 ? Math.round(Math.max(0, Math.min(1, input28[i])) * 255) : 0;
+    image.data.set([v, v, v, 255], i * 4);
+  }
+  c.putImageData(image, 0, 0);
+}
+
+function percent(p) { return `${Math.min(p * 100, 99.9).toFixed(1)}%`; }
+
+function show(answer, multi) {
+  current = answer;
+  const digits = multi ? answer.digits : (answer.digit === null ? [] : [answer]);
+  const strip = document.querySelector(".digits");
+  if (strip) strip.remove();
+  if (!digits.length) {
+    $("digit").textContent = "–";
+    $("confidence").textContent = "No digit found";
+    $("note").textContent = answer.note || "";
+    showBars(null);
+    drawInput($("seen"), null);
+  } else {
+    $("digit").textContent = multi ? answer.number : String(answer.digit);
+    $("confidence").textContent = multi
+      ? digits.map((d) => `${d.digit}: ${percent(d.confidence)}`).join(", ")
+      : `${percent(answer.confidence)} sure`;
+    $("note").textContent = multi ? "Click a digit below to see its probabilities." : "";
+    if (multi) showStrip(digits);
+    choose(digits[0]);
+  }
+  result.dataset.count = String(++count);
+  result.dataset.state = "done";
+}
+
+function choose(digit) {
+  showBars(digit.probabilities);
+  drawInput($("seen"), digit.input28);
+}
+
+function showStrip(digits) {
+  const strip = document.createElement("div");
+  strip.className = "digits";
+  digits.forEach((d, i) => {
+    const figure = document.createElement("figure");
+    const canvas = document.createElement("canvas");
+    canvas.width = 28;
+    canvas.height = 28;
+    drawInput(canvas, d.input28);
+    const button = document.createElement("button");
+    button.type = "button";
+    button.setAttribute("aria-label", `Digit ${i + 1}: ${d.digit}`);
+    button.append(canvas);
+    button.addEventListener("click", () => choose(d));
+    figure.append(button, Object.assign(document.createElement("figcaption"), { textContent: `${d.digit} ${percent(d.confidence)}` }));
+    strip.append(figure);
+  });
+  result.append(strip);
+}
+
+function showEmpty() {
+  current = null;
+  clearTimeout(liveTimer);
+  $("digit").textContent = "–";
+  $("confidence").textContent = $("multi").checked ? "Write a number" : "Draw a digit";
+  $("note").textContent = "";
+  const strip = document.querySelector(".digits");
+  if (strip) strip.remove();
+  showBars(null);
+  drawInput($("seen"), null);
+  result.dataset.state = "empty";
+}
+
+function setStatus(text, isError) {
+  statusLine.textContent = text;
+  statusLine.classList.toggle("error", isError);
+}
+
+// MARK: - Controls
+
+$("clear").addEventListener("click", clearPad);
+$("undo").addEventListener("click", undo);
+$("predict").addEventListener("click", predictPad);
+$("multi").addEventListener("change", () => {
+  document.body.classList.toggle("multi", $("multi").checked);
+  pad.width = $("multi").checked ? 560 : 280;
+  redraw();
+  if (strokes.length || picture) predictPad(); else showEmpty();
+});
+$("upload").addEventListener("change", (event) => {
+  const file = event.target.files[0];
+  if (file) predictFile(file);
+  event.target.value = "";
+});
+
+const drop = $("drop");
+drop.addEventListener("dragover", (event) => { event.preventDefault(); drop.classList.add("over"); });
+drop.addEventListener("dragleave", () => drop.classList.remove("over"));
+drop.addEventListener("drop", (event) => {
+  event.preventDefault();
+  drop.classList.remove("over");
+  const file = event.dataTransfer.files[0];
+  if (file) predictFile(file);
+});
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape") { clearPad(); event.preventDefault(); }
+  else if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === "z") { undo(); event.preventDefault(); }
+  else if (event.key === "Enter" && document.activeElement === pad) { predictPad(); event.preventDefault(); }
+});
+
+// MARK: - Start
+
+async function start() {
+  buildBars();
+  redraw();
+  showEmpty();
+  try {
+    const model = await (await fetch("/api/model")).json();
+    const accuracy = model.test_accuracy == null ? "" : ` · ${(model.test_accuracy * 100).toFixed(2)}% on the ${model.dataset} test set`;
+    const trained = model.trained ? ` · trained ${model.trained.slice(0, 10)}` : "";
+    $("model").textContent = `Model: ${model.name} (${model.parameters.toLocaleString()} parameters)${accuracy}${trained} · ${model.backend}`;
+    setStatus("Ready: draw a digit", false);
+  } catch (error) {
+    setStatus(`The server did not answer: ${error.message}`, true);
+  }
+  statusLine.dataset.ready = "1";
+}
+start();

@@ -1,0 +1,94 @@
+import ArgumentParser
+import CPUBackend
+import DefaultModel
+import DigitsCore
+import DigitsServer
+import Foundation
+import Logging
+import NIOCore
+
+extension Digits {
+  struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+      abstract: "Serve the drawing page and a JSON API: draw a digit in the browser and watch the prediction.",
+      discussion: """
+        Open the printed URL: draw with a mouse, finger or pen, and the digit is read
+        as you draw; or drop an image file on the page. Everything the page needs is
+        in the binary (no internet needed). Ctrl-C stops the server.
+
+        API (JSON answers; errors are {"error": "..."} with a 4xx/5xx status):
+          POST /api/predict          image bytes (Content-Type image/png, image/jpeg, ...)
+                                     -> digit, label, confidence, probabilities[10], input28[784], box
+          POST /api/predict?multi=1  a number -> number, digits[...]
+          GET  /api/health           GET /api/model
+
+        Examples:
+          digits serve
+          digits serve --host 0.0.0.0 --port 9000 --model model.safetensors
+          curl --data-binary @docs/examples/seven.png -H 'Content-Type: image/png' localhost:8080/api/predict
+        """)
+
+    @Option(help: "Address to listen on (0.0.0.0: every interface).")
+    var host = "127.0.0.1"
+
+    @Option(help: "Port to listen on (0: any free port).")
+    var port = 8080
+
+    @Option(help: "Model file (default: the built-in model).")
+    var model: String?
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Option(name: .customLong("max-body-mb"), help: "Largest image accepted, in MB (413 above).")
+    var maxBodyMB = 5
+
+    @Option(help: "Seconds a prediction may take, upload included (503 after).")
+    var timeout = 10
+
+    @Flag(help: "Log every request on stderr.")
+    var verbose = false
+
+    func validate() throws {
+      guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
+      guard (1...1024).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1 to 1024, got \(maxBodyMB)") }
+      guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds, got \(timeout)") }
+    }
+
+    func run() async throws {
+      let file = try model.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
+      let name = model ?? DefaultModel.name
+      let backend = try BackendFactory.make(backendOptions)
+      // CPU: one single-threaded classifier per core, so concurrent requests run side by
+      // side. A GPU backend serves requests one at a time (its queue is serial anyway).
+      let classifiers: [DigitClassifier]
+      let description: String
+      if backend is CPUBackend {
+        let workers = backendOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        classifiers = (0..<workers).map { _ in DigitClassifier(model: file, backend: CPUBackend(threads: 1), batchSize: 64) }
+        description = "CPU (\(workers) worker\(workers == 1 ? "" : "s"))"
+      } else {
+        classifiers = [DigitClassifier(model: file, backend: backend, batchSize: 64)]
+        description = backend.name
+      }
+      let service = PredictionService(model: file, modelName: name, classifiers: classifiers, backendDescription: description)
+      var limits = DigitsServer.Limits()
+      limits.maxBodyBytes = maxBodyMB << 20
+      limits.requestTimeout = .seconds(timeout)
+      let host = self.host
+      let app = DigitsServer.makeApplication(
+        service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning
+      ) { port in
+        let shown = host.contains(":") ? "[\(host)]" : host
+        Console.line("Serving http://\(shown):\(port)/ (model: \(name); \(description)). Ctrl-C stops.")
+      }
+      do {
+        try await app.runService()
+      } catch let error as IOError where error.errnoCode == EADDRINUSE {
+        throw DigitsError("cannot listen on \(host):\(port): the address is in use; pick another --port")
+      } catch let error as IOError {
+        throw DigitsError("cannot listen on \(host):\(port): \(error.description)")
+      }
+      Console.note("stopped")
+    }
+  }
+}

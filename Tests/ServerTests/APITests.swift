@@ -1,0 +1,204 @@
+import CPUBackend
+import DefaultModel
+import DigitsCore
+import DigitsServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+import _TestSupport
+
+@Suite struct APITests {
+  @Test func servesThePageAndItsAssets() async throws {
+    try await ServerFixture.app().test(.router) { client in
+      for (path, type, marker) in [("/", "text/html", #"id="pad""#), ("/page.js", "text/javascript", "/api/predict"),
+                                   ("/page.css", "text/css", "#pad")] {
+        try await client.execute(uri: path, method: .get) { response in
+          #expect(response.status == .ok, "\(path)")
+          #expect(response.headers[.contentType]?.hasPrefix(type) == true, "\(path): \(response.headers)")
+          #expect(String(buffer: response.body).contains(marker), "\(path) lacks \(marker)")
+        }
+      }
+    }
+  }
+
+  @Test func readsDrawnDigits() async throws {
+    try await ServerFixture.app().test(.router) { client in
+      for (digit, png) in ServerFixture.drawn {
+        try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+                                 body: ByteBuffer(bytes: png)) { response in
+          #expect(response.status == .ok)
+          let json = try ServerFixture.json(response)
+          #expect(json["digit"] as? Int == digit, "\(json)")
+          #expect(json["label"] as? String == String(digit))
+          let probabilities = try #require(ServerFixture.floats(json["probabilities"]))
+          #expect(probabilities.count == 10)
+          #expect(abs(probabilities.reduce(0, +) - 1) < 1e-4)
+          #expect((json["confidence"] as? NSNumber)?.floatValue == probabilities.max())
+          let input = try #require(ServerFixture.floats(json["input28"]))
+          #expect(input.count == 784)
+          #expect(input.allSatisfy { (0...1).contains($0) } && input.contains { $0 > 0.5 })
+          #expect((json["box"] as? [Int])?.count == 4)
+        }
+      }
+    }
+  }
+
+  @Test func readsANumberInMultiMode() async throws {
+    let png = try ServerFixture.example("number-2024.png")
+    try await ServerFixture.app().test(.router) { client in
+      try await client.execute(uri: "/api/predict?multi=1", method: .post, headers: [.contentType: "image/png"],
+                               body: ByteBuffer(bytes: png)) { response in
+        #expect(response.status == .ok)
+        let json = try ServerFixture.json(response)
+        #expect(json["number"] as? String == "2024", "\(json)")
+        let digits = try #require(json["digits"] as? [[String: Any]])
+        #expect(digits.map { $0["digit"] as? Int } == [2, 0, 2, 4])
+        #expect(digits.allSatisfy { ServerFixture.floats($0["input28"])?.count == 784 })
+      }
+    }
+  }
+
+  @Test func blankPictureHasNoDigit() async throws {
+    let blank = StrokeDrawing.png(GrayImage(width: 280, height: 280, value: 1))
+    try await ServerFixture.app().test(.router) { client in
+      for uri in ["/api/predict", "/api/predict?multi=1"] {
+        try await client.execute(uri: uri, method: .post, headers: [.contentType: "image/png"],
+                                 body: ByteBuffer(bytes: blank)) { response in
+          #expect(response.status == .ok)
+          let json = try ServerFixture.json(response)
+          #expect(json["digit"] is NSNull || json["number"] is NSNull, "\(json)")
+          #expect((json["note"] as? String)?.contains("no ink") == true, "\(json)")
+        }
+      }
+    }
+  }
+
+  @Test func healthAndModel() async throws {
+    try await ServerFixture.app().test(.router) { client in
+      try await client.execute(uri: "/api/health", method: .get) { response in
+        #expect(response.status == .ok)
+        let json = try ServerFixture.json(response)
+        #expect(json["status"] as? String == "ok")
+        #expect(json["workers"] as? Int == 2)
+      }
+      try await client.execute(uri: "/api/model", method: .get) { response in
+        #expect(response.status == .ok)
+        let json = try ServerFixture.json(response)
+        #expect(json["parameters"] as? Int == 225_034)
+        #expect(json["dataset"] as? String == "mnist")
+        #expect((json["architecture"] as? [Any])?.count == 7)
+        let accuracy = try #require((json["test_accuracy"] as? NSNumber)?.doubleValue)
+        #expect(accuracy > 0.99)
+        #expect((json["trained"] as? String)?.isEmpty == false)
+      }
+    }
+  }
+
+  /// Every bad request gets its status and a one-line JSON error, and the server goes on.
+  @Test func badRequestsGetJSONErrors() async throws {
+    let seven = try ServerFixture.example("seven.png")
+    let notAnImage = Data("hello, this is text".utf8)
+    var limits = DigitsServer.Limits()
+    limits.maxBodyBytes = 64 << 10
+    let cases: [(name: String, uri: String, method: HTTPRequest.Method, type: String?, body: Data, status: HTTPResponse.Status, says: String)] = [
+      ("empty body", "/api/predict", .post, "image/png", Data(), .badRequest, "empty body"),
+      ("text as PNG", "/api/predict", .post, "image/png", notAnImage, .badRequest, "not a readable image"),
+      ("truncated PNG", "/api/predict", .post, "image/png", seven.prefix(seven.count / 2), .badRequest, "request body"),
+      ("no content type", "/api/predict", .post, nil, seven, .unsupportedMediaType, "Content-Type"),
+      ("text content type", "/api/predict", .post, "text/plain", seven, .unsupportedMediaType, "text/plain"),
+      ("form upload", "/api/predict", .post, "multipart/form-data; boundary=x", seven, .unsupportedMediaType, "not a form"),
+      ("too large", "/api/predict", .post, "image/png", Data(count: 65 << 10), .contentTooLarge, "larger than"),
+      ("bad multi", "/api/predict?multi=2", .post, "image/png", seven, .badRequest, "multi must be 0 or 1"),
+      ("unknown parameter", "/api/predict?digits=3", .post, "image/png", seven, .badRequest, "unknown query parameter"),
+      ("unknown route", "/api/nothing", .get, nil, Data(), .notFound, "no such API route"),
+      ("wrong method", "/api/predict", .get, nil, Data(), .notFound, "no such API route"),
+    ]
+    try await ServerFixture.app(limits: limits).test(.router) { client in
+      for c in cases {
+        var headers = HTTPFields()
+        if let type = c.type { headers[.contentType] = type }
+        try await client.execute(uri: c.uri, method: c.method, headers: headers, body: ByteBuffer(bytes: c.body)) { response in
+          #expect(response.status == c.status, "\(c.name): \(response.status)")
+          #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, "\(c.name)")
+          let message = try ServerFixture.json(response)["error"] as? String
+          #expect(message?.contains(c.says) == true, "\(c.name): \(message ?? "no error field")")
+        }
+      }
+      // Still serving.
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+                               body: ByteBuffer(bytes: seven)) { response in
+        let digit = try ServerFixture.json(response)["digit"] as? Int
+        #expect(digit == 7)
+      }
+    }
+  }
+
+  /// A PNG whose header claims a huge picture is refused before any pixel is decoded.
+  @Test func hugePictureIsRefused() async throws {
+    let huge = PNG.grayscale([UInt8](repeating: 255, count: 9000 * 5000), width: 9000, height: 5000)
+    try await ServerFixture.app().test(.router) { client in
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+                               body: ByteBuffer(bytes: huge)) { response in
+        #expect(response.status == .contentTooLarge)
+        let message = try ServerFixture.json(response)["error"] as? String
+        #expect(message?.contains("9000x5000") == true, "\(message ?? "no error")")
+      }
+    }
+  }
+
+  /// Many clients at once over real sockets: every answer right, none mixed up.
+  @Test func concurrentRequestsOverLoopback() async throws {
+    let requests = (0..<48).map { ServerFixture.drawn[$0 % 2] }
+    try await ServerFixture.app().test(.live) { client in
+      try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
+        for (digit, png) in requests {
+          group.addTask {
+            try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+                                     body: ByteBuffer(bytes: png)) { response in
+              (digit, try ServerFixture.json(response)["digit"] as? Int)
+            }
+          }
+        }
+        var answered = 0
+        for try await (expected, got) in group {
+          #expect(got == expected)
+          answered += 1
+        }
+        #expect(answered == requests.count)
+      }
+    }
+  }
+}
+
+@Suite struct LimitTests {
+  @Test func slowWorkTimesOut() async throws {
+    let start = ContinuousClock.now
+    await #expect(throws: APIError.self) {
+      try await DigitsServer.withTimeout(.milliseconds(50)) {
+        try await Task.sleep(for: .seconds(60))  // stands for a body that never arrives
+        return 1
+      }
+    }
+    #expect(ContinuousClock.now - start < .seconds(10))
+  }
+
+  /// A request waiting for a busy classifier can be cancelled (timeout, client gone), and
+  /// the pool stays usable: a classifier given back goes to the next waiter.
+  @Test func waitingForAClassifierCanBeCancelled() async throws {
+    let model = try DefaultModel.load()
+    let pool = ClassifierPool([DigitClassifier(model: model, backend: CPUBackend(threads: 1))])
+    let lease = try await pool.acquire()
+    let cancelled = Task { try await pool.withClassifier { _ in 1 } }
+    while pool.waiting < 1 { await Task.yield() }
+    cancelled.cancel()
+    await #expect(throws: CancellationError.self) { try await cancelled.value }
+    #expect(pool.waiting == 0)
+
+    let next = Task { try await pool.withClassifier { _ in 2 } }
+    while pool.waiting < 1 { await Task.yield() }
+    pool.release(lease)
+    #expect(try await next.value == 2)
+    #expect(try await pool.withClassifier { _ in 3 } == 3)
+  }
+}

@@ -1,0 +1,45 @@
+import CPUBackend
+import DefaultModel
+import DigitsCore
+import DigitsServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import _TestSupport
+
+/// The built-in model behind the API, as `digits serve --backend cpu --threads 2` runs it.
+enum ServerFixture {
+  static let service: PredictionService = {
+    let model = try! DefaultModel.load()
+    return PredictionService(
+      model: model, modelName: DefaultModel.name,
+      classifiers: (0..<2).map { _ in DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64) },
+      backendDescription: "CPU (2 workers)")
+  }()
+
+  static func app(limits: DigitsServer.Limits = .init()) -> some ApplicationProtocol {
+    Application(router: DigitsServer.router(service: service, limits: limits))
+  }
+
+  static func example(_ name: String) throws -> Data {
+    try Data(contentsOf: TestData.packageRoot.appendingPathComponent("docs/examples/\(name)"))
+  }
+
+  /// A "1" and a "7" drawn the way the page draws them: black strokes 18 px wide on a white
+  /// 280x280 pad.
+  static let drawn: [(digit: Int, png: Data)] = [
+    (1, StrokeDrawing.png(StrokeDrawing.draw([[(0.5, 0.15), (0.5, 0.85)]], thickness: 18, size: 280))),
+    (7, StrokeDrawing.png(StrokeDrawing.draw([[(0.25, 0.2), (0.75, 0.2)], [(0.75, 0.2), (0.42, 0.85)]],
+                                             thickness: 18, size: 280))),
+  ]
+
+  static func json(_ response: TestResponse) throws -> [String: Any] {
+    let object = try JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))
+    guard let dictionary = object as? [String: Any] else { throw DigitsError("not a JSON object: \(object)") }
+    return dictionary
+  }
+
+  static func floats(_ value: Any?) -> [Float]? {
+    (value as? [Any])?.compactMap { ($0 as? NSNumber)?.floatValue }
+  }
+}
