@@ -4,9 +4,10 @@ import Synchronization
 
 /// What the server does with a picture: the same decoding, preprocessing and network as
 /// `digits predict`, answered as JSON. Safe to call from any number of requests at once:
-/// decoding and preprocessing are pure, and the network runs on a borrowed classifier.
+/// decoding and preprocessing are pure and run on the request's task; the network runs
+/// the requests' inputs in shared batches.
 public final class PredictionService: Sendable {
-  let pool: ClassifierPool
+  let network: BatchingClassifier
   let classNames: [String]
   let preprocessor = DigitPreprocessor()
   /// Largest picture decoded, in pixels: a 5 MB PNG can hold a gigapixel of blank paper.
@@ -18,10 +19,9 @@ public final class PredictionService: Sendable {
   private let served = Atomic<Int>(0)
   private let started = ContinuousClock.now
 
-  /// One classifier per concurrent request wanted (one per core on the CPU; one for a GPU).
-  public init(model: ModelFile, modelName: String, classifiers: [DigitClassifier], backendDescription: String,
+  public init(model: ModelFile, modelName: String, classifier: DigitClassifier, backendDescription: String,
               maxPixels: Int = 40_000_000) {
-    pool = ClassifierPool(classifiers)
+    network = BatchingClassifier(classifier)
     classNames = model.classNames
     self.maxPixels = maxPixels
     self.backendDescription = backendDescription
@@ -44,7 +44,12 @@ public final class PredictionService: Sendable {
     defer { served.add(1, ordering: .relaxed) }
     if multi {
       let reader = NumberReader(preprocessor: preprocessor)
-      let reading = try await pool.withClassifier { classifier in reader.read(image) { classifier.probabilities($0) } }
+      let reading: NumberReader.Reading
+      switch reader.candidates(image) {
+      case .read(let done): reading = done
+      case .classify(let candidates):
+        reading = reader.choose(candidates, probabilities: await network.probabilities(candidates.inputs))
+      }
       let digits = reading.digits.map { digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box) }
       return JSONText.object([
         ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
@@ -59,7 +64,7 @@ public final class PredictionService: Sendable {
         ("note", JSONText.string(prepared.note ?? "no digit")),
       ])
     }
-    let probabilities = try await pool.withClassifier { $0.probabilities(pixels) }
+    let probabilities = await network.probabilities(pixels)
     return digitJSON(pixels: pixels, probabilities: probabilities, box: prepared.box)
   }
 
@@ -76,9 +81,11 @@ public final class PredictionService: Sendable {
   /// `GET /api/health`.
   func healthJSON() -> String {
     let uptime = ContinuousClock.now - started
+    let (batches, images) = network.statistics
     return JSONText.object([
       ("status", JSONText.string("ok")), ("backend", JSONText.string(backendDescription)),
-      ("workers", String(pool.size)), ("predictions", String(served.load(ordering: .relaxed))),
+      ("predictions", String(served.load(ordering: .relaxed))),
+      ("batches", String(batches)), ("mean_batch", JSONText.number(batches == 0 ? 0 : Double(images) / Double(batches))),
       ("uptime_seconds", JSONText.number(Double(uptime.components.seconds))),
     ])
   }

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CPUBackend
 import DefaultModel
 import DigitsCore
 import DigitsServer
@@ -15,6 +14,10 @@ extension Digits {
         Open the printed URL: draw with a mouse, finger or pen, and the digit is read
         as you draw; or drop an image file on the page. Everything the page needs is
         in the binary (no internet needed). Ctrl-C stops the server.
+
+        Requests are decoded and prepared on every core; the network runs the requests
+        that arrive together as one batch, on one CPU thread unless --threads says
+        otherwise (or on the GPU with --backend opencl).
 
         API (JSON answers; errors are {"error": "..."} with a 4xx/5xx status):
           POST /api/predict          image bytes (Content-Type image/png, image/jpeg, ...)
@@ -57,20 +60,15 @@ extension Digits {
     func run() async throws {
       let file = try model.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
       let name = model ?? DefaultModel.name
-      let backend = try BackendFactory.make(backendOptions)
-      // CPU: one single-threaded classifier per core, so concurrent requests run side by
-      // side. A GPU backend serves requests one at a time (its queue is serial anyway).
-      let classifiers: [DigitClassifier]
-      let description: String
-      if backend is CPUBackend {
-        let workers = backendOptions.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        classifiers = (0..<workers).map { _ in DigitClassifier(model: file, backend: CPUBackend(threads: 1), batchSize: 64) }
-        description = "CPU (\(workers) worker\(workers == 1 ? "" : "s"))"
-      } else {
-        classifiers = [DigitClassifier(model: file, backend: backend, batchSize: 64)]
-        description = backend.name
-      }
-      let service = PredictionService(model: file, modelName: name, classifiers: classifiers, backendDescription: description)
+      // One backend for all requests: the server batches requests that arrive together. On
+      // the CPU the batches run on one thread, leaving the other cores to decode and
+      // prepare pictures, which is most of a request's work.
+      var options = backendOptions
+      if options.backend != .opencl && options.device == nil && options.threads == nil { options.threads = 1 }
+      let backend = try BackendFactory.make(options)
+      let description = backend.name
+      let classifier = DigitClassifier(model: file, backend: backend, batchSize: 64)
+      let service = PredictionService(model: file, modelName: name, classifier: classifier, backendDescription: description)
       var limits = DigitsServer.Limits()
       limits.maxBodyBytes = maxBodyMB << 20
       limits.requestTimeout = .seconds(timeout)

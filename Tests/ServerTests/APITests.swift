@@ -80,7 +80,8 @@ import _TestSupport
         #expect(response.status == .ok)
         let json = try ServerFixture.json(response)
         #expect(json["status"] as? String == "ok")
-        #expect(json["workers"] as? Int == 2)
+        #expect(json["backend"] as? String == "cpu (1 thread)")
+        #expect((json["predictions"] as? Int).map { $0 >= 0 } == true)
       }
       try await client.execute(uri: "/api/model", method: .get) { response in
         #expect(response.status == .ok)
@@ -182,23 +183,36 @@ import _TestSupport
     }
     #expect(ContinuousClock.now - start < .seconds(10))
   }
+}
 
-  /// A request waiting for a busy classifier can be cancelled (timeout, client gone), and
-  /// the pool stays usable: a classifier given back goes to the next waiter.
-  @Test func waitingForAClassifierCanBeCancelled() async throws {
+@Suite struct BatchingTests {
+  /// Concurrent callers share batches, and each gets its own picture's answer: the same
+  /// probabilities the classifier gives that picture alone.
+  @Test func concurrentCallersGetTheirOwnAnswers() async throws {
     let model = try DefaultModel.load()
-    let pool = ClassifierPool([DigitClassifier(model: model, backend: CPUBackend(threads: 1))])
-    let lease = try await pool.acquire()
-    let cancelled = Task { try await pool.withClassifier { _ in 1 } }
-    while pool.waiting < 1 { await Task.yield() }
-    cancelled.cancel()
-    await #expect(throws: CancellationError.self) { try await cancelled.value }
-    #expect(pool.waiting == 0)
-
-    let next = Task { try await pool.withClassifier { _ in 2 } }
-    while pool.waiting < 1 { await Task.yield() }
-    pool.release(lease)
-    #expect(try await next.value == 2)
-    #expect(try await pool.withClassifier { _ in 3 } == 3)
+    let alone = DigitClassifier(model: model, backend: CPUBackend(threads: 1))
+    let shared = BatchingClassifier(DigitClassifier(model: model, backend: CPUBackend(threads: 1)))
+    let inputs = (0..<40).map { i in MNISTDigits.input(i) }
+    let expected = inputs.map { alone.probabilities($0) }
+    let answers = await withTaskGroup(of: (Int, [Float]).self) { group in
+      for (i, input) in inputs.enumerated() {
+        group.addTask { (i, await shared.probabilities(input)) }
+      }
+      var answers = [[Float]](repeating: [], count: inputs.count)
+      for await (i, p) in group { answers[i] = p }
+      return answers
+    }
+    for i in inputs.indices {
+      let worst = zip(answers[i], expected[i]).map { abs($0 - $1) }.max() ?? 1
+      #expect(answers[i].count == 10 && worst <= 1e-6, "input \(i): differs by \(worst)")
+    }
+    #expect(shared.statistics.images == inputs.count)
+    #expect(shared.statistics.batches <= inputs.count)
   }
+}
+
+/// MNIST test digits as network inputs (ink 1 on 0).
+enum MNISTDigits {
+  static let test = try! DatasetFolder(path: TestData.mnistPath).loadTest()
+  static func input(_ i: Int) -> [Float] { test.images[(i * 784)..<((i + 1) * 784)].map { Float($0) / 255 } }
 }

@@ -7,14 +7,14 @@ import Hummingbird
 import HummingbirdTesting
 import _TestSupport
 
-/// The built-in model behind the API, as `digits serve --backend cpu --threads 2` runs it.
+/// The built-in model behind the API, as `digits serve --backend cpu` runs it.
 enum ServerFixture {
   static let service: PredictionService = {
     let model = try! DefaultModel.load()
     return PredictionService(
       model: model, modelName: DefaultModel.name,
-      classifiers: (0..<2).map { _ in DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64) },
-      backendDescription: "CPU (2 workers)")
+      classifier: DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64),
+      backendDescription: "cpu (1 thread)")
   }()
 
   static func app(limits: DigitsServer.Limits = .init()) -> some ApplicationProtocol {

@@ -39,36 +39,62 @@ public struct NumberReader: Sendable {
 
   /// `classify` maps n*784 inputs to n*10 probabilities (the network, in one batch).
   public func read(_ image: GrayImage, classify: ([Float]) -> [Float]) -> Reading {
-    guard !image.isEmpty else { return Reading(digits: [], note: "empty image") }
+    switch candidates(image) {
+    case .read(let reading): return reading
+    case .classify(let candidates): return choose(candidates, probabilities: classify(candidates.inputs))
+    }
+  }
+
+  /// The first half of `read`, for callers whose network answers asynchronously (the
+  /// server): the candidate digits to classify, or the reading when there is nothing to.
+  public enum Step: Sendable {
+    case read(Reading)
+    case classify(Candidates)
+  }
+
+  /// Every run of up to `maxAtomsPerDigit` adjacent atoms, laid out as network inputs.
+  public struct Candidates: Sendable {
+    struct Candidate: Sendable { let first: Int, last: Int, region: InkRegion, prior: Float }
+    let atoms: Int
+    let list: [Candidate]
+    let map: InkMap
+    /// n * 784 network inputs, one per candidate.
+    public let inputs: [Float]
+  }
+
+  public func candidates(_ image: GrayImage) -> Step {
+    guard !image.isEmpty else { return .read(Reading(digits: [], note: "empty image")) }
     let map = InkMap.focused(image, options: preprocessor.options.ink)
     if map.contrast < preprocessor.options.ink.minContrast {
-      return Reading(digits: [], note: "no ink found (blank or too faint)")
+      return .read(Reading(digits: [], note: "no ink found (blank or too faint)"))
     }
     let parts = InkComponents(map)
     let segmentation = Segmentation(parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
                                     minFraction: preprocessor.options.minDigitFraction)
     let atoms = segmentation.atoms
-    guard !atoms.isEmpty else { return Reading(digits: [], note: "too little ink for a digit") }
+    guard !atoms.isEmpty else { return .read(Reading(digits: [], note: "too little ink for a digit")) }
 
-    // Every run of atoms that could be one digit.
-    struct Candidate { let first: Int, last: Int, region: InkRegion, prior: Float }
-    var candidates: [Candidate] = []
+    var list: [Candidates.Candidate] = []
     for first in atoms.indices {
       for last in first..<min(atoms.count, first + maxAtomsPerDigit) {
         guard let (region, prior) = segmentation.candidate(first...last) else { continue }
-        candidates.append(Candidate(first: first, last: last, region: region, prior: prior))
+        list.append(.init(first: first, last: last, region: region, prior: prior))
       }
     }
     var inputs: [Float] = []
-    inputs.reserveCapacity(candidates.count * 784)
-    for c in candidates { inputs += preprocessor.layout(c.region, map: map) }
-    let probabilities = classify(inputs)
+    inputs.reserveCapacity(list.count * 784)
+    for c in list { inputs += preprocessor.layout(c.region, map: map) }
+    return .classify(Candidates(atoms: atoms.count, list: list, map: map, inputs: inputs))
+  }
 
+  /// The second half of `read`: the split of the atoms into digits with the best score.
+  public func choose(_ candidates: Candidates, probabilities: [Float]) -> Reading {
+    let list = candidates.list, inputs = candidates.inputs
     // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there.
-    var best = [Float](repeating: -.infinity, count: atoms.count + 1)
-    var choice = [Int](repeating: -1, count: atoms.count + 1)
+    var best = [Float](repeating: -.infinity, count: candidates.atoms + 1)
+    var choice = [Int](repeating: -1, count: candidates.atoms + 1)
     best[0] = 0
-    for (k, c) in candidates.enumerated() where best[c.first] > -.infinity {
+    for (k, c) in list.enumerated() where best[c.first] > -.infinity {
       let p = probabilities[(k * 10)..<(k * 10 + 10)].max()!
       let score = best[c.first] + log(max(p, 1e-6)) + c.prior
       if score > best[c.last + 1] {
@@ -77,17 +103,17 @@ public struct NumberReader: Sendable {
       }
     }
     var chosen: [Int] = []
-    var i = atoms.count
+    var i = candidates.atoms
     while i > 0 {
       let k = choice[i]
       if k < 0 { break }
       chosen.append(k)
-      i = candidates[k].first
+      i = list[k].first
     }
     let digits = chosen.reversed().map { k in
       Digit(pixels: Array(inputs[(k * 784)..<(k * 784 + 784)]),
             probabilities: Array(probabilities[(k * 10)..<(k * 10 + 10)]),
-            box: candidates[k].region.sourceBox(in: map))
+            box: list[k].region.sourceBox(in: candidates.map))
     }
     return Reading(digits: digits, note: digits.isEmpty ? "too little ink for a digit" : nil)
   }

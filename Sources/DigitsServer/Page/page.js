@@ -4,6 +4,7 @@
 
 const INK_WIDTH = 18;          // pixels on the 280-high pad: about MNIST's stroke for a full-height digit
 const LIVE_DELAY_MS = 100;     // debounce of live predictions while drawing
+const SEND_HEIGHT = 112;       // 4x MNIST's 28: plenty for a 20x20 digit, a sixth of the pad's pixels to send and decode
 const $ = (id) => document.getElementById(id);
 const pad = $("pad"), ctx = pad.getContext("2d");
 const result = $("result"), statusLine = $("status");
@@ -103,10 +104,22 @@ function predictPad() {
   if (inFlight) { again = true; return; }
   inFlight = true;
   result.dataset.state = "busy";
-  pad.toBlob((blob) => send(blob, "image/png").finally(() => {
+  padBlob((blob) => send(blob, "image/png").finally(() => {
     inFlight = false;
     if (again) { again = false; predictPad(); }
-  }), "image/png");
+  }));
+}
+
+/// The pad scaled down to SEND_HEIGHT pixels high, as PNG.
+const sendCanvas = document.createElement("canvas");
+function padBlob(callback) {
+  sendCanvas.height = SEND_HEIGHT;
+  sendCanvas.width = Math.round(pad.width * SEND_HEIGHT / pad.height);
+  const c = sendCanvas.getContext("2d");
+  c.imageSmoothingEnabled = true;
+  c.imageSmoothingQuality = "high";
+  c.drawImage(pad, 0, 0, sendCanvas.width, sendCanvas.height);
+  sendCanvas.toBlob(callback, "image/png");
 }
 
 async function predictFile(file) {
