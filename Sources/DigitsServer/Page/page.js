@@ -299,7 +299,8 @@ async function start() {
   showEmpty();
   try {
     const model = await (await fetch("/api/model")).json();
-    const accuracy = model.test_accuracy == null ? "" : ` · ${(model.test_accuracy * 100).toFixed(2)}% on the ${model.dataset} test set`;
+    const dataset = { mnist: "MNIST", fashion: "Fashion-MNIST" }[model.dataset] || model.dataset;
+    const accuracy = model.test_accuracy == null ? "" : ` · ${(model.test_accuracy * 100).toFixed(2)}% on the ${dataset} test set`;
     const trained = model.trained ? ` · trained ${model.trained.slice(0, 10)}` : "";
     $("model").textContent = `Model: ${model.name} (${model.parameters.toLocaleString()} parameters)${accuracy}${trained} · ${model.backend}`;
     setStatus("Ready: draw a digit", false);
