@@ -9,6 +9,10 @@ extension CPUBackend {
                        "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
     // y[N,O] = x[N,I] * w^T[I,O] + b
     let Y = write(y)
+    if n <= Self.denseDotMaxBatch {
+      Self.denseByDots(x: read(x), w: read(w), b: read(b), y: Y, n: n, o: o, i: i, relu: relu)
+      return
+    }
     var job = GEMMJob(m: n, n: o, k: i, a: read(x), b: read(w), c: Y)
     job.aRowStride = i
     job.aColStride = 1
@@ -51,6 +55,39 @@ extension CPUBackend {
     for r in 0..<n {
       let row = DY + r * o
       for j in 0..<o { DB[j] += row[j] }
+    }
+  }
+
+  /// Batches up to this size take `denseByDots` (a server reading one picture at a time).
+  static let denseDotMaxBatch = 4
+
+  /// y = x w^T + b as one dot product per output over w's contiguous rows, each row read
+  /// once for all n inputs. For a tiny batch, GEMM's packing of all of w into panels (a
+  /// strided gather of 200K floats for fc1) costs several times the product itself.
+  static func denseByDots(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                          y: UnsafeMutablePointer<Float>, n: Int, o: Int, i: Int, relu: Bool) {
+    let body = i & ~15
+    for j in 0..<o {
+      let row = UnsafeRawPointer(w + j * i)
+      for s in 0..<n {
+        let input = UnsafeRawPointer(x + s * i)
+        var low = SIMD8<Float>(), high = SIMD8<Float>()
+        var k = 0
+        while k < body {
+          low.addProduct(row.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self),
+                         input.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self))
+          high.addProduct(row.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self),
+                          input.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self))
+          k += 16
+        }
+        var sum = (low + high).sum()
+        while k < i {
+          sum += w[j * i + k] * x[s * i + k]
+          k += 1
+        }
+        sum += b[j]
+        y[s * o + j] = relu ? max(0, sum) : sum
+      }
     }
   }
 }

@@ -181,7 +181,8 @@ import _TestSupport
         return 1
       }
     }
-    #expect(ContinuousClock.now - start < .seconds(10))
+    // Well under the 60 s the work would take (other tests may hold every thread a while).
+    #expect(ContinuousClock.now - start < .seconds(45))
   }
 }
 

@@ -7,10 +7,12 @@ import Testing
 /// Where a prediction request's time goes, stage by stage, for the image a page sends.
 /// A benchmark, not a timed test:
 ///   DIGITS_BENCHMARK=1 swift test -c release --filter ServerStageBenchmark
-/// (DIGITS_BENCHMARK_IMAGE=file.png picks the image; default: a drawn 7, 280x280.)
+/// (DIGITS_BENCHMARK_IMAGE=file.png picks the image, default a drawn 7, 280x280;
+/// DIGITS_BENCHMARK_STAGE=classify times only the stages whose name starts so, for a profiler.)
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_BENCHMARK"] != nil))
 struct ServerStageBenchmark {
   static func time(_ label: String, repeats: Int = Int(ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_REPEATS"] ?? "300")!, per: Int = 1, _ body: () -> Void) {
+    if let only = ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_STAGE"], !label.hasPrefix(only) { return }
     body()
     let start = ContinuousClock.now
     for _ in 0..<repeats { body() }

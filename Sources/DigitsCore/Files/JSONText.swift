@@ -30,12 +30,18 @@ public enum JSONText {
   public static func number(_ value: Double) -> String { value.isFinite ? "\(value)" : "null" }
 
   /// An array of numbers. Zeros (most of a 28x28 input) are written "0" without the
-  /// float formatter, which is most of the cost of a prediction's JSON.
-  public static func numbers(_ values: some Collection<Float>) -> String {
+  /// float formatter, which is most of the cost of a prediction's JSON. Not generic: a
+  /// generic called from another module runs unspecialised, through metadata lookups.
+  public static func numbers(_ values: [Float]) -> String { values.withUnsafeBufferPointer(numbers) }
+
+  public static func numbers(_ values: ArraySlice<Float>) -> String { values.withUnsafeBufferPointer(numbers) }
+
+  static func numbers(_ values: UnsafeBufferPointer<Float>) -> String {
     var out = "["
     out.reserveCapacity(values.count * 12 + 2)
-    for (i, v) in values.enumerated() {
+    for i in values.indices {
       if i > 0 { out += "," }
+      let v = values[i]
       out += v == 0 ? "0" : number(v)
     }
     return out + "]"
