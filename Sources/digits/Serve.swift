@@ -19,16 +19,18 @@ extension Digits {
         that arrive together as one batch, on one CPU thread unless --threads says
         otherwise (or on the GPU with --backend opencl).
 
-        API (JSON answers; errors are {"error": "..."} with a 4xx/5xx status):
-          POST /api/predict          image bytes (Content-Type image/png, image/jpeg, ...)
-                                     -> digit, label, confidence, probabilities[10], input28[784], box
-          POST /api/predict?multi=1  a number -> number, digits[...]
+        API (answers JSON; errors are {"error": "..."} with a 4xx/5xx status):
+          POST /api/predict          an image file's bytes (Content-Type image/png,
+                                     image/jpeg, ...): digit, label, confidence,
+                                     probabilities, input28, box
+          POST /api/predict?multi=1  a number: number, digits
           GET  /api/health           GET /api/model
 
         Examples:
           digits serve
           digits serve --host 0.0.0.0 --port 9000 --model model.safetensors
-          curl --data-binary @docs/examples/seven.png -H 'Content-Type: image/png' localhost:8080/api/predict
+          curl -H 'Content-Type: image/png' --data-binary @seven.png \\
+               localhost:8080/api/predict
         """)
 
     @Option(help: "Address to listen on (0.0.0.0: every interface).")
