@@ -31,55 +31,112 @@ public struct InkComponents: Sendable {
   public init(_ map: InkMap, threshold: Float = 0.5) {
     let w = map.width, h = map.height
     var labels = [Int32](repeating: 0, count: w * h)
-    // Union-find over provisional labels (0 is "none"); a set's root is its smallest label,
-    // so roots come in raster order of first appearance.
-    var parent: [Int32] = [0]
-    parent.reserveCapacity(256)
-
-    func find(_ a: Int32) -> Int32 {
-      var a = a
-      while parent[Int(a)] != a {
-        parent[Int(a)] = parent[Int(parent[Int(a)])]
-        a = parent[Int(a)]
+    // Provisional labels, then dense indices (1-based) in order of first appearance: a
+    // set's root is its smallest label, so roots come in raster order of first appearance.
+    let dense: (labels: [Int32], count: Int32) = labels.withUnsafeMutableBufferPointer { lab in
+      map.ink.withUnsafeBufferPointer { ink in
+        var sets = LabelSets()
+        for y in 0..<h {
+          let row = y * w, up = row - w
+          for x in 0..<w where ink[row + x] > threshold {
+            // Already visited neighbours: W, NW, N, NE. N touches the other three, so when
+            // it is ink they are already in its set; otherwise W and NW touch each other
+            // but not NE, which may join two sets.
+            let n: Int32 = y > 0 ? lab[up + x] : 0
+            var label: Int32
+            if n != 0 {
+              label = n
+            } else {
+              let ne: Int32 = y > 0 && x < w - 1 ? lab[up + x + 1] : 0
+              let wl: Int32 = x > 0 ? lab[row + x - 1] : 0
+              let nw: Int32 = y > 0 && x > 0 ? lab[up + x - 1] : 0
+              let left = wl != 0 ? wl : nw
+              if left != 0 {
+                label = ne != 0 ? sets.merge(left, ne) : left
+              } else {
+                label = ne != 0 ? ne : sets.add()
+              }
+            }
+            lab[row + x] = label
+          }
+        }
+        return sets.dense()
       }
-      return a
     }
-    func merge(_ a: Int32, _ b: Int32) -> Int32 {
-      if b == 0 { return a }
-      let rb = find(b)
-      if a == 0 { return rb }
-      let ra = find(a)
-      if ra == rb { return ra }
-      if ra < rb {
-        parent[Int(rb)] = ra
-        return ra
-      }
-      parent[Int(ra)] = rb
-      return rb
-    }
-
+    let n = Int(dense.count)
+    var stats = [Component](repeating: Component(area: 0, mass: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1,
+                                                 touchesBorder: false), count: n)
     map.ink.withUnsafeBufferPointer { ink in
-      for y in 0..<h {
-        let row = y * w, up = row - w
-        for x in 0..<w where ink[row + x] > threshold {
-          // Already visited neighbours: W, NW, N, NE.
-          var label: Int32 = 0
-          if x > 0 { label = merge(label, labels[row + x - 1]) }
-          if y > 0 {
-            if x > 0 { label = merge(label, labels[up + x - 1]) }
-            label = merge(label, labels[up + x])
-            if x < w - 1 { label = merge(label, labels[up + x + 1]) }
+      labels.withUnsafeMutableBufferPointer { lab in
+        stats.withUnsafeMutableBufferPointer { s in
+          dense.labels.withUnsafeBufferPointer { dense in
+            for y in 0..<h {
+              let row = y * w
+              let edgeRow = y == 0 || y == h - 1
+              for x in 0..<w where lab[row + x] != 0 {
+                let i = row + x
+                let d = dense[Int(lab[i])]
+                lab[i] = d
+                let c = Int(d) - 1
+                s[c].area += 1
+                s[c].mass += ink[i]
+                if x < s[c].minX { s[c].minX = x }
+                if x > s[c].maxX { s[c].maxX = x }
+                if y < s[c].minY { s[c].minY = y }
+                s[c].maxY = y
+                if edgeRow || x == 0 || x == w - 1 { s[c].touchesBorder = true }
+              }
+            }
           }
-          if label == 0 {
-            label = Int32(parent.count)
-            parent.append(label)
-          }
-          labels[row + x] = label
         }
       }
     }
+    self.width = w
+    self.height = h
+    self.labels = labels
+    self.components = stats
+  }
+}
 
-    // Dense indices (1-based) in order of first appearance.
+/// Union-find over provisional component labels (0 is "none"; the root of a set is its
+/// smallest label). A value type used only as a local variable, so its accesses are
+/// checked statically (no runtime exclusivity checks in the pixel loop).
+struct LabelSets {
+  var parent: [Int32] = [0]
+
+  init() { parent.reserveCapacity(256) }
+
+  /// A new set of one label.
+  mutating func add() -> Int32 {
+    let label = Int32(parent.count)
+    parent.append(label)
+    return label
+  }
+
+  mutating func find(_ a: Int32) -> Int32 {
+    var a = a
+    while parent[Int(a)] != a {
+      parent[Int(a)] = parent[Int(parent[Int(a)])]
+      a = parent[Int(a)]
+    }
+    return a
+  }
+
+  /// Joins the sets of two labels (both non-zero); returns the root.
+  mutating func merge(_ a: Int32, _ b: Int32) -> Int32 {
+    let ra = find(a), rb = find(b)
+    if ra == rb { return ra }
+    if ra < rb {
+      parent[Int(rb)] = ra
+      return ra
+    }
+    parent[Int(ra)] = rb
+    return rb
+  }
+
+  /// Per label, its set's index (1-based) in order of the sets' smallest labels; and the
+  /// number of sets.
+  mutating func dense() -> (labels: [Int32], count: Int32) {
     var dense = [Int32](repeating: 0, count: parent.count)
     var count: Int32 = 0
     for l in 1..<max(1, parent.count) {
@@ -91,37 +148,6 @@ public struct InkComponents: Sendable {
         dense[l] = dense[Int(root)]
       }
     }
-    let n = Int(count)
-    var area = [Int](repeating: 0, count: n), mass = [Float](repeating: 0, count: n)
-    var minX = [Int](repeating: Int.max, count: n), maxX = [Int](repeating: -1, count: n)
-    var minY = [Int](repeating: Int.max, count: n), maxY = [Int](repeating: -1, count: n)
-    var border = [Bool](repeating: false, count: n)
-    map.ink.withUnsafeBufferPointer { ink in
-      labels.withUnsafeMutableBufferPointer { lab in
-        for y in 0..<h {
-          for x in 0..<w {
-            let i = y * w + x
-            if lab[i] == 0 { continue }
-            let d = dense[Int(lab[i])]
-            lab[i] = d
-            let c = Int(d) - 1
-            area[c] += 1
-            mass[c] += ink[i]
-            if x < minX[c] { minX[c] = x }
-            if x > maxX[c] { maxX[c] = x }
-            if y < minY[c] { minY[c] = y }
-            maxY[c] = y
-            if x == 0 || y == 0 || x == w - 1 || y == h - 1 { border[c] = true }
-          }
-        }
-      }
-    }
-    self.width = w
-    self.height = h
-    self.labels = labels
-    self.components = (0..<n).map {
-      Component(area: area[$0], mass: mass[$0], minX: minX[$0], minY: minY[$0], maxX: maxX[$0], maxY: maxY[$0],
-                touchesBorder: border[$0])
-    }
+    return (dense, count)
   }
 }

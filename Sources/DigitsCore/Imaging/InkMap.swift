@@ -102,29 +102,70 @@ public struct InkMap: Sendable {
   /// Large pictures are sampled on a grid (every `step`-th row and column).
   static func darkInkLikely(_ image: GrayImage) -> Bool {
     let w = image.width, h = image.height
-    let ring = max(1, min(w, h) / 16)
+    let border = max(1, min(w, h) / 16)
     let step = max(1, min(w, h) / 128)
     var histogram = [Int](repeating: 0, count: 256)
-    var total = 0
     var darker: Float = 0, lighter: Float = 0
     image.pixels.withUnsafeBufferPointer { p in
+      // The ring's sampled pixels: whole rows at the top and bottom; between them the
+      // columns x < border, then x >= w - border (each column once where they meet).
+      var ring = [Float]()
+      ring.reserveCapacity(2 * border * (w + h) / (step * step) + 2 * (w + h))
+      let right = (max(border, w - border) + step - 1) / step * step
       for y in stride(from: 0, to: h, by: step) {
-        let rowIsBorder = y < ring || y >= h - ring
-        for x in stride(from: 0, to: w, by: step) where rowIsBorder || x < ring || x >= w - ring {
-          histogram[min(255, Int(p[y * w + x] * 255 + 0.5))] += 1
-          total += 1
+        let row = y * w
+        if y < border || y >= h - border {
+          if step == 1 {
+            ring.append(contentsOf: UnsafeBufferPointer(rebasing: p[row..<(row + w)]))
+          } else {
+            for x in stride(from: 0, to: w, by: step) { ring.append(p[row + x]) }
+          }
+        } else {
+          for x in stride(from: 0, to: min(border, w), by: step) { ring.append(p[row + x]) }
+          for x in stride(from: right, to: w, by: step) { ring.append(p[row + x]) }
         }
       }
-      let b = ImageOps.quantile(histogram: histogram, total: total, 0.5)
+      histogram.withUnsafeMutableBufferPointer { hist in
+        ring.withUnsafeBufferPointer { ImageOps.histogram($0, into: hist) { min(255, Int($0 * 255 + 0.5)) } }
+      }
+      let b = ImageOps.quantile(histogram: histogram, total: ring.count, 0.5)
+      // Sums of max(0, ...) terms in raster order. A zero term leaves a sum unchanged, so
+      // only the clearly different pixels are added: chunks without one (paper) are
+      // skipped after a vectorised test.
       for y in stride(from: 0, to: h, by: step) {
-        for x in stride(from: 0, to: w, by: step) {
-          let diff = p[y * w + x] - b
-          darker += max(0, -diff - 0.1)
-          lighter += max(0, diff - 0.1)
+        let row = y * w
+        guard step == 1 else {
+          for x in stride(from: 0, to: w, by: step) { addContrast(p[row + x] - b, &darker, &lighter) }
+          continue
+        }
+        var q = p.baseAddress! + row, left = w
+        while left > 0 {
+          let n = min(left, 32)
+          if anyFar(q, n, from: b) { for x in 0..<n { addContrast(q[x] - b, &darker, &lighter) } }
+          q += n
+          left -= n
         }
       }
     }
     return darker >= lighter
+  }
+
+  /// Whether one of the `count` values at `p` has a positive `addContrast` term: one is
+  /// positive exactly when |value - b| > 0.1 (x - 0.1 > 0 iff x > 0.1 in floats).
+  /// Branch-free over a pointer and count, so it vectorises.
+  @inline(__always)
+  static func anyFar(_ p: UnsafePointer<Float>, _ count: Int, from b: Float) -> Bool {
+    var far: UInt32 = 0
+    for j in 0..<count { far |= abs(p[j] - b) > 0.1 ? 1 : 0 }
+    return far != 0
+  }
+
+  /// One pixel's terms of `darkInkLikely`'s sums: max(0, -diff - 0.1) and max(0, diff - 0.1).
+  @inline(__always)
+  static func addContrast(_ diff: Float, _ darker: inout Float, _ lighter: inout Float) {
+    let dark = -diff - 0.1, light = diff - 0.1
+    if dark > 0 { darker += dark }
+    if light > 0 { lighter += light }
   }
 
   /// max(0, paper - x) for every pixel, where paper is the paper luminance under it: a
@@ -138,20 +179,55 @@ public struct InkMap: Sendable {
     var level = [Float](repeating: 1, count: nx * ny)
     var histograms = [Int](repeating: 0, count: nx * ny * 64)
     var counts = [Int](repeating: 0, count: nx * ny)
+    // Each band of cells (one row of them) is counted in four interleaved copies of its
+    // bins (by sample index mod 4): a run of equal paper pixels then does not wait on one
+    // counter's previous increment. The copies are folded when the band is done.
+    var band = [Int32](repeating: 0, count: nx * 256)
     x.withUnsafeBufferPointer { p in
       histograms.withUnsafeMutableBufferPointer { hist in
-        for y in stride(from: 0, to: h, by: sample) {
-          let rowCells = (y / side) * nx
-          for xx in stride(from: 0, to: w, by: sample) {
-            let cell = rowCells + xx / side
-            hist[cell * 64 + min(63, Int(p[y * w + xx] * 63 + 0.5))] += 1
-            counts[cell] += 1
+        band.withUnsafeMutableBufferPointer { part in
+          var y = 0
+          for cy in 0..<ny {
+            let bandEnd = min(h, (cy + 1) * side)
+            while y < bandEnd {
+              let row = y * w
+              // Along the row cell by cell (no division per pixel).
+              var xx = 0, k = 0
+              for cx in 0..<nx {
+                let end = min(w, (cx + 1) * side), bins = cx * 256
+                // A uniform stretch (paper) goes to its bin at once.
+                if sample == 1 && ImageOps.isUniform(p.baseAddress! + row + xx, end - xx) {
+                  part[bins + min(63, Int(p[row + xx] * 63 + 0.5))] += Int32(end - xx)
+                  xx = end
+                  continue
+                }
+                while xx < end {
+                  part[bins + (k & 3) * 64 + min(63, Int(p[row + xx] * 63 + 0.5))] += 1
+                  k += 1
+                  xx += sample
+                }
+              }
+              y += sample
+            }
+            for cx in 0..<nx {
+              let cell = cy * nx + cx
+              var n = 0
+              for b in 0..<64 {
+                let i = cx * 256 + b
+                let c = Int(part[i]) + Int(part[i + 64]) + Int(part[i + 128]) + Int(part[i + 192])
+                hist[cell * 64 + b] = c
+                n += c
+              }
+              counts[cell] = n
+            }
+            part.update(repeating: 0)
           }
         }
+        for cell in 0..<(nx * ny) {
+          level[cell] = ImageOps.quantile(histogram: UnsafeBufferPointer(rebasing: hist[(cell * 64)..<((cell + 1) * 64)]),
+                                          total: counts[cell], 0.8)
+        }
       }
-    }
-    for cell in 0..<(nx * ny) {
-      level[cell] = ImageOps.quantile(histogram: Array(histograms[(cell * 64)..<((cell + 1) * 64)]), total: counts[cell], 0.8)
     }
     var dilated = level
     for cy in 0..<ny {
@@ -163,29 +239,45 @@ public struct InkMap: Sendable {
         dilated[cy * nx + cx] = m
       }
     }
-    // Bilinear between cell centres, clamped at the edges.
-    var out = [Float](repeating: 0, count: w * h)
+    // Bilinear between cell centres, clamped at the edges. Per column: the left cell and
+    // both weights; columns sharing a left cell form runs, so the inner loop needs no
+    // lookups and vectorises.
     let inv = 1 / Float(side)
-    var col0 = [Int](repeating: 0, count: w), col1 = col0, colT = [Float](repeating: 0, count: w)
+    var colT = [Float](repeating: 0, count: w), colU = colT
+    var runs: [(start: Int, end: Int, c0: Int, c1: Int)] = []
     for xx in 0..<w {
       let f = max(0, min(Float(nx - 1), (Float(xx) + 0.5) * inv - 0.5))
-      col0[xx] = Int(f)
-      col1[xx] = min(nx - 1, col0[xx] + 1)
-      colT[xx] = f - Float(col0[xx])
+      let c0 = Int(f)
+      colT[xx] = f - Float(c0)
+      colU[xx] = 1 - colT[xx]
+      if let last = runs.last, last.c0 == c0 {
+        runs[runs.count - 1].end = xx + 1
+      } else {
+        runs.append((xx, xx + 1, c0, min(nx - 1, c0 + 1)))
+      }
     }
     var rowA = [Float](repeating: 0, count: nx)
-    x.withUnsafeBufferPointer { p in
-      out.withUnsafeMutableBufferPointer { o in
-        for y in 0..<h {
-          let f = max(0, min(Float(ny - 1), (Float(y) + 0.5) * inv - 0.5))
-          let r0 = Int(f), r1 = min(ny - 1, Int(f) + 1), t = f - Float(Int(f))
-          for c in 0..<nx { rowA[c] = dilated[r0 * nx + c] * (1 - t) + dilated[r1 * nx + c] * t }
-          for xx in 0..<w {
-            let paper = rowA[col0[xx]] * (1 - colT[xx]) + rowA[col1[xx]] * colT[xx]
-            o[y * w + xx] = max(0, paper - p[y * w + xx])
+    let out = [Float](unsafeUninitializedCapacity: w * h) { o, initialized in
+      x.withUnsafeBufferPointer { p in
+        colT.withUnsafeBufferPointer { ct in
+          colU.withUnsafeBufferPointer { cu in
+            for y in 0..<h {
+              let f = max(0, min(Float(ny - 1), (Float(y) + 0.5) * inv - 0.5))
+              let r0 = Int(f), r1 = min(ny - 1, Int(f) + 1), t = f - Float(Int(f))
+              for c in 0..<nx { rowA[c] = dilated[r0 * nx + c] * (1 - t) + dilated[r1 * nx + c] * t }
+              let src = p.baseAddress! + y * w, dst = o.baseAddress! + y * w
+              for run in runs {
+                let a = rowA[run.c0], b = rowA[run.c1]
+                for xx in run.start..<run.end {
+                  let paper = a * cu[xx] + b * ct[xx]
+                  dst[xx] = max(0, paper - src[xx])
+                }
+              }
+            }
           }
         }
       }
+      initialized = w * h
     }
     return out
   }
@@ -204,6 +296,9 @@ public struct InkMap: Sendable {
         guard along >= 64 && across >= 64 else { continue }
         for line in 0..<across {
           let base = line * acrossStep
+          // A run reaching both edges (to within the slack) covers the middle pixel: most
+          // lines are rejected by that one pixel.
+          guard p[base + (along / 2) * alongStep] > 0.5 else { continue }
           var start = 0
           while start < along {
             guard p[base + start * alongStep] > 0.5 else { start += 1; continue }
@@ -238,7 +333,7 @@ public struct InkMap: Sendable {
     let bins = 256
     var histogram = [Int](repeating: 0, count: bins)
     histogram.withUnsafeMutableBufferPointer { hist in
-      d.withUnsafeBufferPointer { p in for v in p { hist[min(bins - 1, Int(v * Float(bins - 1) + 0.5))] += 1 } }
+      d.withUnsafeBufferPointer { p in ImageOps.histogram(p, into: hist) { min(bins - 1, Int($0 * Float(bins - 1) + 0.5)) } }
     }
     let t = ImageOps.otsu(histogram)
     var above = 0

@@ -25,10 +25,15 @@ public struct InkRegion: Sendable {
     let y0 = cs.map(\.minY).min()!, y1 = cs.map(\.maxY).max()!
     guard x0 <= x1 else { return nil }
     var bx0 = Int.max, by0 = Int.max, bx1 = -1, by1 = -1, area = 0
-    for y in y0...y1 {
-      for x in x0...x1 where keep[Int(parts.labels[y * parts.width + x])] {
-        area += 1
-        bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+    parts.labels.withUnsafeBufferPointer { labels in
+      keep.withUnsafeBufferPointer { keep in
+        for y in y0...y1 {
+          let row = y * parts.width
+          for x in x0...x1 where keep[Int(labels[row + x])] {
+            area += 1
+            bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+          }
+        }
       }
     }
     guard area > 0 else { return nil }
@@ -45,25 +50,34 @@ public struct InkRegion: Sendable {
 
   /// The region's ink, `width` x `height`, row-major.
   public func crop(_ map: InkMap) -> [Float] {
+    precondition(map.width == mapWidth && map.ink.count == labels.count, "a region crops the map it was found in")
     var out = [Float](repeating: 0, count: width * height)
-    let h = map.height
-    for y in minY...maxY {
-      for x in minX...maxX {
-        let i = y * mapWidth + x
-        let v = map.ink[i]
-        if v <= 0 { continue }
-        var take = keep[Int(labels[i])]
-        if !take && labels[i] == 0 {
-          // Fringe: below the threshold but touching a kept pixel.
-          outer: for yy in max(0, y - 1)...min(h - 1, y + 1) {
-            for xx in max(columns.lowerBound, x - 1)...min(columns.upperBound - 1, x + 1)
-            where keep[Int(labels[yy * mapWidth + xx])] {
-              take = true
-              break outer
+    let h = map.height, cropWidth = width
+    map.ink.withUnsafeBufferPointer { ink in
+      labels.withUnsafeBufferPointer { labels in
+        keep.withUnsafeBufferPointer { keep in
+          out.withUnsafeMutableBufferPointer { out in
+            for y in minY...maxY {
+              for x in minX...maxX {
+                let i = y * mapWidth + x
+                let v = ink[i]
+                if v <= 0 { continue }
+                var take = keep[Int(labels[i])]
+                if !take && labels[i] == 0 {
+                  // Fringe: below the threshold but touching a kept pixel.
+                  outer: for yy in max(0, y - 1)...min(h - 1, y + 1) {
+                    for xx in max(columns.lowerBound, x - 1)...min(columns.upperBound - 1, x + 1)
+                    where keep[Int(labels[yy * mapWidth + xx])] {
+                      take = true
+                      break outer
+                    }
+                  }
+                }
+                if take { out[(y - minY) * cropWidth + x - minX] = v }
+              }
             }
           }
         }
-        if take { out[(y - minY) * width + x - minX] = v }
       }
     }
     return out

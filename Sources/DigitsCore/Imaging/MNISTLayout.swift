@@ -61,37 +61,62 @@ public enum MNISTLayout {
 public enum Resample {
   public static func area(_ src: [Float], width sw: Int, height sh: Int, toWidth dw: Int, toHeight dh: Int) -> [Float] {
     if sw == dw && sh == dh { return src }
-    let xs = weights(from: sw, to: dw), ys = weights(from: sh, to: dh)
+    precondition(src.count >= sw * sh)
+    let xs = Taps(from: sw, to: dw), ys = Taps(from: sh, to: dh)
     var rows = [Float](repeating: 0, count: dw * sh)
-    for y in 0..<sh {
-      for (x, taps) in xs.enumerated() {
-        var s: Float = 0
-        for (i, wgt) in taps { s += src[y * sw + i] * wgt }
-        rows[y * dw + x] = s
-      }
-    }
     var out = [Float](repeating: 0, count: dw * dh)
-    for (y, taps) in ys.enumerated() {
-      for (i, wgt) in taps {
-        for x in 0..<dw { out[y * dw + x] += rows[i * dw + x] * wgt }
+    src.withUnsafeBufferPointer { src in
+      rows.withUnsafeMutableBufferPointer { rows in
+        xs.index.withUnsafeBufferPointer { index in
+          xs.weight.withUnsafeBufferPointer { weight in
+            for y in 0..<sh {
+              let line = y * sw
+              for x in 0..<dw {
+                var s: Float = 0
+                for t in xs.first[x]..<xs.first[x + 1] { s += src[line + index[t]] * weight[t] }
+                rows[y * dw + x] = s
+              }
+            }
+          }
+        }
+        out.withUnsafeMutableBufferPointer { out in
+          for y in 0..<dh {
+            let o = out.baseAddress! + y * dw
+            for t in ys.first[y]..<ys.first[y + 1] {
+              let r = rows.baseAddress! + ys.index[t] * dw, wgt = ys.weight[t]
+              for x in 0..<dw { o[x] += r[x] * wgt }
+            }
+          }
+        }
       }
     }
     return out
   }
 
-  /// For each output index, the input indices it overlaps and their normalised weights.
-  static func weights(from n: Int, to m: Int) -> [[(Int, Float)]] {
-    let step = Double(n) / Double(m)
-    return (0..<m).map { j in
-      let a = Double(j) * step, b = Double(j + 1) * step
-      var taps: [(Int, Float)] = []
-      var i = Int(a.rounded(.down))
-      while Double(i) < b && i < n {
-        let overlap = min(b, Double(i + 1)) - max(a, Double(i))
-        if overlap > 1e-9 { taps.append((i, Float(overlap / step))) }
-        i += 1
+  /// For each output index j, the input indices it overlaps and their normalised weights:
+  /// entries `first[j]..<first[j + 1]` of `index` and `weight` (flat, so building and
+  /// reading them allocates nothing per output pixel).
+  struct Taps {
+    var first: [Int] = [0]
+    var index: [Int] = []
+    var weight: [Float] = []
+
+    init(from n: Int, to m: Int) {
+      let step = Double(n) / Double(m)
+      first.reserveCapacity(m + 1)
+      for j in 0..<m {
+        let a = Double(j) * step, b = Double(j + 1) * step
+        var i = Int(a.rounded(.down))
+        while Double(i) < b && i < n {
+          let overlap = min(b, Double(i + 1)) - max(a, Double(i))
+          if overlap > 1e-9 {
+            index.append(i)
+            weight.append(Float(overlap / step))
+          }
+          i += 1
+        }
+        first.append(index.count)
       }
-      return taps
     }
   }
 }
