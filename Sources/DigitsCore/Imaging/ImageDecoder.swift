@@ -103,33 +103,66 @@ public enum ImageDecoder {
   static func luminance<T: BinaryInteger>(_ samples: UnsafeBufferPointer<T>, width: Int, height: Int,
                                           channels: Int, scale: Float) -> GrayImage {
     let n = width * height
-    var out = [Float](repeating: 1, count: n)
-    out.withUnsafeMutableBufferPointer { o in
+    precondition((1...4).contains(channels) && samples.count >= n * channels)
+    let out = [Float](unsafeUninitializedCapacity: n) { o, initialized in
+      initialized = n
+      guard n > 0, let s = samples.baseAddress, let o = o.baseAddress else { return }
       switch channels {
       case 1 where scale == 1.0 / 255.0:
         let table = (0..<256).map { Float($0) * scale }
-        for i in 0..<n { o[i] = table[Int(samples[i])] }
+        for i in 0..<n { o[i] = table[Int(s[i])] }
       case 1:
-        for i in 0..<n { o[i] = Float(samples[i]) * scale }
-      case 2:
-        for i in 0..<n {
-          let g = Float(samples[2 * i]) * scale, a = Float(samples[2 * i + 1]) * scale
-          o[i] = g * a + (1 - a)
-        }
-      case 3:
-        for i in 0..<n {
-          let r = Float(samples[3 * i]), g = Float(samples[3 * i + 1]), b = Float(samples[3 * i + 2])
-          o[i] = (0.299 * r + 0.587 * g + 0.114 * b) * scale
-        }
+        for i in 0..<n { o[i] = Float(s[i]) * scale }
       default:
-        for i in 0..<n {
-          let r = Float(samples[4 * i]), g = Float(samples[4 * i + 1]), b = Float(samples[4 * i + 2])
-          let a = Float(samples[4 * i + 3]) * scale
-          o[i] = (0.299 * r + 0.587 * g + 0.114 * b) * scale * a + (1 - a)
+        // Drawings and canvas exports are mostly runs of one colour: a pixel equal to the
+        // one before takes its value instead of recomputing it.
+        var value = colour(s, channels: channels, scale: scale)
+        o[0] = value
+        if T.self == UInt8.self && channels == 4 {
+          let raw = UnsafeRawPointer(s)
+          var last = raw.loadUnaligned(as: UInt32.self)
+          for i in 1..<n {
+            let key = raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self)
+            if key != last {
+              last = key
+              value = colour(s + 4 * i, channels: 4, scale: scale)
+            }
+            o[i] = value
+          }
+        } else {
+          var previous = s
+          for i in 1..<n {
+            let p = s + channels * i
+            var same = true
+            for c in 0..<channels where p[c] != previous[c] { same = false }
+            if !same {
+              previous = p
+              value = colour(p, channels: channels, scale: scale)
+            }
+            o[i] = value
+          }
         }
       }
-      if channels > 1 { for i in 0..<n { o[i] = min(1, max(0, o[i])) } }
     }
     return GrayImage(width: width, height: height, pixels: out)
+  }
+
+  /// One gray+alpha, RGB or RGBA pixel's luminance, clamped to [0, 1].
+  @inline(__always)
+  static func colour<T: BinaryInteger>(_ p: UnsafePointer<T>, channels: Int, scale: Float) -> Float {
+    let v: Float
+    switch channels {
+    case 2:
+      let g = Float(p[0]) * scale, a = Float(p[1]) * scale
+      v = g * a + (1 - a)
+    case 3:
+      let r = Float(p[0]), g = Float(p[1]), b = Float(p[2])
+      v = (0.299 * r + 0.587 * g + 0.114 * b) * scale
+    default:
+      let r = Float(p[0]), g = Float(p[1]), b = Float(p[2])
+      let a = Float(p[3]) * scale
+      v = (0.299 * r + 0.587 * g + 0.114 * b) * scale * a + (1 - a)
+    }
+    return min(1, max(0, v))
   }
 }
