@@ -30,16 +30,19 @@ public struct DigitPreprocessor: Sendable {
   /// The whole pipeline for one picture.
   public func prepare(_ image: GrayImage) -> PreparedDigit {
     guard !image.isEmpty else { return PreparedDigit(pixels: nil, darkInk: true, note: "empty image") }
-    let map = InkMap.focused(image, options: options.ink)
-    return prepare(map)
+    let (map, parts) = InkMap.focusedWithParts(image, options: options.ink)
+    return prepare(map, parts: parts)
   }
 
   /// Steps 2 and 3 on an ink map already made.
-  public func prepare(_ map: InkMap) -> PreparedDigit {
+  public func prepare(_ map: InkMap) -> PreparedDigit { prepare(map, parts: nil) }
+
+  /// Steps 2 and 3, reusing the map's components when they are at hand.
+  func prepare(_ map: InkMap, parts known: InkComponents?) -> PreparedDigit {
     if map.contrast < options.ink.minContrast {
       return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: "no ink found (blank or too faint)")
     }
-    let parts = InkComponents(map)
+    let parts = known ?? InkComponents(map)
     let keep = Self.selectDigit(parts)
     guard let region = InkRegion(parts, keep: keep) else {
       return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: "no ink found (blank or too faint)")

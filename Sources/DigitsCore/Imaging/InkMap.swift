@@ -48,25 +48,32 @@ public struct InkMap: Sendable {
   /// ink (a hairline lost in shrinking) falls back to `make` on the whole picture.
   public static func focused(_ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
                              enough: Int = 48) -> InkMap {
-    guard max(image.width, image.height) > coarseSide else { return make(image, options: options) }
+    focusedWithParts(image, options: options, coarseSide: coarseSide, enough: enough).map
+  }
+
+  /// `focused`, and when the coarse map is the answer, the components (at the default
+  /// threshold) it was judged by, so that `DigitPreprocessor` need not find them again.
+  static func focusedWithParts(_ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
+                               enough: Int = 48) -> (map: InkMap, parts: InkComponents?) {
+    guard max(image.width, image.height) > coarseSide else { return (make(image, options: options), nil) }
     var coarseOptions = options
     coarseOptions.workingSide = coarseSide
     let coarse = make(image, options: coarseOptions)
-    if coarse.contrast < options.minContrast { return make(image, options: options) }
+    if coarse.contrast < options.minContrast { return (make(image, options: options), nil) }
     let parts = InkComponents(coarse)
-    guard let largest = parts.components.map(\.area).max() else { return make(image, options: options) }
+    guard let largest = parts.components.map(\.area).max() else { return (make(image, options: options), nil) }
     let significant = parts.components.filter { $0.area * 50 >= largest }
     let x0 = significant.map(\.minX).min()!, x1 = significant.map(\.maxX).max()!
     let y0 = significant.map(\.minY).min()!, y1 = significant.map(\.maxY).max()!
     let side = max(x1 - x0 + 1, y1 - y0 + 1)
-    if side >= enough { return coarse }
+    if side >= enough { return (coarse, parts) }
     let margin = max(2, side / 2)
     let k = coarse.shrink
     let cx0 = max(0, (x0 - margin) * k), cy0 = max(0, (y0 - margin) * k)
     let cx1 = min(image.width, (x1 + 1 + margin) * k), cy1 = min(image.height, (y1 + 1 + margin) * k)
     var fine = make(image.cropped(x: cx0, y: cy0, width: cx1 - cx0, height: cy1 - cy0), options: options)
     fine.origin = (cx0, cy0)
-    return fine
+    return (fine, nil)
   }
 
   /// Polarity detection, background and contrast normalisation, for a picture of any size.
