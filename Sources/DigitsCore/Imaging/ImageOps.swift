@@ -150,14 +150,43 @@ enum ImageOps {
     }
   }
 
-  /// Whether the `count` values at `p` all equal the first (as floats: +0 and -0 are equal,
-  /// which no caller tells apart). Branch-free, so it vectorises.
-  @inline(__always)
+  // Chunk tests for skipping paper. Each is a branch-free loop over a pointer and a count,
+  // kept out of line: compiled alone it vectorises, while inlined into a caller's loop the
+  // optimiser turns it into a scalar early-exit search.
+
+  /// Whether the `count` (at least 1) values at `p` all equal the first (as floats: +0 and
+  /// -0 are equal, which no caller tells apart).
+  @inline(never)
   static func isUniform(_ p: UnsafePointer<Float>, _ count: Int) -> Bool {
     let first = p[0]
     var differ: UInt32 = 0
-    for j in 1..<count { differ |= p[j] == first ? 0 : 1 }
+    for j in 0..<count { differ |= p[j] == first ? 0 : 1 }
     return differ == 0
+  }
+
+  /// Whether the `count` values at `p` are all zero (+0 or -0).
+  @inline(never)
+  static func allZero(_ p: UnsafePointer<Float>, _ count: Int) -> Bool {
+    var differ: UInt32 = 0
+    for j in 0..<count { differ |= p[j] == 0 ? 0 : 1 }
+    return differ == 0
+  }
+
+  /// Whether the `count` labels at `p` are all zero.
+  @inline(never)
+  static func allZero(_ p: UnsafePointer<Int32>, _ count: Int) -> Bool {
+    var bits: Int32 = 0
+    for j in 0..<count { bits |= p[j] }
+    return bits == 0
+  }
+
+  /// Whether one of the `count` values at `p` is above `threshold` (or NaN: false only
+  /// when every value is at most `threshold`, so a caller may skip the chunk).
+  @inline(never)
+  static func anyAbove(_ p: UnsafePointer<Float>, _ count: Int, _ threshold: Float) -> Bool {
+    var above: UInt32 = 0
+    for j in 0..<count { above |= p[j] <= threshold ? 0 : 1 }
+    return above != 0
   }
 
   /// Otsu's threshold: the bin that maximises the between-class variance.

@@ -38,26 +38,31 @@ public struct InkComponents: Sendable {
         var sets = LabelSets()
         for y in 0..<h {
           let row = y * w, up = row - w
-          for x in 0..<w where ink[row + x] > threshold {
-            // Already visited neighbours: W, NW, N, NE. N touches the other three, so when
-            // it is ink they are already in its set; otherwise W and NW touch each other
-            // but not NE, which may join two sets.
-            let n: Int32 = y > 0 ? lab[up + x] : 0
-            var label: Int32
-            if n != 0 {
-              label = n
-            } else {
-              let ne: Int32 = y > 0 && x < w - 1 ? lab[up + x + 1] : 0
-              let wl: Int32 = x > 0 ? lab[row + x - 1] : 0
-              let nw: Int32 = y > 0 && x > 0 ? lab[up + x - 1] : 0
-              let left = wl != 0 ? wl : nw
-              if left != 0 {
-                label = ne != 0 ? sets.merge(left, ne) : left
+          // Chunks without ink (paper) are skipped after one vectorised test.
+          for x0 in stride(from: 0, to: w, by: 16) {
+            let x1 = min(w, x0 + 16)
+            guard ImageOps.anyAbove(ink.baseAddress! + row + x0, x1 - x0, threshold) else { continue }
+            for x in x0..<x1 where ink[row + x] > threshold {
+              // Already visited neighbours: W, NW, N, NE. N touches the other three, so when
+              // it is ink they are already in its set; otherwise W and NW touch each other
+              // but not NE, which may join two sets.
+              let n: Int32 = y > 0 ? lab[up + x] : 0
+              var label: Int32
+              if n != 0 {
+                label = n
               } else {
-                label = ne != 0 ? ne : sets.add()
+                let ne: Int32 = y > 0 && x < w - 1 ? lab[up + x + 1] : 0
+                let wl: Int32 = x > 0 ? lab[row + x - 1] : 0
+                let nw: Int32 = y > 0 && x > 0 ? lab[up + x - 1] : 0
+                let left = wl != 0 ? wl : nw
+                if left != 0 {
+                  label = ne != 0 ? sets.merge(left, ne) : left
+                } else {
+                  label = ne != 0 ? ne : sets.add()
+                }
               }
+              lab[row + x] = label
             }
-            lab[row + x] = label
           }
         }
         return sets.dense()
@@ -73,18 +78,22 @@ public struct InkComponents: Sendable {
             for y in 0..<h {
               let row = y * w
               let edgeRow = y == 0 || y == h - 1
-              for x in 0..<w where lab[row + x] != 0 {
-                let i = row + x
-                let d = dense[Int(lab[i])]
-                lab[i] = d
-                let c = Int(d) - 1
-                s[c].area += 1
-                s[c].mass += ink[i]
-                if x < s[c].minX { s[c].minX = x }
-                if x > s[c].maxX { s[c].maxX = x }
-                if y < s[c].minY { s[c].minY = y }
-                s[c].maxY = y
-                if edgeRow || x == 0 || x == w - 1 { s[c].touchesBorder = true }
+              for x0 in stride(from: 0, to: w, by: 16) {
+                let x1 = min(w, x0 + 16)
+                guard !ImageOps.allZero(UnsafePointer(lab.baseAddress! + row + x0), x1 - x0) else { continue }
+                for x in x0..<x1 where lab[row + x] != 0 {
+                  let i = row + x
+                  let d = dense[Int(lab[i])]
+                  lab[i] = d
+                  let c = Int(d) - 1
+                  s[c].area += 1
+                  s[c].mass += ink[i]
+                  if x < s[c].minX { s[c].minX = x }
+                  if x > s[c].maxX { s[c].maxX = x }
+                  if y < s[c].minY { s[c].minY = y }
+                  s[c].maxY = y
+                  if edgeRow || x == 0 || x == w - 1 { s[c].touchesBorder = true }
+                }
               }
             }
           }

@@ -159,8 +159,8 @@ public struct InkMap: Sendable {
 
   /// Whether one of the `count` values at `p` has a positive `addContrast` term: one is
   /// positive exactly when |value - b| > 0.1 (x - 0.1 > 0 iff x > 0.1 in floats).
-  /// Branch-free over a pointer and count, so it vectorises.
-  @inline(__always)
+  /// Out of line, like `ImageOps.isUniform`, so that it vectorises.
+  @inline(never)
   static func anyFar(_ p: UnsafePointer<Float>, _ count: Int, from b: Float) -> Bool {
     var far: UInt32 = 0
     for j in 0..<count { far |= abs(p[j] - b) > 0.1 ? 1 : 0 }

@@ -29,9 +29,14 @@ public struct InkRegion: Sendable {
       keep.withUnsafeBufferPointer { keep in
         for y in y0...y1 {
           let row = y * parts.width
-          for x in x0...x1 where keep[Int(labels[row + x])] {
-            area += 1
-            bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+          // Label 0 is never kept: chunks of background are skipped.
+          for c0 in stride(from: x0, through: x1, by: 16) {
+            let c1 = min(x1 + 1, c0 + 16)
+            guard !ImageOps.allZero(labels.baseAddress! + row + c0, c1 - c0) else { continue }
+            for x in c0..<c1 where keep[Int(labels[row + x])] {
+              area += 1
+              bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+            }
           }
         }
       }
@@ -58,22 +63,27 @@ public struct InkRegion: Sendable {
         keep.withUnsafeBufferPointer { keep in
           out.withUnsafeMutableBufferPointer { out in
             for y in minY...maxY {
-              for x in minX...maxX {
-                let i = y * mapWidth + x
-                let v = ink[i]
-                if v <= 0 { continue }
-                var take = keep[Int(labels[i])]
-                if !take && labels[i] == 0 {
-                  // Fringe: below the threshold but touching a kept pixel.
-                  outer: for yy in max(0, y - 1)...min(h - 1, y + 1) {
-                    for xx in max(columns.lowerBound, x - 1)...min(columns.upperBound - 1, x + 1)
-                    where keep[Int(labels[yy * mapWidth + xx])] {
-                      take = true
-                      break outer
+              // Chunks without ink (v <= 0 throughout) are skipped after one test.
+              for c0 in stride(from: minX, through: maxX, by: 16) {
+                let c1 = min(maxX + 1, c0 + 16)
+                guard ImageOps.anyAbove(ink.baseAddress! + y * mapWidth + c0, c1 - c0, 0) else { continue }
+                for x in c0..<c1 {
+                  let i = y * mapWidth + x
+                  let v = ink[i]
+                  if v <= 0 { continue }
+                  var take = keep[Int(labels[i])]
+                  if !take && labels[i] == 0 {
+                    // Fringe: below the threshold but touching a kept pixel.
+                    outer: for yy in max(0, y - 1)...min(h - 1, y + 1) {
+                      for xx in max(columns.lowerBound, x - 1)...min(columns.upperBound - 1, x + 1)
+                      where keep[Int(labels[yy * mapWidth + xx])] {
+                        take = true
+                        break outer
+                      }
                     }
                   }
+                  if take { out[(y - minY) * cropWidth + x - minX] = v }
                 }
-                if take { out[(y - minY) * cropWidth + x - minX] = v }
               }
             }
           }

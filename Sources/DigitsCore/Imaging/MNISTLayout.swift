@@ -70,11 +70,19 @@ public enum Resample {
         xs.index.withUnsafeBufferPointer { index in
           xs.weight.withUnsafeBufferPointer { weight in
             for y in 0..<sh {
-              let line = y * sw
+              let line = src.baseAddress! + y * sw, row = rows.baseAddress! + y * dw
+              // A row of zeros (margin around a digit) stays zero: each sum would be
+              // +0 plus products that are all +-0.
+              if ImageOps.allZero(line, sw) { continue }
+              var t = 0
               for x in 0..<dw {
+                let end = xs.first[x + 1]
                 var s: Float = 0
-                for t in xs.first[x]..<xs.first[x + 1] { s += src[line + index[t]] * weight[t] }
-                rows[y * dw + x] = s
+                while t < end {
+                  s += line[index[t]] * weight[t]
+                  t += 1
+                }
+                row[x] = s
               }
             }
           }
