@@ -30,11 +30,20 @@ enum ImageOps {
               }
             }
           }
-          for ox in 0..<w { acc[ox] /= Float(rows * min(k, sw - ox * k)) }
+          // Full blocks share one divisor (a vectorised division); a partial one at the end.
+          let full = sw / k
+          divide(acc.baseAddress!, full, by: Float(rows * k))
+          if full < w { acc[full] /= Float(rows * (sw - full * k)) }
         }
       }
     }
     return GrayImage(width: w, height: h, pixels: out)
+  }
+
+  /// values[i] /= d for `count` values (out of line so that it vectorises).
+  @inline(never)
+  static func divide(_ values: UnsafeMutablePointer<Float>, _ count: Int, by d: Float) {
+    for i in 0..<count { values[i] = values[i] / d }
   }
 
   /// Noise standard deviation from the median absolute difference of horizontal
@@ -107,12 +116,12 @@ enum ImageOps {
   }
 
   /// The same for a histogram held elsewhere (one cell's bins in a larger array).
-  static func quantile(histogram: UnsafeBufferPointer<Int>, total: Int, _ q: Double) -> Float {
+  static func quantile<Count: BinaryInteger>(histogram: UnsafeBufferPointer<Count>, total: Int, _ q: Double) -> Float {
     guard total > 0 else { return 0 }
     let target = Int(Double(total - 1) * q)
     var seen = 0
     for i in histogram.indices {
-      seen += histogram[i]
+      seen += Int(histogram[i])
       if seen > target { return Float(i) / Float(histogram.count - 1) }
     }
     return 1

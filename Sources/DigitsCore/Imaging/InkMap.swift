@@ -175,6 +175,19 @@ public struct InkMap: Sendable {
     if light > 0 { lighter += light }
   }
 
+  /// Adds a cell's four interleaved 64-bin histograms into `histogram`; returns the count.
+  /// (Out of line so that it vectorises; the counts stay far below Int32.max.)
+  @inline(never)
+  static func fold(_ parts: UnsafePointer<Int32>, into histogram: UnsafeMutablePointer<Int32>) -> Int {
+    var n: Int32 = 0
+    for b in 0..<64 {
+      let c = parts[b] &+ parts[b + 64] &+ parts[b + 128] &+ parts[b + 192]
+      histogram[b] = c
+      n &+= c
+    }
+    return Int(n)
+  }
+
   /// max(0, paper - x) for every pixel, where paper is the paper luminance under it: a
   /// bright quantile per cell (from a grid sample of at most ~256 pixels per cell), the
   /// brightest of each cell's 3x3 neighbourhood (so cells filled by a thick stroke take
@@ -184,7 +197,7 @@ public struct InkMap: Sendable {
     let nx = (w + side - 1) / side, ny = (h + side - 1) / side
     let sample = max(1, side / 16)
     var level = [Float](repeating: 1, count: nx * ny)
-    var histograms = [Int](repeating: 0, count: nx * ny * 64)
+    var histograms = [Int32](repeating: 0, count: nx * ny * 64)
     var counts = [Int](repeating: 0, count: nx * ny)
     // Each band of cells (one row of them) is counted in four interleaved copies of its
     // bins (by sample index mod 4): a run of equal paper pixels then does not wait on one
@@ -218,14 +231,7 @@ public struct InkMap: Sendable {
             }
             for cx in 0..<nx {
               let cell = cy * nx + cx
-              var n = 0
-              for b in 0..<64 {
-                let i = cx * 256 + b
-                let c = Int(part[i]) + Int(part[i + 64]) + Int(part[i + 128]) + Int(part[i + 192])
-                hist[cell * 64 + b] = c
-                n += c
-              }
-              counts[cell] = n
+              counts[cell] = fold(part.baseAddress! + cx * 256, into: hist.baseAddress! + cell * 64)
             }
             part.update(repeating: 0)
           }

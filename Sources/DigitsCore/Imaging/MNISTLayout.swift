@@ -67,22 +67,24 @@ public enum Resample {
     var out = [Float](repeating: 0, count: dw * dh)
     src.withUnsafeBufferPointer { src in
       rows.withUnsafeMutableBufferPointer { rows in
-        xs.index.withUnsafeBufferPointer { index in
-          xs.weight.withUnsafeBufferPointer { weight in
-            for y in 0..<sh {
-              let line = src.baseAddress! + y * sw, row = rows.baseAddress! + y * dw
-              // A row of zeros (margin around a digit) stays zero: each sum would be
-              // +0 plus products that are all +-0.
-              if ImageOps.allZero(line, sw) { continue }
-              var t = 0
-              for x in 0..<dw {
-                let end = xs.first[x + 1]
-                var s: Float = 0
-                while t < end {
-                  s += line[index[t]] * weight[t]
-                  t += 1
+        xs.first.withUnsafeBufferPointer { first in
+          xs.index.withUnsafeBufferPointer { index in
+            xs.weight.withUnsafeBufferPointer { weight in
+              for y in 0..<sh {
+                let line = src.baseAddress! + y * sw, row = rows.baseAddress! + y * dw
+                // A row of zeros (margin around a digit) stays zero: each sum would be
+                // +0 plus products that are all +-0.
+                if ImageOps.allZero(line, sw) { continue }
+                var t = 0
+                for x in 0..<dw {
+                  let end = first[x + 1]
+                  var s: Float = 0
+                  while t < end {
+                    s += line[index[t]] * weight[t]
+                    t &+= 1
+                  }
+                  row[x] = s
                 }
-                row[x] = s
               }
             }
           }

@@ -34,17 +34,21 @@ public enum Strokes {
   }
 
   /// How many of `count` pixel pairs (a[i], b[i]) lie on different sides of `support`.
-  @inline(__always)
+  /// Out of line and on integers, so that it vectorises (see `ImageOps.isUniform`).
+  @inline(never)
   static func insideChanges(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, _ support: Float) -> Int {
-    var n: Int32 = 0
-    for i in 0..<count { n &+= (a[i] > support) != (b[i] > support) ? 1 : 0 }
+    var n: UInt32 = 0
+    for i in 0..<count {
+      let x: UInt32 = a[i] > support ? 1 : 0, y: UInt32 = b[i] > support ? 1 : 0
+      n &+= x ^ y
+    }
     return Int(n)
   }
 
   /// How many of `count` pixels are above `support`.
-  @inline(__always)
+  @inline(never)
   static func insideCount(_ a: UnsafePointer<Float>, _ count: Int, _ support: Float) -> Int {
-    var n: Int32 = 0
+    var n: UInt32 = 0
     for i in 0..<count { n &+= a[i] > support ? 1 : 0 }
     return Int(n)
   }
