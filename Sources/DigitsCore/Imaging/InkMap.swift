@@ -127,6 +127,9 @@ public struct InkMap: Sendable {
           } else {
             for x in stride(from: 0, to: w, by: step) { ring.append(p[row + x]) }
           }
+        } else if step == 1 {
+          ring.append(contentsOf: UnsafeBufferPointer(rebasing: p[row..<(row + min(border, w))]))
+          ring.append(contentsOf: UnsafeBufferPointer(rebasing: p[(row + right)..<(row + w)]))
         } else {
           for x in stride(from: 0, to: min(border, w), by: step) { ring.append(p[row + x]) }
           for x in stride(from: right, to: w, by: step) { ring.append(p[row + x]) }
@@ -215,8 +218,10 @@ public struct InkMap: Sendable {
               var xx = 0, k = 0
               for cx in 0..<nx {
                 let end = min(w, (cx + 1) * side), bins = cx * 256
-                // A uniform stretch (paper) goes to its bin at once.
-                if sample == 1 && ImageOps.isUniform(p.baseAddress! + row + xx, end - xx) {
+                // A uniform stretch (paper) goes to its bin at once (one whose ends differ
+                // is not, and is not tested further: noisy pictures).
+                if sample == 1 && p[row + xx] == p[row + end - 1]
+                  && ImageOps.isUniform(p.baseAddress! + row + xx, end - xx) {
                   part[bins + min(63, Int(p[row + xx] * 63 + 0.5))] += Int32(end - xx)
                   xx = end
                   continue
@@ -237,8 +242,8 @@ public struct InkMap: Sendable {
           }
         }
         for cell in 0..<(nx * ny) {
-          level[cell] = ImageOps.quantile(histogram: UnsafeBufferPointer(rebasing: hist[(cell * 64)..<((cell + 1) * 64)]),
-                                          total: counts[cell], 0.8)
+          let bins = UnsafeBufferPointer(rebasing: hist[(cell * 64)..<((cell + 1) * 64)])
+          level[cell] = ImageOps.quantile(histogram: bins, total: counts[cell], 0.8)
         }
       }
     }
@@ -346,7 +351,9 @@ public struct InkMap: Sendable {
     let bins = 256
     var histogram = [Int](repeating: 0, count: bins)
     histogram.withUnsafeMutableBufferPointer { hist in
-      d.withUnsafeBufferPointer { p in ImageOps.histogram(p, into: hist) { min(bins - 1, Int($0 * Float(bins - 1) + 0.5)) } }
+      d.withUnsafeBufferPointer { p in
+        ImageOps.histogram(p, into: hist) { min(bins - 1, Int($0 * Float(bins - 1) + 0.5)) }
+      }
     }
     let t = ImageOps.otsu(histogram)
     var above = 0

@@ -36,7 +36,8 @@ public enum Strokes {
   /// How many of `count` pixel pairs (a[i], b[i]) lie on different sides of `support`.
   /// Out of line and on integers, so that it vectorises (see `ImageOps.isUniform`).
   @inline(never)
-  static func insideChanges(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, _ support: Float) -> Int {
+  static func insideChanges(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int,
+                            _ support: Float) -> Int {
     var n: UInt32 = 0
     for i in 0..<count {
       let x: UInt32 = a[i] > support ? 1 : 0, y: UInt32 = b[i] > support ? 1 : 0
