@@ -37,14 +37,20 @@ public enum JSONText {
   public static func numbers(_ values: ArraySlice<Float>) -> String { values.withUnsafeBufferPointer(numbers) }
 
   static func numbers(_ values: UnsafeBufferPointer<Float>) -> String {
-    var out = "["
+    // Bytes, not String appends: a String append costs more than formatting a zero.
+    var out: [UInt8] = [UInt8(ascii: "[")]
     out.reserveCapacity(values.count * 12 + 2)
     for i in values.indices {
-      if i > 0 { out += "," }
+      if i > 0 { out.append(UInt8(ascii: ",")) }
       let v = values[i]
-      out += v == 0 ? "0" : number(v)
+      if v == 0 {
+        out.append(UInt8(ascii: "0"))
+      } else {
+        out.append(contentsOf: number(v).utf8)
+      }
     }
-    return out + "]"
+    out.append(UInt8(ascii: "]"))
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// An object from (key, JSON value) pairs, in the order given.
