@@ -13,10 +13,8 @@ public enum DigitsServer {
   public struct Limits: Sendable {
     /// Largest request body (413 above it).
     public var maxBodyBytes = 5 << 20
-    /// Longest a prediction may take, body upload and waiting for a classifier included (503).
+    /// Longest the body may take to arrive (408), and longest a connection may sit idle.
     public var requestTimeout: Duration = .seconds(10)
-    /// A connection idle this long is closed (slow or stuck clients).
-    public var idleTimeout: Duration = .seconds(30)
     public init() {}
   }
 
@@ -45,15 +43,9 @@ public enum DigitsServer {
       if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodyBytes {
         throw tooLarge(limits)
       }
-      let json = try await withTimeout(limits.requestTimeout) {
-        let body: ByteBuffer
-        do {
-          body = try await request.body.collect(upTo: limits.maxBodyBytes)
-        } catch is NIOTooManyBytesError {
-          throw tooLarge(limits)
-        }
-        return try await service.predict(Data(body.readableBytesView), multi: multi)
-      }
+      let deadline = ContinuousClock.now + limits.requestTimeout
+      let body = try await collect(request.body, limit: limits.maxBodyBytes, deadline: deadline, limits: limits)
+      let json = try await service.predict(Data(body.readableBytesView), multi: multi)
       return JSONResponse.make(json)
     }
     return router
@@ -68,7 +60,7 @@ public enum DigitsServer {
     logger.logLevel = logLevel
     let router = router(service: service, limits: limits)
     if logLevel <= .info { router.middlewares.add(LogRequestsMiddleware(.info)) }
-    let idle = limits.idleTimeout.components
+    let idle = limits.requestTimeout.components
     return Application(
       router: router,
       server: .http1(configuration: .init(idleTimeout: .seconds(idle.seconds))),
@@ -110,18 +102,22 @@ public enum DigitsServer {
     APIError(.contentTooLarge, "request body larger than \(limits.maxBodyBytes >> 20) MB; send a smaller image")
   }
 
-  /// Runs `operation`, or throws 503 when it takes longer than `limit`. Waiting for the body
-  /// or for a classifier is cancelled then; computing (bounded by the size limits) is not.
-  public static func withTimeout<T: Sendable>(_ limit: Duration, _ operation: @escaping @Sendable () async throws -> T) async throws -> T {
-    try await withThrowingTaskGroup(of: T.self) { group in
-      group.addTask { try await operation() }
-      group.addTask {
-        try await Task.sleep(for: limit)
-        throw APIError(.serviceUnavailable, "request took longer than \(limit.components.seconds) s; try again")
+  /// The request body, up to `limit` bytes (413 beyond), given up with 408 when `deadline`
+  /// passes while it is still arriving, so a client trickling bytes cannot hold a request
+  /// open. A client that sends nothing at all is cut off by the connection's idle timeout,
+  /// and the work after the body is bounded by the size limits: no per-request timer.
+  public static func collect(
+    _ body: some AsyncSequence<ByteBuffer, any Error>, limit: Int, deadline: ContinuousClock.Instant, limits: Limits
+  ) async throws -> ByteBuffer {
+    var collected = ByteBuffer()
+    for try await chunk in body {
+      guard collected.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limits) }
+      collected.writeImmutableBuffer(chunk)
+      if ContinuousClock.now > deadline {
+        throw APIError(.requestTimeout, "the image took longer than \(limits.requestTimeout.components.seconds) s to arrive")
       }
-      defer { group.cancelAll() }
-      return try await group.next()!
     }
+    return collected
   }
 }
 

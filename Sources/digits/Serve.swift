@@ -47,7 +47,7 @@ extension Digits {
     @Option(name: .customLong("max-body-mb"), help: "Largest image accepted, in MB (413 above).")
     var maxBodyMB = 5
 
-    @Option(help: "Seconds a prediction may take, upload included (503 after).")
+    @Option(help: "Seconds an image may take to arrive (408 after); connections idle this long are closed.")
     var timeout = 10
 
     @Flag(help: "Log every request on stderr.")

@@ -173,16 +173,28 @@ import _TestSupport
 }
 
 @Suite struct LimitTests {
-  @Test func slowWorkTimesOut() async throws {
-    let start = ContinuousClock.now
-    await #expect(throws: APIError.self) {
-      try await DigitsServer.withTimeout(.milliseconds(50)) {
-        try await Task.sleep(for: .seconds(60))  // stands for a body that never arrives
-        return 1
+  /// A body still arriving after the deadline is refused with 408; one over the size limit
+  /// with 413, before it is all read.
+  @Test func slowAndLargeBodies() async throws {
+    let limits = DigitsServer.Limits()
+    func body(_ sizes: [Int]) -> AsyncThrowingStream<ByteBuffer, any Error> {
+      AsyncThrowingStream { continuation in
+        for size in sizes { continuation.yield(ByteBuffer(repeating: 1, count: size)) }
+        continuation.finish()
       }
     }
-    // Well under the 60 s the work would take (other tests may hold every thread a while).
-    #expect(ContinuousClock.now - start < .seconds(45))
+    let late = ContinuousClock.now - .seconds(1)
+    await #expect(throws: APIError.self) {
+      _ = try await DigitsServer.collect(body([10, 10]), limit: 100, deadline: late, limits: limits)
+    }
+    do {
+      _ = try await DigitsServer.collect(body([60, 60]), limit: 100, deadline: .now + .seconds(60), limits: limits)
+      Issue.record("a 120-byte body passed a 100-byte limit")
+    } catch let error as APIError {
+      #expect(error.status == .contentTooLarge)
+    }
+    let whole = try await DigitsServer.collect(body([60, 40]), limit: 100, deadline: .now + .seconds(60), limits: limits)
+    #expect(whole.readableBytes == 100)
   }
 }
 
