@@ -62,7 +62,7 @@ let package = Package(
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
     .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
-    .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb"]),
+    .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb", "CZlib"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(
       name: "ServerTests",

@@ -54,6 +54,11 @@ public enum ImageDecoder {
       if let missing = ImageTruncation.problem(bytes, width: Int(w), height: Int(h)) {
         throw DigitsError.file(name, "truncated image: \(missing)")
       }
+      if let png = FastPNG.decode(bytes) {
+        return png.samples.withUnsafeBufferPointer {
+          luminance($0, width: png.width, height: png.height, channels: png.channels, scale: 1.0 / 255.0)
+        }
+      }
       if stbi_is_16_bit_from_memory(bytes.baseAddress, length) == 1 {
         guard let p = stbi_load_16_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
           throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
