@@ -42,6 +42,20 @@ import Testing
   static let photoSet = photos(photoIndices, seed: 1)
   static var photoLabels: [Int] { photoIndices.map { Int(MNISTSamples.test.labels[$0]) } }
 
+  /// Any batch size gives each image the probabilities it gets alone (to rounding), and
+  /// the buffers kept stay few: sizes up to the batch size in powers of two.
+  @Test func everyBatchSizeKeepsFewBuffers() {
+    let classifier = DigitClassifier(model: Self.model, backend: CPUBackend(threads: 1), batchSize: 64)
+    let images = (0..<70).map { MNISTSamples.ink(MNISTSamples.test, $0) }
+    let alone = images.map { classifier.probabilities($0) }
+    for n in 1...70 {
+      let together = classifier.probabilities(images.prefix(n).flatMap { $0 })
+      let worst = (0..<(n * 10)).map { abs(together[$0] - alone[$0 / 10][$0 % 10]) }.max()!
+      #expect(worst <= 1e-5, "batch of \(n): differs by \(worst)")
+    }
+    #expect(classifier.network.cachedBatchSizes == [1, 2, 4, 8, 16, 32, 64])
+  }
+
   @Test func mnistTestDigitsThroughPreprocessing() {
     let indices = MNISTSamples.spread(400, offset: 3)
     let pictures = indices.map { MNISTSamples.picture(MNISTSamples.test, $0) }

@@ -182,6 +182,9 @@ public final class SeedNetwork {
     return backend.download(w.probabilities)
   }
 
+  /// The batch sizes that have activation buffers now.
+  public var cachedBatchSizes: [Int] { workspaces.keys.sorted() }
+
   /// Drops cached activation buffers (after evaluating with many batch sizes).
   public func releaseWorkspaces() { workspaces.removeAll() }
 }
