@@ -9,10 +9,6 @@ import _TestSupport
 enum BrowserTestEnvironment {
   static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
 
-  /// The package root, found from this file: Tests/ServerTests/BrowserTests.swift.
-  static let packageRoot = URL(fileURLWithPath: #filePath)
-    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-
   /// What the browser test needs and this machine lacks, each with how to install it.
   static let missing: [String] = {
     var missing: [String] = []
@@ -112,7 +108,7 @@ func drawingPageInRealBrowser() async throws {
       "CI=true and the browser test cannot run: missing \(BrowserTestEnvironment.missing.joined(separator: ", "))")
     return
   }
-  let root = BrowserTestEnvironment.packageRoot
+  let root = TestData.packageRoot
 
   // The server, on a free port.
   let server = Process()
