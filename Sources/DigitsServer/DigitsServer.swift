@@ -92,7 +92,9 @@ public enum DigitsServer {
     }
     let type = header.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
     guard imageTypes.contains(type) else {
-      let hint = type.hasPrefix("multipart/") ? " (send the file's bytes as the body, not a form)" : ""
+      let hint = type.hasPrefix("multipart/") ? " (send the file's bytes as the body, not a form)"
+        : type == "application/x-www-form-urlencoded" ? " (curl sends that with --data-binary unless given -H 'Content-Type: image/png')"
+        : ""
       throw APIError(.unsupportedMediaType, "Content-Type \(type) is not an image the server reads; "
         + "send image/png or image/jpeg (also bmp, gif, pgm/ppm)\(hint)")
     }

@@ -109,6 +109,8 @@ import _TestSupport
       ("no content type", "/api/predict", .post, nil, seven, .unsupportedMediaType, "Content-Type"),
       ("text content type", "/api/predict", .post, "text/plain", seven, .unsupportedMediaType, "text/plain"),
       ("form upload", "/api/predict", .post, "multipart/form-data; boundary=x", seven, .unsupportedMediaType, "not a form"),
+      ("curl's default type", "/api/predict", .post, "application/x-www-form-urlencoded", seven, .unsupportedMediaType,
+       "-H 'Content-Type: image/png'"),
       ("too large", "/api/predict", .post, "image/png", Data(count: 65 << 10), .contentTooLarge, "larger than"),
       ("bad multi", "/api/predict?multi=2", .post, "image/png", seven, .badRequest, "multi must be 0 or 1"),
       ("unknown parameter", "/api/predict?digits=3", .post, "image/png", seven, .badRequest, "unknown query parameter"),
