@@ -40,10 +40,8 @@ public final class BatchingClassifier: @unchecked Sendable {
       return true
     }
     if idle {
-      let out = classifier.probabilities(inputs)
+      let out = run(inputs)
       let more = pending.withLock { p -> Bool in
-        p.batches += 1
-        p.images += inputs.count / 784
         if p.jobs.isEmpty { p.draining = false }
         return !p.jobs.isEmpty
       }
@@ -66,6 +64,16 @@ public final class BatchingClassifier: @unchecked Sendable {
     pending.withLock { ($0.batches, $0.images) }
   }
 
+  /// One batch through the network, counted. Only the thread that set `draining` calls it.
+  private func run(_ inputs: [Float]) -> [Float] {
+    let out = classifier.probabilities(inputs)
+    pending.withLock {
+      $0.batches += 1
+      $0.images += inputs.count / 784
+    }
+    return out
+  }
+
   /// Runs everything waiting as one batch, then whatever arrived meanwhile, until idle.
   private func drain() {
     while true {
@@ -77,11 +85,7 @@ public final class BatchingClassifier: @unchecked Sendable {
       }
       if jobs.isEmpty { return }
       let inputs = jobs.count == 1 ? jobs[0].inputs : jobs.flatMap(\.inputs)
-      let out = classifier.probabilities(inputs)
-      pending.withLock {
-        $0.batches += 1
-        $0.images += inputs.count / 784
-      }
+      let out = run(inputs)
       var start = 0
       for job in jobs {
         let count = job.inputs.count / 784 * 10

@@ -44,7 +44,7 @@ public enum DigitsServer {
         throw tooLarge(limits)
       }
       let deadline = ContinuousClock.now + limits.requestTimeout
-      let body = try await collect(request.body, limit: limits.maxBodyBytes, deadline: deadline, limits: limits)
+      let body = try await collect(request.body, deadline: deadline, limits: limits)
       let json = try await service.predict(Data(body.readableBytesView), multi: multi)
       return JSONResponse.make(json)
     }
@@ -104,16 +104,16 @@ public enum DigitsServer {
     APIError(.contentTooLarge, "request body larger than \(limits.maxBodyBytes >> 20) MB; send a smaller image")
   }
 
-  /// The request body, up to `limit` bytes (413 beyond), given up with 408 when `deadline`
+  /// The request body, up to `limits.maxBodyBytes` (413 beyond), given up with 408 when `deadline`
   /// passes while it is still arriving, so a client trickling bytes cannot hold a request
   /// open. A client that sends nothing at all is cut off by the connection's idle timeout,
   /// and the work after the body is bounded by the size limits: no per-request timer.
   public static func collect(
-    _ body: some AsyncSequence<ByteBuffer, any Error>, limit: Int, deadline: ContinuousClock.Instant, limits: Limits
+    _ body: some AsyncSequence<ByteBuffer, any Error>, deadline: ContinuousClock.Instant, limits: Limits
   ) async throws -> ByteBuffer {
     var collected = ByteBuffer()
     for try await chunk in body {
-      guard collected.readableBytes + chunk.readableBytes <= limit else { throw tooLarge(limits) }
+      guard collected.readableBytes + chunk.readableBytes <= limits.maxBodyBytes else { throw tooLarge(limits) }
       collected.writeImmutableBuffer(chunk)
       if ContinuousClock.now > deadline {
         throw APIError(.requestTimeout, "the image took longer than \(limits.requestTimeout.components.seconds) s to arrive")

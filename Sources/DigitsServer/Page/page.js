@@ -12,7 +12,6 @@ const result = $("result"), statusLine = $("status");
 let strokes = [];              // each a list of [x, y] in pad pixels
 let picture = null;            // an uploaded image shown under the strokes
 let liveTimer = 0, inFlight = false, again = false, count = 0;
-let current = null;            // the last response shown, for choosing a digit in multi mode
 
 // MARK: - Drawing
 
@@ -192,7 +191,6 @@ function drawInput(canvas, input28) {
 function percent(p) { return `${Math.min(p * 100, 99.9).toFixed(1)}%`; }
 
 function show(answer, multi) {
-  current = answer;
   const digits = multi ? answer.digits : (answer.digit === null ? [] : [answer]);
   const strip = document.querySelector(".digits");
   if (strip) strip.remove();
@@ -241,7 +239,6 @@ function showStrip(digits) {
 }
 
 function showEmpty() {
-  current = null;
   clearTimeout(liveTimer);
   $("digit").textContent = "–";
   $("confidence").textContent = $("multi").checked ? "Write a number" : "Draw a digit";
