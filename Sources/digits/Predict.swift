@@ -191,8 +191,8 @@ struct PredictionOutput {
     writeDebug(name, suffix: "", pixels: pixels)
     let ranked = DigitClassifier.ranked(probabilities)
     if json {
-      Console.line(jsonLine([
-        ("file", quoted(name)), ("digit", String(ranked[0].index)), ("confidence", number(ranked[0].probability)),
+      Console.line(JSONText.object([
+        ("file", JSONText.string(name)), ("digit", String(ranked[0].index)), ("confidence", JSONText.number(ranked[0].probability)),
         ("probabilities", JSONText.numbers(probabilities)),
       ]))
     } else {
@@ -206,8 +206,8 @@ struct PredictionOutput {
 
   func noDigit(_ name: String, note: String) {
     if json {
-      Console.line(jsonLine([("file", quoted(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
-                             ("note", quoted(note))]))
+      Console.line(JSONText.object([("file", JSONText.string(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
+                             ("note", JSONText.string(note))]))
     } else {
       Console.line("\(name): no digit (\(note))")
     }
@@ -217,14 +217,14 @@ struct PredictionOutput {
     for (i, d) in reading.digits.enumerated() { writeDebug(name, suffix: "-\(i + 1)", pixels: d.pixels) }
     if json {
       let digits = reading.digits.map { d in
-        jsonLine([("digit", String(d.digit)), ("confidence", number(d.confidence)),
+        JSONText.object([("digit", String(d.digit)), ("confidence", JSONText.number(d.confidence)),
                   ("probabilities", JSONText.numbers(d.probabilities)),
                   ("box", "[\(d.box.x),\(d.box.y),\(d.box.width),\(d.box.height)]")])
       }
-      var fields = [("file", quoted(name)), ("number", reading.digits.isEmpty ? "null" : quoted(reading.number)),
+      var fields = [("file", JSONText.string(name)), ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
                     ("digits", "[" + digits.joined(separator: ",") + "]")]
-      if let note = reading.note { fields.append(("note", quoted(note))) }
-      Console.line(jsonLine(fields))
+      if let note = reading.note { fields.append(("note", JSONText.string(note))) }
+      Console.line(JSONText.object(fields))
     } else if reading.digits.isEmpty {
       Console.line("\(name): no digit (\(reading.note ?? "no ink"))")
     } else {
@@ -236,8 +236,8 @@ struct PredictionOutput {
   func failure(_ name: String, _ message: String) {
     Console.note("Error: \(message)")
     if json {
-      Console.line(jsonLine([("file", quoted(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
-                             ("error", quoted(message))]))
+      Console.line(JSONText.object([("file", JSONText.string(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
+                             ("error", JSONText.string(message))]))
     }
   }
 
@@ -263,7 +263,4 @@ struct PredictionOutput {
     String(format: "%.1f%%", min(Double(p) * 100, 99.9))
   }
 
-  func number(_ value: Float) -> String { JSONText.number(value) }
-  func quoted(_ s: String) -> String { JSONText.string(s) }
-  func jsonLine(_ fields: [(String, String)]) -> String { JSONText.object(fields) }
 }

@@ -104,13 +104,6 @@ enum ImageOps {
     return GrayImage(width: w, height: h, pixels: out)
   }
 
-  /// The q-quantile of values in [0, 1], to 1/255.
-  static func quantile(_ values: [Float], _ q: Double) -> Float {
-    var histogram = [Int](repeating: 0, count: 256)
-    for v in values { histogram[min(255, max(0, Int(v * 255 + 0.5)))] += 1 }
-    return quantile(histogram: histogram, total: values.count, q)
-  }
-
   static func quantile(histogram: [Int], total: Int, _ q: Double) -> Float {
     histogram.withUnsafeBufferPointer { quantile(histogram: $0, total: total, q) }
   }
