@@ -112,28 +112,3 @@ public enum Safetensors {
     try AtomicFile.write(try encode(file), to: path)
   }
 }
-
-/// Writes whole files through a temporary file in the same folder and a rename, so a crash
-/// or a full disk never leaves half a file under the real name.
-public enum AtomicFile {
-  public static func write(_ data: Data, to path: String) throws {
-    let url = URL(fileURLWithPath: path)
-    let dir = url.deletingLastPathComponent()
-    do {
-      try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-    } catch {
-      throw DigitsError.file(dir.path, "cannot create folder")
-    }
-    let temp = dir.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-    do {
-      try data.write(to: temp)
-      if rename(temp.path, url.path) != 0 { throw DigitsError.file(path, "cannot replace file") }
-    } catch let error as DigitsError {
-      try? FileManager.default.removeItem(at: temp)
-      throw error
-    } catch {
-      try? FileManager.default.removeItem(at: temp)
-      throw DigitsError.file(path, "cannot write (\(error.localizedDescription))")
-    }
-  }
-}
