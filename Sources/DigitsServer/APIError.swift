@@ -6,14 +6,19 @@ import Hummingbird
 public struct APIError: HTTPResponseError, CustomStringConvertible {
   public let status: HTTPResponse.Status
   public let description: String
+  /// Added to the response (Retry-After on 503).
+  public let headers: HTTPFields
 
-  public init(_ status: HTTPResponse.Status, _ message: String) {
+  public init(_ status: HTTPResponse.Status, _ message: String, headers: HTTPFields = [:]) {
     self.status = status
     self.description = message
+    self.headers = headers
   }
 
   public func response(from request: Request, context: some RequestContext) throws -> Response {
-    JSONResponse.make(JSONText.object([("error", JSONText.string(description))]), status: status)
+    var response = JSONResponse.make(JSONText.object([("error", JSONText.string(description))]), status: status)
+    response.headers.append(contentsOf: headers)
+    return response
   }
 }
 
@@ -29,7 +34,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
       throw error
     } catch let error as HTTPError where error.status == .notFound || error.status == .methodNotAllowed {
       throw APIError(error.status, "no such API route: \(request.method) \(request.uri.path) "
-        + "(routes: POST /api/predict, GET /api/health, GET /api/model)")
+        + "(routes: POST /api/predict, GET /api/health, GET /api/model, GET /api/openapi.json)")
     } catch let error as HTTPError {
       throw APIError(error.status, error.body ?? error.status.reasonPhrase)
     } catch let error as any HTTPResponseError {
@@ -37,8 +42,9 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
     } catch is CancellationError {
       throw APIError(.serviceUnavailable, "request cancelled")
     } catch {
+      // The details go to the log only: they may name files, devices or memory addresses.
       context.logger.error("\(request.method) \(request.uri.path): \(error)")
-      throw APIError(.internalServerError, "internal error: \(error)")
+      throw APIError(.internalServerError, "internal error (the server's log has the details)")
     }
   }
 }

@@ -8,13 +8,16 @@ import Synchronization
 /// latency); under load, batches grow by themselves, and a batch of 32 costs the CPU
 /// backend under half as much per image as 32 singles.
 ///
-/// The classifier (not thread-safe: it owns device buffers) is used by one thread at a
+/// The network (not thread-safe: it owns device buffers) is used by one thread at a
 /// time: the request that found it idle, or `queue`, a serial dispatch queue that runs the
 /// waiting batches, so no request blocks a Swift concurrency thread while it waits.
+///
+/// When the network throws, that batch's requests get `NetworkFailure`, `onFailure` gets one
+/// line, and later batches run on `fallback()` (the CPU backend), once.
 public final class BatchingClassifier: @unchecked Sendable {
   private struct Job: Sendable {
     let inputs: [Float]
-    let continuation: CheckedContinuation<[Float], Never>
+    let continuation: CheckedContinuation<[Float], any Error>
   }
 
   private struct Pending {
@@ -25,14 +28,26 @@ public final class BatchingClassifier: @unchecked Sendable {
     var images = 0
   }
 
-  private let classifier: DigitClassifier
+  /// Touched only by the thread that set `draining`.
+  private var network: any ServingNetwork
+  private var fallback: (() throws -> any ServingNetwork)?
+  private let onFailure: @Sendable (String) -> Void
   private let queue = DispatchQueue(label: "digits.classifier", qos: .userInitiated)
   private let pending = Mutex(Pending())
+  private let fellBack = Atomic<Bool>(false)
 
-  public init(_ classifier: DigitClassifier) { self.classifier = classifier }
+  public init(_ network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)? = nil,
+              onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+    self.network = network
+    self.fallback = fallback
+    self.onFailure = onFailure
+  }
+
+  /// Whether a failure moved the batches to the fallback network.
+  public var usesFallback: Bool { fellBack.load(ordering: .acquiring) }
 
   /// `inputs` holds n * 784 values; returns n * 10 probabilities.
-  public func probabilities(_ inputs: [Float]) async -> [Float] {
+  public func probabilities(_ inputs: [Float]) async throws -> [Float] {
     guard !inputs.isEmpty else { return [] }
     let idle = pending.withLock { p -> Bool in
       if p.draining { return false }
@@ -47,9 +62,9 @@ public final class BatchingClassifier: @unchecked Sendable {
       }
       // Requests that came meanwhile: the queue runs them, so this one answers now.
       if more { queue.async { self.drain() } }
-      return out
+      return try out.get()
     }
-    return await withCheckedContinuation { continuation in
+    return try await withCheckedThrowingContinuation { continuation in
       let start = pending.withLock { p -> Bool in
         p.jobs.append(Job(inputs: inputs, continuation: continuation))
         defer { p.draining = true }
@@ -59,19 +74,43 @@ public final class BatchingClassifier: @unchecked Sendable {
     }
   }
 
+  /// Requests waiting for the next batch.
+  public var waiting: Int { pending.withLock { $0.jobs.count } }
+
   /// Batches run so far and the images in them (their ratio is the mean batch size).
   public var statistics: (batches: Int, images: Int) {
     pending.withLock { ($0.batches, $0.images) }
   }
 
   /// One batch through the network, counted. Only the thread that set `draining` calls it.
-  private func run(_ inputs: [Float]) -> [Float] {
-    let out = classifier.probabilities(inputs)
+  private func run(_ inputs: [Float]) -> Result<[Float], any Error> {
+    let out: Result<[Float], any Error>
+    do {
+      out = .success(try network.probabilities(inputs))
+    } catch {
+      moveToFallback(after: error)
+      out = .failure(NetworkFailure(description: "\(error)"))
+    }
     pending.withLock {
       $0.batches += 1
       $0.images += inputs.count / 784
     }
     return out
+  }
+
+  private func moveToFallback(after error: any Error) {
+    guard let make = fallback else {
+      onFailure("the network failed (\(error)); no fallback, answering 500")
+      return
+    }
+    fallback = nil
+    do {
+      network = try make()
+      fellBack.store(true, ordering: .releasing)
+      onFailure("the network failed (\(error)); serving on the CPU backend from now on")
+    } catch let second {
+      onFailure("the network failed (\(error)), and the CPU fallback could not start (\(second))")
+    }
   }
 
   /// Runs everything waiting as one batch, then whatever arrived meanwhile, until idle.
@@ -85,12 +124,16 @@ public final class BatchingClassifier: @unchecked Sendable {
       }
       if jobs.isEmpty { return }
       let inputs = jobs.count == 1 ? jobs[0].inputs : jobs.flatMap(\.inputs)
-      let out = run(inputs)
-      var start = 0
-      for job in jobs {
-        let count = job.inputs.count / 784 * 10
-        job.continuation.resume(returning: Array(out[start..<(start + count)]))
-        start += count
+      switch run(inputs) {
+      case .success(let out):
+        var start = 0
+        for job in jobs {
+          let count = job.inputs.count / 784 * 10
+          job.continuation.resume(returning: Array(out[start..<(start + count)]))
+          start += count
+        }
+      case .failure(let error):
+        for job in jobs { job.continuation.resume(throwing: error) }
       }
     }
   }

@@ -1,6 +1,7 @@
 import DigitsCore
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 
@@ -8,13 +9,17 @@ import NIOCore
 ///
 /// Routes: `GET /` (the page; its script and style are embedded in the binary, so it works
 /// offline), `POST /api/predict[?multi=1]` (an image file's bytes in, JSON out),
-/// `GET /api/health`, `GET /api/model`.
+/// `GET /api/health`, `GET /api/model`, `GET /api/openapi.json` (the API described).
 public enum DigitsServer {
   public struct Limits: Sendable {
     /// Largest request body (413 above it).
     public var maxBodyBytes = 5 << 20
     /// Longest the body may take to arrive (408), and longest a connection may sit idle.
     public var requestTimeout: Duration = .seconds(10)
+    /// Predictions in flight at once, bodies arriving included; beyond it 503 at once.
+    public var maxInFlight = 8 * ProcessInfo.processInfo.activeProcessorCount
+    /// Open connections; beyond it new ones wait in the kernel's backlog until one closes.
+    public var maxConnections = 512
     public init() {}
   }
 
@@ -25,9 +30,15 @@ public enum DigitsServer {
   ]
 
   /// The routes, for `makeApplication` and for tests (HummingbirdTesting drives a router).
-  public static func router(service: PredictionService, limits: Limits = Limits()) -> Router<BasicRequestContext> {
+  /// `boundHost`: the address listened on; when it is loopback, requests for other hosts are
+  /// refused (`HostCheckMiddleware`).
+  public static func router(service: PredictionService, limits: Limits = Limits(), boundHost: String? = nil)
+    -> Router<BasicRequestContext>
+  {
     let router = Router()
+    if let check = boundHost.flatMap(HostCheckMiddleware<BasicRequestContext>.init) { router.add(middleware: check) }
     let page = Page()
+    let inFlight = InFlightLimit(limits.maxInFlight)
     router.get("/") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
     router.get("/index.html") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
     router.get("/page.js") { _, _ in page.response(page.script, type: "text/javascript; charset=utf-8") }
@@ -37,7 +48,10 @@ public enum DigitsServer {
     let api = router.group("api")
     api.get("health") { _, _ in JSONResponse.make(service.healthJSON()) }
     api.get("model") { _, _ in JSONResponse.make(service.modelJSON) }
+    api.get("openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
     api.post("predict") { request, _ in
+      guard inFlight.enter() else { throw InFlightLimit.busy() }
+      defer { inFlight.leave() }
       let multi = try multiParameter(request.uri.queryParameters)
       try checkContentType(request.headers[.contentType])
       if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodyBytes {
@@ -58,13 +72,15 @@ public enum DigitsServer {
   ) -> some ApplicationProtocol {
     var logger = Logger(label: "digits.serve")
     logger.logLevel = logLevel
-    let router = router(service: service, limits: limits)
+    let router = router(service: service, limits: limits, boundHost: host)
     if logLevel <= .info { router.middlewares.add(LogRequestsMiddleware(.info)) }
     let idle = limits.requestTimeout.components
     return Application(
       router: router,
       server: .http1(configuration: .init(idleTimeout: .seconds(idle.seconds))),
-      configuration: .init(address: .hostname(host, port: port), serverName: "digits"),
+      configuration: .init(
+        address: .hostname(host, port: port), serverName: "digits",
+        availableConnectionsDelegate: MaximumAvailableConnections(limits.maxConnections, logger: logger)),
       onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? port) },
       logger: logger)
   }

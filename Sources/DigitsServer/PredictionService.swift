@@ -4,28 +4,57 @@ import Synchronization
 
 /// What the server does with a picture: the same decoding, preprocessing and network as
 /// `digits predict`, answered as JSON. Safe to call from any number of requests at once:
-/// decoding and preprocessing are pure and run on the request's task; the network runs
-/// the requests' inputs in shared batches.
+/// decoding and preprocessing are pure and run on `work`, a pool of their own threads (so
+/// they never starve the threads that answer /api/health); the network runs the requests'
+/// inputs in shared batches.
 public final class PredictionService: Sendable {
   let network: BatchingClassifier
   let classNames: [String]
   let preprocessor = DigitPreprocessor()
+  let work: WorkPool
   /// Largest picture decoded, in pixels: a 5 MB PNG can hold a gigapixel of blank paper.
   let maxPixels: Int
-  /// `GET /api/model`, made once.
-  let modelJSON: String
-  /// Says which backend computes, for /api/health and the page.
+  let model: ModelFile
+  let modelName: String
+  /// Says which backend computes, for /api/health and the page; after an OpenCL failure,
+  /// `fallbackDescription`.
   let backendDescription: String
+  let fallbackDescription: String
   private let served = Atomic<Int>(0)
   private let started = ContinuousClock.now
 
-  public init(model: ModelFile, modelName: String, classifier: DigitClassifier, backendDescription: String,
-              maxPixels: Int = 40_000_000) {
-    network = BatchingClassifier(classifier)
+  /// The default `maxPixels`: a 4-megapixel RGBA picture, the costliest kind, takes 80 MB
+  /// at its peak in one request (docs/RELIABILITY.md), under the ~100 MB a request may cost.
+  public static let defaultMaxPixels = 4_000_000
+
+  /// `classifier` runs the batches; when it throws, `fallback` (the CPU backend, described
+  /// by `fallbackDescription`) replaces it and `log` gets one line. `decodeThreads` pictures
+  /// are decoded at once.
+  public init(model: ModelFile, modelName: String, classifier: any ServingNetwork, backendDescription: String,
+              maxPixels: Int = defaultMaxPixels, decodeThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
+              fallback: (() throws -> any ServingNetwork)? = nil, fallbackDescription: String = "cpu",
+              log: @escaping @Sendable (String) -> Void = { _ in }) {
+    network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
+    work = WorkPool(width: decodeThreads)
     classNames = model.classNames
+    self.model = model
+    self.modelName = modelName
     self.maxPixels = maxPixels
     self.backendDescription = backendDescription
-    modelJSON = Self.describe(model, name: modelName, backend: backendDescription)
+    self.fallbackDescription = fallbackDescription
+  }
+
+  /// The backend computing now.
+  var backend: String { network.usesFallback ? fallbackDescription : backendDescription }
+
+  /// `GET /api/model`.
+  var modelJSON: String { Self.describe(model, name: modelName, backend: backend) }
+
+  /// What decoding and preparing a picture leaves for the network.
+  enum Prepared: Sendable {
+    case answered(String)
+    case digit(PreparedDigit)
+    case number(NumberReader, NumberReader.Candidates)
   }
 
   /// Reads the digit (or with `multi`, the number) in an image file's bytes.
@@ -33,39 +62,63 @@ public final class PredictionService: Sendable {
     guard !data.isEmpty else { throw APIError(.badRequest, "empty body: send the image file's bytes") }
     if let size = ImageDecoder.size(of: data), size.width * size.height > maxPixels {
       throw APIError(.contentTooLarge, "image is \(size.width)x\(size.height); the server reads up to "
-        + "\(maxPixels / 1_000_000) megapixels, scale it down first")
+        + "\(Self.megapixels(maxPixels)) megapixels, scale it down first")
     }
+    let prepared = try await work.run { try self.prepare(data, multi: multi) }
+    defer { served.add(1, ordering: .relaxed) }
+    do {
+      switch prepared {
+      case .answered(let json):
+        return json
+      case .digit(let digit):
+        let pixels = digit.pixels ?? []
+        let probabilities = try await network.probabilities(pixels)
+        return digitJSON(pixels: pixels, probabilities: probabilities, box: digit.box)
+      case .number(let reader, let candidates):
+        let reading = reader.choose(candidates, probabilities: try await network.probabilities(candidates.inputs))
+        return numberJSON(reading)
+      }
+    } catch is NetworkFailure {
+      throw APIError(.internalServerError, "the network failed on this picture; send it again")
+    }
+  }
+
+  /// Decoding and preprocessing: pure, CPU-bound, run on `work`.
+  func prepare(_ data: Data, multi: Bool) throws -> Prepared {
     let image: GrayImage
     do {
       image = try ImageDecoder.decode(data, name: "request body", maxPixels: maxPixels)
     } catch {
       throw APIError(.badRequest, "\(error)")
     }
-    defer { served.add(1, ordering: .relaxed) }
     if multi {
       let reader = NumberReader(preprocessor: preprocessor)
-      let reading: NumberReader.Reading
       switch reader.candidates(image) {
-      case .read(let done): reading = done
-      case .classify(let candidates):
-        reading = reader.choose(candidates, probabilities: await network.probabilities(candidates.inputs))
+      case .read(let done): return .answered(numberJSON(done))
+      case .classify(let candidates): return .number(reader, candidates)
       }
-      let digits = reading.digits.map { digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box) }
-      return JSONText.object([
-        ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
-        ("digits", JSONText.array(digits)),
-        ("note", reading.note.map(JSONText.string) ?? "null"),
-      ])
     }
     let prepared = preprocessor.prepare(image)
-    guard let pixels = prepared.pixels else {
-      return JSONText.object([
+    guard prepared.pixels != nil else {
+      return .answered(JSONText.object([
         ("digit", "null"), ("label", "null"), ("confidence", "null"), ("probabilities", "null"), ("input28", "null"),
         ("note", JSONText.string(prepared.note ?? "no digit")),
-      ])
+      ]))
     }
-    let probabilities = await network.probabilities(pixels)
-    return digitJSON(pixels: pixels, probabilities: probabilities, box: prepared.box)
+    return .digit(prepared)
+  }
+
+  static func megapixels(_ pixels: Int) -> String {
+    pixels % 1_000_000 == 0 ? String(pixels / 1_000_000) : String(format: "%.1f", Double(pixels) / 1e6)
+  }
+
+  func numberJSON(_ reading: NumberReader.Reading) -> String {
+    let digits = reading.digits.map { digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box) }
+    return JSONText.object([
+      ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
+      ("digits", JSONText.array(digits)),
+      ("note", reading.note.map(JSONText.string) ?? "null"),
+    ])
   }
 
   func digitJSON(pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?) -> String {
@@ -83,7 +136,7 @@ public final class PredictionService: Sendable {
     let uptime = ContinuousClock.now - started
     let (batches, images) = network.statistics
     return JSONText.object([
-      ("status", JSONText.string("ok")), ("backend", JSONText.string(backendDescription)),
+      ("status", JSONText.string("ok")), ("backend", JSONText.string(backend)),
       ("predictions", String(served.load(ordering: .relaxed))),
       ("batches", String(batches)), ("mean_batch", JSONText.number(batches == 0 ? 0 : Double(images) / Double(batches))),
       ("uptime_seconds", JSONText.number(Double(uptime.components.seconds))),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPUBackend
 import DefaultModel
 import DigitsCore
 import DigitsServer
@@ -17,7 +18,14 @@ extension Digits {
 
         Requests are decoded and prepared on every core; the network runs the requests
         that arrive together as one batch, on one CPU thread unless --threads says
-        otherwise (or on the GPU with --backend opencl).
+        otherwise (or on the GPU with --backend opencl). If OpenCL fails while serving,
+        that request gets 500 and the server moves to the CPU backend.
+
+        Limits: pictures up to --max-megapixels (default 4: the costliest 4-megapixel
+        picture, RGBA, takes about 80 MB while it is read); --max-in-flight predictions
+        at once (default 8 per core; beyond it 503 with Retry-After); --max-connections
+        open connections. Bound to a loopback address, the server answers only requests
+        addressed to localhost or that address (no DNS rebinding).
 
         API (answers JSON; errors are {"error": "..."} with a 4xx/5xx status):
           POST /api/predict          an image file's bytes (Content-Type image/png,
@@ -25,6 +33,7 @@ extension Digits {
                                      probabilities, input28, box
           POST /api/predict?multi=1  a number: number, digits
           GET  /api/health           GET /api/model
+          GET  /api/openapi.json     the API described (OpenAPI 3.0)
 
         Examples:
           digits serve
@@ -50,6 +59,15 @@ extension Digits {
     @Option(help: "Seconds an image may take to arrive (408 after); connections idle this long are closed.")
     var timeout = 10
 
+    @Option(name: .customLong("max-megapixels"), help: "Largest picture read, in megapixels (413 above; 4 costs about 80 MB).")
+    var maxMegapixels = 4
+
+    @Option(name: .customLong("max-in-flight"), help: "Predictions at once; 503 beyond (default: 8 per core).")
+    var maxInFlight: Int?
+
+    @Option(name: .customLong("max-connections"), help: "Open connections; more wait until one closes.")
+    var maxConnections = 512
+
     @Flag(help: "Log every request on stderr.")
     var verbose = false
 
@@ -57,6 +75,15 @@ extension Digits {
       guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
       guard (1...1024).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1 to 1024, got \(maxBodyMB)") }
       guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds, got \(timeout)") }
+      guard (1...100).contains(maxMegapixels) else {
+        throw ValidationError("--max-megapixels must be 1 to 100, got \(maxMegapixels)")
+      }
+      if let maxInFlight, !(1...100_000).contains(maxInFlight) {
+        throw ValidationError("--max-in-flight must be 1 to 100000, got \(maxInFlight)")
+      }
+      guard (1...100_000).contains(maxConnections) else {
+        throw ValidationError("--max-connections must be 1 to 100000, got \(maxConnections)")
+      }
     }
 
     func run() async throws {
@@ -71,10 +98,19 @@ extension Digits {
       let backend = try BackendFactory.make(options)
       let description = backend.name
       let classifier = DigitClassifier(model: file, backend: backend, batchSize: 64)
-      let service = PredictionService(model: file, modelName: name, classifier: classifier, backendDescription: description)
+      // An OpenCL failure moves serving to one CPU thread instead of ending the process.
+      let fallback: (() throws -> any ServingNetwork)? = backend is CPUBackend ? nil : {
+        DigitClassifier(model: file, backend: try BackendFactory.makeCPU(threads: 1), batchSize: 64)
+      }
+      let service = PredictionService(
+        model: file, modelName: name, classifier: classifier, backendDescription: description,
+        maxPixels: maxMegapixels * 1_000_000, fallback: fallback, fallbackDescription: "cpu (1 thread, after an OpenCL failure)",
+        log: { Console.note($0) })
       var limits = DigitsServer.Limits()
       limits.maxBodyBytes = maxBodyMB << 20
       limits.requestTimeout = .seconds(timeout)
+      if let maxInFlight { limits.maxInFlight = maxInFlight }
+      limits.maxConnections = maxConnections
       let host = self.host
       let app = DigitsServer.makeApplication(
         service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning

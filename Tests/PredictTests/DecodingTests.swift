@@ -1,3 +1,4 @@
+import CStb
 import DigitsCore
 import Foundation
 import Testing
@@ -157,5 +158,35 @@ import _TestSupport
     var bigPNG = ImageEncoders.png(width: 1, height: 1, channels: 1, depth: 8, samples: [0])
     bigPNG.replaceSubrange(16..<24, with: [0, 0, 0x75, 0x30, 0, 0, 0x75, 0x30])  // 30000 x 30000
     expectError(bigPNG, name: "huge.png", "30000x30000", "limit")
+  }
+
+  /// Formats stb_image parses but the decoder does not offer are refused by their magic bytes
+  /// before stb_image sees them; stb_image itself would read these files.
+  @Test func onlyTheOfferedFormatsReachStb() throws {
+    var tga: [UInt8] = [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 8, 0]  // 4x3 uncompressed gray
+    tga += [UInt8](repeating: 200, count: 12)
+    let hdr = Array("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 2\n".utf8) + [128, 128, 128, 129, 128, 128, 128, 129]
+    for (name, bytes) in [("digit.tga", tga), ("digit.hdr", hdr)] {
+      var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
+      #expect(stbi_info_from_memory(bytes, Int32(bytes.count), &w, &h, &c) == 1, "stb_image no longer reads \(name)")
+      expectError(Data(bytes), name: name, "not a readable image", "PNG, JPEG")
+      #expect(ImageDecoder.size(of: Data(bytes)) == nil, "\(name)")
+    }
+  }
+
+  @Test func formatsAreToldByMagicBytes() {
+    let png = ImageEncoders.png(width: 2, height: 2, channels: 1, depth: 8, samples: [0, 1, 2, 3])
+    let jpeg = ImageEncoders.jpeg(width: 8, height: 8, channels: 1, samples: [UInt8](repeating: 9, count: 64), quality: 90)
+    let bmp = ImageEncoders.bmp(width: 2, height: 2, channels: 3, samples: [UInt8](repeating: 7, count: 12))
+    let pgm = ImageEncoders.pnm(width: 2, height: 2, channels: 1, maxval: 255, samples: [1, 2, 3, 4])
+    let ppm = ImageEncoders.pnm(width: 2, height: 2, channels: 3, maxval: 255, samples: [Int](repeating: 5, count: 12))
+    let gif = ImageEncoders.gif(width: 2, height: 2, frames: [[1, 2, 3, 4]])
+    let cases: [(Data, ImageDecoder.Format?)] = [
+      (png, .png), (jpeg, .jpeg), (bmp, .bmp), (pgm, .pnm), (ppm, .pnm), (gif, .gif),
+      (Data("P2\n2 2\n255\n1 2 3 4\n".utf8), nil), (Data("8BPS".utf8), nil), (Data([0x89, 0x50]), nil), (Data(), nil),
+    ]
+    for (data, format) in cases {
+      #expect(ImageDecoder.Format(magic: data) == format, "\(Array(data.prefix(8)))")
+    }
   }
 }

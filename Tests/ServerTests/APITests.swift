@@ -5,6 +5,7 @@ import DigitsServer
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Synchronization
 import Testing
 import _TestSupport
 
@@ -75,13 +76,20 @@ import _TestSupport
   }
 
   @Test func healthAndModel() async throws {
-    try await ServerFixture.app().test(.router) { client in
+    try await ServerFixture.app(service: ServerFixture.makeService()).test(.router) { client in
+      try await client.execute(uri: "/api/health", method: .get) { response in
+        let json = try ServerFixture.json(response)
+        #expect(json["predictions"] as? Int == 0 && json["batches"] as? Int == 0, "\(json)")
+      }
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+                               body: ByteBuffer(bytes: ServerFixture.drawn[0].png)) { #expect($0.status == .ok) }
       try await client.execute(uri: "/api/health", method: .get) { response in
         #expect(response.status == .ok)
         let json = try ServerFixture.json(response)
         #expect(json["status"] as? String == "ok")
         #expect(json["backend"] as? String == "cpu (1 thread)")
-        #expect((json["predictions"] as? Int).map { $0 >= 0 } == true)
+        #expect(json["predictions"] as? Int == 1 && json["batches"] as? Int == 1, "\(json)")
+        #expect((json["mean_batch"] as? NSNumber)?.doubleValue == 1, "\(json)")
       }
       try await client.execute(uri: "/api/model", method: .get) { response in
         #expect(response.status == .ok)
@@ -203,19 +211,23 @@ import _TestSupport
 
 @Suite struct BatchingTests {
   /// Concurrent callers share batches, and each gets its own picture's answer: the same
-  /// probabilities the classifier gives that picture alone.
+  /// probabilities the classifier gives that picture alone. The first caller's batch is
+  /// held until the other 39 wait, so they must go as one batch: 2 batches in all.
   @Test func concurrentCallersGetTheirOwnAnswers() async throws {
     let model = try DefaultModel.load()
     let alone = DigitClassifier(model: model, backend: CPUBackend(threads: 1))
-    let shared = BatchingClassifier(DigitClassifier(model: model, backend: CPUBackend(threads: 1)))
+    let held = HeldNetwork(DigitClassifier(model: model, backend: CPUBackend(threads: 1)))
+    let shared = BatchingClassifier(held)
     let inputs = (0..<40).map { i in MNISTDigits.input(i) }
     let expected = inputs.map { alone.probabilities($0) }
-    let answers = await withTaskGroup(of: (Int, [Float]).self) { group in
+    let answers = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
       for (i, input) in inputs.enumerated() {
-        group.addTask { (i, await shared.probabilities(input)) }
+        group.addTask { (i, try await shared.probabilities(input)) }
       }
+      while shared.waiting < inputs.count - 1 { await Task.yield() }
+      held.release()
       var answers = [[Float]](repeating: [], count: inputs.count)
-      for await (i, p) in group { answers[i] = p }
+      for try await (i, p) in group { answers[i] = p }
       return answers
     }
     for i in inputs.indices {
@@ -223,7 +235,20 @@ import _TestSupport
       #expect(answers[i].count == 10 && worst <= 1e-6, "input \(i): differs by \(worst)")
     }
     #expect(shared.statistics.images == inputs.count)
-    #expect(shared.statistics.batches <= inputs.count)
+    #expect(shared.statistics.batches == 2)
+  }
+}
+
+/// A network whose first call waits for `release()`, so a test can line callers up behind it.
+final class HeldNetwork: ServingNetwork, @unchecked Sendable {
+  let inner: DigitClassifier
+  let gate = DispatchSemaphore(value: 0)
+  private let first = Atomic<Bool>(true)
+  init(_ inner: DigitClassifier) { self.inner = inner }
+  func release() { gate.signal() }
+  func probabilities(_ inputs: [Float]) throws -> [Float] {
+    if first.exchange(false, ordering: .acquiringAndReleasing) { gate.wait() }
+    return inner.probabilities(inputs)
   }
 }
 

@@ -9,16 +9,27 @@ import _TestSupport
 
 /// The built-in model behind the API, as `digits serve --backend cpu` runs it.
 enum ServerFixture {
-  static let service: PredictionService = {
-    let model = try! DefaultModel.load()
-    return PredictionService(
-      model: model, modelName: DefaultModel.name,
-      classifier: DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64),
-      backendDescription: "cpu (1 thread)")
-  }()
+  static let model = try! DefaultModel.load()
+  static let service = makeService()
 
-  static func app(limits: DigitsServer.Limits = .init()) -> some ApplicationProtocol {
-    Application(router: DigitsServer.router(service: service, limits: limits))
+  /// A service of its own, for tests that count what it did or change how it is built.
+  static func makeService(
+    network: (any ServingNetwork)? = nil, maxPixels: Int = PredictionService.defaultMaxPixels,
+    fallback: (() throws -> any ServingNetwork)? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+  ) -> PredictionService {
+    PredictionService(
+      model: model, modelName: DefaultModel.name, classifier: network ?? cpuClassifier(), backendDescription: "cpu (1 thread)",
+      maxPixels: maxPixels, fallback: fallback, fallbackDescription: "cpu (fallback)", log: log)
+  }
+
+  static func cpuClassifier() -> DigitClassifier {
+    DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64)
+  }
+
+  static func app(limits: DigitsServer.Limits = .init(), service: PredictionService = service, boundHost: String? = nil)
+    -> some ApplicationProtocol
+  {
+    Application(router: DigitsServer.router(service: service, limits: limits, boundHost: boundHost))
   }
 
   static func example(_ name: String) throws -> Data {

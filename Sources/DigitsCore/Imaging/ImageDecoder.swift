@@ -2,7 +2,9 @@ import CStb
 import Foundation
 
 /// Decodes image files through stb_image: PNG, JPEG (baseline and progressive), BMP, GIF
-/// (first frame), PGM/PPM (binary P5/P6), also TGA, PSD and HDR as stb_image reads them.
+/// (first frame), PGM/PPM (binary P5/P6), chosen by the file's magic bytes before stb_image
+/// sees it: stb_image also parses PSD, HDR, PIC and TGA, formats nobody sends a digit reader,
+/// and each parser is attack surface for a server.
 /// 8- and 16-bit, gray, gray+alpha, RGB, RGBA. Colour becomes luminance (Rec. 601:
 /// 0.299 R + 0.587 G + 0.114 B) and alpha is composited on white, because a transparent
 /// background around a drawn digit means paper.
@@ -43,6 +45,9 @@ public enum ImageDecoder {
     guard data.count <= Int(Int32.max) else { throw DigitsError.file(name, "is too large") }
     return try data.withUnsafeBytes { raw -> GrayImage in
       let bytes = raw.bindMemory(to: UInt8.self)
+      guard Format(magic: bytes) != nil else {
+        throw DigitsError.file(name, "not a readable image (unknown format; supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
+      }
       let length = Int32(bytes.count)
       var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
       guard stbi_info_from_memory(bytes.baseAddress, length, &w, &h, &channels) == 1 else {
@@ -83,9 +88,42 @@ public enum ImageDecoder {
     guard !data.isEmpty, data.count <= Int(Int32.max) else { return nil }
     return data.withUnsafeBytes { raw in
       let bytes = raw.bindMemory(to: UInt8.self)
+      guard Format(magic: bytes) != nil else { return nil }
       var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
       guard stbi_info_from_memory(bytes.baseAddress, Int32(bytes.count), &w, &h, &channels) == 1 else { return nil }
       return (Int(w), Int(h))
+    }
+  }
+
+  /// The formats decoded, told apart by their first bytes. None of these signatures passes
+  /// stb_image's tests for PSD ("8BPS"), HDR ("#?RADIANCE"), PIC or TGA (second byte 0 or 1),
+  /// so a file that starts with one is decoded by that format's parser or not at all.
+  public enum Format: String, Sendable, CaseIterable {
+    case png, jpeg, bmp, gif, pnm
+
+    /// The format whose signature `bytes` start with; nil for anything else.
+    public init?(magic bytes: UnsafeBufferPointer<UInt8>) {
+      func starts(_ signature: [UInt8]) -> Bool {
+        bytes.count >= signature.count && zip(bytes, signature).allSatisfy { $0 == $1 }
+      }
+      if starts([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) {
+        self = .png
+      } else if starts([0xFF, 0xD8, 0xFF]) {
+        self = .jpeg
+      } else if starts(Array("BM".utf8)) {
+        self = .bmp
+      } else if starts(Array("GIF87a".utf8)) || starts(Array("GIF89a".utf8)) {
+        self = .gif
+      } else if starts(Array("P5".utf8)) || starts(Array("P6".utf8)) {
+        self = .pnm
+      } else {
+        return nil
+      }
+    }
+
+    public init?(magic data: Data) {
+      guard let format = data.withUnsafeBytes({ Format(magic: $0.bindMemory(to: UInt8.self)) }) else { return nil }
+      self = format
     }
   }
 

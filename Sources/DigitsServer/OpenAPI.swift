@@ -1,0 +1,152 @@
+/// The JSON API described as OpenAPI 3.0, served at `GET /api/openapi.json`. `OpenAPITests`
+/// checks every route's real answers against it, and CI runs schemathesis against a live
+/// server with it (Tests/API/run-schemathesis): change the two together.
+enum OpenAPI {
+  static let document = #"""
+    {
+      "openapi": "3.0.3",
+      "info": {
+        "title": "digits serve",
+        "version": "1",
+        "description": "Reads handwritten digits in pictures. Errors are {\"error\": \"...\"} with a 4xx/5xx status."
+      },
+      "paths": {
+        "/api/predict": {
+          "post": {
+            "summary": "The digit (or with multi=1, the number) in an image file",
+            "parameters": [
+              {
+                "name": "multi", "in": "query", "required": false,
+                "description": "1: read a number of several digits; 0 (default): one digit",
+                "schema": {"type": "string", "enum": ["0", "1"]}
+              }
+            ],
+            "requestBody": {
+              "required": true,
+              "description": "The image file's bytes: PNG, JPEG, BMP, GIF or PGM/PPM",
+              "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
+                "image/bmp": {"schema": {"type": "string", "format": "binary"}},
+                "image/gif": {"schema": {"type": "string", "format": "binary"}},
+                "image/x-portable-graymap": {"schema": {"type": "string", "format": "binary"}},
+                "image/x-portable-pixmap": {"schema": {"type": "string", "format": "binary"}}
+              }
+            },
+            "responses": {
+              "200": {
+                "description": "A digit, or with multi=1 a number",
+                "content": {"application/json": {"schema": {
+                  "anyOf": [{"$ref": "#/components/schemas/Digit"}, {"$ref": "#/components/schemas/Number"}]
+                }}}
+              },
+              "400": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"},
+              "408": {"$ref": "#/components/responses/Error"},
+              "413": {"$ref": "#/components/responses/Error"},
+              "415": {"$ref": "#/components/responses/Error"},
+              "500": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Busy"}
+            }
+          }
+        },
+        "/api/health": {
+          "get": {
+            "summary": "Whether the server runs, on which backend, and how much it has done",
+            "responses": {
+              "200": {"description": "Running", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Health"}}}},
+              "403": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        },
+        "/api/model": {
+          "get": {
+            "summary": "The model served: architecture, size, accuracy, training facts",
+            "responses": {
+              "200": {"description": "The model", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Model"}}}},
+              "403": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        },
+        "/api/openapi.json": {
+          "get": {
+            "summary": "This document",
+            "responses": {
+              "200": {"description": "OpenAPI 3.0", "content": {"application/json": {"schema": {"type": "object"}}}},
+              "403": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        }
+      },
+      "components": {
+        "responses": {
+          "Error": {
+            "description": "What was wrong, in one line",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "Busy": {
+            "description": "Too many requests in flight; try again after Retry-After seconds",
+            "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          }
+        },
+        "schemas": {
+          "Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {"type": "string"}}
+          },
+          "Digit": {
+            "type": "object", "required": ["digit", "label", "confidence", "probabilities", "input28"],
+            "properties": {
+              "digit": {"type": "integer", "minimum": 0, "maximum": 9, "nullable": true},
+              "label": {"type": "string", "nullable": true},
+              "confidence": {"type": "number", "minimum": 0, "maximum": 1, "nullable": true},
+              "probabilities": {"type": "array", "items": {"type": "number"}, "minItems": 10, "maxItems": 10, "nullable": true},
+              "input28": {"type": "array", "items": {"type": "number"}, "minItems": 784, "maxItems": 784, "nullable": true},
+              "box": {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems": 4, "nullable": true},
+              "note": {"type": "string", "description": "Why no digit was read"}
+            }
+          },
+          "Number": {
+            "type": "object", "required": ["number", "digits", "note"],
+            "properties": {
+              "number": {"type": "string", "nullable": true},
+              "digits": {"type": "array", "items": {"$ref": "#/components/schemas/Digit"}},
+              "note": {"type": "string", "nullable": true}
+            }
+          },
+          "Health": {
+            "type": "object", "required": ["status", "backend", "predictions", "batches", "mean_batch", "uptime_seconds"],
+            "properties": {
+              "status": {"type": "string", "enum": ["ok"]},
+              "backend": {"type": "string"},
+              "predictions": {"type": "integer", "minimum": 0},
+              "batches": {"type": "integer", "minimum": 0},
+              "mean_batch": {"type": "number", "minimum": 0},
+              "uptime_seconds": {"type": "number", "minimum": 0}
+            }
+          },
+          "Model": {
+            "type": "object",
+            "required": ["name", "dataset", "classes", "architecture", "input", "parameters", "epochs", "backend"],
+            "properties": {
+              "name": {"type": "string"},
+              "dataset": {"type": "string"},
+              "classes": {"type": "array", "items": {"type": "string"}},
+              "architecture": {"type": "array", "items": {"type": "object"}},
+              "input": {"type": "object"},
+              "parameters": {"type": "integer", "minimum": 0},
+              "test_accuracy": {"type": "number", "nullable": true},
+              "validation_accuracy": {"type": "number", "nullable": true},
+              "epochs": {"type": "integer", "minimum": 0},
+              "trained": {"type": "string", "nullable": true},
+              "recipe": {"type": "string", "nullable": true},
+              "training_images": {"type": "integer", "nullable": true},
+              "backend": {"type": "string"}
+            }
+          }
+        }
+      }
+    }
+    """#
+}
