@@ -10,15 +10,28 @@ extension Digits {
         Trains Conv32-Pool-Conv64-Pool-Dense128-Dense10 with Adam, batch 128,
         learning rate 3e-3 decaying along a cosine (--schedule constant
         --learning-rate 0.001 is the Keras recipe of the seed report).
-        After every epoch the model and a checkpoint with the optimizer state
-        are written atomically: an interrupted run loses at most one epoch,
-        and --resume continues it.
+        After every epoch the model, then a checkpoint with the optimizer state
+        (model.checkpoint.safetensors next to --out) are written atomically: a
+        killed run loses at most one epoch, and the model file is always either
+        absent or complete.
+
+        --resume continues the checkpoint's run to the weights an uninterrupted
+        run reaches. The checkpoint records the run: epochs, schedule, learning
+        rate, batch size, seed, recipe, --limit, --validation and a SHA-256 of
+        the training data. Options left out take the checkpoint's values; an
+        option given with another value, or other training data, refuses the
+        resume and lists every difference. --epochs may grow the run: the cosine
+        keeps the horizon of the first run's --epochs, so the epochs already
+        trained keep their learning rates and epochs past the horizon run at its
+        final rate (1% of the base); a constant schedule stays constant. For
+        bit-identical weights keep the backend and --threads as well.
 
         Examples:
           digits train                           # 10 epochs -> model.safetensors
           digits train --epochs 1 --validation test
           digits train --backend cpu --limit 6000 --epochs 3 --out small.safetensors
-          digits train --epochs 15 --resume      # continue a run to 15 epochs
+          digits train --resume                  # finish an interrupted run
+          digits train --epochs 15 --resume      # extend a 10-epoch run to 15
           digits train --recipe best             # how the built-in model was made
         """)
 
@@ -28,11 +41,11 @@ extension Digits {
     @Option(help: "Number of epochs (total, counting resumed ones). Default: 10, or 30 with --recipe best.")
     var epochs: Int?
 
-    @Option(help: "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise; generalises to real pictures). --resume keeps the checkpoint's.")
+    @Option(help: "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise; generalises to real pictures).")
     var recipe: TrainingRecipe?
 
-    @Option(help: "Seed for initial weights and shuffling.")
-    var seed: UInt64 = 42
+    @Option(help: "Seed for initial weights and shuffling. Default: 42.")
+    var seed: UInt64?
 
     @Option(help: "Where to write the model (safetensors).")
     var out = "model.safetensors"
@@ -40,80 +53,102 @@ extension Digits {
     @Option(help: "Train on the first N training images only.")
     var limit: Int?
 
-    @Option(help: "Validation images: split (last 10% of the training set) or test (the test set, as the seed did).")
-    var validation: ValidationChoice = .split
+    @Option(help: "Validation images: split (last 10% of the training set, the default), test (the test set, as the seed did) or none.")
+    var validation: ValidationChoice?
 
-    @Option(name: .customLong("batch-size"), help: "Images per step.")
-    var batchSize = 128
+    @Option(name: .customLong("batch-size"), help: "Images per step. Default: 128.")
+    var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate at the start of the run (Keras' default is 0.001).")
-    var learningRate: Float = TrainingConfig().learningRate
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate at the start of the run (Keras' default is 0.001). Default: 0.003.")
+    var learningRate: Float?
 
-    @Option(help: "Learning-rate schedule over the whole run: constant (Keras' default) or cosine (decays to 1%).")
-    var schedule: LearningRateSchedule = TrainingConfig().schedule
+    @Option(help: "Learning-rate schedule: cosine (decays to 1% over the first run's epochs, the default) or constant (Keras' default).")
+    var schedule: LearningRateSchedule?
 
-    @Flag(help: "Continue from the checkpoint next to --out.")
+    @Flag(help: "Continue the run in the checkpoint next to --out, or refuse if the command line differs from it (see above).")
     var resume = false
 
     @Option(help: ArgumentHelp("After training, evaluate on the test set and write an HTML report.", valueName: "file.html"))
     var report: String?
 
     func validate() throws {
-      if let epochs, epochs < 1 { throw ValidationError("--epochs must be 1 or more, got \(epochs)") }
+      if let epochs, !(1...TrainingLimits.epochs).contains(epochs) {
+        throw ValidationError("--epochs must be 1 to \(TrainingLimits.epochs), got \(epochs)")
+      }
       if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more, got \(limit)") }
-      guard batchSize >= 1 else { throw ValidationError("--batch-size must be 1 or more, got \(batchSize)") }
-      guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+      if let batchSize, !(1...TrainingLimits.batchSize).contains(batchSize) {
+        throw ValidationError("--batch-size must be 1 to \(TrainingLimits.batchSize), got \(batchSize)")
+      }
+      if let learningRate { guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") } }
       guard !out.isEmpty else { throw ValidationError("--out must name a file") }
+    }
+
+    var request: TrainPlan.Request {
+      .init(epochs: epochs, schedule: schedule, learningRate: learningRate, batchSize: batchSize, seed: seed,
+            recipe: recipe, limit: limit, validation: validation)
     }
 
     func run() async throws {
       let folder = try dataOptions.locate()
-      var training = try folder.loadTraining()
-      let test = try folder.loadTest()
-      if let limit, limit < training.count { training = training.slice(0..<limit) }
-      let (train, validationSet) = Trainer.split(training: training, test: test, validation: validation.source)
-
       let checkpointPath = Self.checkpointPath(for: out)
       var resumed: ModelFile?
+      var plan = TrainPlan(fresh: request)
+      var differences: [String] = []
       if resume {
         guard FileManager.default.fileExists(atPath: checkpointPath) else {
           throw DigitsError.file(checkpointPath, "no checkpoint to resume from; train without --resume first")
         }
-        resumed = try ModelFile.read(path: checkpointPath)
-        guard resumed?.adam != nil else { throw DigitsError.file(checkpointPath, "holds no optimizer state; not a checkpoint") }
-        guard resumed?.dataset == dataOptions.dataset else {
-          throw DigitsError.file(checkpointPath, "was trained on \(resumed!.dataset.rawValue), not \(dataOptions.dataset.rawValue)")
+        let checkpoint = try ModelFile.read(path: checkpointPath)
+        guard checkpoint.adam != nil, let facts = checkpoint.facts else {
+          throw DigitsError.file(checkpointPath, "holds no optimizer state or training facts; not a checkpoint")
         }
+        plan = try TrainPlan(resuming: facts, request: request, checkpoint: checkpointPath, differences: &differences)
+        if checkpoint.dataset != dataOptions.dataset {
+          differences.append("  --dataset: checkpoint \(checkpoint.dataset.rawValue), command line \(dataOptions.dataset.rawValue)")
+        }
+        resumed = checkpoint
       }
 
+      var training = try folder.loadTraining()
+      let test = try folder.loadTest()
+      if let limit = plan.limit, limit < training.count { training = training.slice(0..<limit) }
+      let dataSHA256 = TrainingFacts.dataSHA256(training)
+      if let recorded = resumed?.facts?.dataSHA256, recorded != dataSHA256 {
+        differences.append("  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(folder.path) gives \(dataSHA256.prefix(16))...")
+      }
+      if !differences.isEmpty {
+        throw DigitsError.file(checkpointPath, "--resume refused: the command line differs from the checkpoint's run in \(differences.count) setting\(differences.count == 1 ? "" : "s") (leave an option out to keep the checkpoint's value):\n" + differences.joined(separator: "\n"))
+      }
+      if let resumed, resumed.history.count >= plan.epochs {
+        throw DigitsError.file(checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
+      }
+      let (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
+
       let backend = try BackendFactory.make(backendOptions)
-      var config = TrainingConfig()
-      let recipe = self.recipe ?? resumed?.facts.flatMap { TrainingRecipe(rawValue: $0.recipe) } ?? .seed
-      config.epochs = epochs ?? recipe.defaultEpochs
-      config.batchSize = batchSize
-      config.learningRate = learningRate
-      config.schedule = schedule
-      recipe.apply(to: &config)
-      config.seed = resumed?.facts?.seed ?? seed
+      let config = plan.config
       let network = resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
         ?? SeedNetwork(backend: backend, seed: config.seed)
       let trainer = Trainer(network: network, config: config, history: resumed?.history ?? [])
-      if trainer.history.count >= config.epochs {
-        throw DigitsError.file(checkpointPath, "already holds \(trainer.history.count) epochs; ask for more with --epochs")
-      }
 
-      Console.note("training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(validation.source.label)); backend \(backend.name)")
-      let facts = TrainingFacts(
-        seed: config.seed, backend: backend.name, batchSize: batchSize, validation: validation.source.label,
-        trainingImages: train.count, recipe: config.recipe, date: ISO8601DateFormatter().string(from: Date()))
+      Console.note("training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)")
+      let date = ISO8601DateFormatter().string(from: Date())
+      var facts = plan.facts(backend: backend.name, trainingImages: train.count, dataSHA256: dataSHA256, date: date)
+      if let resumed, var continued = resumed.facts {
+        continued.epochs = plan.epochs
+        continued.version = DigitsVersion.current
+        continued.resumes = (continued.resumes ?? []) + [.init(epoch: resumed.history.count + 1, backend: backend.name, date: date)]
+        facts = continued
+      }
       let progress = TrainingProgress()
       try trainer.run(train: train, validation: validationSet, observer: progress) { history in
-        let adam = network.adamState()
+        // The model first, then the checkpoint: a kill between the two leaves the checkpoint
+        // one epoch behind, and --resume redoes that epoch to the same bits. The other order
+        // could leave a finished checkpoint beside a model one epoch old.
         let model = ModelFile(parameters: network.parameterValues(), dataset: dataOptions.dataset, history: history, facts: facts)
-        var checkpoint = model
-        checkpoint.adam = adam
-        try checkpoint.write(to: checkpointPath)
         try model.write(to: out)
+        var checkpoint = model
+        checkpoint.adam = network.adamState()
+        try checkpoint.write(to: checkpointPath)
       }
       Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
       if let report {

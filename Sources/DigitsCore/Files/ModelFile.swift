@@ -1,68 +1,5 @@
 import Foundation
 
-/// One epoch's metrics, as stored in the model file's history and printed by `train`.
-public struct EpochRecord: Codable, Equatable, Sendable {
-  public var epoch: Int
-  public var loss: Double
-  public var accuracy: Double
-  public var valLoss: Double?
-  public var valAccuracy: Double?
-  public var seconds: Double
-  public var imagesPerSecond: Double
-  public var learningRate: Double
-
-  enum CodingKeys: String, CodingKey {
-    case epoch, loss, accuracy, seconds
-    case valLoss = "val_loss", valAccuracy = "val_accuracy"
-    case imagesPerSecond = "images_per_second", learningRate = "learning_rate"
-  }
-
-  public init(epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?,
-              seconds: Double, imagesPerSecond: Double, learningRate: Double) {
-    self.epoch = epoch
-    self.loss = loss
-    self.accuracy = accuracy
-    self.valLoss = valLoss
-    self.valAccuracy = valAccuracy
-    self.seconds = seconds
-    self.imagesPerSecond = imagesPerSecond
-    self.learningRate = learningRate
-  }
-}
-
-/// Facts about how a model was trained, kept in the file for reports and reproducibility.
-public struct TrainingFacts: Codable, Equatable, Sendable {
-  public var seed: UInt64
-  public var backend: String
-  public var batchSize: Int
-  public var validation: String
-  public var trainingImages: Int
-  public var recipe: String
-  public var date: String
-  public var version: String
-
-  enum CodingKeys: String, CodingKey {
-    case seed, backend, validation, recipe, date, version
-    case batchSize = "batch_size", trainingImages = "training_images"
-  }
-
-  public init(seed: UInt64, backend: String, batchSize: Int, validation: String, trainingImages: Int,
-              recipe: String, date: String, version: String = DigitsVersion.current) {
-    self.seed = seed
-    self.backend = backend
-    self.batchSize = batchSize
-    self.validation = validation
-    self.trainingImages = trainingImages
-    self.recipe = recipe
-    self.date = date
-    self.version = version
-  }
-}
-
-public enum DigitsVersion {
-  public static let current = "0.1.0"
-}
-
 /// A trained model as stored on disk: weights plus what is needed to use and describe them.
 /// Checkpoints add the Adam state (`adam.m.*`, `adam.v.*` tensors and `adam_step`).
 public struct ModelFile: Equatable, Sendable {
@@ -101,6 +38,12 @@ public struct ModelFile: Equatable, Sendable {
 
   // MARK: - Encoding
 
+  /// Metadata key of the tensors' checksum: SHA-256 (hex) of every tensor's bytes in file
+  /// order, which for files written here is the whole data section (`tail -c` + sha256sum
+  /// checks it by hand). Checked on load when present; files from other tools (and the
+  /// built-in model) have none and are read unchecked.
+  public static let checksumKey = "tensors_sha256"
+
   public func safetensors() throws -> Safetensors.File {
     var tensors = zip(SeedNetwork.parameterSpecs, parameters).map {
       Safetensors.NamedTensor(name: $0.name, shape: $0.shape, values: $1)
@@ -118,6 +61,7 @@ public struct ModelFile: Equatable, Sendable {
         tensors.append(.init(name: "adam.v.\(spec.name)", shape: spec.shape, values: adam.v[i]))
       }
     }
+    metadata[Self.checksumKey] = Self.checksum(tensors.map(\.values))
     return Safetensors.File(tensors: tensors, metadata: metadata)
   }
 
@@ -127,7 +71,21 @@ public struct ModelFile: Equatable, Sendable {
     try ModelFile(Safetensors.read(path: path), path: path)
   }
 
-  /// Checks every name, shape and metadata field; the error says how to get a good file.
+  /// SHA-256 of the tensors' little-endian Float32 bytes, one after another.
+  static func checksum(_ tensors: [[Float]]) -> String {
+    var hash = SHA256()
+    for values in tensors {
+      if Int(1).littleEndian == 1 {
+        values.withUnsafeBytes { hash.update(bytes: $0) }
+      } else {
+        values.map { $0.bitPattern.littleEndian }.withUnsafeBytes { hash.update(bytes: $0) }
+      }
+    }
+    return hash.finalize().map { String(format: "%02x", $0) }.joined()
+  }
+
+  /// Checks every name, shape, number and metadata field before anything uses them; the
+  /// error says how to get a good file.
   public init(_ file: Safetensors.File, path: String) throws {
     let remedy = "make one with `digits train`"
     guard file.metadata["format"] == Self.format else {
@@ -144,21 +102,34 @@ public struct ModelFile: Equatable, Sendable {
     func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
       guard let t = byName.removeValue(forKey: name) else { throw DigitsError.file(path, "missing tensor \(name)") }
       guard t.shape == shape else { throw DigitsError.file(path, "tensor \(name) has shape \(t.shape), expected \(shape)") }
-      guard t.values.allSatisfy({ $0.isFinite }) else { throw DigitsError.file(path, "tensor \(name) holds NaN or infinite values") }
       return t.values
     }
-    parameters = try SeedNetwork.parameterSpecs.map { try tensor($0.name, $0.shape) }
+    let specs = SeedNetwork.parameterSpecs
+    let parameters = try specs.map { try tensor($0.name, $0.shape) }
+    var adam: (step: Int, m: [[Float]], v: [[Float]])?
     if let stepText = file.metadata["adam_step"] {
-      guard let step = Int(stepText), step >= 0 else { throw DigitsError.file(path, "adam_step \"\(stepText)\" is not a count") }
-      let m = try SeedNetwork.parameterSpecs.map { try tensor("adam.m.\($0.name)", $0.shape) }
-      let v = try SeedNetwork.parameterSpecs.map { try tensor("adam.v.\($0.name)", $0.shape) }
+      guard let step = Int(stepText), (0...TrainingLimits.adamSteps).contains(step) else {
+        throw DigitsError.file(path, "adam_step \"\(stepText.prefix(40))\" is not a count in 0...\(TrainingLimits.adamSteps)")
+      }
+      var m: [[Float]] = [], v: [[Float]] = []
+      for spec in specs {
+        m.append(try tensor("adam.m.\(spec.name)", spec.shape))
+        v.append(try tensor("adam.v.\(spec.name)", spec.shape))
+      }
       adam = (step, m, v)
-    } else {
-      adam = nil
     }
     if let extra = byName.keys.sorted().first { throw DigitsError.file(path, "unexpected tensor \(extra)") }
+    let inFileOrder = parameters + (adam.map { zip($0.m, $0.v).flatMap { [$0, $1] } } ?? [])
+    if let expected = file.metadata[Self.checksumKey], Self.checksum(inFileOrder) != expected {
+      throw DigitsError.file(path, "tensor data does not match its checksum (damaged file)")
+    }
+    for t in file.tensors where !t.values.allSatisfy({ $0.isFinite }) {
+      throw DigitsError.file(path, "tensor \(t.name) holds NaN or infinite values")
+    }
+    self.parameters = parameters
+    self.adam = adam
     guard let kind = DatasetKind(rawValue: file.metadata["dataset"] ?? "mnist") else {
-      throw DigitsError.file(path, "unknown dataset \"\(file.metadata["dataset"] ?? "")\"")
+      throw DigitsError.file(path, "unknown dataset \"\((file.metadata["dataset"] ?? "").prefix(40))\"")
     }
     dataset = kind
     classNames = try Self.decode([String].self, file.metadata["classes"], "classes", path) ?? kind.classNames
@@ -167,6 +138,26 @@ public struct ModelFile: Equatable, Sendable {
     }
     history = try Self.decode([EpochRecord].self, file.metadata["history"], "history", path) ?? []
     facts = try Self.decode(TrainingFacts.self, file.metadata["training"], "training", path)
+    try checkNumbers(path: path)
+  }
+
+  /// History, facts and Adam step held to `TrainingLimits` and to each other.
+  func checkNumbers(path: String) throws {
+    guard history.count <= (facts?.epochs ?? TrainingLimits.epochs) else {
+      throw DigitsError.file(path, "history holds \(history.count) epochs, more than the \(facts?.epochs ?? TrainingLimits.epochs) the run planned")
+    }
+    if let problem = history.indices.lazy.compactMap({ self.history[$0].problem(at: $0) }).first {
+      throw DigitsError.file(path, problem)
+    }
+    if let problem = facts?.problem() { throw DigitsError.file(path, problem) }
+    // A checkpoint is written at an epoch's end: its Adam step count is the epochs times the
+    // steps of one epoch. Anything else is a file from elsewhere or a damaged one.
+    if let adam, let facts, facts.trainingImages > 0 {
+      let steps = history.count * ((facts.trainingImages + facts.batchSize - 1) / facts.batchSize)
+      guard adam.step == steps else {
+        throw DigitsError.file(path, "adam_step \(adam.step) does not match \(history.count) epochs of \(facts.trainingImages) images in batches of \(facts.batchSize) (\(steps) steps)")
+      }
+    }
   }
 
   static func decode<T: Decodable>(_ type: T.Type, _ text: String?, _ key: String, _ path: String) throws -> T? {

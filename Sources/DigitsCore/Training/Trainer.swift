@@ -17,8 +17,9 @@ public enum ValidationSource: Equatable, Sendable {
 }
 
 /// How the learning rate moves over a run. `cosine` falls from the base rate to 1% of it
-/// along half a cosine over all steps of all epochs, which settles the weights at the end of
-/// the run instead of leaving them bouncing at the full rate.
+/// along half a cosine over all steps of the run's first planned epochs (its horizon), which
+/// settles the weights at the end of the run instead of leaving them bouncing at the full
+/// rate. Steps past the horizon (a run extended with `--resume --epochs`) stay at 1%.
 public enum LearningRateSchedule: String, CaseIterable, Codable, Sendable {
   case constant
   case cosine
@@ -41,14 +42,25 @@ public struct TrainingConfig: Sendable {
   public var learningRate: Float = 3e-3
   public var seed: UInt64 = 42
   public var schedule = LearningRateSchedule.cosine
+  /// Epochs the schedule spans; nil means `epochs`. A resumed run that asks for more epochs
+  /// than first planned keeps the first plan's horizon, so the rates of the epochs already
+  /// trained stay what they were (and the run stays reproducible); the extra epochs run at
+  /// the schedule's final rate.
+  public var scheduleEpochs: Int? = nil
   /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation.
   public var augment: (@Sendable (inout [Float], Int, inout SeededGenerator) -> Void)? = nil
   public var recipe = "seed"
 
   public init() {}
 
-  /// Learning rate after `progress` (0..<1) of all the run's steps.
+  /// Learning rate after `progress` (0..<1) of the schedule's steps; past 1 it stays at the end rate.
   public func learningRate(progress: Double) -> Float { schedule.factor(progress: progress) * learningRate }
+
+  /// Learning rate of step `batch` (0-based) of epoch `epoch` (0-based), `batches` steps an epoch.
+  public func learningRate(epoch: Int, batch: Int, batches: Int) -> Float {
+    let horizon = scheduleEpochs ?? epochs
+    return learningRate(progress: Double(epoch * batches + batch) / Double(horizon * batches))
+  }
 }
 
 /// Receives progress from the trainer: the CLI draws a bar or prints lines.
@@ -97,8 +109,8 @@ public final class Trainer {
     var labels = [Float](repeating: 0, count: n)
     let batches = (train.count + n - 1) / n
     let reportEvery = max(1, batches / 50)
-    for epoch in history.count..<config.epochs {
-      let epochRate = config.learningRate(progress: Double(epoch) / Double(config.epochs))
+    for epoch in history.count..<max(history.count, config.epochs) {
+      let epochRate = config.learningRate(epoch: epoch, batch: 0, batches: batches)
       let start = DispatchTime.now().uptimeNanoseconds
       var rng = SeededGenerator(seed: config.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
       let order = rng.permutation(train.count)
@@ -113,7 +125,7 @@ public final class Trainer {
           }
         }
         if let augment = config.augment { augment(&pixels, count, &rng) }
-        let lr = config.learningRate(progress: Double(epoch * batches + b) / Double(config.epochs * batches))
+        let lr = config.learningRate(epoch: epoch, batch: b, batches: batches)
         pixels.withUnsafeBufferPointer { p in
           labels.withUnsafeBufferPointer { l in
             network.trainStep(pixels: UnsafeBufferPointer(rebasing: p[0..<(count * 784)]),
