@@ -73,3 +73,15 @@ let package = Package(
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "_TestSupport", "CStb"]),
   ]
 )
+
+// MARK: - Fuzzing (only when Fuzz/run sets DIGITS_FUZZ=1; Fuzz/README.md)
+// Instruments the two modules that parse untrusted bytes for libFuzzer + AddressSanitizer
+// (nothing else, so SwiftNIO builds as usual) and exports what Fuzz/Package.swift needs.
+if Context.environment["DIGITS_FUZZ"] == "1" {
+  for target in package.targets where ["DigitsCore", "DigitsServer"].contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
+  }
+  package.products += [
+    .library(name: "DigitsServer", targets: ["DigitsServer"]), .library(name: "DefaultModel", targets: ["DefaultModel"]),
+  ]
+}

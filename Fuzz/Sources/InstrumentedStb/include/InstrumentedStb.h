@@ -1,0 +1,1 @@
+// Nothing to import: the target only links an instrumented stb_image (InstrumentedStb.c).

@@ -1,0 +1,199 @@
+#!/usr/bin/env python3
+"""Writes the committed seed corpora under Fuzz/Corpus/<Target>/ (a few KB to ~100 KB each).
+
+Run from anywhere: `python3 Fuzz/make-seeds.py`. Needs only Python 3 and libstb (for the
+JPEG and TGA seeds, through ctypes; Debian: libstb-dev). The pixels are real MNIST digits
+from ../shared/datasets/mnist when that copy exists, else a drawn stroke, so the output is
+the same on every machine that has the data. The model seeds copy the metadata of the
+built-in model (Sources/_DefaultModelData/default.safetensors) with tiny tensors.
+"""
+import ctypes, gzip, json, os, shutil, struct, zlib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CORPUS = os.path.join(ROOT, "Fuzz", "Corpus")
+MNIST = os.path.join(ROOT, "..", "shared", "datasets", "mnist", "t10k-images-idx3-ubyte.gz")
+
+
+def digits(count):
+    """`count` 28x28 digits as lists of 784 bytes (ink high, MNIST style)."""
+    if os.path.exists(MNIST):
+        with gzip.open(MNIST, "rb") as f:
+            data = f.read(16 + 784 * count)[16:]
+        return [list(data[i * 784:(i + 1) * 784]) for i in range(count)]
+    stroke = [255 if 12 <= x <= 15 and 4 <= y <= 23 else 0 for y in range(28) for x in range(28)]
+    return [stroke] * count
+
+
+def idx(dims, payload):
+    return bytes([0, 0, 8, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims) + bytes(payload)
+
+
+def gz(data):
+    return gzip.compress(data, mtime=0)
+
+
+def png(width, height, colour, rows, depth=8, interlace=0, palette=None):
+    def chunk(kind, body):
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+    raw = b"".join(bytes([filt]) + bytes(row) for filt, row in rows)
+    out = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, interlace))
+    if palette:
+        out += chunk(b"PLTE", bytes(palette))
+    return out + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+def bmp24(width, height, gray):
+    stride = (width * 3 + 3) & ~3
+    pixels = b""
+    for y in reversed(range(height)):
+        row = b"".join(bytes([v, v, v]) for v in gray[y * width:(y + 1) * width])
+        pixels += row + b"\0" * (stride - len(row))
+    header = struct.pack("<2sIHHI", b"BM", 54 + len(pixels), 0, 0, 54)
+    info = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 24, 0, len(pixels), 2835, 2835, 0, 0)
+    return header + info + pixels
+
+
+def gif(width, height, gray):
+    """A 2-colour GIF; LZW codes stay 3 bits wide by sending a clear code every 2 pixels."""
+    bits, clear, end = 2, 4, 5
+    codes = [clear]
+    for i, v in enumerate(gray):
+        codes.append(1 if v > 127 else 0)
+        if i % 2 == 1:
+            codes.append(clear)
+    codes.append(end)
+    acc = n = 0
+    data = bytearray()
+    for c in codes:
+        acc |= c << n
+        n += 3
+        while n >= 8:
+            data.append(acc & 0xFF)
+            acc >>= 8
+            n -= 8
+    if n:
+        data.append(acc)
+    blocks = b"".join(bytes([len(data[i:i + 255])]) + bytes(data[i:i + 255]) for i in range(0, len(data), 255))
+    screen = struct.pack("<6sHHBBB", b"GIF89a", width, height, 0x80, 0, 0) + bytes([0, 0, 0, 255, 255, 255])
+    image = b"," + struct.pack("<HHHHB", 0, 0, width, height, 0) + bytes([bits]) + blocks + b"\0"
+    return screen + image + b";"
+
+
+def stb_write(kind, width, height, channels, pixels):
+    """JPEG or TGA bytes from libstb's stb_image_write."""
+    lib = ctypes.CDLL("libstb.so.0")
+    callback_type = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int)
+    out = bytearray()
+    callback = callback_type(lambda _, data, size: out.extend(ctypes.string_at(data, size)))
+    buffer = (ctypes.c_ubyte * len(pixels))(*pixels)
+    if kind == "jpg":
+        lib.stbi_write_jpg_to_func(callback, None, width, height, channels, buffer, 90)
+    else:
+        lib.stbi_write_tga_to_func(callback, None, width, height, channels, buffer)
+    return bytes(out)
+
+
+def safetensors(tensors, metadata):
+    """The project's layout: sorted-key JSON header padded to 8 bytes, F32 little-endian data."""
+    header, body = {}, b""
+    for name, shape, values in tensors:
+        data = struct.pack("<%df" % len(values), *values)
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [len(body), len(body) + len(data)]}
+        body += data
+    if metadata:
+        header["__metadata__"] = metadata
+    text = json.dumps(header, sort_keys=True, separators=(",", ":")).encode()
+    text += b" " * ((8 - (8 + len(text)) % 8) % 8)
+    return struct.pack("<Q", len(text)) + text + body
+
+
+def write(target, name, data):
+    folder = os.path.join(CORPUS, target)
+    os.makedirs(folder, exist_ok=True)
+    with open(os.path.join(folder, name), "wb") as f:
+        f.write(data)
+
+
+def images():
+    """Small files of every format ImageDecoder reads, with a real digit in them."""
+    d = digits(1)[0]
+    paper = [255 - v for v in d]
+    rows = [(0, paper[y * 28:(y + 1) * 28]) for y in range(28)]
+    rgb = [c for v in paper for c in (v, v, v)]
+    rgba = [c for v in paper for c in (0, 0, 0, 255 - v)]
+    files = {
+        "gray.png": png(28, 28, 0, rows),
+        "gray-filters.png": png(28, 28, 0, [(y % 5, r) for y, (_, r) in enumerate(rows)]),
+        "rgb.png": png(28, 28, 2, [(1, rgb[y * 84:(y + 1) * 84]) for y in range(28)]),
+        "rgba.png": png(28, 28, 6, [(4, rgba[y * 112:(y + 1) * 112]) for y in range(28)]),
+        "gray-alpha.png": png(28, 28, 4, [(2, [c for v in d[y * 28:(y + 1) * 28] for c in (0, v)]) for y in range(28)]),
+        "gray16.png": png(28, 28, 0, [(0, [c for v in r for c in (v, v)]) for _, r in rows], depth=16),
+        "palette.png": png(28, 28, 3, [(0, [v >> 6 for v in r]) for _, r in rows], palette=[0, 0, 0, 85, 85, 85, 170, 170, 170, 255, 255, 255]),
+        "interlaced.png": png(1, 1, 0, [(0, [128])], interlace=1),  # Adam7 of 1x1: one pass, one row
+        "digit.bmp": bmp24(28, 28, paper),
+        "digit.pgm": b"P5\n28 28\n255\n" + bytes(paper),
+        "digit.ppm": b"P6\n# a comment\n28 28\n255\n" + bytes(rgb),
+        "digit.gif": gif(28, 28, paper),
+        "digit.jpg": stb_write("jpg", 28, 28, 1, paper),
+        "digit-rgb.jpg": stb_write("jpg", 28, 28, 3, rgb),
+        "digit.tga": stb_write("tga", 28, 28, 1, paper),
+    }
+    return files
+
+
+def main():
+    if os.path.isdir(CORPUS):
+        shutil.rmtree(CORPUS)
+    d = digits(3)
+
+    # FuzzIDX: raw and gzip IDX files of rank 1 to 4.
+    write("FuzzIDX", "labels.idx", idx([10], range(10)))
+    write("FuzzIDX", "images.idx", idx([3, 28, 28], sum(d, [])))
+    write("FuzzIDX", "images.idx.gz", gz(idx([3, 28, 28], sum(d, []))))
+    write("FuzzIDX", "labels.idx.gz", gz(idx([10], range(10))))
+    write("FuzzIDX", "rank4.idx", idx([1, 2, 3, 4], range(24)))
+    write("FuzzIDX", "empty.idx.gz", gz(idx([0, 28, 28], [])))
+
+    # FuzzModelFile: the built-in model's metadata with tiny tensors under the real names.
+    with open(os.path.join(ROOT, "Sources", "_DefaultModelData", "default.safetensors"), "rb") as f:
+        raw = f.read()
+    header = json.loads(raw[8:8 + struct.unpack("<Q", raw[:8])[0]])
+    meta = header["__metadata__"]
+    names = sorted((v["data_offsets"][0], k) for k, v in header.items() if k != "__metadata__")
+    tiny = [(name, [2], [0.5, -0.25]) for _, name in names]
+    write("FuzzModelFile", "model-tiny.safetensors", safetensors(tiny, meta))
+    checkpoint = dict(meta, adam_step="12")
+    adam = [("adam.%s.%s" % (mv, name), [1], [0.125]) for mv in "mv" for _, name in names]
+    write("FuzzModelFile", "checkpoint-tiny.safetensors", safetensors(tiny + adam, checkpoint))
+    write("FuzzModelFile", "metadata-only.safetensors", safetensors([], {"format": "digits-model", "format_version": "1"}))
+    write("FuzzModelFile", "fashion.safetensors", safetensors(tiny[:2], dict(meta, dataset="fashion-mnist")))
+
+    # FuzzImageDecoder: every format, plus the page's PNGs in docs/examples.
+    files = images()
+    for name, data in files.items():
+        write("FuzzImageDecoder", name, data)
+    for name in ("four.png", "seven.png"):
+        with open(os.path.join(ROOT, "docs", "examples", name), "rb") as f:
+            write("FuzzImageDecoder", name, f.read())
+
+    # FuzzRawInput: text arrays (0-255, 0-1, JSON), raw bytes, and an image.
+    write("FuzzRawInput", "digit.txt", " ".join(map(str, d[0])).encode() + b"\n")
+    write("FuzzRawInput", "digit-unit.txt", ",".join("%.3g" % (v / 255) for v in d[0]).encode())
+    write("FuzzRawInput", "two.json", json.dumps([d[0], d[1]]).encode())
+    write("FuzzRawInput", "two.raw", bytes(d[0] + d[1]))
+    write("FuzzRawInput", "digit.png", files["gray.png"])
+    write("FuzzRawInput", "digit.pgm", files["digit.pgm"])
+
+    # FuzzServer: "query \n content-type \n body".
+    with open(os.path.join(ROOT, "docs", "examples", "number-2024.png"), "rb") as f:
+        number = f.read()
+    write("FuzzServer", "png", b"\nimage/png\n" + files["gray.png"])
+    write("FuzzServer", "multi-png", b"multi=1\nimage/png; charset=binary\n" + files["rgba.png"])
+    write("FuzzServer", "jpeg", b"multi=0\nimage/jpeg\n" + files["digit.jpg"])
+    write("FuzzServer", "bmp", b"multi=false\nimage/bmp\n" + files["digit.bmp"])
+    write("FuzzServer", "number", b"multi=yes\nimage/png\n" + number)
+    write("FuzzServer", "form", b"multi=2&x=1\napplication/x-www-form-urlencoded\nabc")
+
+
+if __name__ == "__main__":
+    main()
