@@ -28,7 +28,7 @@ let package = Package(
       name: "FuzzServer",
       dependencies: core + [
         .product(name: "DigitsServer", package: "digits"), .product(name: "DefaultModel", package: "digits"),
-        .product(name: "CPUBackend", package: "digits"), .product(name: "Hummingbird", package: "hummingbird"),
+        .product(name: "CPUBackend", package: "digits"), .product(name: "HummingbirdCore", package: "hummingbird"),
       ],
       swiftSettings: fuzzer, linkerSettings: linkFuzzer),
   ]

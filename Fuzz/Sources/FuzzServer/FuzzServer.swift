@@ -4,7 +4,7 @@ import DigitsCore
 @testable import DigitsServer
 import Foundation
 import FuzzDriver
-import Hummingbird
+import HummingbirdCore
 
 /// `POST /api/predict` without the network socket: the query string, the Content-Type and
 /// the body go through the same checks and the same `PredictionService` (the built-in model
