@@ -89,16 +89,30 @@ import _TestSupport
     try check(nan, "NaN")
   }
 
+  /// A write of `path` that fails half-way (the body throws after half the bytes, as a full
+  /// disk would) leaves the old file byte for byte, and no temporary.
   @Test func failedWriteLeavesNothingHalfWritten() throws {
     let path = dir.path + "/keep.safetensors"
     try sampleModel().write(to: path)
-    let before = FileManager.default.contents(atPath: path)
-    // A folder where the file should go: the rename fails, the old file stays intact.
+    let before = try #require(FileManager.default.contents(atPath: path))
+    struct DiskFull: Error {}
+    var replacement = sampleModel()
+    replacement.parameters[0][0] += 1
+    let bytes = try Safetensors.encode(try replacement.safetensors())
+    #expect(throws: DiskFull.self) {
+      try AtomicFile.write(to: path) { file in
+        try file.append(bytes.prefix(bytes.count / 2))
+        throw DiskFull()
+      }
+    }
+    #expect(FileManager.default.contents(atPath: path) == before)
+    #expect(try ModelFile.read(path: path) == sampleModel())
+    // A folder where the file should go: the rename fails, the folder is left as it was.
     let blocked = dir.path + "/blocked.safetensors"
     try FileManager.default.createDirectory(atPath: blocked + "/x", withIntermediateDirectories: true)
     #expect(throws: DigitsError.self) { try sampleModel().write(to: blocked) }
-    #expect(FileManager.default.contents(atPath: path) == before)
+    #expect(try FileManager.default.contentsOfDirectory(atPath: blocked) == ["x"])
     let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
-    #expect(leftovers.isEmpty)
+    #expect(leftovers.isEmpty, "\(leftovers)")
   }
 }

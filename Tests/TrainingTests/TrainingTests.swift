@@ -75,3 +75,60 @@ import _TestSupport
     #expect(resumed.network.parameterValues().elementsEqual(straight.network.parameterValues()))
   }
 }
+
+/// The schedule of an extended run: the cosine keeps the first plan's horizon.
+@Suite struct ScheduleHorizonTests {
+  /// Every step of epochs 1-10 has the same rate in a 10-epoch plan and in that plan
+  /// extended to 15; epochs 11-15 run at the cosine's floor (1% of the base).
+  @Test func extendedCosineKeepsPastRatesAndRunsAtTheFloor() {
+    var ten = TrainingConfig()
+    ten.epochs = 10
+    var fifteen = ten
+    fifteen.epochs = 15
+    fifteen.scheduleEpochs = 10
+    let batches = 7
+    for epoch in 0..<10 {
+      for batch in 0..<batches {
+        #expect(ten.learningRate(epoch: epoch, batch: batch, batches: batches)
+          == fifteen.learningRate(epoch: epoch, batch: batch, batches: batches), "epoch \(epoch + 1) step \(batch)")
+      }
+    }
+    let floor = ten.learningRate * 0.01
+    for epoch in 10..<15 {
+      for batch in 0..<batches {
+        #expect(abs(fifteen.learningRate(epoch: epoch, batch: batch, batches: batches) - floor) <= floor * 1e-6)
+      }
+    }
+    #expect(ten.learningRate(epoch: 9, batch: batches - 1, batches: batches) > floor)
+    var constant = fifteen
+    constant.schedule = .constant
+    #expect((0..<15).allSatisfy { constant.learningRate(epoch: $0, batch: 3, batches: batches) == constant.learningRate })
+  }
+
+  /// Through the trainer: a 3-epoch run extended to 5 records the same first three rates
+  /// as a straight 3-epoch run, then two at the floor, and reaches the weights of a straight
+  /// run planned as "3-epoch horizon, 5 epochs".
+  @Test func extendedRunMatchesAStraightRunWithTheSameHorizon() throws {
+    let data = TrainingTests.training.slice(0..<64)
+    func config(epochs: Int, horizon: Int?) -> TrainingConfig {
+      var c = TrainingConfig()
+      c.epochs = epochs
+      c.scheduleEpochs = horizon
+      c.batchSize = 32
+      c.seed = 3
+      return c
+    }
+    let three = Trainer(network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 3, horizon: nil))
+    try three.run(train: data, validation: nil, observer: nil)
+    let extended = Trainer(network: three.network, config: config(epochs: 5, horizon: 3), history: three.history)
+    try extended.run(train: data, validation: nil, observer: nil)
+    let straight = Trainer(network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 5, horizon: 3))
+    try straight.run(train: data, validation: nil, observer: nil)
+    #expect(extended.history.count == 5)
+    #expect(Array(extended.history.prefix(3)) == three.history)
+    #expect(extended.history.map(\.learningRate) == straight.history.map(\.learningRate))
+    let floor = Double(TrainingConfig().learningRate(progress: 1))
+    #expect(extended.history.suffix(2).allSatisfy { $0.learningRate == floor }, "\(extended.history.map(\.learningRate))")
+    #expect(extended.network.parameterValues().elementsEqual(straight.network.parameterValues()))
+  }
+}

@@ -26,8 +26,12 @@ public enum AtomicFile {
 
   /// Test hook: with `DIGITS_TEST_WRITE_PAUSE_MS=N` set, `write(_:to:)` writes the first half
   /// of the bytes, says so on stderr, and sleeps N ms before the rest, so a test can SIGKILL a
-  /// process in the middle of a write. Unset (always, outside tests) it does nothing.
-  static let testPauseMilliseconds = ProcessInfo.processInfo.environment["DIGITS_TEST_WRITE_PAUSE_MS"].flatMap { UInt32($0) }
+  /// process in the middle of a write (`DIGITS_TEST_WRITE_PAUSE_FILE=name` limits it to files
+  /// of that name). Unset, as always outside tests, it does nothing.
+  static let testPause: (milliseconds: UInt32, name: String?)? = {
+    let environment = ProcessInfo.processInfo.environment
+    return environment["DIGITS_TEST_WRITE_PAUSE_MS"].flatMap(UInt32.init).map { ($0, environment["DIGITS_TEST_WRITE_PAUSE_FILE"]) }
+  }()
 
   /// The temporary file being written; `append` writes every byte or throws.
   public struct Temporary {
@@ -51,10 +55,11 @@ public enum AtomicFile {
 
   public static func write(_ data: Data, to path: String) throws {
     try write(to: path) { file in
-      guard let pause = testPauseMilliseconds, data.count > 1 else { return try file.append(data) }
+      guard let pause = testPause, pause.name == nil || pause.name == URL(fileURLWithPath: path).lastPathComponent, data.count > 1
+      else { return try file.append(data) }
       try file.append(data.prefix(data.count / 2))
       FileHandle.standardError.write(Data("digits-test: paused writing \(path)\n".utf8))
-      usleep(pause * 1000)
+      usleep(pause.milliseconds * 1000)
       try file.append(data.suffix(from: data.startIndex + data.count / 2))
     }
   }

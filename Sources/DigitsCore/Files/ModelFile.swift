@@ -119,12 +119,12 @@ public struct ModelFile: Equatable, Sendable {
       adam = (step, m, v)
     }
     if let extra = byName.keys.sorted().first { throw DigitsError.file(path, "unexpected tensor \(extra)") }
+    for t in file.tensors where !t.values.allSatisfy({ $0.isFinite }) {
+      throw DigitsError.file(path, "tensor \(t.name) holds NaN or infinite values")
+    }
     let inFileOrder = parameters + (adam.map { zip($0.m, $0.v).flatMap { [$0, $1] } } ?? [])
     if let expected = file.metadata[Self.checksumKey], Self.checksum(inFileOrder) != expected {
       throw DigitsError.file(path, "tensor data does not match its checksum (damaged file)")
-    }
-    for t in file.tensors where !t.values.allSatisfy({ $0.isFinite }) {
-      throw DigitsError.file(path, "tensor \(t.name) holds NaN or infinite values")
     }
     self.parameters = parameters
     self.adam = adam
@@ -143,19 +143,19 @@ public struct ModelFile: Equatable, Sendable {
 
   /// History, facts and Adam step held to `TrainingLimits` and to each other.
   func checkNumbers(path: String) throws {
+    if let problem = facts?.problem() { throw DigitsError.file(path, problem) }
     guard history.count <= (facts?.epochs ?? TrainingLimits.epochs) else {
       throw DigitsError.file(path, "history holds \(history.count) epochs, more than the \(facts?.epochs ?? TrainingLimits.epochs) the run planned")
     }
     if let problem = history.indices.lazy.compactMap({ self.history[$0].problem(at: $0) }).first {
       throw DigitsError.file(path, problem)
     }
-    if let problem = facts?.problem() { throw DigitsError.file(path, problem) }
-    // A checkpoint is written at an epoch's end: its Adam step count is the epochs times the
-    // steps of one epoch. Anything else is a file from elsewhere or a damaged one.
-    if let adam, let facts, facts.trainingImages > 0 {
+    // Adam takes one step a batch: a checkpoint cannot have taken more steps than its
+    // history's epochs hold batches.
+    if let adam, let facts {
       let steps = history.count * ((facts.trainingImages + facts.batchSize - 1) / facts.batchSize)
-      guard adam.step == steps else {
-        throw DigitsError.file(path, "adam_step \(adam.step) does not match \(history.count) epochs of \(facts.trainingImages) images in batches of \(facts.batchSize) (\(steps) steps)")
+      guard adam.step <= steps else {
+        throw DigitsError.file(path, "adam_step \(adam.step) is more than the \(steps) steps of \(history.count) epochs of \(facts.trainingImages) images in batches of \(facts.batchSize)")
       }
     }
   }
