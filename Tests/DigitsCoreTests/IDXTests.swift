@@ -74,6 +74,76 @@ import _TestSupport
     #expect(error?.description.contains("digits download") == true)
   }
 
+  // MARK: - Bounded cost
+
+  /// Sizes that overflow Int when multiplied (the old `dims.reduce(1, *)` trapped) or ask
+  /// for more than the limit are refused from the header, before anything is allocated.
+  @Test(arguments: [
+    ([0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF] as [UInt32], "more than the 67108864-byte limit"),
+    ([0xFFFF_FFFF, 28, 28], "more than the 67108864-byte limit"),
+    ([UInt32(64 << 20) + 1], "more than the 67108864-byte limit"),
+  ])
+  func hugeDimensionsAreRefusedFromTheHeader(dims: [UInt32], expected: String) throws {
+    for (name, data) in [("raw", Data(HostileFiles.idxHeader(dims))),
+                         ("gz", HostileFiles.gzipBomb(prefix: HostileFiles.idxHeader(dims), zeroMiB: 0))] {
+      let path = write("huge-\(name)", data)
+      let error = #expect(throws: DigitsError.self) { try IDX.read(path: path) }
+      #expect(error?.description.hasPrefix(path) == true)
+      #expect(error?.description.contains(expected) == true, "\(error?.description ?? "")")
+    }
+  }
+
+  @Test func limitIsAParameter() throws {
+    let path = write("hundred", IDX.encode(dimensions: [100], bytes: [UInt8](repeating: 1, count: 100)))
+    #expect(try IDX.read(path: path, maxPayloadBytes: 100).bytes.count == 100)
+    let error = #expect(throws: DigitsError.self) { try IDX.read(path: path, maxPayloadBytes: 99) }
+    #expect(error?.description.contains("more than the 99-byte limit") == true)
+  }
+
+  /// A raw file's length is checked against its header with stat, before any data is read.
+  @Test func rawLengthIsCheckedBeforeReading() throws {
+    let path = write("long", IDX.encode(dimensions: [10], bytes: [UInt8](repeating: 1, count: 5000)))
+    let error = #expect(throws: DigitsError.self) { try IDX.read(path: path) }
+    #expect(error?.description.contains("has trailing bytes: dimensions 10 need 10 data bytes, found 5000") == true)
+  }
+
+  /// A gzip bomb whose header declares 10 bytes: the reader stops one byte past them. The
+  /// stream has no end, so a reader that inflated it all would report it truncated.
+  @Test func gzipBombStopsOneBytePastTheHeader() throws {
+    let prefix = HostileFiles.idxHeader([10]) + [UInt8](repeating: 7, count: 10)
+    let bomb = HostileFiles.gzipBomb(prefix: prefix, zeroMiB: 64, finished: false)
+    let path = write("bomb.gz", bomb)
+    let error = #expect(throws: DigitsError.self) { try IDX.read(path: path) }
+    #expect(error?.description == "\(path): has trailing bytes: dimensions 10 need 10 data bytes, found more")
+    // The same stream, finished, inflates to what it says, so the bomb maker is honest.
+    let whole = try Gzip.decompress(HostileFiles.gzipBomb(prefix: prefix, zeroMiB: 2), path: "b", limit: 3 << 20)
+    #expect(whole.count == prefix.count + 2 << 20 && Array(whole.prefix(prefix.count)) == prefix)
+  }
+
+  @Test func gzipOutputIsCappedInMemoryToo() throws {
+    let bomb = HostileFiles.gzipBomb(prefix: [], zeroMiB: 8)
+    let error = #expect(throws: DigitsError.self) { try Gzip.decompress(bomb, path: "bomb.gz", limit: 4 << 20) }
+    #expect(error?.description == "bomb.gz: gzip data inflates to more than 4194304 bytes")
+  }
+
+  @Test func truncatedGzipPayload() throws {
+    let bomb = HostileFiles.gzipBomb(prefix: HostileFiles.idxHeader([3 << 20]), zeroMiB: 1)
+    let error = #expect(throws: DigitsError.self) { try IDX.read(path: write("short.gz", bomb)) }
+    #expect(error?.description.contains("truncated: dimensions 3145728 need 3145728 data bytes, found 1048576") == true)
+  }
+
+  @Test func emptySetIsAnError() throws {
+    let images = write("i0", IDX.encode(dimensions: [0, 28, 28], bytes: []))
+    let labels = write("l0", IDX.encode(dimensions: [0], bytes: []))
+    let error = #expect(throws: DigitsError.self) { try DatasetFolder.load(imagePath: images, labelPath: labels) }
+    #expect(error?.description == "\(images): holds no images")
+  }
+
+  @Test func folderIsNotAFile() throws {
+    let error = #expect(throws: DigitsError.self) { try IDX.read(path: dir.path) }
+    #expect(error?.description == "\(dir.path): is not a regular file")
+  }
+
   func gzipped(_ data: Data) throws -> Data {
     let raw = write("tmp-raw", data)
     let p = Process()

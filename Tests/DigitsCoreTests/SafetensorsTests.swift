@@ -89,6 +89,90 @@ import _TestSupport
     try check(nan, "NaN")
   }
 
+  // MARK: - Bounded cost: every size and offset is checked before anything is allocated
+
+  func decodeError(_ data: Data, limits: Safetensors.Limits = .general) -> String {
+    let error = #expect(throws: DigitsError.self) { try Safetensors.decode(data, path: "f.safetensors", limits: limits) }
+    return error?.description ?? ""
+  }
+
+  func entry(_ name: String, _ shape: [Int], _ begin: Int, _ end: Int) -> String {
+    #""\#(name)":{"dtype":"F32","shape":\#(shape),"data_offsets":[\#(begin),\#(end)]}"#
+  }
+
+  /// The issue's 100-byte file: the old `shape.reduce(1, *)` trapped on overflow.
+  @Test func shapeProductOverflowIsAnError() throws {
+    let file = HostileFiles.safetensors(header: "{" + entry("w", [4_294_967_296, 4_294_967_296, 2], 0, 16) + "}", body: 16)
+    #expect(decodeError(file) == "f.safetensors: tensor w: shape [4294967296, 4294967296, 2] needs more bytes than the file's 16")
+    let big = HostileFiles.safetensors(header: "{" + entry("w", [Int.max], 0, 16) + "}", body: 16)
+    #expect(decodeError(big).contains("needs more bytes than the file's 16"))
+  }
+
+  @Test func offsetsMustTileTheBody() throws {
+    let a = entry("a", [2], 0, 8)
+    #expect(decodeError(HostileFiles.safetensors(header: "{" + entry("a", [2], 8, 0) + "}", body: 8))
+      .contains("data_offsets 8-0 do not hold"))
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 4, 12) + "}", body: 12))
+      == "f.safetensors: tensor b: data_offsets 4-12 overlap another tensor")
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 12, 20) + "}", body: 20))
+      == "f.safetensors: tensor b: data_offsets 12-20 leave bytes 8-12 unused")
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)}", body: 12)) == "f.safetensors: has 4 bytes after the last tensor")
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 8, 16) + "}", body: 12))
+      == "f.safetensors: truncated: tensor b ends at byte 16 of 12")
+    // Back to back in any order in the JSON, and zero-size tensors anywhere, are fine.
+    let ok = HostileFiles.safetensors(header: "{" + entry("b", [1], 8, 12) + ",\(a)," + entry("z", [0], 8, 8) + "}", body: 12)
+    #expect(try Safetensors.decode(ok, path: "ok").tensors.map(\.name) == ["a", "z", "b"])
+  }
+
+  @Test func duplicateNamesAreAnError() throws {
+    let a = entry("a", [1], 0, 4)
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4)).contains("names a tensor twice")
+      || decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4)).contains("not valid JSON"))
+  }
+
+  @Test func headerLimits() throws {
+    var limits = Safetensors.Limits.general
+    limits.headerBytes = 10
+    #expect(decodeError(HostileFiles.safetensors(header: "{" + entry("a", [1], 0, 4) + "}", body: 4), limits: limits)
+      .contains("is implausible; the limit is 10)"))
+    limits = .general
+    limits.entries = 2
+    let three = ["a", "b", "c"].enumerated().map { entry($1, [1], 4 * $0, 4 * $0 + 4) }.joined(separator: ",")
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(three)}", body: 12), limits: limits)
+      == "f.safetensors: safetensors header has 3 entries, more than the limit of 2")
+    limits = .general
+    limits.headerValues = 100
+    let deep = #"{"__metadata__":{"x":"y"},"pad":["# + String(repeating: "0,", count: 200) + "0]}"
+    #expect(decodeError(HostileFiles.safetensors(header: deep), limits: limits).contains("JSON values, more than the limit of 100"))
+    limits = .general
+    limits.rank = 2
+    #expect(decodeError(HostileFiles.safetensors(header: "{" + entry("a", [1, 1, 1], 0, 4) + "}", body: 4), limits: limits)
+      == "f.safetensors: tensor a has 3 dimensions, more than 2")
+  }
+
+  /// Brackets, commas and colons inside strings are not counted as values or keys.
+  @Test func valueCountSkipsStrings() throws {
+    var limits = Safetensors.Limits.general
+    limits.headerValues = 20
+    let noisy = String(repeating: #"[{,:\""#, count: 100)
+    let file = HostileFiles.safetensors(header: #"{"__metadata__":{"k":"\#(noisy)"},"# + entry("a:b", [1], 0, 4) + "}", body: 4)
+    let decoded = try Safetensors.decode(file, path: "f", limits: limits)
+    #expect(decoded.tensors.map(\.name) == ["a:b"] && decoded.metadata["k"]?.count == 500)
+  }
+
+  @Test func fileSizeIsCheckedBeforeReading() throws {
+    let path = dir.path + "/big.safetensors"
+    FileManager.default.createFile(atPath: path, contents: Data(count: (3 << 20) + 1))
+    let error = #expect(throws: DigitsError.self) { try ModelFile.read(path: path) }
+    #expect(error?.description == "\(path): is 3145729 bytes, more than the 3145728-byte limit for this kind of file")
+    // A checkpoint, the largest digits file, fits with room to spare.
+    var model = sampleModel()
+    model.adam = (3, model.parameters, model.parameters)
+    try model.write(to: path)
+    let size = try #require(try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    #expect(size + 300_000 < Safetensors.Limits.digitsModel.fileBytes, "checkpoint of \(size) bytes")
+  }
+
   /// A write of `path` that fails half-way (the body throws after half the bytes, as a full
   /// disk would) leaves the old file byte for byte, and no temporary.
   @Test func failedWriteLeavesNothingHalfWritten() throws {

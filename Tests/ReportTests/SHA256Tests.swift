@@ -50,7 +50,7 @@ import _TestSupport
 
   @Test func mnistTestLabelsMatchTheSharedSum() throws {
     let gz = try Data(contentsOf: URL(fileURLWithPath: TestData.mnistPath + "/t10k-labels-idx1-ubyte.gz"))
-    #expect(SHA256.hex(try Gzip.decompress(gz, path: "labels"))
+    #expect(SHA256.hex(try Gzip.decompress(gz, path: "labels", limit: 1 << 20))
       == "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2")
   }
 }

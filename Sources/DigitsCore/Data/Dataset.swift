@@ -122,7 +122,8 @@ public struct DatasetFolder: Sendable {
     return try Self.load(imagePath: imagePath, labelPath: labelPath, classes: kind.classNames.count)
   }
 
-  /// Loads and cross-checks one image file and one label file.
+  /// Loads and cross-checks one image file and one label file. Each costs at most the
+  /// payload its header declares (see `IDX`), and the bytes are kept without a copy.
   public static func load(imagePath: String, labelPath: String, classes: Int = 10) throws -> LabeledImages {
     let images = try IDX.read(path: imagePath)
     let labels = try IDX.read(path: labelPath)
@@ -135,6 +136,7 @@ public struct DatasetFolder: Sendable {
     guard images.dimensions[1] == 28, images.dimensions[2] == 28 else {
       throw DigitsError.file(imagePath, "images are \(images.dimensions[1])x\(images.dimensions[2]), expected 28x28")
     }
+    guard images.dimensions[0] > 0 else { throw DigitsError.file(imagePath, "holds no images") }
     guard images.dimensions[0] == labels.dimensions[0] else {
       throw DigitsError.file(labelPath, "holds \(labels.dimensions[0]) labels but \(imagePath) holds \(images.dimensions[0]) images")
     }

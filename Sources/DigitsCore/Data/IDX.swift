@@ -1,49 +1,133 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The IDX format of the MNIST files: big-endian magic 0x0000TTDD (T = 0x08 unsigned byte
 /// data, D = number of dimensions), D big-endian UInt32 sizes, then the bytes.
+///
+/// Reading costs at most the payload the header declares, and never more than
+/// `maxPayloadBytes`: the header is read (or inflated) first, its sizes are multiplied with
+/// overflow checks and compared with the limit, a raw file's size is checked before any
+/// data is read, and a gzip file is inflated straight into the one payload array and
+/// stopped one byte past what the header declares.
 public enum IDX {
   public struct Array {
     public let dimensions: [Int]
     public let bytes: [UInt8]
   }
 
+  /// Largest payload accepted: a little above the largest MNIST-format file
+  /// (60,000 x 28 x 28 = 47,040,000 bytes), so a header cannot make us allocate gigabytes.
+  public static let maxPayloadBytes = 64 << 20
+  /// Largest whole file: the payload limit plus the largest header (4 dimensions).
+  public static let maxFileBytes = maxPayloadBytes + 4 + 4 * 4
+
   /// Reads an IDX file, raw or gzip-compressed, checking magic, sizes and length.
-  public static func read(path: String) throws -> Array {
-    let data: Data
-    do {
-      data = try Data(contentsOf: URL(fileURLWithPath: path))
-    } catch {
-      throw DigitsError.file(path, FileManager.default.fileExists(atPath: path) ? "cannot be read" : "no such file")
+  public static func read(path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
     }
-    return try parse(Gzip.isGzip(data) ? Gzip.decompress(data, path: path) : data, path: path)
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      throw DigitsError.file(path, "is not a regular file")
+    }
+    var magic: (UInt8, UInt8) = (0, 0)
+    let peeked = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
+    if peeked == 2 && magic == (0x1F, 0x8B) {
+      let gzip = try GzipReader(path: path, descriptor: fd)
+      return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: gzip.read(into:), fileSize: nil)
+    }
+    return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: { try readFully(fd, $0, path) },
+                     fileSize: Int(info.st_size))
   }
 
-  public static func parse(_ data: Data, path: String) throws -> Array {
-    let b = [UInt8](data)
-    guard b.count >= 4 else { throw DigitsError.file(path, "too short for an IDX file (\(b.count) bytes)") }
-    guard b[0] == 0, b[1] == 0 else {
-      throw DigitsError.file(path, "not an IDX file (bad magic \(hex(b[0..<4])))")
+  /// Parses an IDX file held in memory (not gzip-compressed).
+  public static func parse(_ data: Data, path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
+    var offset = 0
+    return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: { buffer in
+      let n = min(buffer.count, data.count - offset)
+      data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+      offset += n
+      return n
+    }, fileSize: data.count)
+  }
+
+  /// The header, then exactly the payload it declares. `read` fills its buffer and returns
+  /// the count, fewer only at the end; `fileSize` (when known) is checked before reading data.
+  static func parse(path: String, maxPayloadBytes: Int, read: (UnsafeMutableRawBufferPointer) throws -> Int,
+                    fileSize: Int?) throws -> Array {
+    var head = [UInt8](repeating: 0, count: 4)
+    let got = try head.withUnsafeMutableBytes { try read($0) }
+    guard got == 4 else { throw DigitsError.file(path, "too short for an IDX file (\(got) bytes)") }
+    guard head[0] == 0, head[1] == 0 else {
+      throw DigitsError.file(path, "not an IDX file (bad magic \(hex(head[0..<4])))")
     }
-    guard b[2] == 0x08 else {
-      throw DigitsError.file(path, "IDX element type 0x\(String(b[2], radix: 16)) is not unsigned bytes (0x08)")
+    guard head[2] == 0x08 else {
+      throw DigitsError.file(path, "IDX element type 0x\(String(head[2], radix: 16)) is not unsigned bytes (0x08)")
     }
-    let rank = Int(b[3])
+    let rank = Int(head[3])
     guard (1...4).contains(rank) else { throw DigitsError.file(path, "IDX rank \(rank) is not 1 to 4") }
-    let headerSize = 4 + 4 * rank
-    guard b.count >= headerSize else { throw DigitsError.file(path, "truncated IDX header") }
-    var dims: [Int] = []
-    for d in 0..<rank {
-      let o = 4 + 4 * d
-      dims.append(Int(b[o]) << 24 | Int(b[o + 1]) << 16 | Int(b[o + 2]) << 8 | Int(b[o + 3]))
+    var sizes = [UInt8](repeating: 0, count: 4 * rank)
+    guard try sizes.withUnsafeMutableBytes({ try read($0) }) == sizes.count else {
+      throw DigitsError.file(path, "truncated IDX header")
     }
-    let expected = dims.reduce(1, *)
-    let actual = b.count - headerSize
-    guard actual == expected else {
-      let what = actual < expected ? "truncated" : "has trailing bytes"
-      throw DigitsError.file(path, "\(what): dimensions \(dims.map(String.init).joined(separator: "x")) need \(expected) data bytes, found \(actual)")
+    let dims = (0..<rank).map { d in
+      sizes[4 * d..<4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
     }
-    return Array(dimensions: dims, bytes: Swift.Array(b[headerSize...]))
+    let shape = dims.map(String.init).joined(separator: "x")
+    let expected = try payloadBytes(dims, limit: maxPayloadBytes, path: path)
+    if let fileSize {
+      let actual = fileSize - (4 + 4 * rank)
+      guard actual == expected else {
+        let what = actual < expected ? "truncated" : "has trailing bytes"
+        throw DigitsError.file(path, "\(what): dimensions \(shape) need \(expected) data bytes, found \(actual)")
+      }
+    }
+    var found = 0
+    let bytes = try [UInt8](unsafeUninitializedCapacity: expected) { buffer, count in
+      // NOTE: UInt8 needs no initialising; pages a short read never reached stay unmapped.
+      found = try read(UnsafeMutableRawBufferPointer(buffer))
+      count = expected
+    }
+    guard found == expected else {
+      throw DigitsError.file(path, "truncated: dimensions \(shape) need \(expected) data bytes, found \(found)")
+    }
+    var extra: UInt8 = 0
+    guard try withUnsafeMutableBytes(of: &extra, { try read($0) }) == 0 else {
+      throw DigitsError.file(path, "has trailing bytes: dimensions \(shape) need \(expected) data bytes, found more")
+    }
+    return Array(dimensions: dims, bytes: bytes)
+  }
+
+  /// The product of the dimensions, checked for overflow and against `limit`.
+  static func payloadBytes(_ dims: [Int], limit: Int, path: String) throws -> Int {
+    var product = 1
+    for d in dims {
+      let (p, overflow) = product.multipliedReportingOverflow(by: d)
+      guard !overflow, p <= limit else {
+        throw DigitsError.file(path, "dimensions \(dims.map(String.init).joined(separator: "x")) declare more than the \(limit)-byte limit of an IDX file")
+      }
+      product = p
+    }
+    return product
+  }
+
+  /// read(2) until `buffer` is full or the file ends.
+  static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ path: String) throws -> Int {
+    var total = 0
+    while total < buffer.count {
+      let n = Glibc.read(fd, buffer.baseAddress! + total, buffer.count - total)
+      if n == 0 { break }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw DigitsError.file(path, "cannot be read (\(String(cString: strerror(errno))))")
+      }
+      total += n
+    }
+    return total
   }
 
   /// Encodes bytes as an IDX file (used by tests and by tools that write data sets).

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// What the downloader is doing, for a progress display.
 public enum DownloadEvent: Sendable, Equatable {
@@ -29,6 +32,8 @@ public struct Downloader {
   public var retryDelay: TimeInterval = 1
   /// Seconds without data before a request is given up.
   public var timeout: TimeInterval = 30
+  /// Most bytes one file may take; a mirror that sends more is cut off and skipped.
+  public var maxBytes = Downloader.maxDownloadBytes
 
   public init(source: DatasetSource, directory: String) {
     self.source = source
@@ -74,7 +79,7 @@ public struct Downloader {
         attempt += 1
         let offset = Self.size(part)
         events(.started(file: name, mirror: mirror, offset: offset))
-        let transfer = HTTPTransfer(url: url, path: part, timeout: timeout)
+        let transfer = HTTPTransfer(url: url, path: part, timeout: timeout, maxBytes: maxBytes)
         let outcome = transfer.run {
           let p = transfer.progress
           events(.progress(file: name, received: p.received, expected: p.expected))
@@ -108,6 +113,12 @@ public struct Downloader {
           events(.failed(file: name, mirror: mirror, reason: reason))
           failures.append("\(mirror.absoluteString): \(reason)")
           break tries
+        case .tooLarge(let reason):
+          // Nothing worth resuming: the next try would only grow the same bad file.
+          try? FileManager.default.removeItem(atPath: part)
+          events(.failed(file: name, mirror: mirror, reason: reason))
+          failures.append("\(mirror.absoluteString): \(reason)")
+          break tries
         }
       }
     }
@@ -138,21 +149,36 @@ public struct Downloader {
     case failure(String)
   }
 
-  /// Checks the SHA-256 of a file's uncompressed contents.
+  /// Largest file a mirror may send: a raw IDX file at its size limit (a gzipped one is
+  /// smaller). A larger body is cut off and the mirror counted as bad.
+  public static let maxDownloadBytes = Int64(IDX.maxFileBytes)
+
+  /// Checks the SHA-256 of a file's uncompressed contents, streaming: memory is two small
+  /// buffers, and a gzip stream that inflates past `IDX.maxFileBytes` fails the check.
   static func verify(path: String, sha256 expected: String) -> Check {
-    guard let data = FileManager.default.contents(atPath: path) else { return .failure("cannot read \(path)") }
-    let gzipped = Gzip.isGzip(data)
-    let plain: Data
-    if gzipped {
-      do {
-        plain = try Gzip.decompress(data, path: path)
-      } catch {
-        return .failure("corrupt gzip data")
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return .failure("cannot read \(path)") }
+    defer { close(fd) }
+    var magic: (UInt8, UInt8) = (0, 0)
+    let gzipped = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) } == 2 && magic == (0x1F, 0x8B)
+    var hash = SHA256()
+    var total = 0
+    let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
+    defer { chunk.deallocate() }
+    do {
+      let gzip = gzipped ? try GzipReader(path: path, descriptor: fd) : nil
+      while true {
+        let n = try gzip?.read(into: chunk) ?? IDX.readFully(fd, chunk, path)
+        if n == 0 { break }
+        total += n
+        guard total <= IDX.maxFileBytes else { return .failure("more than \(IDX.maxFileBytes) bytes uncompressed") }
+        hash.update(bytes: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
+        if n < chunk.count { break }
       }
-    } else {
-      plain = data
+    } catch {
+      return .failure(gzipped ? "corrupt gzip data" : "cannot read \(path)")
     }
-    let actual = SHA256.hex(plain)
+    let actual = hash.finalize().map { String(format: "%02x", $0) }.joined()
     guard actual == expected.lowercased() else {
       return .failure("SHA-256 mismatch (got \(actual.prefix(12))..., expected \(expected.prefix(12))...)")
     }

@@ -16,11 +16,16 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     case transient(String)
     /// This server will not serve the file (refused, unknown host, 404).
     case failed(String)
+    /// The body is larger than `maxBytes`; what arrived is worthless.
+    case tooLarge(String)
   }
 
   let url: URL
   let path: String
   let timeout: TimeInterval
+  /// Most bytes the file may hold; a longer body is cut off (a hostile or broken mirror
+  /// must not fill the disk).
+  let maxBytes: Int64
   private let lock = NSLock()
   private let finished = DispatchSemaphore(value: 0)
   private var handle: FileHandle?
@@ -28,10 +33,11 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
   private var expected: Int64?
   private var outcome: Outcome?
 
-  init(url: URL, path: String, timeout: TimeInterval) {
+  init(url: URL, path: String, timeout: TimeInterval, maxBytes: Int64) {
     self.url = url
     self.path = path
     self.timeout = timeout
+    self.maxBytes = maxBytes
   }
 
   /// Bytes in the file so far and the full size when the server said.
@@ -99,12 +105,22 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         return .cancel
       }
     }
+    let declared = lock.withLock { expected }
+    if disposition == .allow, let declared, declared > maxBytes {
+      lock.withLock { outcome = .tooLarge("announces \(declared) bytes, more than \(maxBytes)") }
+      completionHandler(.cancel)
+      return
+    }
     completionHandler(disposition)
   }
 
   func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
     let ok: Bool = lock.withLock {
       guard outcome == nil, let handle else { return true }
+      guard received + Int64(data.count) <= maxBytes else {
+        outcome = .tooLarge("sends more than \(maxBytes) bytes")
+        return false
+      }
       do {
         try handle.write(contentsOf: data)
         received += Int64(data.count)

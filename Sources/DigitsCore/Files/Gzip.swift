@@ -1,44 +1,128 @@
 import CZlib
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// gzip decompression through zlib, for the .gz copies of the IDX files.
+/// gzip decompression through zlib, for the .gz copies of the IDX files. Every entry point
+/// takes a bound on the output, so a small file that inflates to gigabytes (a "gzip bomb")
+/// costs at most that bound.
 public enum Gzip {
   /// True when the data starts with the gzip magic bytes 1f 8b.
   public static func isGzip(_ data: Data) -> Bool {
     data.count >= 2 && data[data.startIndex] == 0x1F && data[data.startIndex + 1] == 0x8B
   }
 
-  /// Inflates a whole gzip stream. `path` only names the file in errors.
-  public static func decompress(_ data: Data, path: String) throws -> Data {
-    var stream = z_stream()
+  /// Inflates a whole gzip stream held in memory, refusing to produce more than `limit`
+  /// bytes. `path` only names the file in errors.
+  public static func decompress(_ data: Data, path: String, limit: Int) throws -> Data {
+    try GzipReader.inflateAll(path: path, limit: limit, input: data)
+  }
+}
+
+/// Inflates one gzip stream a piece at a time from a source of compressed bytes, so memory
+/// is what the caller asks for plus one input buffer. The end of the first gzip member is
+/// the end of the stream.
+public final class GzipReader {
+  /// Fills its buffer with compressed bytes; 0 means the end of the input.
+  public typealias Source = (UnsafeMutableRawBufferPointer) throws -> Int
+
+  let path: String
+  let source: Source
+  let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+  let input: UnsafeMutableRawBufferPointer
+  var inputEnded = false
+  /// True once zlib reported the end of the gzip stream.
+  public private(set) var ended = false
+
+  /// `path` only names the file in errors; `inputSize` is the read size from `source`.
+  public init(path: String, inputSize: Int = 1 << 16, source: @escaping Source) throws {
+    self.path = path
+    self.source = source
+    input = .allocate(byteCount: inputSize, alignment: 16)
+    stream.initialize(to: z_stream())
     // 15 + 16: zlib window of 32 KiB, gzip wrapper only.
-    guard inflateInit2_(&stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    guard inflateInit2_(stream, 15 + 16, ZLIB_VERSION, Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+      input.deallocate()
+      stream.deallocate()
       throw DigitsError.file(path, "zlib could not start")
     }
-    defer { inflateEnd(&stream) }
-    var output = Data()
-    let chunk = 1 << 20
-    var buffer = [UInt8](repeating: 0, count: chunk)
-    var status: Int32 = Z_OK
-    try data.withUnsafeBytes { (input: UnsafeRawBufferPointer) in
-      stream.next_in = UnsafeMutablePointer(mutating: input.bindMemory(to: Bytef.self).baseAddress)
-      stream.avail_in = uInt(input.count)
-      repeat {
-        try buffer.withUnsafeMutableBufferPointer { out in
-          stream.next_out = out.baseAddress
-          stream.avail_out = uInt(chunk)
-          status = inflate(&stream, Z_NO_FLUSH)
-          guard status == Z_OK || status == Z_STREAM_END else {
-            if status == Z_BUF_ERROR {
-              throw DigitsError.file(path, "gzip data is truncated")
-            }
-            throw DigitsError.file(path, "gzip data is corrupt (zlib status \(status))")
-          }
-          output.append(out.baseAddress!, count: chunk - Int(stream.avail_out))
-        }
-      } while status != Z_STREAM_END && (stream.avail_in > 0 || stream.avail_out == 0)
+  }
+
+  /// Reads a gzip file through a file descriptor it does not own.
+  public convenience init(path: String, descriptor: Int32) throws {
+    try self.init(path: path) { buffer in
+      while true {
+        let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+        if n >= 0 { return n }
+        if errno != EINTR { throw DigitsError.file(path, "cannot be read (\(String(cString: strerror(errno))))") }
+      }
     }
-    guard status == Z_STREAM_END else { throw DigitsError.file(path, "gzip data is truncated") }
+  }
+
+  deinit {
+    inflateEnd(stream)
+    stream.deallocate()
+    input.deallocate()
+  }
+
+  /// Fills `buffer` with inflated bytes and returns how many; fewer than `buffer.count`
+  /// only at the end of the stream. Throws on corrupt or truncated data.
+  public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    var produced = 0
+    while produced < buffer.count && !ended {
+      if stream.pointee.avail_in == 0 && !inputEnded {
+        let n = try source(input)
+        if n == 0 {
+          inputEnded = true
+        } else {
+          stream.pointee.next_in = input.baseAddress!.assumingMemoryBound(to: Bytef.self)
+          stream.pointee.avail_in = uInt(n)
+        }
+      }
+      let room = min(buffer.count - produced, Int(Int32.max))
+      stream.pointee.next_out = (buffer.baseAddress! + produced).assumingMemoryBound(to: Bytef.self)
+      stream.pointee.avail_out = uInt(room)
+      let status = inflate(stream, Z_NO_FLUSH)
+      produced += room - Int(stream.pointee.avail_out)
+      switch status {
+      case Z_STREAM_END: ended = true
+      case Z_OK: continue
+      case Z_BUF_ERROR:
+        // No progress was possible: fine while more input may come, the end otherwise.
+        if inputEnded && stream.pointee.avail_in == 0 { throw DigitsError.file(path, "gzip data is truncated") }
+      default: throw DigitsError.file(path, "gzip data is corrupt (zlib status \(status))")
+      }
+    }
+    return produced
+  }
+
+  /// True when the stream holds no byte beyond those read so far (inflates at most one).
+  public func atEnd() throws -> Bool {
+    var byte: UInt8 = 0
+    return try withUnsafeMutableBytes(of: &byte) { try read(into: $0) } == 0
+  }
+
+  /// Inflates `data` whole, refusing more than `limit` output bytes.
+  static func inflateAll(path: String, limit: Int, input data: Data) throws -> Data {
+    var offset = 0
+    let reader = try GzipReader(path: path) { buffer in
+      let n = min(data.count - offset, buffer.count)
+      data.withUnsafeBytes { all in
+        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)]))
+      }
+      offset += n
+      return n
+    }
+    var output = Data()
+    var chunk = [UInt8](repeating: 0, count: 1 << 20)
+    while !reader.ended {
+      let n = try chunk.withUnsafeMutableBytes { try reader.read(into: $0) }
+      guard output.count + n <= limit else {
+        throw DigitsError.file(path, "gzip data inflates to more than \(limit) bytes")
+      }
+      output.append(contentsOf: chunk[0..<n])
+    }
     return output
   }
 }

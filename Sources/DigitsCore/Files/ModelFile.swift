@@ -68,7 +68,7 @@ public struct ModelFile: Equatable, Sendable {
   public func write(to path: String) throws { try Safetensors.write(try safetensors(), to: path) }
 
   public static func read(path: String) throws -> ModelFile {
-    try ModelFile(Safetensors.read(path: path), path: path)
+    try ModelFile(Safetensors.read(path: path, limits: .digitsModel), path: path)
   }
 
   /// SHA-256 of the tensors' little-endian Float32 bytes, one after another.

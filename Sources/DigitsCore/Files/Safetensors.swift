@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON
 /// header {name: {dtype, shape, data_offsets}, "__metadata__": {string: string}}, then the
@@ -25,8 +28,35 @@ public enum Safetensors {
     public subscript(name: String) -> NamedTensor? { tensors.first { $0.name == name } }
   }
 
-  /// Largest header accepted, as other readers do (100 MB), so a corrupt length can't OOM us.
-  static let maxHeaderBytes = 100_000_000
+  /// What a reader accepts, checked before anything is allocated for the data.
+  public struct Limits: Sendable {
+    /// Whole file, checked against its size before it is read.
+    public var fileBytes: Int
+    /// JSON header length, as other readers do (100 MB), so a corrupt length can't OOM us.
+    public var headerBytes: Int
+    /// JSON values (numbers, strings, arrays, objects) in the header, counted before it
+    /// is parsed: a parsed value costs tens of bytes, so this bounds the parser's memory.
+    public var headerValues: Int
+    /// Tensors named in the header.
+    public var entries: Int
+    /// Dimensions of one tensor.
+    public var rank: Int
+
+    public init(fileBytes: Int, headerBytes: Int, headerValues: Int, entries: Int, rank: Int = 8) {
+      self.fileBytes = fileBytes
+      self.headerBytes = headerBytes
+      self.headerValues = headerValues
+      self.entries = entries
+      self.rank = rank
+    }
+
+    /// Any safetensors file this package might meet.
+    public static let general = Limits(fileBytes: 1 << 30, headerBytes: 100_000_000, headerValues: 1 << 20, entries: 1 << 16)
+    /// A digits model or checkpoint: 225,034 parameters (three times that with the Adam
+    /// state: 2,700,408 bytes) and 24 tensors; the rest of the 3 MiB is room for the header
+    /// and a long training history (about 1,500 epochs).
+    public static let digitsModel = Limits(fileBytes: 3 << 20, headerBytes: 1 << 20, headerValues: 4096, entries: 64)
+  }
 
   public static func encode(_ file: File) throws -> Data {
     var header: [String: Any] = [:]
@@ -57,58 +87,190 @@ public enum Safetensors {
     return out
   }
 
-  public static func decode(_ data: Data, path: String) throws -> File {
-    let bytes = [UInt8](data)
-    guard bytes.count >= 8 else { throw DigitsError.file(path, "too short for a safetensors file (\(bytes.count) bytes)") }
+  public static func decode(_ data: Data, path: String, limits: Limits = .general) throws -> File {
+    try decode(size: data.count, path: path, limits: limits) { offset, buffer in
+      let n = max(0, min(buffer.count, data.count - offset))
+      data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+      return n
+    }
+  }
+
+  /// Fills the buffer with the bytes at an offset; returns the count (fewer at the end).
+  typealias ReadAt = (Int, UnsafeMutableRawBufferPointer) throws -> Int
+
+  /// Checks the whole header (lengths, value and entry counts, every shape and offset)
+  /// before it allocates any tensor, then reads each tensor straight into its array: a
+  /// file costs its header plus its tensors, never a second copy of the file.
+  static func decode(size: Int, path: String, limits: Limits, readAt: ReadAt) throws -> File {
+    guard size >= 8 else { throw DigitsError.file(path, "too short for a safetensors file (\(size) bytes)") }
     var n: UInt64 = 0
-    for i in 0..<8 { n |= UInt64(bytes[i]) << (8 * UInt64(i)) }
-    guard n <= UInt64(maxHeaderBytes) else { throw DigitsError.file(path, "not a safetensors file (header length \(n) is implausible)") }
+    guard try withUnsafeMutableBytes(of: &n, { try readAt(0, $0) }) == 8 else { throw DigitsError.file(path, "cannot be read") }
+    n = UInt64(littleEndian: n)
+    guard n <= UInt64(limits.headerBytes) else {
+      throw DigitsError.file(path, "not a safetensors file (header length \(n) is implausible; the limit is \(limits.headerBytes))")
+    }
     let headerEnd = 8 + Int(n)
-    guard bytes.count >= headerEnd else { throw DigitsError.file(path, "truncated safetensors header") }
+    guard size >= headerEnd else { throw DigitsError.file(path, "truncated safetensors header") }
+    var headerText = Data(count: Int(n))
+    guard try headerText.withUnsafeMutableBytes({ try readAt(8, $0) }) == Int(n) else {
+      throw DigitsError.file(path, "truncated safetensors header")
+    }
+    let (entries, metadata) = try headerText.withUnsafeBytes {
+      try parseHeader($0, body: size - headerEnd, path: path, limits: limits)
+    }
+    let tensors = try entries.map { e in
+      let count = (e.end - e.begin) / 4
+      var got = 0
+      var values = try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        got = try readAt(headerEnd + e.begin, UnsafeMutableRawBufferPointer(buffer))
+        initialized = count
+      }
+      guard got == count * 4 else { throw DigitsError.file(path, "cannot be read") }
+      if Int(1).littleEndian != 1 {
+        for i in values.indices { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+      }
+      return NamedTensor(name: e.name, shape: e.shape, values: values)
+    }
+    return File(tensors: tensors, metadata: metadata)
+  }
+
+  /// Parses and checks the JSON header; `body` is the byte count after it.
+  static func parseHeader(_ headerBytes: UnsafeRawBufferPointer, body: Int, path: String, limits: Limits) throws
+    -> (entries: [(name: String, shape: [Int], begin: Int, end: Int)], metadata: [String: String]) {
+    let values = JSONShape.valueCount(headerBytes)
+    guard values <= limits.headerValues else {
+      throw DigitsError.file(path, "safetensors header holds \(values) JSON values, more than the limit of \(limits.headerValues)")
+    }
     let object: Any
     do {
-      object = try JSONSerialization.jsonObject(with: Data(bytes[8..<headerEnd]))
+      object = try JSONSerialization.jsonObject(with: Data(headerBytes))
     } catch {
       throw DigitsError.file(path, "safetensors header is not valid JSON")
     }
     guard let header = object as? [String: Any] else { throw DigitsError.file(path, "safetensors header is not a JSON object") }
+    let tensorCount = header.count - (header["__metadata__"] == nil ? 0 : 1)
+    guard tensorCount <= limits.entries else {
+      throw DigitsError.file(path, "safetensors header has \(tensorCount) entries, more than the limit of \(limits.entries)")
+    }
+    guard header.count == JSONShape.topLevelKeyCount(headerBytes) else {
+      throw DigitsError.file(path, "safetensors header names a tensor twice")
+    }
     var metadata: [String: String] = [:]
     if let meta = header["__metadata__"] {
       guard let m = meta as? [String: String] else { throw DigitsError.file(path, "__metadata__ must map strings to strings") }
       metadata = m
     }
-    let body = bytes.count - headerEnd
-    var tensors: [(offset: Int, tensor: NamedTensor)] = []
+    var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
     for (name, value) in header where name != "__metadata__" {
       guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
             let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
       else { throw DigitsError.file(path, "tensor \(name) has a malformed header entry") }
       guard dtype == "F32" else { throw DigitsError.file(path, "tensor \(name) is \(dtype); only F32 is supported") }
+      guard shape.count <= limits.rank else { throw DigitsError.file(path, "tensor \(name) has \(shape.count) dimensions, more than \(limits.rank)") }
       guard shape.allSatisfy({ $0 >= 0 }) else { throw DigitsError.file(path, "tensor \(name) has a negative dimension") }
+      let byteCount = try tensorBytes(shape, name: name, body: body, path: path)
       let (begin, end) = (offsets[0], offsets[1])
-      let count = shape.reduce(1, *)
-      guard begin >= 0, end >= begin, end - begin == count * 4 else {
+      guard begin >= 0, end >= begin, end - begin == byteCount else {
         throw DigitsError.file(path, "tensor \(name): data_offsets \(begin)-\(end) do not hold shape \(shape) of F32")
       }
-      guard end <= body else { throw DigitsError.file(path, "truncated: tensor \(name) ends at byte \(end) of \(body)") }
-      var values = [Float](repeating: 0, count: count)
-      let base = headerEnd + begin
-      for i in 0..<count {
-        let o = base + 4 * i
-        values[i] = Float(bitPattern: UInt32(bytes[o]) | UInt32(bytes[o + 1]) << 8 | UInt32(bytes[o + 2]) << 16 | UInt32(bytes[o + 3]) << 24)
-      }
-      tensors.append((begin, NamedTensor(name: name, shape: shape, values: values)))
+      entries.append((name, shape, begin, end))
     }
-    return File(tensors: tensors.sorted { $0.offset < $1.offset }.map(\.tensor), metadata: metadata)
+    // The spec's layout: tensors back to back from byte 0 to the end, no holes, no overlaps.
+    entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+    var cursor = 0
+    for e in entries {
+      guard e.begin >= cursor else { throw DigitsError.file(path, "tensor \(e.name): data_offsets \(e.begin)-\(e.end) overlap another tensor") }
+      guard e.begin == cursor else { throw DigitsError.file(path, "tensor \(e.name): data_offsets \(e.begin)-\(e.end) leave bytes \(cursor)-\(e.begin) unused") }
+      guard e.end <= body else { throw DigitsError.file(path, "truncated: tensor \(e.name) ends at byte \(e.end) of \(body)") }
+      cursor = e.end
+    }
+    guard cursor == body else { throw DigitsError.file(path, "has \(body - cursor) bytes after the last tensor") }
+    return (entries, metadata)
   }
 
-  public static func read(path: String) throws -> File {
-    guard FileManager.default.fileExists(atPath: path) else { throw DigitsError.file(path, "no such file") }
-    guard let data = FileManager.default.contents(atPath: path) else { throw DigitsError.file(path, "cannot be read") }
-    return try decode(data, path: path)
+  /// Bytes of an F32 tensor of `shape`, with overflow checks; never more than the body.
+  static func tensorBytes(_ shape: [Int], name: String, body: Int, path: String) throws -> Int {
+    var bytes = 4
+    for d in shape {
+      let (p, overflow) = bytes.multipliedReportingOverflow(by: d)
+      guard !overflow, p <= body else {
+        throw DigitsError.file(path, "tensor \(name): shape \(shape) needs more bytes than the file's \(body)")
+      }
+      bytes = p
+    }
+    return bytes
+  }
+
+  /// Reads a file of at most `limits.fileBytes` (checked before reading), tensor by tensor.
+  public static func read(path: String, limits: Limits = .general) throws -> File {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else {
+      throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
+    }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw DigitsError.file(path, "is not a regular file") }
+    guard Int(info.st_size) <= limits.fileBytes else {
+      throw DigitsError.file(path, "is \(info.st_size) bytes, more than the \(limits.fileBytes)-byte limit for this kind of file")
+    }
+    return try decode(size: Int(info.st_size), path: path, limits: limits) { offset, buffer in
+      var total = 0
+      while total < buffer.count {
+        let n = pread(fd, buffer.baseAddress! + total, buffer.count - total, off_t(offset + total))
+        if n == 0 { break }
+        if n < 0 {
+          if errno == EINTR { continue }
+          throw DigitsError.file(path, "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        total += n
+      }
+      return total
+    }
   }
 
   public static func write(_ file: File, to path: String) throws {
     try AtomicFile.write(try encode(file), to: path)
+  }
+}
+
+/// Counts in raw JSON text, before it is parsed, so a header's parse cost can be bounded
+/// and duplicate keys seen (JSONSerialization keeps one of them silently).
+enum JSONShape {
+  /// An upper bound on the values in the text: every value but the first follows `[`, `,`
+  /// or `:`, and every container opens with `[` or `{`.
+  static func valueCount(_ text: UnsafeRawBufferPointer) -> Int {
+    var count = 1
+    scan(text) { byte, _ in
+      if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: ":") {
+        count += 1
+      }
+    }
+    return count
+  }
+
+  /// Keys of the outermost object (colons at depth 1).
+  static func topLevelKeyCount(_ text: UnsafeRawBufferPointer) -> Int {
+    var count = 0
+    scan(text) { byte, depth in
+      if byte == UInt8(ascii: ":") && depth == 1 { count += 1 }
+    }
+    return count
+  }
+
+  /// Calls `visit` with each structural byte outside strings and the nesting depth there.
+  static func scan(_ text: UnsafeRawBufferPointer, _ visit: (UInt8, Int) -> Void) {
+    var depth = 0, inString = false, escaped = false
+    for byte in text {
+      if inString {
+        if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+        continue
+      }
+      switch byte {
+      case UInt8(ascii: "\""): inString = true
+      case UInt8(ascii: "["), UInt8(ascii: "{"): visit(byte, depth); depth += 1
+      case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+      default: visit(byte, depth)
+      }
+    }
   }
 }
