@@ -10,7 +10,7 @@ import FoundationXML
 /// The report page parsed as XML (it is written as polyglot HTML5): every section is there
 /// by id and holds what it should.
 @Suite struct HTMLReportTests {
-  static let test: LabeledImages = try! DatasetFolder(path: TestData.mnistPath).loadTest()
+  static let test: LabeledImages = TestData.mnistTest
 
   /// Mostly right, 0.9 sure; every 97th image wrong with a confidence that varies.
   static func probabilities(_ data: LabeledImages) -> [Float] {
@@ -148,6 +148,43 @@ import FoundationXML
     #expect(descendants(chart, "polyline").isEmpty)
     #expect(chart.stringValue?.contains("no history") == true)
     #expect(try doc.nodes(forXPath: "//*[@id='history']").isEmpty)
+  }
+
+  /// NaN, infinities and 1e300 in the history (a run that diverged, a hand-edited file)
+  /// render without trapping: the points are left out and the chart says how many.
+  @Test func wildHistoryValuesAreLeftOutAndCounted() throws {
+    var model = Self.model(epochs: 4)
+    model.history[0].loss = .nan
+    model.history[1].loss = .infinity
+    model.history[2].valLoss = -.infinity
+    model.history[3].loss = 1e300
+    model.history[3].accuracy = .nan
+    model.history[1].seconds = 1e300
+    model.history[2].learningRate = .infinity
+    let doc = try Self.document(report(model))
+    let loss = try element(doc, id: "loss-chart")
+    #expect(descendants(loss, "circle").count == 8 - 4)
+    let notes = descendants(loss, "text").filter { attribute($0, "class") == "empty left-out" }
+    #expect(notes.map { $0.stringValue ?? "" } == ["4 values left out: NaN, infinite or beyond ±1e12"])
+    let accuracy = try element(doc, id: "accuracy-chart")
+    #expect(descendants(accuracy, "circle").count == 7)
+    #expect(accuracy.stringValue?.contains("1 value left out") == true)
+    #expect(descendants(try element(doc, id: "history"), "tr").count == 5)
+    // Every coordinate is a plain number.
+    for circle in descendants(loss, "circle") + descendants(accuracy, "circle") {
+      #expect(Double(attribute(circle, "cy") ?? "") != nil)
+    }
+  }
+
+  /// Huge but finite epochs and values everywhere still give a page.
+  @Test func extremeFiniteHistory() throws {
+    var model = Self.model(epochs: 2)
+    model.history[1].epoch = .max
+    model.history[0].loss = 1e12
+    model.history[1].loss = -1e12
+    model.history[0].imagesPerSecond = 1e300
+    let html = try report(model).html()
+    #expect(html.contains("loss-chart"))
   }
 
   @Test func writesAtomically() throws {

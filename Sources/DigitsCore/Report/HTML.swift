@@ -33,9 +33,11 @@ enum HTML {
     return String(format: "%.\(decimals)f%%", x * 100)
   }
 
-  /// A coordinate for SVG: short, no exponent.
+  /// A coordinate for SVG: short, no exponent. Clamped to ±1e9 (far off any page), so a
+  /// wild value gives a wild coordinate, never a trap in `Int(_:)`.
   static func coord(_ x: Double) -> String {
-    let r = (x * 10).rounded() / 10
+    let clamped = x.isNaN ? 0 : min(max(x, -1e9), 1e9)
+    let r = (clamped * 10).rounded() / 10
     return r == r.rounded() ? String(Int(r)) : String(format: "%.1f", r)
   }
 }

@@ -113,6 +113,8 @@ public struct HTMLReport {
   /// Up to four significant digits, no exponent for the values a loss takes.
   static func shortNumber(_ x: Double) -> String {
     if x == 0 { return "0" }
+    guard x.isFinite else { return "-" }
+    guard abs(x) < 1e15 else { return String(format: "%.3g", x) }
     let decimals = max(0, min(5, 3 - Int(log10(abs(x)).rounded(.down))))
     var s = String(format: "%.\(decimals)f", x)
     if s.contains(".") {

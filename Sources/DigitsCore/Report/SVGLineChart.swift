@@ -2,7 +2,8 @@ import Foundation
 
 /// A line chart of per-epoch values as inline SVG: axes with round-number ticks, one
 /// polyline with point markers per series (missing values break nothing, they are skipped),
-/// a legend, and a `<title>` tooltip on every point.
+/// a legend, and a `<title>` tooltip on every point. NaN, infinite and absurd values
+/// (beyond `plotLimit`) are left out of the chart, and a line under it says how many.
 struct SVGLineChart {
   struct Series {
     var name: String
@@ -22,12 +23,20 @@ struct SVGLineChart {
   var yCeiling: Double? = nil
   var yFloor: Double? = nil
 
+  /// Largest magnitude plotted: far beyond any loss or accuracy, small enough that the axis
+  /// arithmetic (hi - lo, ticks, coordinates) stays finite and fits an Int.
+  static let plotLimit = 1e12
+
+  static func plottable(_ v: Double) -> Bool { v.isFinite && abs(v) <= plotLimit }
+
   let width = 480.0, height = 300.0
   let left = 60.0, right = 18.0, top = 40.0, bottom = 46.0
 
   func svg() -> String {
     let plotW = width - left - right, plotH = height - top - bottom
-    let all = series.flatMap { $0.values.compactMap { $0 } }.filter(\.isFinite)
+    let present = series.flatMap { $0.values.compactMap { $0 } }
+    let all = present.filter(Self.plottable)
+    let leftOut = present.count - all.count
     var lo = min(all.min() ?? 0, yFloor ?? .infinity), hi = max(all.max() ?? 1, yCeiling ?? -.infinity)
     if let yFloor { lo = max(lo, yFloor) }
     if let yCeiling { hi = min(hi, yCeiling) }
@@ -57,7 +66,7 @@ struct SVGLineChart {
     s += #"<text class="axis-label" x="\#(c(left + plotW / 2))" y="\#(c(height - 8))" text-anchor="middle">epoch</text>"#
 
     for (n, line) in series.enumerated() {
-      let points = zip(x, line.values).compactMap { e, v in v.flatMap { $0.isFinite ? (e, $0) : nil } }
+      let points = zip(x, line.values).compactMap { e, v in v.flatMap { Self.plottable($0) ? (e, $0) : nil } }
       guard !points.isEmpty else { continue }
       let dash = line.dashed ? #" stroke-dasharray="6 4""# : ""
       let coords = points.map { "\(c(px(Double($0.0)))),\(c(py($0.1)))" }.joined(separator: " ")
@@ -73,7 +82,11 @@ struct SVGLineChart {
       s += #"<line x1="\#(c(lx))" x2="\#(c(lx + 18))" y1="18" y2="18" stroke="\#(line.color)" stroke-width="2.2"\#(dash)/>"#
       s += #"<text class="legend" x="\#(c(lx + 23))" y="22">\#(HTML.escape(line.name))</text>"#
     }
-    if all.isEmpty {
+    if leftOut > 0 {
+      let what = leftOut == 1 ? "1 value" : "\(leftOut) values"
+      s += #"<text class="empty left-out" x="\#(c(left + plotW / 2))" y="\#(c(height - 24))" text-anchor="middle">\#(what) left out: NaN, infinite or beyond ±1e12</text>"#
+    }
+    if all.isEmpty && leftOut == 0 {
       s += #"<text class="empty" x="\#(c(left + plotW / 2))" y="\#(c(top + plotH / 2))" text-anchor="middle">no history in the model file</text>"#
     }
     return s + "</svg>"
@@ -81,6 +94,7 @@ struct SVGLineChart {
 
   /// Round-number ticks (steps of 1, 2 or 5 times a power of ten) covering lo...hi.
   static func niceTicks(lo: Double, hi: Double, count: Int = 5) -> [Double] {
+    guard lo.isFinite, hi.isFinite, abs(lo) <= plotLimit, abs(hi) <= plotLimit else { return [0, 1] }
     var lo = lo, hi = hi
     if !(hi > lo) {
       let pad = lo == 0 ? 1 : abs(lo) * 0.05
