@@ -46,7 +46,7 @@ public enum DigitsServer {
 
     router.add(middleware: JSONErrorMiddleware())
     let api = router.group("api")
-    api.get("health") { _, _ in JSONResponse.make(service.healthJSON()) }
+    api.get("health") { _, _ in JSONResponse.make(service.healthJSON(inFlight: inFlight.current)) }
     api.get("model") { _, _ in JSONResponse.make(service.modelJSON) }
     api.get("openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
     api.post("predict") { request, _ in

@@ -116,11 +116,12 @@ enum OpenAPI {
             }
           },
           "Health": {
-            "type": "object", "required": ["status", "backend", "predictions", "batches", "mean_batch", "uptime_seconds"],
+            "type": "object", "required": ["status", "backend", "predictions", "in_flight", "batches", "mean_batch", "uptime_seconds"],
             "properties": {
               "status": {"type": "string", "enum": ["ok"]},
               "backend": {"type": "string"},
               "predictions": {"type": "integer", "minimum": 0},
+              "in_flight": {"type": "integer", "minimum": 0, "description": "Predictions being answered now"},
               "batches": {"type": "integer", "minimum": 0},
               "mean_batch": {"type": "number", "minimum": 0},
               "uptime_seconds": {"type": "number", "minimum": 0}

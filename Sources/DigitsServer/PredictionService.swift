@@ -23,9 +23,10 @@ public final class PredictionService: Sendable {
   private let served = Atomic<Int>(0)
   private let started = ContinuousClock.now
 
-  /// The default `maxPixels`: a 4-megapixel RGBA picture, the costliest kind, takes 80 MB
-  /// at its peak in one request (docs/RELIABILITY.md), under the ~100 MB a request may cost.
-  public static let defaultMaxPixels = 4_000_000
+  /// The default `maxPixels`, so one request costs at most ~100 MB: a 6-megapixel 16-bit
+  /// RGBA PNG, the costliest kind measured, raised the server's peak resident set by 91 MB
+  /// (8-bit RGBA: 45 MB; docs/RELIABILITY.md).
+  public static let defaultMaxPixels = 6_000_000
 
   /// `classifier` runs the batches; when it throws, `fallback` (the CPU backend, described
   /// by `fallbackDescription`) replaces it and `log` gets one line. `decodeThreads` pictures
@@ -131,13 +132,13 @@ public final class PredictionService: Sendable {
     ])
   }
 
-  /// `GET /api/health`.
-  func healthJSON() -> String {
+  /// `GET /api/health`; `inFlight`: predictions being answered now.
+  func healthJSON(inFlight: Int) -> String {
     let uptime = ContinuousClock.now - started
     let (batches, images) = network.statistics
     return JSONText.object([
       ("status", JSONText.string("ok")), ("backend", JSONText.string(backend)),
-      ("predictions", String(served.load(ordering: .relaxed))),
+      ("predictions", String(served.load(ordering: .relaxed))), ("in_flight", String(inFlight)),
       ("batches", String(batches)), ("mean_batch", JSONText.number(batches == 0 ? 0 : Double(images) / Double(batches))),
       ("uptime_seconds", JSONText.number(Double(uptime.components.seconds))),
     ])

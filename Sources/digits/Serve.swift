@@ -21,8 +21,9 @@ extension Digits {
         otherwise (or on the GPU with --backend opencl). If OpenCL fails while serving,
         that request gets 500 and the server moves to the CPU backend.
 
-        Limits: pictures up to --max-megapixels (default 4: the costliest 4-megapixel
-        picture, RGBA, takes about 80 MB while it is read); --max-in-flight predictions
+        Limits: pictures up to --max-megapixels (default 6: the costliest 6-megapixel
+        picture, a 16-bit RGBA PNG, takes about 90 MB while it is read, so one request
+        costs at most ~100 MB; one decodes per core at once); --max-in-flight predictions
         at once (default 8 per core; beyond it 503 with Retry-After); --max-connections
         open connections. Bound to a loopback address, the server answers only requests
         addressed to localhost or that address (no DNS rebinding).
@@ -59,8 +60,8 @@ extension Digits {
     @Option(help: "Seconds an image may take to arrive (408 after); connections idle this long are closed.")
     var timeout = 10
 
-    @Option(name: .customLong("max-megapixels"), help: "Largest picture read, in megapixels (413 above; 4 costs about 80 MB).")
-    var maxMegapixels = 4
+    @Option(name: .customLong("max-megapixels"), help: "Largest picture read, in megapixels (413 above; 6 costs up to about 90 MB).")
+    var maxMegapixels = 6
 
     @Option(name: .customLong("max-in-flight"), help: "Predictions at once; 503 beyond (default: 8 per core).")
     var maxInFlight: Int?

@@ -1,0 +1,142 @@
+import DigitsCore
+import DigitsServer
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Synchronization
+import Testing
+import _TestSupport
+
+/// The server under abuse: heavy pictures, bursts, foreign Host headers, a failing network.
+@Suite struct AbuseTests {
+  /// A 6-megapixel RGBA drawing: about 0.1 s of decoding and preparing on this machine.
+  static let heavy: Data = {
+    let side = 2449
+    var image = GrayImage(width: side, height: side, value: 1)
+    for y in (side / 5)..<(side / 5 + side / 12) { for x in (side / 4)..<(3 * side / 4) { image.pixels[y * side + x] = 0 } }
+    return StrokeDrawing.png(image)
+  }()
+
+  /// /api/health answers within 1.5 s while 192 heavy predictions run. Before decoding
+  /// had threads of its own it waited for all of them (3 s here, minutes under real load).
+  @Test func healthAnswersWhileHeavyRequestsRun() async throws {
+    var limits = DigitsServer.Limits()
+    limits.maxInFlight = 256
+    let service = ServerFixture.makeService()
+    try await ServerFixture.app(limits: limits, service: service).test(.live) { client in
+      let port = try #require(client.port)
+      let heavyLeft = Countdown(192)
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        for _ in 0..<192 {
+          group.addTask {
+            defer { heavyLeft.count.subtract(1, ordering: .relaxed) }
+            let status = try await TestClient.withClient(host: "localhost", port: port) { heavyClient in
+              try await heavyClient.execute(.init("/api/predict", method: .post, authority: "localhost",
+                                                  headers: [.contentType: "image/png"], body: ByteBuffer(bytes: Self.heavy))).status
+            }
+            #expect(status == .ok)
+          }
+        }
+        // Every health request below starts while heavy ones are still running.
+        var slowest = Duration.zero, busiest = 0
+        repeat {
+          var inFlight = 0
+          let took = try await ContinuousClock().measure { inFlight = try await Self.health(client)["in_flight"] as? Int ?? 0 }
+          slowest = max(slowest, took)
+          busiest = max(busiest, inFlight)
+        } while heavyLeft.count.load(ordering: .relaxed) > 0
+        #expect(busiest >= 8, "health never saw the heavy requests in flight")
+        #expect(slowest < .milliseconds(1500), "health took \(slowest) while heavy requests ran")
+        try await group.waitForAll()
+      }
+    }
+  }
+
+  static func health(_ client: some TestClientProtocol) async throws -> [String: Any] {
+    try await client.execute(uri: "/api/health", method: .get) { try ServerFixture.json($0) }
+  }
+
+  /// Beyond the in-flight cap a request gets 503 with Retry-After at once, before its body
+  /// is sent; when the place frees up, requests are answered again.
+  @Test func burstBeyondTheCapIsTurnedAwayAtOnce() async throws {
+    var limits = DigitsServer.Limits()
+    limits.maxInFlight = 1
+    try await ServerFixture.app(limits: limits, service: ServerFixture.makeService()).test(.live) { client in
+      let port = try #require(client.port)
+      let head = "POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n"
+      let slow = try RawHTTP(port: port)
+      await slow.send(head + "\u{89}PNG")
+      while try await Self.health(client)["in_flight"] as? Int != 1 { await Task.yield() }
+
+      let second = try RawHTTP(port: port)
+      await second.send(head)  // and no body at all
+      let answer = await second.response()
+      #expect(answer.hasPrefix("HTTP/1.1 503"), "\(answer)")
+      #expect(answer.lowercased().contains("retry-after: 1"), "\(answer)")
+      #expect(answer.contains(#"{"error":"the server is busy"#), "\(answer)")
+
+      await slow.send(String(repeating: "x", count: 996))
+      #expect(await slow.response().hasPrefix("HTTP/1.1 400"))
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+                               body: ByteBuffer(bytes: ServerFixture.drawn[0].png)) { #expect($0.status == .ok) }
+    }
+  }
+
+  /// Bound to loopback, requests addressed to another host (DNS rebinding) get 403; the
+  /// loopback names pass with any port. Bound to every interface, any Host passes.
+  @Test(arguments: [("127.0.0.1", true), ("0.0.0.0", false)])
+  func foreignHostsAreRefusedOnLoopback(bound: String, refuses: Bool) async throws {
+    try await ServerFixture.app(boundHost: bound).test(.live) { client in
+      let port = try #require(client.port)
+      let hosts = ["evil.example", "evil.example:\(port)", "localhost", "localhost:\(port)", "127.0.0.1:\(port)",
+                   "[::1]:\(port)", "LOCALHOST"]
+      for host in hosts {
+        let connection = try RawHTTP(port: port)
+        await connection.send("GET /api/health HTTP/1.1\r\nHost: \(host)\r\n\r\n")
+        let answer = await connection.response()
+        let foreign = host.hasPrefix("evil")
+        let want = foreign && refuses ? "HTTP/1.1 403" : "HTTP/1.1 200"
+        #expect(answer.hasPrefix(want), "Host \(host), bound to \(bound): \(answer.prefix(80))")
+      }
+    }
+  }
+
+  /// The network failing (an OpenCL error) answers that request 500 without the error's
+  /// text, logs one line, and moves serving to the fallback: the next request is answered.
+  @Test func failingNetworkMovesToTheFallback() async throws {
+    let lines = Mutex<[String]>([])
+    let service = ServerFixture.makeService(
+      network: FailingNetwork(), fallback: { ServerFixture.cpuClassifier() },
+      log: { line in lines.withLock { $0.append(line) } })
+    let png = ByteBuffer(bytes: ServerFixture.drawn[0].png)
+    try await ServerFixture.app(service: service).test(.router) { client in
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: png) { response in
+        #expect(response.status == .internalServerError)
+        let message = try ServerFixture.json(response)["error"] as? String
+        #expect(message != nil && message?.contains(FailingNetwork.secret) == false, "\(message ?? "no error")")
+      }
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: png) { response in
+        #expect(response.status == .ok)
+        let digit = try ServerFixture.json(response)["digit"] as? Int
+        #expect(digit == 1)
+      }
+      let backend = try await Self.health(client)["backend"] as? String
+      #expect(backend == "cpu (fallback)")
+    }
+    let logged = lines.withLock { $0 }
+    #expect(logged.count == 1 && logged.first?.contains(FailingNetwork.secret) == true, "\(logged)")
+  }
+}
+
+/// A network that fails like a GPU that went away.
+final class FailingNetwork: ServingNetwork {
+  static let secret = "CL_OUT_OF_RESOURCES at 0x7f3a"
+  struct Lost: Error, CustomStringConvertible { var description: String { FailingNetwork.secret } }
+  func probabilities(_ inputs: [Float]) throws -> [Float] { throw Lost() }
+}
+
+/// Heavy requests still running, shared by the tasks that send them.
+final class Countdown: Sendable {
+  let count: Atomic<Int>
+  init(_ start: Int) { count = Atomic(start) }
+}
