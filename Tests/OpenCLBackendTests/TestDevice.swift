@@ -2,11 +2,12 @@ import DigitsCore
 import Foundation
 import OpenCLBackend
 import Testing
+import _TestSupport
 
 /// The OpenCL device the tests run on, and the policy when there is none: with CI=true every
 /// OpenCL test runs and fails; otherwise they are skipped with `skipMessage`.
 enum OpenCLTestDevice {
-  static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+  static let isCI = TestEnvironment.isCI
 
   /// `$DIGITS_TEST_OPENCL_DEVICE` if set, else the first GPU, else device 0 (PoCL on a
   /// machine without a GPU).

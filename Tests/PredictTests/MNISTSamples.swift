@@ -4,21 +4,9 @@ import _TestSupport
 
 /// The MNIST test set, loaded once for every test in this target.
 enum MNISTSamples {
-  static let test: LabeledImages = {
-    do {
-      return try DatasetFolder(path: TestData.mnistPath).loadTest()
-    } catch {
-      fatalError("MNIST test data missing at \(TestData.mnistPath): \(error)")
-    }
-  }()
-
-  static let training: LabeledImages = {
-    do {
-      return try DatasetFolder(path: TestData.mnistPath).loadTraining()
-    } catch {
-      fatalError("MNIST training data missing at \(TestData.mnistPath): \(error)")
-    }
-  }()
+  /// Missing data fails the tests that use it, with the path (see `TestData.loadMNIST`).
+  static let test = TestData.mnistTest
+  static let training = TestData.mnistTraining
 
   /// Image `index` as ink values (0...1, ink 1).
   static func ink(_ set: LabeledImages, _ index: Int) -> [Float] {

@@ -254,6 +254,6 @@ final class HeldNetwork: ServingNetwork, @unchecked Sendable {
 
 /// MNIST test digits as network inputs (ink 1 on 0).
 enum MNISTDigits {
-  static let test = try! DatasetFolder(path: TestData.mnistPath).loadTest()
+  static let test = TestData.mnistTest
   static func input(_ i: Int) -> [Float] { test.images[(i * 784)..<((i + 1) * 784)].map { Float($0) / 255 } }
 }

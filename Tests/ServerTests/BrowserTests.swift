@@ -7,7 +7,7 @@ import _TestSupport
 /// `chromium-driver` and the `selenium` Python module: where one is missing the test is
 /// skipped, except with CI=true, where it runs and fails saying what is missing.
 enum BrowserTestEnvironment {
-  static let isCI = ProcessInfo.processInfo.environment["CI"] == "true"
+  static let isCI = TestEnvironment.isCI
 
   /// What the browser test needs and this machine lacks, each with how to install it.
   static let missing: [String] = {

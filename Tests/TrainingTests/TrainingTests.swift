@@ -6,9 +6,8 @@ import _TestSupport
 
 /// End-to-end training on real MNIST slices with the CPU backend.
 @Suite(.serialized) struct TrainingTests {
-  static let mnist = try! DatasetFolder.locate(option: TestData.mnistPath)
-  static let training = try! mnist.loadTraining()
-  static let test = try! mnist.loadTest()
+  static let training = TestData.mnistTraining
+  static let test = TestData.mnistTest
 
   func trainer(seed: UInt64 = 5, epochs: Int, threads: Int = 2, history: [EpochRecord] = [], from model: ModelFile? = nil) -> Trainer {
     let backend = CPUBackend(threads: threads)
@@ -87,18 +86,15 @@ import _TestSupport
     fifteen.epochs = 15
     fifteen.scheduleEpochs = 10
     let batches = 7
-    for epoch in 0..<10 {
-      for batch in 0..<batches {
-        #expect(ten.learningRate(epoch: epoch, batch: batch, batches: batches)
-          == fifteen.learningRate(epoch: epoch, batch: batch, batches: batches), "epoch \(epoch + 1) step \(batch)")
-      }
+    let steps = (0..<15).flatMap { epoch in (0..<batches).map { (epoch, $0) } }
+    let changed = steps.prefix(10 * batches).filter {
+      ten.learningRate(epoch: $0.0, batch: $0.1, batches: batches) != fifteen.learningRate(epoch: $0.0, batch: $0.1, batches: batches)
     }
+    #expect(changed.isEmpty, "\(changed.count) steps of epochs 1-10 changed rate, first: epoch \(changed.first.map { $0.0 + 1 } ?? 0)")
     let floor = ten.learningRate * 0.01
-    for epoch in 10..<15 {
-      for batch in 0..<batches {
-        #expect(abs(fifteen.learningRate(epoch: epoch, batch: batch, batches: batches) - floor) <= floor * 1e-6)
-      }
-    }
+    let offFloor = steps.suffix(5 * batches).map { fifteen.learningRate(epoch: $0.0, batch: $0.1, batches: batches) }
+      .filter { abs($0 - floor) > floor * 1e-6 }
+    #expect(offFloor.isEmpty, "epochs 11-15 off the floor \(floor): \(offFloor.prefix(3))")
     #expect(ten.learningRate(epoch: 9, batch: batches - 1, batches: batches) > floor)
     var constant = fifteen
     constant.schedule = .constant
