@@ -160,17 +160,21 @@ import _TestSupport
   // MARK: - Comparison
 
   /// Differences between two arrays, as a short description, or nil when equal within the
-  /// tolerance.
+  /// tolerance. With a zero tolerance the bits must match too: +0 and -0 compare equal as
+  /// Floats, but they are different outputs (and a sign that flips is a changed algorithm).
   static func differ(_ a: [Float], _ b: [Float]) -> String? {
     guard a.count == b.count else { return "\(a.count) values, expected \(b.count)" }
-    var worst: Float = 0, at = -1, count = 0
-    for i in a.indices where a[i] != b[i] || a[i].bitPattern != b[i].bitPattern {
+    var worst: Float = 0, at = -1, count = 0, first = -1
+    for i in a.indices where a[i].bitPattern != b[i].bitPattern {
       count += 1
+      if first < 0 { first = i }
       let d = abs(a[i] - b[i])
       if !(d <= worst) { worst = d; at = i }
     }
-    guard count > 0, !(worst <= tolerance) else { return nil }
-    return "\(count) values differ, worst \(worst) at \(at) (\(a[at]) vs \(b[at]))"
+    guard count > 0 else { return nil }
+    if !(worst <= tolerance) { return "\(count) values differ, worst \(worst) at \(at) (\(a[at]) vs \(b[at]))" }
+    guard tolerance == 0 else { return nil }
+    return "\(count) values differ in their bits only (e.g. +0 vs -0), first at \(first) (\(a[first]) vs \(b[first]))"
   }
 
   @Test func corpusIsVaried() {
