@@ -48,7 +48,7 @@ public enum DigitsServer {
     let api = router.group("api")
     api.get("health") { _, _ in JSONResponse.make(service.healthJSON(inFlight: inFlight.current)) }
     api.get("model") { _, _ in JSONResponse.make(service.modelJSON) }
-    api.get("openapi.json") { _, _ in JSONResponse.make(OpenAPI.document) }
+    api.get("openapi.json") { _, _ in JSONResponse.make(OpenAPI.text) }
     api.post("predict") { request, _ in
       guard inFlight.enter() else { throw InFlightLimit.busy() }
       defer { inFlight.leave() }

@@ -1,8 +1,9 @@
 /// The JSON API described as OpenAPI 3.0, served at `GET /api/openapi.json`. `OpenAPITests`
 /// checks every route's real answers against it, and CI runs schemathesis against a live
 /// server with it (Tests/API/run-schemathesis): change the two together.
-enum OpenAPI {
-  static let document = #"""
+public enum OpenAPI {
+  /// The document's JSON text.
+  public static let text = #"""
     {
       "openapi": "3.0.3",
       "info": {
