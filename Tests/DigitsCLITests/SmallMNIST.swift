@@ -5,9 +5,8 @@ import _TestSupport
 /// A small MNIST folder (raw IDX files) cut from the shared copy, loaded in milliseconds by
 /// every `digits train` a test starts; `changePixel` makes one that differs in one byte.
 enum SmallMNIST {
-  static let full = try! DatasetFolder.locate(option: TestData.mnistPath)
-  static let training = try! full.loadTraining().slice(0..<1024)
-  static let test = try! full.loadTest().slice(0..<200)
+  static let training = TestData.mnistTraining.slice(0..<1024)
+  static let test = TestData.mnistTest.slice(0..<200)
 
   static func write(to folder: String, changePixel: Int? = nil) throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
