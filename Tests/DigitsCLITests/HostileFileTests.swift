@@ -59,15 +59,16 @@ import _TestSupport
   ]
 
   @Test func badDataFilesCostLittleAndEndInOneLine() throws {
-    let out = dir.path + "/out/model.safetensors"
-    let baseline = try MeasuredRun.digits(["train", "--data", dir.path + "/missing", "--epochs", "1", "--limit", "10", "--out", out])
+    let baseline = try MeasuredRun.digits(["train", "--data", dir.path + "/missing", "--epochs", "1", "--limit", "10",
+                                           "--out", dir.path + "/out/model.safetensors"])
     #expect(baseline.status == 1 && baseline.stderr.hasPrefix("Error: "), "\(baseline.stderr)")
     let budget = baseline.peakBytes + 2 * Self.largestDataFile
     print("train baseline \(baseline.peakBytes >> 10) KiB, budget \(budget >> 10) KiB")
     for (i, (name, stem, contents, fragment)) in Self.dataCases.enumerated() {
       let folder = dataFolder("data\(i)", bad: stem, contents)
-      let r = try MeasuredRun.digits(["train", "--data", folder, "--epochs", "1", "--limit", "10", "--out", out])
-      check(r, name: name, path: folder + "/" + stem, fragment: fragment, budget: budget, written: [out, dir.path + "/out"])
+      let out = dir.path + "/out\(i)"
+      let r = try MeasuredRun.digits(["train", "--data", folder, "--epochs", "1", "--limit", "10", "--out", out + "/model.safetensors"])
+      check(r, name: name, path: folder + "/" + stem, fragment: fragment, budget: budget, written: [out])
     }
   }
 
@@ -118,7 +119,7 @@ import _TestSupport
 
   @Test func badModelFilesCostLittleAndEndInOneLine() throws {
     let legit = try Safetensors.encode(try Self.checkpoint()).count
-    let report = dir.path + "/out/report.html"
+    let report = dir.path + "/report/report.html"
     let missing = dir.path + "/missing.safetensors"
     let baseline = try MeasuredRun.digits(["evaluate", "--model", missing, "--data", TestData.mnistPath, "--report", report])
     #expect(baseline.status == 1 && baseline.stderr.hasPrefix("Error: \(missing)"), "\(baseline.stderr)")
@@ -128,7 +129,7 @@ import _TestSupport
       let path = dir.path + "/model\(i).safetensors"
       FileManager.default.createFile(atPath: path, contents: contents)
       let r = try MeasuredRun.digits(["evaluate", "--model", path, "--data", TestData.mnistPath, "--report", report])
-      check(r, name: name, path: path, fragment: fragment, budget: budget, written: [report, dir.path + "/out"])
+      check(r, name: name, path: path, fragment: fragment, budget: budget, written: [dir.path + "/report"])
     }
   }
 
@@ -140,6 +141,6 @@ import _TestSupport
     #expect(r.stderr.contains(fragment), "\(name): \(r.stderr.prefix(300)) lacks \(fragment)")
     #expect(r.peakBytes <= budget, "\(name): peak \(r.peakBytes >> 10) KiB over the budget of \(budget >> 10) KiB")
     for path in written { #expect(!FileManager.default.fileExists(atPath: path), "\(name): wrote \(path)") }
-    print("\(name): peak \(r.peakBytes >> 10) KiB; \(r.stderr.prefix(160))", terminator: "")
+    print("\(name): peak \(r.peakBytes >> 10) KiB (budget \(budget >> 10) KiB); \(lines.first ?? "")")
   }
 }

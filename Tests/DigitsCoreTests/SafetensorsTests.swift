@@ -124,10 +124,10 @@ import _TestSupport
     #expect(try Safetensors.decode(ok, path: "ok").tensors.map(\.name) == ["a", "z", "b"])
   }
 
+  /// JSONSerialization keeps one of two equal keys without a word; the reader must not.
   @Test func duplicateNamesAreAnError() throws {
     let a = entry("a", [1], 0, 4)
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4)).contains("names a tensor twice")
-      || decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4)).contains("not valid JSON"))
+    #expect(decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4)) == "f.safetensors: safetensors header names a tensor twice")
   }
 
   @Test func headerLimits() throws {
