@@ -75,7 +75,9 @@ extension Digits {
       if let epochs, !(1...TrainingLimits.epochs).contains(epochs) {
         throw ValidationError("--epochs must be 1 to \(TrainingLimits.epochs), got \(epochs)")
       }
-      if let limit, limit < 1 { throw ValidationError("--limit must be 1 or more, got \(limit)") }
+      if let limit, !(1...TrainingLimits.images).contains(limit) {
+        throw ValidationError("--limit must be 1 to \(TrainingLimits.images), got \(limit)")
+      }
       if let batchSize, !(1...TrainingLimits.batchSize).contains(batchSize) {
         throw ValidationError("--batch-size must be 1 to \(TrainingLimits.batchSize), got \(batchSize)")
       }
@@ -130,6 +132,7 @@ extension Digits {
         ?? SeedNetwork(backend: backend, seed: config.seed)
       let trainer = Trainer(network: network, config: config, history: resumed?.history ?? [])
 
+      if let resumed { Console.note("resuming at epoch \(resumed.history.count + 1) of \(plan.epochs) from \(checkpointPath)") }
       Console.note("training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)")
       let date = ISO8601DateFormatter().string(from: Date())
       var facts = plan.facts(backend: backend.name, trainingImages: train.count, dataSHA256: dataSHA256, date: date)

@@ -15,6 +15,7 @@ import _TestSupport
     #expect(train.stdout.contains("epoch 1/1") && train.stdout.contains("val_accuracy"), "\(train.stdout)")
     let file = try ModelFile.read(path: model)
     #expect(file.history.count == 1 && file.adam == nil)
+    #expect(file.facts?.recordsRun == true && file.facts?.limit == 2560 && file.facts?.epochs == 1)
     #expect(FileManager.default.fileExists(atPath: dir.path + "/small.checkpoint.safetensors"))
 
     let eval = try CLIRunner.run(["evaluate", "--model", model, "--data", TestData.mnistPath, "--backend", "cpu", "--json"])
@@ -32,6 +33,9 @@ import _TestSupport
                                      "--epochs", "2", "--out", model, "--resume"])
     #expect(resumed.status == 0, "\(resumed.stderr)")
     #expect(resumed.stdout.contains("epoch 2/2") && !resumed.stdout.contains("epoch 1/2"))
+    #expect(resumed.stderr.contains("resuming at epoch 2 of 2"), "\(resumed.stderr)")
     #expect(try ModelFile.read(path: model).history.count == 2)
+    let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".tmp") }
+    #expect(leftovers.isEmpty, "\(leftovers)")
   }
 }
