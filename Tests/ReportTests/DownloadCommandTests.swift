@@ -32,6 +32,13 @@ import _TestSupport
     return (p.terminationStatus, try String(contentsOfFile: out, encoding: .utf8), try String(contentsOfFile: err, encoding: .utf8))
   }
 
+  /// Any CI value turns the skips here (and the OpenCL and browser ones) into failures:
+  /// services set CI to "true", "1", "yes" or their own name.
+  @Test func anyNonEmptyCIValueCounts() {
+    for value in ["true", "1", "yes", "TRUE", "woodpecker"] { #expect(TestEnvironment.isCI(value), "CI=\(value)") }
+    for value in [nil, "", " ", "false", "FALSE", "0"] { #expect(!TestEnvironment.isCI(value), "CI=\(value ?? "unset")") }
+  }
+
   @Test(.enabled(if: executable != nil || TestEnvironment.isCI)) func mirrorsFromTheEnvironment() throws {
     let mirror = try LocalMirror(root: TestData.mnistPath)
     let dir = TemporaryDirectory()
