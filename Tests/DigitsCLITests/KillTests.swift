@@ -9,8 +9,9 @@ import _TestSupport
 
 /// `digits train` killed with SIGKILL at 20 moments drawn from a fixed seed: in an epoch,
 /// in the middle of the model write, in the middle of the checkpoint write. After each kill
-/// the model and checkpoint are absent or complete, valid files; `--resume` (killed again,
-/// and again) ends at weights and Adam state bit-identical to an uninterrupted run.
+/// the model and checkpoint are absent or complete, valid files, and `--resume` from that
+/// state ends at weights and Adam state bit-identical to an uninterrupted run (checked on a
+/// copy; the original is resumed and killed again, so later kills hit resumed runs).
 ///
 /// Writes are hit on purpose, not by luck: the killed process runs with the test hook
 /// `DIGITS_TEST_WRITE_PAUSE_MS` (and `_FILE`), which makes `AtomicFile` write half the bytes
@@ -102,16 +103,22 @@ import _TestSupport
       folder = dir.path + "/chain\(chain)"
       try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     }
-    /// Compares a finished chain with the reference; no temporaries are left.
-    func checkFinished() throws {
-      #expect(bits(try ModelFile.read(path: folder + "/model.safetensors")) == bits(reference), "chain \(chain)")
-      #expect(bits(try ModelFile.read(path: folder + "/model.checkpoint.safetensors")) == bits(referenceCheckpoint), "chain \(chain)")
-      let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
-      #expect(leftovers.isEmpty, "chain \(chain): \(leftovers)")
-    }
-    func command() -> [String] {
+    func command(_ folder: String) -> [String] {
       let resume = FileManager.default.fileExists(atPath: folder + "/model.checkpoint.safetensors")
       return Self.arguments + ["--data", TestData.mnistPath, "--out", folder + "/model.safetensors"] + (resume ? ["--resume"] : [])
+    }
+    /// Resumes (or starts) the run in `folder` until it is done, then compares it with the
+    /// reference; the temporaries a kill left are gone.
+    func finish(_ folder: String, after kill: String) throws {
+      while try epochs(in: folder + "/model.checkpoint.safetensors", checkpoint: true) < 3 {
+        let r = try CLIRunner.run(command(folder))
+        #expect(r.status == 0, "after \(kill): \(r.stderr)")
+        if r.status != 0 { return }
+      }
+      #expect(bits(try ModelFile.read(path: folder + "/model.safetensors")) == bits(reference), "after \(kill)")
+      #expect(bits(try ModelFile.read(path: folder + "/model.checkpoint.safetensors")) == bits(referenceCheckpoint), "after \(kill)")
+      let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
+      #expect(leftovers.isEmpty, "after \(kill): \(leftovers)")
     }
     try newChain()
     while kills < 20 {
@@ -121,35 +128,36 @@ import _TestSupport
       case 1: moment = .inWrite(of: "model.safetensors")
       default: moment = .inWrite(of: "model.checkpoint.safetensors")
       }
-      let run = try runKilled(command(), at: moment)
+      let run = try runKilled(command(folder), at: moment)
       let model = try epochs(in: folder + "/model.safetensors", checkpoint: false)
       let saved = try epochs(in: folder + "/model.checkpoint.safetensors", checkpoint: true)
+      let label = "kill \(kills + 1) (\(moment), chain \(chain))"
       // The model is written first: it is level with the checkpoint or one epoch ahead.
-      #expect(model == saved || model == saved + 1, "kill \(kills + 1) (\(moment)): model \(model), checkpoint \(saved)")
+      #expect(model == saved || model == saved + 1, "\(label): model \(model), checkpoint \(saved)")
       if run.killed {
         kills += 1
         if case .inWrite(let name) = moment {
           // The kill landed mid-write: the half-written temporary is there, under its own name.
           let temps = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".\(name).") && $0.hasSuffix(".tmp") }
-          #expect(temps.count == 1, "kill \(kills) (\(moment)): \(temps) \(run.stderr)")
+          #expect(temps.count == 1, "\(label): \(temps) \(run.stderr)")
           landedInWrites += 1
         }
+        // Every kill's leftovers, resumed in a copy, reach the reference's bits; the chain
+        // itself goes on from the same state and is killed again.
+        let copy = dir.path + "/after-kill-\(kills)"
+        try FileManager.default.copyItem(atPath: folder, toPath: copy)
+        try finish(copy, after: label)
+        try FileManager.default.removeItem(atPath: copy)
       } else {
-        #expect(!run.stderr.contains("Error"), "\(run.stderr)")
+        #expect(!run.stderr.contains("Error"), "\(label): \(run.stderr)")
       }
       if saved == 3 {
-        try checkFinished()
+        try finish(folder, after: label)
         try newChain()
       }
     }
-    // Finish the last chain without kills.
-    while try epochs(in: folder + "/model.checkpoint.safetensors", checkpoint: true) < 3 {
-      let r = try CLIRunner.run(command())
-      #expect(r.status == 0, "\(r.stderr)")
-      if r.status != 0 { break }
-    }
-    try checkFinished()
+    try finish(folder, after: "the last kill")
     #expect(landedInWrites >= 5, "only \(landedInWrites) of 20 kills landed in writes")
-    print("KillTests: \(kills) kills, \(landedInWrites) in writes, \(chain) runs completed")
+    print("KillTests: \(kills) kills, \(landedInWrites) in writes, \(chain) chains")
   }
 }
