@@ -8,6 +8,7 @@ import _TestSupport
 ///   /drop/NAME      the first request for NAME sends half the bytes and hangs up;
 ///                   later ones behave like /good
 ///   /norange/NAME   the file, always whole (200), ignoring Range
+///   /nolength/NAME  the file whole, without Content-Length (the end of the body is the close)
 ///   /error500/NAME  HTTP 500 every time
 /// anything else     404
 /// `refusedPort` is a port nobody listens on (bound and closed by the script), for a mirror
@@ -44,7 +45,7 @@ final class LocalMirror: @unchecked Sendable {
             path = os.path.join(root, name)
             if mode == "error500":
                 return self.send_error(500)
-            if mode not in ("good", "corrupt", "drop", "norange") or not os.path.isfile(path):
+            if mode not in ("good", "corrupt", "drop", "norange", "nolength") or not os.path.isfile(path):
                 return self.send_error(404)
             with open(path, "rb") as f:
                 body = f.read()
@@ -65,6 +66,12 @@ final class LocalMirror: @unchecked Sendable {
                     self.connection.shutdown(socket.SHUT_RDWR)
                     self.close_connection = True
                     return
+            if mode == "nolength":
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(body)
+                self.close_connection = True
+                return
             start = 0
             if rng.startswith("bytes=") and mode != "norange":
                 start = int(rng[6:].split("-")[0])

@@ -97,12 +97,6 @@ public final class GzipReader {
     return produced
   }
 
-  /// True when the stream holds no byte beyond those read so far (inflates at most one).
-  public func atEnd() throws -> Bool {
-    var byte: UInt8 = 0
-    return try withUnsafeMutableBytes(of: &byte) { try read(into: $0) } == 0
-  }
-
   /// Inflates `data` whole, refusing more than `limit` output bytes.
   static func inflateAll(path: String, limit: Int, input data: Data) throws -> Data {
     var offset = 0
