@@ -106,6 +106,11 @@ import _TestSupport
     #expect(decodeError(file) == "f.safetensors: tensor w: shape [4294967296, 4294967296, 2] needs more bytes than the file's 16")
     let big = HostileFiles.safetensors(header: "{" + entry("w", [Int.max], 0, 16) + "}", body: 16)
     #expect(decodeError(big).contains("needs more bytes than the file's 16"))
+    // Numbers past Int, fractions and exponents in sizes are errors, never traps.
+    for odd in [#"[18446744073709551615]"#, #"[1e30]"#, #"[-1e30]"#, #"[2.5]"#, #"[-9223372036854775808]"#] {
+      let json = #"{"w":{"dtype":"F32","shape":\#(odd),"data_offsets":[0,\#(odd.dropFirst().dropLast())]}}"#
+      #expect(decodeError(HostileFiles.safetensors(header: json, body: 16)).hasPrefix("f.safetensors: tensor w"), "\(odd)")
+    }
   }
 
   @Test func offsetsMustTileTheBody() throws {
