@@ -139,9 +139,16 @@ import _TestSupport
     #expect(error?.description == "\(images): holds no images")
   }
 
-  @Test func folderIsNotAFile() throws {
+  @Test func folderOrPipeIsNotAFile() throws {
     let error = #expect(throws: DigitsError.self) { try IDX.read(path: dir.path) }
     #expect(error?.description == "\(dir.path): is not a regular file")
+    // A named pipe with no writer: refused at once, where a blocking open would wait forever.
+    let fifo = dir.path + "/pipe"
+    #expect(mkfifo(fifo, 0o600) == 0)
+    let piped = #expect(throws: DigitsError.self) { try IDX.read(path: fifo) }
+    #expect(piped?.description == "\(fifo): is not a regular file")
+    let model = #expect(throws: DigitsError.self) { try ModelFile.read(path: fifo) }
+    #expect(model?.description == "\(fifo): is not a regular file")
   }
 
   func gzipped(_ data: Data) throws -> Data {

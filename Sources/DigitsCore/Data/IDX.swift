@@ -25,7 +25,7 @@ public enum IDX {
 
   /// Reads an IDX file, raw or gzip-compressed, checking magic, sizes and length.
   public static func read(path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // NONBLOCK: a FIFO fails the check below instead of hanging
     guard fd >= 0 else {
       throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
     }

@@ -203,7 +203,7 @@ public enum Safetensors {
 
   /// Reads a file of at most `limits.fileBytes` (checked before reading), tensor by tensor.
   public static func read(path: String, limits: Limits = .general) throws -> File {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // NONBLOCK: a FIFO fails the check below instead of hanging
     guard fd >= 0 else {
       throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
     }
