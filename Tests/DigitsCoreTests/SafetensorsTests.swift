@@ -155,6 +155,12 @@ import _TestSupport
       == "f.safetensors: tensor a has 3 dimensions, more than 2")
   }
 
+  /// The JSON parser recurses per level: deep nesting is refused before it runs.
+  @Test func deepNestingIsRefused() throws {
+    let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+    #expect(decodeError(HostileFiles.safetensors(header: deep)) == "f.safetensors: safetensors header is nested deeper than 16 levels")
+  }
+
   /// Brackets, commas and colons inside strings are not counted as values or keys.
   @Test func valueCountSkipsStrings() throws {
     var limits = Safetensors.Limits.general

@@ -137,6 +137,10 @@ public enum Safetensors {
   /// Parses and checks the JSON header; `body` is the byte count after it.
   static func parseHeader(_ headerBytes: UnsafeRawBufferPointer, body: Int, path: String, limits: Limits) throws
     -> (entries: [(name: String, shape: [Int], begin: Int, end: Int)], metadata: [String: String]) {
+    // The parser recurses per level: a deep header could overflow the stack.
+    guard JSONShape.depth(headerBytes) <= JSONShape.maxDepth else {
+      throw DigitsError.file(path, "safetensors header is nested deeper than \(JSONShape.maxDepth) levels")
+    }
     let values = JSONShape.valueCount(headerBytes)
     guard values <= limits.headerValues else {
       throw DigitsError.file(path, "safetensors header holds \(values) JSON values, more than the limit of \(limits.headerValues)")
@@ -236,6 +240,8 @@ public enum Safetensors {
 /// Counts in raw JSON text, before it is parsed, so a header's parse cost can be bounded
 /// and duplicate keys seen (JSONSerialization keeps one of them silently).
 enum JSONShape {
+  static let maxDepth = 16
+
   /// An upper bound on the values in the text: every value but the first follows `[`, `,`
   /// or `:`, and every container opens with `[` or `{`.
   static func valueCount(_ text: UnsafeRawBufferPointer) -> Int {
@@ -246,6 +252,15 @@ enum JSONShape {
       }
     }
     return count
+  }
+
+  /// The deepest nesting of arrays and objects; a safetensors header needs 3.
+  static func depth(_ text: UnsafeRawBufferPointer) -> Int {
+    var deepest = 0
+    scan(text) { byte, depth in
+      if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") { deepest = max(deepest, depth + 1) }
+    }
+    return deepest
   }
 
   /// Keys of the outermost object (colons at depth 1).
