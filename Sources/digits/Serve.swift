@@ -21,12 +21,13 @@ extension Digits {
         otherwise (or on the GPU with --backend opencl). If OpenCL fails while serving,
         that request gets 500 and the server moves to the CPU backend.
 
-        Limits: pictures up to --max-megapixels (default 6: the costliest 6-megapixel
-        picture, a 16-bit RGBA PNG, takes about 90 MB while it is read, so one request
-        costs at most ~100 MB; one decodes per core at once); --max-in-flight predictions
-        at once (default 8 per core; beyond it 503 with Retry-After); --max-connections
-        open connections. Bound to a loopback address, the server answers only requests
-        addressed to localhost or that address (no DNS rebinding).
+        Limits: pictures up to --max-megapixels (default 6: the costliest picture
+        of 6 megapixels, a 16-bit RGBA PNG, takes about 90 MB while it is read, so
+        one request costs at most ~100 MB; one picture per core is read at once);
+        --max-in-flight predictions at once (default 8 per core; beyond it 503 with
+        Retry-After); --max-connections open connections. Bound to a loopback
+        address, the server answers only requests addressed to localhost or that
+        address (no DNS rebinding).
 
         API (answers JSON; errors are {"error": "..."} with a 4xx/5xx status):
           POST /api/predict          an image file's bytes (Content-Type image/png,

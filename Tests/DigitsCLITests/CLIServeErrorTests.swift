@@ -34,10 +34,22 @@ import Glibc
 
   @Test func badSettings() throws {
     for (args, says) in [(["--port", "70000"], "--port"), (["--max-body-mb", "0"], "--max-body-mb"),
-                         (["--timeout", "0"], "--timeout"), (["--model", "/nonexistent.safetensors"], "no such file")] {
+                         (["--timeout", "0"], "--timeout"), (["--model", "/nonexistent.safetensors"], "no such file"),
+                         (["--max-megapixels", "0"], "--max-megapixels"), (["--max-in-flight", "0"], "--max-in-flight"),
+                         (["--max-connections", "0"], "--max-connections")] {
       let r = try CLIRunner.run(["serve", "--backend", "cpu"] + args)
       #expect(r.status != 0 && r.stderr.contains(says), "\(args): \(r.stderr)")
       #expect(!r.stdout.contains("Serving"), "\(args)")
     }
+  }
+
+  /// `serve --help` states the picture limit and what the largest picture costs in memory.
+  @Test func helpStatesTheLimits() throws {
+    let r = try CLIRunner.run(["serve", "--help"])
+    #expect(r.status == 0)
+    let text = r.stdout.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+    #expect(text.contains("--max-megapixels (default 6"), "\(r.stdout)")
+    #expect(text.contains("about 90 MB"), "\(r.stdout)")
+    #expect(text.contains("503 with Retry-After"), "\(r.stdout)")
   }
 }
