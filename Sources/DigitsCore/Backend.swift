@@ -30,6 +30,10 @@ public struct AdamStep: Sendable, Equatable {
 public protocol Backend: AnyObject {
   /// Short description for logs, e.g. "cpu (2 threads, AVX2)".
   var name: String { get }
+  /// A device failure since the backend was made (out of device memory, a lost GPU), after
+  /// which every result is meaningless; nil while all is well. Ops do not throw, so callers
+  /// check this (`throwIfFaulted`) before they use what they downloaded.
+  var fault: DigitsError? { get }
 
   /// A zero-filled tensor of this shape.
   func makeTensor(_ shape: [Int]) -> Tensor
@@ -78,6 +82,14 @@ public protocol Backend: AnyObject {
 }
 
 extension Backend {
+  /// Backends whose ops cannot fail at run time (the CPU) never fault.
+  public var fault: DigitsError? { nil }
+
+  /// Throws the backend's fault, if it has one.
+  public func throwIfFaulted() throws {
+    if let fault { throw fault }
+  }
+
   /// Uploads host values into a new tensor of the given shape.
   public func makeTensor(_ shape: [Int], values: [Float]) -> Tensor {
     let t = makeTensor(shape)

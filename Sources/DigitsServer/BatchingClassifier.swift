@@ -86,7 +86,7 @@ public final class BatchingClassifier: @unchecked Sendable {
   private func run(_ inputs: [Float]) -> Result<[Float], any Error> {
     let out: Result<[Float], any Error>
     do {
-      out = .success(try network.probabilities(inputs))
+      out = .success(try network.classify(inputs))
     } catch {
       moveToFallback(after: error)
       out = .failure(NetworkFailure(description: "\(error)"))

@@ -5,7 +5,7 @@ import DigitsCore
 /// fallback network. Tests inject a failing one, so the fallback is tested without a GPU.
 public protocol ServingNetwork: AnyObject {
   /// `inputs` holds n * 784 values; returns n * 10 probabilities.
-  func probabilities(_ inputs: [Float]) throws -> [Float]
+  func classify(_ inputs: [Float]) throws -> [Float]
 }
 
 extension DigitClassifier: ServingNetwork {}

@@ -11,12 +11,13 @@ final class CLBuffer: DeviceBuffer, @unchecked Sendable {
   let mem: cl_mem
   private let pool: CLBufferPool
 
-  init(count: Int, pool: CLBufferPool) throws(CLError) {
+  /// `bytes` below the tensor's size only for the stand-in of a faulted backend.
+  init(count: Int, pool: CLBufferPool, bytes: Int? = nil) throws(CLError) {
     self.count = count
     // NOTE: OpenCL rejects zero-sized buffers; an empty tensor gets one unused float.
-    self.bytes = max(1, count) * MemoryLayout<Float>.stride
+    self.bytes = bytes ?? (max(1, count) * MemoryLayout<Float>.stride)
     self.pool = pool
-    self.mem = try pool.take(bytes: bytes)
+    self.mem = try pool.take(bytes: self.bytes)
   }
 
   deinit { pool.give(mem, bytes: bytes) }

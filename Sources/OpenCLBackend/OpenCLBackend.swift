@@ -6,9 +6,10 @@ import DigitsCore
 /// between layers. Only `download` and `synchronize` wait for the device.
 ///
 /// Errors while setting up (no loader, no platform, no device, build failure) are thrown by
-/// `init`. An OpenCL call failing afterwards, inside an op (out of device memory, say), stops
-/// the process with one line naming the call, the status and the device: the `Backend`
-/// protocol's ops do not throw.
+/// `init`. An OpenCL call failing afterwards, inside an op (out of device memory, a lost
+/// device), is kept as `fault`: the `Backend` ops do not throw, so from then on they do
+/// nothing (downloads give zeros) and callers check `fault` before using a result. A server
+/// answers 500 and moves to the CPU; `train` stops with one line naming the call and status.
 public final class OpenCLBackend: Backend {
   /// The device this backend runs on.
   public let device: OpenCLDeviceInfo
@@ -22,6 +23,8 @@ public final class OpenCLBackend: Backend {
   let pool: CLBufferPool
   /// Split-K partial sums of the weight-gradient GEMMs, grown on demand, reused by each call.
   private var scratch: CLBuffer?
+  /// The first OpenCL call that failed after `init`; every op is skipped once it is set.
+  public private(set) var fault: DigitsError?
 
   /// Opens device `deviceIndex` of `OpenCLDevices.list()`, or with nil the first GPU
   /// (`auto`). `tuning` overrides the tiles chosen for the device (for benchmarks and tests).
@@ -77,7 +80,7 @@ public final class OpenCLBackend: Backend {
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
     let buffer = mem(tensor)
     ShapeCheck.require(values.count == buffer.count, "upload", "\(values.count) values for \(tensor.shape)")
-    if values.isEmpty { return }
+    if values.isEmpty || fault != nil { return }
     let status = api.enqueueWriteBuffer(
       queue, buffer.mem, cl_bool(CL_TRUE), 0, values.count * 4, values.baseAddress, 0, nil, nil)
     check(status, "clEnqueueWriteBuffer(\(values.count * 4) bytes)")
@@ -86,6 +89,7 @@ public final class OpenCLBackend: Backend {
   public func download(_ tensor: Tensor) -> [Float] {
     let buffer = mem(tensor)
     if buffer.count == 0 { return [] }
+    if fault != nil { return [Float](repeating: 0, count: buffer.count) }
     return [Float](unsafeUninitializedCapacity: buffer.count) { storage, initialized in
       let status = api.enqueueReadBuffer(
         queue, buffer.mem, cl_bool(CL_TRUE), 0, buffer.count * 4, storage.baseAddress, 0, nil, nil)
@@ -96,15 +100,27 @@ public final class OpenCLBackend: Backend {
 
   public func zero(_ tensor: Tensor) { zero(mem(tensor)) }
 
-  public func synchronize() { check(api.finish(queue), "clFinish") }
+  public func synchronize() {
+    if fault == nil { check(api.finish(queue), "clFinish") }
+  }
 
   // MARK: - Helpers for the op files
 
+  /// A buffer of `count` floats. When the device cannot give one, the fault is kept and a
+  /// one-float stand-in is returned: no op touches a buffer after a fault.
   func make(count: Int) -> CLBuffer {
-    do { return try CLBuffer(count: count, pool: pool) } catch { fail(error) }
+    if fault == nil {
+      do { return try CLBuffer(count: count, pool: pool) } catch { fail(error) }
+    }
+    do {
+      return try CLBuffer(count: count, pool: pool, bytes: MemoryLayout<Float>.stride)
+    } catch {
+      fatalError("OpenCL on \(device.name): \(fault.map(String.init(describing:)) ?? ""); then \(error)")
+    }
   }
 
   func zero(_ buffer: CLBuffer) {
+    if fault != nil { return }
     var pattern: Float = 0
     let status = api.enqueueFillBuffer(queue, buffer.mem, &pattern, 4, 0, buffer.bytes, 0, nil, nil)
     check(status, "clEnqueueFillBuffer(\(buffer.bytes) bytes)")
@@ -131,10 +147,12 @@ public final class OpenCLBackend: Backend {
   }
 
   func launch(_ name: CLKernels.Name, global: [Int], local: [Int], arguments args: [CLArg]) {
+    if fault != nil { return }
     do { try kernels.launch(name, global: global, local: local, args) } catch { fail(error) }
   }
 
   func launch(_ name: CLKernels.Name, elements count: Int, _ args: CLArg...) {
+    if fault != nil { return }
     do { try kernels.launch(name, elements: count, args) } catch { fail(error) }
   }
 
@@ -142,7 +160,8 @@ public final class OpenCLBackend: Backend {
     if status != CL_SUCCESS { fail(.call(call(), status: status)) }
   }
 
-  func fail(_ error: CLError) -> Never {
-    fatalError("OpenCL on \(device.name): \(error)")
+  /// Keeps the first failure; the ops check `fault` and do nothing from then on.
+  func fail(_ error: CLError) {
+    if fault == nil { fault = DigitsError("OpenCL on \(device.name): \(error)") }
   }
 }

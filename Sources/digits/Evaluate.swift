@@ -33,7 +33,7 @@ extension Digits {
       let test = try folder.loadTest()
       let backend = try BackendFactory.make(backendOptions)
       let network = SeedNetwork(backend: backend, values: file.parameters)
-      let probabilities = Evaluator(network: network).probabilities(test)
+      let probabilities = try Evaluator(network: network).probabilities(test)
       let report = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: file.classNames)
       if json {
         let encoder = JSONEncoder()

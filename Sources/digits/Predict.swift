@@ -93,13 +93,15 @@ extension Digits {
               failures += 1
               output.failure(name, message)
             case .image(let name, let image):
-              output.number(name, reader.read(image) { classifier.probabilities($0) })
+              let reading = reader.read(image) { classifier.probabilities($0) }
+              try classifier.network.backend.throwIfFaulted()
+              output.number(name, reading)
             }
           }
         } else {
           let prepared = Self.prepareAll(batch)
           let inputs = prepared.compactMap { $0.digit?.pixels }.flatMap { $0 }
-          let probabilities = classifier.probabilities(inputs)
+          let probabilities = try classifier.classify(inputs)
           var k = 0
           for item in prepared {
             if let message = item.error {

@@ -147,15 +147,17 @@ extension Digits {
         // The model first, then the checkpoint: a kill between the two leaves the checkpoint
         // one epoch behind, and --resume redoes that epoch to the same bits. The other order
         // could leave a finished checkpoint beside a model one epoch old.
+        // A device fault gives zeros for weights: checked before anything is written.
         let model = ModelFile(parameters: network.parameterValues(), dataset: dataOptions.dataset, history: history, facts: facts)
-        try model.write(to: out)
         var checkpoint = model
         checkpoint.adam = network.adamState()
+        try backend.throwIfFaulted()
+        try model.write(to: out)
         try checkpoint.write(to: checkpointPath)
       }
       Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
       if let report {
-        let probabilities = Evaluator(network: network).probabilities(test)
+        let probabilities = try Evaluator(network: network).probabilities(test)
         try HTMLReport(modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,
                        evaluationBackend: backend.name, dataPath: folder.path).write(to: report)
         Console.note("wrote \(report)")

@@ -141,8 +141,8 @@ struct CPUAgreementTests {
       }
     }
     let test = try TrainingAgreementTests.mnist.get().loadTest().slice(0..<testCount)
-    let onCPU = Evaluator(network: trained).probabilities(test)
-    let onOpenCL = Evaluator(
+    let onCPU = try Evaluator(network: trained).probabilities(test)
+    let onOpenCL = try Evaluator(
       network: SeedNetwork(backend: try OpenCLTestDevice.backend(), values: trained.parameterValues())
     )
     .probabilities(test)

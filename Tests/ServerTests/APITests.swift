@@ -246,7 +246,7 @@ final class HeldNetwork: ServingNetwork, @unchecked Sendable {
   private let first = Atomic<Bool>(true)
   init(_ inner: DigitClassifier) { self.inner = inner }
   func release() { gate.signal() }
-  func probabilities(_ inputs: [Float]) throws -> [Float] {
+  func classify(_ inputs: [Float]) throws -> [Float] {
     if first.exchange(false, ordering: .acquiringAndReleasing) { gate.wait() }
     return inner.probabilities(inputs)
   }

@@ -139,7 +139,7 @@ import _TestSupport
 final class FailingNetwork: ServingNetwork {
   static let secret = "CL_OUT_OF_RESOURCES at 0x7f3a"
   struct Lost: Error, CustomStringConvertible { var description: String { FailingNetwork.secret } }
-  func probabilities(_ inputs: [Float]) throws -> [Float] { throw Lost() }
+  func classify(_ inputs: [Float]) throws -> [Float] { throw Lost() }
 }
 
 /// Heavy requests still running, shared by the tasks that send them.

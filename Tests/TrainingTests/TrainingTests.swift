@@ -29,7 +29,7 @@ import _TestSupport
     #expect(last.valAccuracy! >= 0.96, "validation accuracy \(last.valAccuracy!)")
     #expect(last.loss < t.history[0].loss, "loss did not fall: \(t.history.map(\.loss))")
     // The evaluator's two paths agree: device stats vs. downloaded probabilities.
-    let report = ClassificationReport(labels: held.labels, probabilities: Evaluator(network: t.network).probabilities(held),
+    let report = ClassificationReport(labels: held.labels, probabilities: try Evaluator(network: t.network).probabilities(held),
                                       classNames: DatasetKind.mnist.classNames)
     #expect(abs(report.accuracy - last.valAccuracy!) < 1e-9)
     #expect(abs(report.loss - last.valLoss!) < 1e-3)

@@ -35,6 +35,14 @@ public final class DigitClassifier {
     return out
   }
 
+  /// `probabilities`, unless the backend faulted while computing them (an OpenCL failure):
+  /// then the fault is thrown, never the zeros a faulted device gives back.
+  public func classify(_ inputs: [Float]) throws -> [Float] {
+    let out = probabilities(inputs)
+    try network.backend.throwIfFaulted()
+    return out
+  }
+
   /// Class indices sorted by probability, best first, with their probabilities.
   public static func ranked(_ probabilities: ArraySlice<Float>) -> [(index: Int, probability: Float)] {
     probabilities.enumerated().map { ($0.offset, $0.element) }.sorted { $0.1 > $1.1 }

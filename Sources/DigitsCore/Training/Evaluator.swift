@@ -8,20 +8,22 @@ public struct Evaluator {
     self.batchSize = batchSize
   }
 
-  /// Mean cross-entropy and accuracy, computed on the device.
-  public func lossAndAccuracy(_ data: LabeledImages) -> (loss: Double, accuracy: Double) {
+  /// Mean cross-entropy and accuracy, computed on the device. Throws the backend's fault.
+  public func lossAndAccuracy(_ data: LabeledImages) throws -> (loss: Double, accuracy: Double) {
     let backend = network.backend
     let stats = backend.makeTensor([2])
     forEachBatch(data) { pixels, labels in network.evaluate(pixels: pixels, labels: labels, stats: stats) }
     let s = backend.download(stats)
+    try backend.throwIfFaulted()
     return (Double(s[0]) / Double(data.count), Double(s[1]) / Double(data.count))
   }
 
-  /// Class probabilities of every image, [count * 10].
-  public func probabilities(_ data: LabeledImages) -> [Float] {
+  /// Class probabilities of every image, [count * 10]. Throws the backend's fault.
+  public func probabilities(_ data: LabeledImages) throws -> [Float] {
     var out: [Float] = []
     out.reserveCapacity(data.count * 10)
     forEachBatch(data) { pixels, _ in out += network.probabilities(pixels: pixels) }
+    try network.backend.throwIfFaulted()
     return out
   }
 

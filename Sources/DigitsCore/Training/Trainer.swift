@@ -134,6 +134,8 @@ public final class Trainer {
         }
         if let observer, (b + 1) % reportEvery == 0 || b == batches - 1 {
           let s = network.backend.download(stats)
+      try network.backend.throwIfFaulted()
+          try network.backend.throwIfFaulted()
           let seen = Double(min(train.count, (b + 1) * n))
           observer.batchesDone(epoch: epoch, epochs: config.epochs, done: b + 1, total: batches,
                                loss: Double(s[0]) / seen, accuracy: Double(s[1]) / seen)
@@ -141,7 +143,7 @@ public final class Trainer {
       }
       let s = network.backend.download(stats)
       let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-      let val = validation.map { Evaluator(network: network).lossAndAccuracy($0) }
+      let val = try validation.map { try Evaluator(network: network).lossAndAccuracy($0) }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       let record = EpochRecord(
         epoch: epoch + 1, loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count),
