@@ -31,6 +31,15 @@ import Testing
     #expect(error.hasPrefix("fuzz.png: truncated image: PNG chunk"), "\(error)")
   }
 
+  /// FuzzImageDecoder (ASan: SEGV in stbi__jpeg_huff_decode): a JPEG whose scan names DC
+  /// Huffman table 3, which no DHT segment defines. stb_image 2.27 (Debian's libstb) then
+  /// decodes with an uninitialised table and reads far out of bounds; refused before it.
+  @Test func jpegScanWithUndefinedHuffmanTableIsRefusedBeforeDecoding() throws {
+    let data = try Self.fixture("jpeg-scan-uses-undefined-huffman-table.jpg")
+    let error = Self.message { try ImageDecoder.decode(data, name: "fuzz.jpg") }
+    #expect(error.hasPrefix("fuzz.jpg: truncated image: JPEG scan uses DC Huffman table 3"), "\(error)")
+  }
+
   /// FuzzRawInput: the same kind of PNG piped to `digits predict -` (1.7 GB asked for).
   @Test func pngOnStdinWithChunkLongerThanTheFileIsRefused() throws {
     let data = try Self.fixture("stdin-png-idat-claims-1.7GB.png")

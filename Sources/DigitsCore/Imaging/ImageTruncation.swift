@@ -13,6 +13,7 @@ enum ImageTruncation {
       return b[n - 1] == 0x3B ? nil : "GIF ends without its trailer byte"
     }
     if b[0] == 0xFF && b[1] == 0xD8 {
+      if let missing = jpegHuffmanTables(b) { return missing }
       // The end-of-image marker, allowing a little trailing padding.
       for i in stride(from: n - 2, through: max(2, n - 64), by: -1) where b[i] == 0xFF && b[i + 1] == 0xD9 { return nil }
       return "JPEG ends without its end-of-image marker"
@@ -32,6 +33,43 @@ enum ImageTruncation {
       }
       if b[at + 4] == 0x49 && b[at + 5] == 0x45 && b[at + 6] == 0x4E && b[at + 7] == 0x44 { return nil }  // IEND
       at += 12 + length
+    }
+    return nil
+  }
+
+  /// A JPEG scan that uses a Huffman table no DHT segment before it defines. NOTE: stb_image
+  /// 2.27 (Debian's libstb) then decodes with an uninitialised table and reads far out of
+  /// bounds (found by Fuzz/, test in FuzzRegressionTests).
+  static func jpegHuffmanTables(_ b: UnsafeBufferPointer<UInt8>) -> String? {
+    var defined = Set<Int>()  // DC tables 0-3, AC tables 4-7
+    var at = 2
+    while at + 4 <= b.count {
+      let marker = b[at + 1]
+      // Entropy-coded data, stuffed zeros, restart markers and fill bytes are stepped over.
+      guard b[at] == 0xFF, marker != 0x00, marker != 0xFF, !(0xD0...0xD7).contains(marker) else { at += 1; continue }
+      if marker == 0xD9 { return nil }
+      let length = Int(b[at + 2]) << 8 | Int(b[at + 3])
+      let end = min(b.count, at + 2 + length)
+      if marker == 0xC4 {
+        var p = at + 4
+        while p + 17 <= end {
+          defined.insert(Int(b[p] >> 4 & 1) << 2 | Int(b[p] & 3))
+          p += 17 + (1...16).reduce(0) { $0 + Int(b[p + $1]) }
+        }
+      } else if marker == 0xDA, at + 5 <= b.count {
+        let components = Int(b[at + 4]), spectral = at + 5 + 2 * components
+        guard spectral + 2 <= b.count else { return nil }
+        for c in 0..<components {
+          let tables = Int(b[at + 6 + 2 * c])
+          if b[spectral] == 0 && !defined.contains(tables >> 4 & 3) {
+            return "JPEG scan uses DC Huffman table \(tables >> 4), which the file does not define"
+          }
+          if b[spectral + 1] > 0 && !defined.contains(4 | tables & 3) {
+            return "JPEG scan uses AC Huffman table \(tables & 15), which the file does not define"
+          }
+        }
+      }
+      at += 2 + length
     }
     return nil
   }
