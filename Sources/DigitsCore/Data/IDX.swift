@@ -25,23 +25,9 @@ public enum IDX {
 
   /// Reads an IDX file, raw or gzip-compressed, checking magic, sizes and length.
   public static func read(path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // NONBLOCK: a FIFO fails the check below instead of hanging
-    guard fd >= 0 else {
-      throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
-    }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
-      throw DigitsError.file(path, "is not a regular file")
-    }
-    var magic: (UInt8, UInt8) = (0, 0)
-    let peeked = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) }
-    if peeked == 2 && magic == (0x1F, 0x8B) {
-      let gzip = try GzipReader(path: path, descriptor: fd)
-      return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: gzip.read(into:), fileSize: nil)
-    }
-    return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: { try readFully(fd, $0, path) },
-                     fileSize: Int(info.st_size))
+    let file = try InputFile(path: path)
+    let (gzipped, read) = try file.contents()
+    return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: read, fileSize: gzipped ? nil : file.size)
   }
 
   /// Parses an IDX file held in memory (not gzip-compressed).
@@ -113,21 +99,6 @@ public enum IDX {
       product = p
     }
     return product
-  }
-
-  /// read(2) until `buffer` is full or the file ends.
-  static func readFully(_ fd: Int32, _ buffer: UnsafeMutableRawBufferPointer, _ path: String) throws -> Int {
-    var total = 0
-    while total < buffer.count {
-      let n = Glibc.read(fd, buffer.baseAddress! + total, buffer.count - total)
-      if n == 0 { break }
-      if n < 0 {
-        if errno == EINTR { continue }
-        throw DigitsError.file(path, "cannot be read (\(String(cString: strerror(errno))))")
-      }
-      total += n
-    }
-    return total
   }
 
   /// Encodes bytes as an IDX file (used by tests and by tools that write data sets).

@@ -156,19 +156,16 @@ public struct Downloader {
   /// Checks the SHA-256 of a file's uncompressed contents, streaming: memory is two small
   /// buffers, and a gzip stream that inflates past `IDX.maxFileBytes` fails the check.
   static func verify(path: String, sha256 expected: String) -> Check {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return .failure("cannot read \(path)") }
-    defer { close(fd) }
-    var magic: (UInt8, UInt8) = (0, 0)
-    let gzipped = withUnsafeMutableBytes(of: &magic) { pread(fd, $0.baseAddress, 2, 0) } == 2 && magic == (0x1F, 0x8B)
+    guard let file = try? InputFile(path: path), let (gzipped, read) = try? file.contents() else {
+      return .failure("cannot read \(path)")
+    }
     var hash = SHA256()
     var total = 0
     let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: 1 << 20, alignment: 16)
     defer { chunk.deallocate() }
     do {
-      let gzip = gzipped ? try GzipReader(path: path, descriptor: fd) : nil
       while true {
-        let n = try gzip?.read(into: chunk) ?? IDX.readFully(fd, chunk, path)
+        let n = try read(chunk)
         if n == 0 { break }
         total += n
         guard total <= IDX.maxFileBytes else { return .failure("more than \(IDX.maxFileBytes) bytes uncompressed") }

@@ -49,17 +49,6 @@ public final class GzipReader {
     }
   }
 
-  /// Reads a gzip file through a file descriptor it does not own.
-  public convenience init(path: String, descriptor: Int32) throws {
-    try self.init(path: path) { buffer in
-      while true {
-        let n = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
-        if n >= 0 { return n }
-        if errno != EINTR { throw DigitsError.file(path, "cannot be read (\(String(cString: strerror(errno))))") }
-      }
-    }
-  }
-
   deinit {
     inflateEnd(stream)
     stream.deallocate()

@@ -207,29 +207,11 @@ public enum Safetensors {
 
   /// Reads a file of at most `limits.fileBytes` (checked before reading), tensor by tensor.
   public static func read(path: String, limits: Limits = .general) throws -> File {
-    let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)  // NONBLOCK: a FIFO fails the check below instead of hanging
-    guard fd >= 0 else {
-      throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(String(cString: strerror(errno))))")
+    let file = try InputFile(path: path)
+    guard file.size <= limits.fileBytes else {
+      throw DigitsError.file(path, "is \(file.size) bytes, more than the \(limits.fileBytes)-byte limit for this kind of file")
     }
-    defer { close(fd) }
-    var info = stat()
-    guard fstat(fd, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { throw DigitsError.file(path, "is not a regular file") }
-    guard Int(info.st_size) <= limits.fileBytes else {
-      throw DigitsError.file(path, "is \(info.st_size) bytes, more than the \(limits.fileBytes)-byte limit for this kind of file")
-    }
-    return try decode(size: Int(info.st_size), path: path, limits: limits) { offset, buffer in
-      var total = 0
-      while total < buffer.count {
-        let n = pread(fd, buffer.baseAddress! + total, buffer.count - total, off_t(offset + total))
-        if n == 0 { break }
-        if n < 0 {
-          if errno == EINTR { continue }
-          throw DigitsError.file(path, "cannot be read (\(String(cString: strerror(errno))))")
-        }
-        total += n
-      }
-      return total
-    }
+    return try decode(size: file.size, path: path, limits: limits) { try file.read(at: $0, into: $1) }
   }
 
   public static func write(_ file: File, to path: String) throws {

@@ -1,0 +1,67 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file of untrusted bytes, opened for reading: refused unless it is a regular file (it
+/// is opened O_NONBLOCK, so a named pipe is refused instead of hanging the command), with
+/// its size known before anything is read, so a reader checks it against its limits first.
+final class InputFile {
+  let path: String
+  let size: Int
+  private let descriptor: Int32
+  /// Where `read(into:)` goes on from.
+  private var offset = 0
+
+  init(path: String) throws {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+    guard descriptor >= 0 else {
+      throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(Self.lastError))")
+    }
+    var info = stat()
+    guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
+      close(descriptor)
+      throw DigitsError.file(path, "is not a regular file")
+    }
+    self.path = path
+    self.descriptor = descriptor
+    size = Int(info.st_size)
+  }
+
+  deinit { close(descriptor) }
+
+  /// Fills `buffer` from byte `start` on, or as much of it as the file holds; returns the count.
+  func read(at start: Int, into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    var total = 0
+    while total < buffer.count {
+      let n = pread(descriptor, buffer.baseAddress! + total, buffer.count - total, off_t(start + total))
+      if n == 0 { break }
+      if n < 0 {
+        if errno == EINTR { continue }
+        throw DigitsError.file(path, "cannot be read (\(Self.lastError))")
+      }
+      total += n
+    }
+    return total
+  }
+
+  /// Like `read(at:into:)`, going on from where the last call stopped (the start at first).
+  func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+    let n = try read(at: offset, into: buffer)
+    offset += n
+    return n
+  }
+
+  /// The contents from the start as a stream of `read(into:)` calls: inflated when the file
+  /// is gzip (magic 1f 8b), else as stored. Each call fills its buffer, fewer only at the end.
+  func contents() throws -> (gzipped: Bool, read: (UnsafeMutableRawBufferPointer) throws -> Int) {
+    var magic: (UInt8, UInt8) = (0, 0)
+    let peeked = try withUnsafeMutableBytes(of: &magic) { try read(at: 0, into: $0) }
+    offset = 0
+    guard peeked == 2, magic == (0x1F, 0x8B) else { return (false, read(into:)) }
+    let gzip = try GzipReader(path: path) { [self] in try read(into: $0) }
+    return (true, gzip.read(into:))
+  }
+
+  static var lastError: String { String(cString: strerror(errno)) }
+}
