@@ -27,9 +27,7 @@ extension Digits {
 
     func run() async throws {
       let file = try ModelFile.read(path: model)
-      var data = dataOptions
-      if data.dataset != file.dataset && data.data == nil { data.dataset = file.dataset }
-      let folder = try data.locate()
+      let folder = try dataOptions.locate(file.dataset)
       let test = try folder.loadTest()
       let backend = try BackendFactory.make(backendOptions)
       let network = SeedNetwork(backend: backend, values: file.parameters)

@@ -29,10 +29,15 @@ struct DataOptions: ParsableArguments {
     discussion: "Default: $DIGITS_DATA, then ~/.cache/digits/mnist (Fashion-MNIST: /usr/share/datasets/fashion-mnist)."))
   var data: String?
 
-  @Option(help: "Data set: mnist or fashion.")
-  var dataset: DatasetKind = .mnist
+  /// Optional so a command can tell "not given" from "mnist": `evaluate` then takes the
+  /// model's data set, `train --resume` the checkpoint's.
+  @Option(help: "Data set: mnist or fashion (default: mnist, or the model's / checkpoint's).")
+  var dataset: DatasetKind?
 
-  func locate() throws -> DatasetFolder { try DatasetFolder.locate(option: data, kind: dataset) }
+  /// The folder of `--dataset`, else of `fallback`.
+  func locate(_ fallback: DatasetKind) throws -> DatasetFolder {
+    try DatasetFolder.locate(option: data, kind: dataset ?? fallback)
+  }
 }
 
 extension DatasetKind: ExpressibleByArgument {}

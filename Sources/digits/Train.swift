@@ -91,7 +91,6 @@ extension Digits {
     }
 
     func run() async throws {
-      let folder = try dataOptions.locate()
       let checkpointPath = Self.checkpointPath(for: out)
       var resumed: ModelFile?
       var plan = TrainPlan(fresh: request)
@@ -105,11 +104,13 @@ extension Digits {
           throw DigitsError.file(checkpointPath, "holds no optimizer state or training facts; not a checkpoint")
         }
         plan = try TrainPlan(resuming: facts, request: request, checkpoint: checkpointPath, differences: &differences)
-        if checkpoint.dataset != dataOptions.dataset {
-          differences.append("  --dataset: checkpoint \(checkpoint.dataset.rawValue), command line \(dataOptions.dataset.rawValue)")
+        if let given = dataOptions.dataset, given != checkpoint.dataset {
+          differences.append("  --dataset: checkpoint \(checkpoint.dataset.rawValue), command line \(given.rawValue)")
         }
         resumed = checkpoint
       }
+      let dataset = dataOptions.dataset ?? resumed?.dataset ?? .mnist
+      let folder = try dataOptions.locate(dataset)
 
       var training = try folder.loadTraining()
       let test = try folder.loadTest()
@@ -148,7 +149,7 @@ extension Digits {
         // one epoch behind, and --resume redoes that epoch to the same bits. The other order
         // could leave a finished checkpoint beside a model one epoch old.
         // A device fault gives zeros for weights: checked before anything is written.
-        let model = ModelFile(parameters: network.parameterValues(), dataset: dataOptions.dataset, history: history, facts: facts)
+        let model = ModelFile(parameters: network.parameterValues(), dataset: dataset, history: history, facts: facts)
         var checkpoint = model
         checkpoint.adam = network.adamState()
         try backend.throwIfFaulted()

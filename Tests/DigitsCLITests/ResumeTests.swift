@@ -131,3 +131,21 @@ import _TestSupport
     }
   }
 }
+
+/// A checkpoint of another data set resumes without `--dataset`: left out, it is the
+/// checkpoint's, as every other setting is (it used to default to mnist and be refused).
+@Suite struct ResumeDatasetTests {
+  @Test func leftOutDatasetIsTheCheckpoints() throws {
+    let dir = TemporaryDirectory()
+    try SmallMNIST.write(to: dir.path + "/data")
+    let common = ["train", "--data", dir.path + "/data", "--backend", "cpu", "--threads", "2",
+                  "--out", dir.path + "/m.safetensors", "--limit", "64", "--batch-size", "32", "--validation", "none"]
+    let first = try CLIRunner.run(common + ["--dataset", "fashion", "--epochs", "1"])
+    #expect(first.status == 0, "\(first.stderr)")
+    let resumed = try CLIRunner.run(common + ["--resume", "--epochs", "2"])
+    #expect(resumed.status == 0, "\(resumed.stderr)")
+    let model = try ModelFile.read(path: dir.path + "/m.safetensors")
+    #expect(model.dataset == .fashion)
+    #expect(model.history.count == 2)
+  }
+}
