@@ -15,11 +15,17 @@ func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
   return 0
 }
 
-/// One file per process (libFuzzer's -jobs runs several), in memory where Linux offers it.
+/// One file per process (libFuzzer's -jobs runs several), in memory where Linux offers it,
+/// removed when the process exits.
 let scratch: String = {
-  let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
-  return "\(folder)/digits-fuzz-idx-\(getpid())"
+  atexit { unlink(scratchPath(getpid())) }
+  return scratchPath(getpid())
 }()
+
+func scratchPath(_ pid: Int32) -> String {
+  let folder = FileManager.default.fileExists(atPath: "/dev/shm") ? "/dev/shm" : NSTemporaryDirectory()
+  return "\(folder)/digits-fuzz-idx-\(pid)"
+}
 
 /// The program's entry (SwiftPM names it `FuzzIDX_main` on Linux): libFuzzer's driver,
 /// which parses the -flags and calls `fuzz` once per input.
