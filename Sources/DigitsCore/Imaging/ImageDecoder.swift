@@ -57,7 +57,7 @@ public enum ImageDecoder {
       try checkSize(width: Int(w), height: Int(h), name: name, maxPixels: maxPixels)
       // stb_image pads a short BMP, PNM, GIF or JPEG with zeros instead of failing.
       if let missing = ImageTruncation.problem(bytes, width: Int(w), height: Int(h)) {
-        throw DigitsError.file(name, "truncated image: \(missing)")
+        throw DigitsError.file(name, "damaged or truncated image: \(missing)")
       }
       if let png = FastPNG.decode(bytes) {
         return png.samples.withUnsafeBufferPointer {

@@ -4,7 +4,7 @@ import Foundation
 /// recursively (sorted, hidden entries skipped) for known image extensions.
 public enum ImageFiles {
   public static let extensions: Set<String> = [
-    "png", "jpg", "jpeg", "jpe", "bmp", "gif", "pgm", "ppm", "pnm", "tga", "psd", "hdr",
+    "png", "jpg", "jpeg", "jpe", "bmp", "gif", "pgm", "ppm", "pnm",
   ]
 
   public enum Entry: Equatable, Sendable {
