@@ -53,7 +53,7 @@ let package = Package(
         .embedInCode("pool.cl"), .embedInCode("activation.cl"), .embedInCode("loss.cl"),
         .embedInCode("adam.cl"),
       ]),
-    .target(name: "_TestSupport", dependencies: ["DigitsCore"]),
+    .target(name: "_TestSupport", dependencies: ["DigitsCore", "CZlib"]),
     // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.
     .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),
 
