@@ -27,6 +27,27 @@ import _TestSupport
                      adam: (16, values.map { $0.map { $0 / 10 } }, values.map { $0.map { $0 * $0 } }))
   }
 
+  /// The longest run `train` accepts still writes a checkpoint the reader accepts: its history,
+  /// with the widest numbers JSON writes, fits under the model-file limit.
+  @Test func longestRunFitsUnderTheFileLimit() throws {
+    var longest = checkpoint()
+    let epochs = TrainingLimits.epochs
+    longest.history = (1...epochs).map {
+      EpochRecord(epoch: $0, loss: 0.123456789012345678, accuracy: 0.987654321098765432, valLoss: 0.123456789012345678,
+                  valAccuracy: 0.987654321098765432, seconds: 12345.6789012345678, imagesPerSecond: 12345.6789012345678,
+                  learningRate: 0.00123456789012345678)
+    }
+    longest.facts?.epochs = epochs
+    longest.facts?.scheduleEpochs = epochs
+    longest.facts?.resumes = (1...epochs).map { .init(epoch: $0, backend: String(repeating: "b", count: 80), date: "2026-11-30T00:00:00Z") }
+    longest.adam?.step = epochs * 8
+    let path = dir.path + "/longest.safetensors"
+    try longest.write(to: path)
+    let size = try #require(FileManager.default.attributesOfItem(atPath: path)[.size] as? Int)
+    #expect(size <= Safetensors.Limits.digitsModel.fileBytes, "\(size) bytes")
+    #expect(try ModelFile.read(path: path).history.count == epochs)
+  }
+
   func readError(_ data: Data) -> String {
     let path = dir.path + "/c.safetensors"
     #expect(FileManager.default.createFile(atPath: path, contents: data))

@@ -54,7 +54,7 @@ public enum Safetensors {
     public static let general = Limits(fileBytes: 1 << 30, headerBytes: 100_000_000, headerValues: 1 << 20, entries: 1 << 16)
     /// A digits model or checkpoint: 225,034 parameters (three times that with the Adam
     /// state: 2,700,408 bytes) and 24 tensors; the rest of the 3 MiB is room for the header
-    /// and a long training history (about 1,500 epochs).
+    /// and a long training history (about 1,500 epochs; `TrainingLimits.epochs` is 1,000).
     public static let digitsModel = Limits(fileBytes: 3 << 20, headerBytes: 1 << 20, headerValues: 4096, entries: 64)
   }
 

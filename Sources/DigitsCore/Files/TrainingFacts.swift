@@ -128,7 +128,9 @@ public struct TrainingFacts: Codable, Equatable, Sendable {
 /// The largest numbers a model file may hold, checked on load. Far above any real run
 /// (MNIST: 60,000 images, tens of epochs), far below where arithmetic on them could overflow.
 public enum TrainingLimits {
-  public static let epochs = 100_000
+  /// A checkpoint's history must fit under the model-file limit (`Safetensors.Limits
+  /// .digitsModel`, about 1,500 epochs of room): a run the reader would refuse must not start.
+  public static let epochs = 1_000
   public static let batchSize = 65_536
   public static let images = 100_000_000
   /// epochs x images: no real run takes more Adam steps, and Int arithmetic stays far from overflow.
