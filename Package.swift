@@ -15,6 +15,7 @@ let package = Package(
     // MARK: - Public API
     .executable(name: "digits", targets: ["digits"]),
     .library(name: "DigitsCore", targets: ["DigitsCore"]),
+    .library(name: "DigitsVision", targets: ["DigitsVision"]),
     .library(name: "CPUBackend", targets: ["CPUBackend"]),
     .library(name: "OpenCLBackend", targets: ["OpenCLBackend"]),
   ],
@@ -28,15 +29,20 @@ let package = Package(
     .executableTarget(
       name: "digits",
       dependencies: [
-        "DigitsCore", "CPUBackend", "OpenCLBackend", "DefaultModel", "DigitsServer",
+        "DigitsCore", "DigitsVision", "DigitsDownload", "CPUBackend", "OpenCLBackend", "DefaultModel", "DigitsServer",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"),
       ]),
     .target(
       name: "DigitsServer",
-      dependencies: ["DigitsCore", .product(name: "Hummingbird", package: "hummingbird")],
+      dependencies: ["DigitsCore", "DigitsVision", .product(name: "Hummingbird", package: "hummingbird")],
       resources: [.embedInCode("Page/index.html"), .embedInCode("Page/page.js"), .embedInCode("Page/page.css")]),
-    .target(name: "DigitsCore", dependencies: ["CZlib", "CStb"]),
+    /// Tensors, the network, training, model files and reports: no image decoding, no networking.
+    .target(name: "DigitsCore", dependencies: ["CZlib"]),
+    /// Decoding pictures (stb_image, PNG) and laying them out as MNIST digits; training augmentation.
+    .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib"]),
+    /// Fetching the datasets over HTTPS (FoundationNetworking, so libcurl) with checksums.
+    .target(name: "DigitsDownload", dependencies: ["DigitsCore"]),
     .target(name: "CPUBackend", dependencies: ["DigitsCore"], swiftSettings: simdFlags),
     .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
     .target(name: "DefaultModel", dependencies: ["DigitsCore", "_DefaultModelData"]),
@@ -53,32 +59,32 @@ let package = Package(
         .embedInCode("pool.cl"), .embedInCode("activation.cl"), .embedInCode("loss.cl"),
         .embedInCode("adam.cl"),
       ]),
-    .target(name: "_TestSupport", dependencies: ["DigitsCore", "CZlib"]),
+    .target(name: "_TestSupport", dependencies: ["DigitsCore", "DigitsVision", "CZlib"]),
     // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.
     .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),
 
     // MARK: - Tests
-    .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "_TestSupport"]),
+    .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "DigitsVision", "_TestSupport"]),
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
-    .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "_TestSupport"]),
+    .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "DigitsVision", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
-    .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb", "CZlib"]),
+    .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb", "CZlib"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(
       name: "ServerTests",
       dependencies: [
-        "DigitsServer", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport", "CStb",
+        "DigitsServer", "DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
-    .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "_TestSupport", "CStb"]),
+    .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb"]),
   ]
 )
 
 // MARK: - Fuzzing (only when Fuzz/run sets DIGITS_FUZZ=1; Fuzz/README.md)
-// Instruments the two modules that parse untrusted bytes for libFuzzer + AddressSanitizer
+// Instruments the three modules that parse untrusted bytes for libFuzzer + AddressSanitizer
 // (nothing else, so SwiftNIO builds as usual) and exports what Fuzz/Package.swift needs.
 if Context.environment["DIGITS_FUZZ"] == "1" {
-  for target in package.targets where ["DigitsCore", "DigitsServer"].contains(target.name) {
+  for target in package.targets where ["DigitsCore", "DigitsVision", "DigitsServer"].contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
   }
   package.products += [

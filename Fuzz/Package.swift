@@ -2,11 +2,14 @@
 import PackageDescription
 
 /// libFuzzer targets for the code that reads untrusted bytes (README.md). Build and run them
-/// with `Fuzz/run`: it sets DIGITS_FUZZ=1, which makes the root package instrument DigitsCore
-/// and DigitsServer for coverage and AddressSanitizer and export DigitsServer and DefaultModel.
+/// with `Fuzz/run`: it sets DIGITS_FUZZ=1, which makes the root package instrument DigitsCore,
+/// DigitsVision and DigitsServer for coverage and AddressSanitizer and export DigitsServer and DefaultModel.
 let fuzzer: [SwiftSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-parse-as-library"])]
 let linkFuzzer: [LinkerSetting] = [.unsafeFlags(["-sanitize=fuzzer,address", "-use-ld=lld"])]
-let core: [Target.Dependency] = ["FuzzDriver", "InstrumentedStb", .product(name: "DigitsCore", package: "digits")]
+let core: [Target.Dependency] = [
+  "FuzzDriver", "InstrumentedStb", .product(name: "DigitsCore", package: "digits"),
+  .product(name: "DigitsVision", package: "digits"),
+]
 
 let package = Package(
   name: "DigitsFuzz",

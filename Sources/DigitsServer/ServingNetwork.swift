@@ -1,4 +1,5 @@
 import DigitsCore
+import DigitsVision
 
 /// The network as the server's batches call it. A call may throw (the GPU lost, a device
 /// out of memory); the server then answers 500 to that batch's requests and moves to its

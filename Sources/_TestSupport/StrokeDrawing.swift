@@ -1,4 +1,5 @@
 import DigitsCore
+import DigitsVision
 import Foundation
 
 /// Digits drawn as pen strokes (polylines and arcs, the way someone draws in a browser or

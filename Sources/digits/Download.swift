@@ -1,5 +1,6 @@
 import ArgumentParser
 import DigitsCore
+import DigitsDownload
 import Foundation
 
 extension Digits {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DefaultModel
 import DigitsCore
+import DigitsVision
 import Foundation
 
 extension Digits {

@@ -2,6 +2,7 @@ import ArgumentParser
 import CPUBackend
 import DefaultModel
 import DigitsCore
+import DigitsVision
 import DigitsServer
 import Foundation
 import Logging

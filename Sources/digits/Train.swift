@@ -1,5 +1,6 @@
 import ArgumentParser
 import DigitsCore
+import DigitsVision
 import Foundation
 
 extension Digits {

@@ -1,5 +1,6 @@
 import CPUBackend
 import DigitsCore
+import DigitsVision
 import OpenCLBackend
 import Testing
 import _TestSupport

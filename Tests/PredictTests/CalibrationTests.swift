@@ -1,4 +1,5 @@
 import DigitsCore
+import DigitsVision
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import CStb
 import DigitsCore
+import DigitsVision
 import Foundation
 import Testing
 import _TestSupport

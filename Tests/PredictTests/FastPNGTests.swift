@@ -1,5 +1,6 @@
 import CZlib
 import DigitsCore
+import DigitsVision
 import Foundation
 import Testing
 import _TestSupport

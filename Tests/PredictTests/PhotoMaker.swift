@@ -1,4 +1,5 @@
 import DigitsCore
+import DigitsVision
 import Foundation
 
 /// Turns MNIST digits into "photos": enlarged, dark ink on lighter paper of random tone,

@@ -1,6 +1,7 @@
 import CPUBackend
 import DefaultModel
 import DigitsCore
+import DigitsVision
 import Foundation
 import Testing
 

@@ -1,4 +1,5 @@
 import DigitsCore
+import DigitsDownload
 import Foundation
 import Testing
 import _TestSupport

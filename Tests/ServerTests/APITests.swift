@@ -1,6 +1,7 @@
 import CPUBackend
 import DefaultModel
 import DigitsCore
+import DigitsVision
 import DigitsServer
 import Foundation
 import Hummingbird

@@ -1,4 +1,5 @@
 import DigitsCore
+import DigitsVision
 import DigitsServer
 import Foundation
 import Hummingbird

@@ -6,14 +6,14 @@ import Glibc
 /// A file of untrusted bytes, opened for reading: refused unless it is a regular file (it
 /// is opened O_NONBLOCK, so a named pipe is refused instead of hanging the command), with
 /// its size known before anything is read, so a reader checks it against its limits first.
-final class InputFile {
+package final class InputFile {
   let path: String
   let size: Int
   private let descriptor: Int32
   /// Where `read(into:)` goes on from.
   private var offset = 0
 
-  init(path: String) throws {
+  package init(path: String) throws {
     let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
     guard descriptor >= 0 else {
       throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(Self.lastError))")
@@ -54,7 +54,7 @@ final class InputFile {
 
   /// The contents from the start as a stream of `read(into:)` calls: inflated when the file
   /// is gzip (magic 1f 8b), else as stored. Each call fills its buffer, fewer only at the end.
-  func contents() throws -> (gzipped: Bool, read: (UnsafeMutableRawBufferPointer) throws -> Int) {
+  package func contents() throws -> (gzipped: Bool, read: (UnsafeMutableRawBufferPointer) throws -> Int) {
     var magic: (UInt8, UInt8) = (0, 0)
     let peeked = try withUnsafeMutableBytes(of: &magic) { try read(at: 0, into: $0) }
     offset = 0

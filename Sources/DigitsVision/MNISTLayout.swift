@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// Lays a cropped digit out the way MNIST was built: scaled (anti-aliased, aspect kept) to
 /// fit a 20x20 box, then placed in a 28x28 field so that its centre of mass sits where
 /// MNIST's digits have theirs. Stroke width is brought near MNIST's first, because a thin

@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// Some components of an ink map (optionally only the columns `columns` of them): one digit.
 /// Its crop holds those components' ink plus the faint anti-aliased fringe around them,
 /// and nothing of other components (specks, neighbouring digits).

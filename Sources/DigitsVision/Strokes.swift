@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// Stroke-width measurement and adjustment on an ink image (0...1).
 public enum Strokes {
   /// Mean stroke width in pixels: twice the ink mass over the support's boundary length,

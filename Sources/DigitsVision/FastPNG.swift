@@ -1,4 +1,5 @@
 import CZlib
+import DigitsCore
 
 /// The common PNG (8-bit gray, gray+alpha, RGB or RGBA, not interlaced: what browsers'
 /// canvas exports and most programs write) decoded with zlib, which inflates about twice

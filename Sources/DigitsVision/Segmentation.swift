@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// The geometric half of `NumberReader`: components -> groups -> atoms, and the shape
 /// prior of a candidate digit made of a run of atoms.
 struct Segmentation {

@@ -1,4 +1,6 @@
+import DigitsCore
 import Foundation
+
 #if canImport(Glibc)
 import Glibc
 #endif

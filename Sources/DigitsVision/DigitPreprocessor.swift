@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// Turns a picture of one handwritten digit (photo, scan, drawing, any size, either
 /// polarity) into the 28x28 input the network was trained on, the way MNIST was made:
 ///

@@ -1,3 +1,4 @@
+import DigitsCore
 import Foundation
 
 /// Reads what a script pipes to `digits predict -`: an image file, or raw 28x28 arrays.

@@ -1,3 +1,4 @@
+import DigitsCore
 import Foundation
 
 #if canImport(FoundationNetworking)

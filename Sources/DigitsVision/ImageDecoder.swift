@@ -1,4 +1,5 @@
 import CStb
+import DigitsCore
 import Foundation
 
 /// Decodes image files through stb_image: PNG, JPEG (baseline and progressive), BMP, GIF

@@ -1,3 +1,4 @@
+import DigitsCore
 import Foundation
 
 /// Finds the image files named on a command line: files as given, folders walked

@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// How much ink each pixel of a picture holds: 0 paper, 1 full ink. Building it takes out
 /// the paper's brightness and its unevenness (shadows, gradients), the ink's polarity and
 /// the picture's contrast, so every later step works on one kind of image.

@@ -1,3 +1,4 @@
+import DigitsCore
 import Foundation
 
 /// Reads a picture holding a number (several digits side by side) left to right.

@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// Small pixel operations shared by the preprocessing steps. Values are luminance or ink
 /// in [0, 1]; every function is O(pixels).
 ///

@@ -1,3 +1,4 @@
+import DigitsCore
 import Dispatch
 import Foundation
 

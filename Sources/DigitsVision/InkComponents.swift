@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// The 8-connected components of an ink map's pixels above a threshold, with their sizes
 /// and bounding boxes: the pieces that speck removal and multi-digit reading reason about.
 public struct InkComponents: Sendable {

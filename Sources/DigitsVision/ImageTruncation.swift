@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// Checks that a file holds all the bytes its header promises, for the formats where
 /// stb_image silently fills missing pixels with zeros: BMP (uncompressed), binary PGM/PPM,
 /// GIF (trailer byte) and JPEG (end-of-image marker).

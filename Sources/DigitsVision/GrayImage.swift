@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// A grayscale picture in memory: row-major luminance in [0, 1] (0 black, 1 white), any size.
 /// Decoders produce it; the preprocessing turns it into the network's 28x28 input.
 public struct GrayImage: Sendable, Equatable {

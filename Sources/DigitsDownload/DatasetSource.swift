@@ -1,3 +1,4 @@
+import DigitsCore
 import Foundation
 
 /// Where a data set's four files can be fetched from and what they must hash to.

@@ -1,3 +1,5 @@
+import DigitsCore
+
 /// A model on a backend, answering class probabilities for preprocessed 28x28 inputs in
 /// batches. Not thread-safe (the network owns device buffers): one caller at a time.
 public final class DigitClassifier {
