@@ -93,7 +93,7 @@ public final class BatchingClassifier: @unchecked Sendable {
     }
     pending.withLock {
       $0.batches += 1
-      $0.images += inputs.count / 784
+      $0.images += inputs.count / MNISTShape.pixels
     }
     return out
   }
@@ -128,7 +128,7 @@ public final class BatchingClassifier: @unchecked Sendable {
       case .success(let out):
         var start = 0
         for job in jobs {
-          let count = job.inputs.count / 784 * 10
+          let count = job.inputs.count / MNISTShape.pixels * MNISTShape.classes
           job.continuation.resume(returning: Array(out[start..<(start + count)]))
           start += count
         }

@@ -2,6 +2,8 @@ import DigitsCore
 import Dispatch
 import Foundation
 
+private var side: Int { MNISTShape.side }
+
 /// On-the-fly augmentation of 28x28 training digits (ink 1 on 0), so a model trained on
 /// MNIST alone copes with the variety of real pictures after preprocessing: a random affine
 /// warp (rotation, scale, aspect, slant, shift), stroke thickening or thinning, blur and
@@ -45,13 +47,13 @@ public struct Augmentation: Sendable {
     pixels.withUnsafeMutableBufferPointer { all in
       nonisolated(unsafe) let base = all.baseAddress!  // each chunk writes only its own images
       DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        var image = [Float](repeating: 0, count: 784)
+        var image = [Float](repeating: 0, count: side * side)
         for i in stride(from: chunk, to: count, by: chunks) {
           var local = SeededGenerator(seed: seeds[i])
-          let slot = UnsafeMutableBufferPointer(start: base + i * 784, count: 784)
-          for p in 0..<784 { image[p] = slot[p] }
+          let slot = UnsafeMutableBufferPointer(start: base + i * side * side, count: side * side)
+          for p in 0..<side * side { image[p] = slot[p] }
           augment(&image, rng: &local)
-          for p in 0..<784 { slot[p] = image[p] }
+          for p in 0..<side * side { slot[p] = image[p] }
         }
       }
     }
@@ -86,12 +88,12 @@ public struct Augmentation: Sendable {
     let det = a00 * a11 - a01 * a10
     let i00 = a11 / det, i01 = -a01 / det, i10 = -a10 / det, i11 = a00 / det
     let centre: Float = 13.5
-    var out = [Float](repeating: 0, count: 784)
-    for y in 0..<28 {
-      for x in 0..<28 {
+    var out = [Float](repeating: 0, count: side * side)
+    for y in 0..<side {
+      for x in 0..<side {
         let dx = Float(x) - centre - tx, dy = Float(y) - centre - ty
         let u = i00 * dx + i01 * dy + centre, v = i10 * dx + i11 * dy + centre
-        out[y * 28 + x] = Self.bilinear(src, u, v)
+        out[y * side + x] = Self.bilinear(src, u, v)
       }
     }
     return out
@@ -100,19 +102,19 @@ public struct Augmentation: Sendable {
   static func bilinear(_ img: [Float], _ u: Float, _ v: Float) -> Float {
     let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
     let fx = u - Float(x0), fy = v - Float(y0)
-    func at(_ x: Int, _ y: Int) -> Float { x < 0 || y < 0 || x > 27 || y > 27 ? 0 : img[y * 28 + x] }
+    func at(_ x: Int, _ y: Int) -> Float { x < 0 || y < 0 || x >= side || y >= side ? 0 : img[y * side + x] }
     return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
   }
 
   /// Grey-level dilation (thicken) or erosion (thin) by a 3x3 cross, blended by `strength`.
   static func morph(_ img: [Float], thicken: Bool, strength: Float) -> [Float] {
     var out = img
-    for y in 0..<28 {
-      for x in 0..<28 {
-        func at(_ xx: Int, _ yy: Int) -> Float { xx < 0 || yy < 0 || xx > 27 || yy > 27 ? 0 : img[yy * 28 + xx] }
-        let a = at(x - 1, y), b = at(x + 1, y), c = at(x, y - 1), d = at(x, y + 1), m0 = img[y * 28 + x]
+    for y in 0..<side {
+      for x in 0..<side {
+        func at(_ xx: Int, _ yy: Int) -> Float { xx < 0 || yy < 0 || xx >= side || yy >= side ? 0 : img[yy * side + xx] }
+        let a = at(x - 1, y), b = at(x + 1, y), c = at(x, y - 1), d = at(x, y + 1), m0 = img[y * side + x]
         let m = thicken ? max(m0, a, b, c, d) : min(m0, a, b, c, d)
-        out[y * 28 + x] = img[y * 28 + x] * (1 - strength) + m * strength
+        out[y * side + x] = img[y * side + x] * (1 - strength) + m * strength
       }
     }
     return out
@@ -123,19 +125,19 @@ public struct Augmentation: Sendable {
     let k = (-2...2).map { exp(-Float($0 * $0) / (2 * sigma * sigma)) }
     let sum = k.reduce(0, +)
     let kernel = k.map { $0 / sum }
-    var tmp = [Float](repeating: 0, count: 784), out = tmp
-    for y in 0..<28 {
-      for x in 0..<28 {
+    var tmp = [Float](repeating: 0, count: side * side), out = tmp
+    for y in 0..<side {
+      for x in 0..<side {
         var s: Float = 0
-        for t in -2...2 where x + t >= 0 && x + t < 28 { s += img[y * 28 + x + t] * kernel[t + 2] }
-        tmp[y * 28 + x] = s
+        for t in -2...2 where x + t >= 0 && x + t < side { s += img[y * side + x + t] * kernel[t + 2] }
+        tmp[y * side + x] = s
       }
     }
-    for y in 0..<28 {
-      for x in 0..<28 {
+    for y in 0..<side {
+      for x in 0..<side {
         var s: Float = 0
-        for t in -2...2 where y + t >= 0 && y + t < 28 { s += tmp[(y + t) * 28 + x] * kernel[t + 2] }
-        out[y * 28 + x] = s
+        for t in -2...2 where y + t >= 0 && y + t < side { s += tmp[(y + t) * side + x] * kernel[t + 2] }
+        out[y * side + x] = s
       }
     }
     let before = img.max() ?? 0, after = out.max() ?? 0
@@ -145,16 +147,16 @@ public struct Augmentation: Sendable {
 
   /// Crop to the ink, fit 20x20, centre of mass in 28x28: what a photo goes through.
   static func relayout(_ img: [Float]) -> [Float] {
-    var x0 = 28, x1 = -1, y0 = 28, y1 = -1
-    for y in 0..<28 {
-      for x in 0..<28 where img[y * 28 + x] > 0.05 {
+    var x0 = side, x1 = -1, y0 = side, y1 = -1
+    for y in 0..<side {
+      for x in 0..<side where img[y * side + x] > 0.05 {
         x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
       }
     }
     guard x1 >= x0 else { return img }
     let w = x1 - x0 + 1, h = y1 - y0 + 1
     var crop = [Float](repeating: 0, count: w * h)
-    for y in 0..<h { for x in 0..<w { crop[y * w + x] = img[(y + y0) * 28 + x + x0] } }
+    for y in 0..<h { for x in 0..<w { crop[y * w + x] = img[(y + y0) * side + x + x0] } }
     return MNISTLayout.field(crop: crop, width: w, height: h)
   }
 

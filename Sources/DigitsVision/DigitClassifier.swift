@@ -20,17 +20,17 @@ public final class DigitClassifier {
   /// image), and a server meeting every size from 1 to 64 would otherwise hold 64 sets,
   /// 400 MB, where it now holds at most 7.
   public func probabilities(_ inputs: [Float]) -> [Float] {
-    precondition(inputs.count % 784 == 0)
-    let n = inputs.count / 784
+    precondition(inputs.count % MNISTShape.pixels == 0)
+    let n = inputs.count / MNISTShape.pixels
     guard n > 0 else { return [] }
     var out: [Float] = []
-    out.reserveCapacity(n * 10)
+    out.reserveCapacity(n * MNISTShape.classes)
     inputs.withUnsafeBufferPointer { all in
       var start = 0
       while start < n {
         let left = n - start
         let count = left >= batchSize ? batchSize : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
-        out += network.probabilities(pixels: UnsafeBufferPointer(rebasing: all[(start * 784)..<((start + count) * 784)]))
+        out += network.probabilities(pixels: UnsafeBufferPointer(rebasing: all[(start * MNISTShape.pixels)..<((start + count) * MNISTShape.pixels)]))
         start += count
       }
     }

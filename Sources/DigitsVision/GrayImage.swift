@@ -48,7 +48,7 @@ public struct GrayImage: Sendable, Equatable {
   /// The 28x28 network input (ink 1 on black 0, MNIST's polarity) as a picture of the same
   /// polarity, for `--debug-preprocess`.
   public static func networkInput(_ pixels: [Float]) -> GrayImage {
-    precondition(pixels.count == 784)
-    return GrayImage(width: 28, height: 28, pixels: pixels)
+    precondition(pixels.count == MNISTShape.pixels)
+    return GrayImage(width: MNISTShape.side, height: MNISTShape.side, pixels: pixels)
   }
 }

@@ -5,7 +5,7 @@ import DigitsCore
 /// MNIST's digits have theirs. Stroke width is brought near MNIST's first, because a thin
 /// pen line on a large digit would otherwise shrink to a faint hairline.
 public enum MNISTLayout {
-  public static let side = 28
+  public static let side = MNISTShape.side
   public static let box = 20
   /// Work resolution while adjusting strokes, as a multiple of the final size.
   static let oversample = 4

@@ -83,7 +83,7 @@ public struct NumberReader: Sendable {
       }
     }
     var inputs: [Float] = []
-    inputs.reserveCapacity(list.count * 784)
+    inputs.reserveCapacity(list.count * MNISTShape.pixels)
     for c in list { inputs += preprocessor.layout(c.region, map: map) }
     return .classify(Candidates(atoms: atoms.count, list: list, map: map, inputs: inputs))
   }
@@ -96,7 +96,7 @@ public struct NumberReader: Sendable {
     var choice = [Int](repeating: -1, count: candidates.atoms + 1)
     best[0] = 0
     for (k, c) in list.enumerated() where best[c.first] > -.infinity {
-      let p = probabilities[(k * 10)..<(k * 10 + 10)].max()!
+      let p = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)].max()!
       let score = best[c.first] + log(max(p, 1e-6)) + c.prior
       if score > best[c.last + 1] {
         best[c.last + 1] = score
@@ -112,8 +112,8 @@ public struct NumberReader: Sendable {
       i = list[k].first
     }
     let digits = chosen.reversed().map { k in
-      Digit(pixels: Array(inputs[(k * 784)..<(k * 784 + 784)]),
-            probabilities: Array(probabilities[(k * 10)..<(k * 10 + 10)]),
+      Digit(pixels: Array(inputs[(k * MNISTShape.pixels)..<((k + 1) * MNISTShape.pixels)]),
+            probabilities: Array(probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)]),
             box: list[k].region.sourceBox(in: candidates.map))
     }
     return Reading(digits: digits, note: digits.isEmpty ? "too little ink for a digit" : nil)

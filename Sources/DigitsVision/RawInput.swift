@@ -9,8 +9,8 @@ import Foundation
 /// images. They go through the same preprocessing as photos (polarity is detected, so both
 /// MNIST's light-on-dark and dark-on-light arrays work).
 public enum RawInput {
-  public static let side = 28
-  public static let pixelsPerImage = side * side
+  public static let side = MNISTShape.side
+  public static let pixelsPerImage = MNISTShape.pixels
 
   /// Decodes `data` as an image when stb_image recognises it, else as raw arrays.
   public static func images(_ data: Data, name: String) throws -> [GrayImage] {

@@ -29,8 +29,8 @@ extension TestData {
       return try load(DatasetFolder(path: mnistPath))
     } catch {
       Issue.record("MNIST \(part) data missing at \(mnistPath): \(error)")
-      return LabeledImages(images: [UInt8](repeating: 0, count: count * 784), labels: [UInt8](repeating: 0, count: count),
-                           rows: 28, columns: 28)
+      return LabeledImages(images: [UInt8](repeating: 0, count: count * MNISTShape.pixels), labels: [UInt8](repeating: 0, count: count),
+                           rows: MNISTShape.side, columns: MNISTShape.side)
     }
   }
 }

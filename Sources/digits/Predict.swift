@@ -109,7 +109,7 @@ extension Digits {
               failures += 1
               output.failure(item.name, message)
             } else if let digit = item.digit, digit.pixels != nil {
-              output.digit(item.name, pixels: digit.pixels!, probabilities: probabilities[(k * 10)..<(k * 10 + 10)])
+              output.digit(item.name, pixels: digit.pixels!, probabilities: probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)])
               k += 1
             } else {
               output.noDigit(item.name, note: item.digit?.note ?? "no digit")
@@ -255,7 +255,7 @@ struct PredictionOutput {
     let path = (debugFolder as NSString).appendingPathComponent((stem.isEmpty ? "image" : stem) + suffix + ".png")
     let bytes = pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
     do {
-      try AtomicFile.write(PNG.grayscale(bytes, width: 28, height: 28), to: path)
+      try AtomicFile.write(PNG.grayscale(bytes, width: MNISTShape.side, height: MNISTShape.side), to: path)
     } catch {
       Console.note("Error: \(path): cannot write debug image: \(error)")
     }

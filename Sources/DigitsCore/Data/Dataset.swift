@@ -124,7 +124,7 @@ public struct DatasetFolder: Sendable {
 
   /// Loads and cross-checks one image file and one label file. Each costs at most the
   /// payload its header declares (see `IDX`), and the bytes are kept without a copy.
-  public static func load(imagePath: String, labelPath: String, classes: Int = 10) throws -> LabeledImages {
+  public static func load(imagePath: String, labelPath: String, classes: Int = MNISTShape.classes) throws -> LabeledImages {
     let images = try IDX.read(path: imagePath)
     let labels = try IDX.read(path: labelPath)
     guard images.dimensions.count == 3 else {
@@ -133,7 +133,7 @@ public struct DatasetFolder: Sendable {
     guard labels.dimensions.count == 1 else {
       throw DigitsError.file(labelPath, "expected 1 dimension (count), found \(labels.dimensions.count)")
     }
-    guard images.dimensions[1] == 28, images.dimensions[2] == 28 else {
+    guard images.dimensions[1] == MNISTShape.side, images.dimensions[2] == MNISTShape.side else {
       throw DigitsError.file(imagePath, "images are \(images.dimensions[1])x\(images.dimensions[2]), expected 28x28")
     }
     guard images.dimensions[0] > 0 else { throw DigitsError.file(imagePath, "holds no images") }
@@ -143,6 +143,6 @@ public struct DatasetFolder: Sendable {
     if let bad = labels.bytes.firstIndex(where: { Int($0) >= classes }) {
       throw DigitsError.file(labelPath, "label \(labels.bytes[bad]) at index \(bad) is not a class 0-\(classes - 1)")
     }
-    return LabeledImages(images: images.bytes, labels: labels.bytes, rows: 28, columns: 28)
+    return LabeledImages(images: images.bytes, labels: labels.bytes, rows: MNISTShape.side, columns: MNISTShape.side)
   }
 }

@@ -133,8 +133,8 @@ public struct ModelFile: Equatable, Sendable {
     }
     dataset = kind
     classNames = try Self.decode([String].self, file.metadata["classes"], "classes", path) ?? kind.classNames
-    guard classNames.count == SeedNetwork.classCount else {
-      throw DigitsError.file(path, "metadata classes has \(classNames.count) names, expected \(SeedNetwork.classCount)")
+    guard classNames.count == MNISTShape.classes else {
+      throw DigitsError.file(path, "metadata classes has \(classNames.count) names, expected \(MNISTShape.classes)")
     }
     history = try Self.decode([EpochRecord].self, file.metadata["history"], "history", path) ?? []
     facts = try Self.decode(TrainingFacts.self, file.metadata["training"], "training", path)

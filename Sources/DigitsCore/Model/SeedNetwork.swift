@@ -22,8 +22,6 @@ public final class SeedNetwork {
     ParameterSpec(name: "fc2.bias", shape: [10], fans: nil),
   ]
   public static let parameterCount = parameterSpecs.reduce(0) { $0 + $1.shape.reduce(1, *) }
-  public static let imageSide = 28
-  public static let classCount = 10
 
   /// Forward cost per image (multiply-adds counted as 2 FLOP), for GFLOP/s reports.
   public static let forwardFLOPsPerImage = 2 * (26 * 26 * 32 * 9 + 11 * 11 * 64 * 288 + 1600 * 128 + 128 * 10)
@@ -76,7 +74,7 @@ public final class SeedNetwork {
     let dLogits, dHidden, dPool2, dConv2, dPool1, dConv1, probabilities: Tensor
 
     init(_ b: any Backend, _ n: Int) {
-      input = b.makeTensor([n, 1, 28, 28])
+      input = b.makeTensor([n, 1, MNISTShape.side, MNISTShape.side])
       labels = b.makeTensor([n])
       conv1 = b.makeTensor([n, 32, 26, 26])
       pool1 = b.makeTensor([n, 32, 13, 13])
@@ -85,14 +83,14 @@ public final class SeedNetwork {
       pool2 = b.makeTensor([n, 64, 5, 5])
       argmax2 = b.makeTensor([n, 64, 5, 5])
       hidden = b.makeTensor([n, 128])
-      logits = b.makeTensor([n, 10])
-      dLogits = b.makeTensor([n, 10])
+      logits = b.makeTensor([n, MNISTShape.classes])
+      dLogits = b.makeTensor([n, MNISTShape.classes])
       dHidden = b.makeTensor([n, 128])
       dPool2 = b.makeTensor([n, 64, 5, 5])
       dConv2 = b.makeTensor([n, 64, 11, 11])
       dPool1 = b.makeTensor([n, 32, 13, 13])
       dConv1 = b.makeTensor([n, 32, 26, 26])
-      probabilities = b.makeTensor([n, 10])
+      probabilities = b.makeTensor([n, MNISTShape.classes])
     }
   }
 
@@ -173,8 +171,8 @@ public final class SeedNetwork {
 
   /// Class probabilities [n * 10] for n images of 784 pixels in [0,1].
   public func probabilities(pixels: UnsafeBufferPointer<Float>) -> [Float] {
-    let n = pixels.count / 784
-    precondition(n * 784 == pixels.count && n > 0)
+    let n = pixels.count / MNISTShape.pixels
+    precondition(n * MNISTShape.pixels == pixels.count && n > 0)
     let w = workspace(n)
     load(w, pixels: pixels, labels: nil)
     forward(w)

@@ -20,7 +20,7 @@ public struct HTMLReport {
   public var generated: Date
 
   public init(modelPath: String, model: ModelFile, evaluation: ClassificationReport, misclassified: [MisclassifiedImage],
-              imageSide: Int = 28, evaluationBackend: String, dataPath: String? = nil, generated: Date = Date()) {
+              imageSide: Int = MNISTShape.side, evaluationBackend: String, dataPath: String? = nil, generated: Date = Date()) {
     self.modelPath = modelPath
     self.model = model
     self.evaluation = evaluation

@@ -21,14 +21,14 @@ public struct Evaluator {
   /// Class probabilities of every image, [count * 10]. Throws the backend's fault.
   public func probabilities(_ data: LabeledImages) throws -> [Float] {
     var out: [Float] = []
-    out.reserveCapacity(data.count * 10)
+    out.reserveCapacity(data.count * MNISTShape.classes)
     forEachBatch(data) { pixels, _ in out += network.probabilities(pixels: pixels) }
     try network.backend.throwIfFaulted()
     return out
   }
 
   func forEachBatch(_ data: LabeledImages, _ body: (UnsafeBufferPointer<Float>, UnsafeBufferPointer<Float>) -> Void) {
-    var pixels = [Float](repeating: 0, count: batchSize * 784)
+    var pixels = [Float](repeating: 0, count: batchSize * MNISTShape.pixels)
     var labels = [Float](repeating: 0, count: batchSize)
     var start = 0
     while start < data.count {
@@ -36,9 +36,9 @@ public struct Evaluator {
       pixels.withUnsafeMutableBufferPointer { p in
         labels.withUnsafeMutableBufferPointer { l in
           data.fill(indices: Array(start..<(start + count))[...],
-                    pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * 784)]),
+                    pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
                     labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
-          body(UnsafeBufferPointer(rebasing: p[0..<(count * 784)]), UnsafeBufferPointer(rebasing: l[0..<count]))
+          body(UnsafeBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]), UnsafeBufferPointer(rebasing: l[0..<count]))
         }
       }
       start += count

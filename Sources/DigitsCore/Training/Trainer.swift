@@ -105,7 +105,7 @@ public final class Trainer {
   public func run(train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
                   checkpoint: (([EpochRecord]) throws -> Void)? = nil) throws {
     let n = config.batchSize
-    var pixels = [Float](repeating: 0, count: n * 784)
+    var pixels = [Float](repeating: 0, count: n * MNISTShape.pixels)
     var labels = [Float](repeating: 0, count: n)
     let batches = (train.count + n - 1) / n
     let reportEvery = max(1, batches / 50)
@@ -120,7 +120,7 @@ public final class Trainer {
         let count = indices.count
         pixels.withUnsafeMutableBufferPointer { p in
           labels.withUnsafeMutableBufferPointer { l in
-            train.fill(indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * 784)]),
+            train.fill(indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
                        labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
           }
         }
@@ -128,7 +128,7 @@ public final class Trainer {
         let lr = config.learningRate(epoch: epoch, batch: b, batches: batches)
         pixels.withUnsafeBufferPointer { p in
           labels.withUnsafeBufferPointer { l in
-            network.trainStep(pixels: UnsafeBufferPointer(rebasing: p[0..<(count * 784)]),
+            network.trainStep(pixels: UnsafeBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
                               labels: UnsafeBufferPointer(rebasing: l[0..<count]), stats: stats, learningRate: lr)
           }
         }

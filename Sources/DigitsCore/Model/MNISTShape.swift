@@ -1,0 +1,11 @@
+/// The sizes every part of the program agrees on, named once: a digit is a 28x28 grayscale
+/// picture (784 network inputs, row-major) and the network answers with 10 classes, 0 to 9.
+/// Inlinable constants, so the image loops of other modules still see a literal.
+public enum MNISTShape {
+  /// Width and height of one digit.
+  @inlinable public static var side: Int { 28 }
+  /// Network inputs per digit (`side * side`).
+  @inlinable public static var pixels: Int { 784 }
+  /// Classes the network tells apart.
+  @inlinable public static var classes: Int { 10 }
+}
