@@ -62,7 +62,7 @@ final class DownloadProgress {
   func show(_ event: DownloadEvent) {
     switch event {
     case .verified(let file):
-      Console.note("\(file): already present, SHA-256 ok")
+      Console.note("\(file): already present, SHA-256 ok, skipped")
     case .badCopy(let file):
       Console.note("\(file): the copy here fails the SHA-256 check; fetching it again")
     case .started(let file, let mirror, let offset):
