@@ -59,16 +59,17 @@ public enum Safetensors {
   }
 
   public static func encode(_ file: File) throws -> Data {
-    var header: [String: Any] = [:]
+    var entries: [String: HeaderEntry] = [:]
     var offset = 0
     for t in file.tensors {
       precondition(t.shape.reduce(1, *) == t.values.count, "\(t.name): shape does not match values")
       let bytes = t.values.count * 4
-      header[t.name] = ["dtype": "F32", "shape": t.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+      entries[t.name] = HeaderEntry(dtype: "F32", shape: t.shape, dataOffsets: [offset, offset + bytes])
       offset += bytes
     }
-    if !file.metadata.isEmpty { header["__metadata__"] = file.metadata }
-    var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    var json = try encoder.encode(Header(tensors: entries, metadata: file.metadata.isEmpty ? nil : file.metadata))
     // Pad with spaces so the data starts 8-byte aligned, as the reference writer does.
     while (8 + json.count) % 8 != 0 { json.append(0x20) }
     var out = Data(capacity: 8 + json.count + offset)
@@ -145,30 +146,30 @@ public enum Safetensors {
     guard values <= limits.headerValues else {
       throw DigitsError.file(path, "safetensors header holds \(values) JSON values, more than the limit of \(limits.headerValues)")
     }
-    let object: Any
+    let header: Header
     do {
-      object = try JSONSerialization.jsonObject(with: Data(headerBytes))
+      header = try JSONDecoder().decode(Header.self, from: Data(headerBytes))
+    } catch DecodingError.typeMismatch(_, let context) where context.codingPath.isEmpty {
+      throw DigitsError.file(path, "safetensors header is not a JSON object")
+    } catch let error as DigitsError {
+      throw DigitsError.file(path, error.description)
     } catch {
       throw DigitsError.file(path, "safetensors header is not valid JSON")
     }
-    guard let header = object as? [String: Any] else { throw DigitsError.file(path, "safetensors header is not a JSON object") }
-    let tensorCount = header.count - (header["__metadata__"] == nil ? 0 : 1)
+    let tensorCount = header.tensors.count
     guard tensorCount <= limits.entries else {
       throw DigitsError.file(path, "safetensors header has \(tensorCount) entries, more than the limit of \(limits.entries)")
     }
-    guard header.count == JSONShape.topLevelKeyCount(headerBytes) else {
+    guard tensorCount + (header.metadata == nil ? 0 : 1) == JSONShape.topLevelKeyCount(headerBytes) else {
       throw DigitsError.file(path, "safetensors header names a tensor twice")
     }
-    var metadata: [String: String] = [:]
-    if let meta = header["__metadata__"] {
-      guard let m = meta as? [String: String] else { throw DigitsError.file(path, "__metadata__ must map strings to strings") }
-      metadata = m
-    }
+    let metadata = header.metadata ?? [:]
     var entries: [(name: String, shape: [Int], begin: Int, end: Int)] = []
-    for (name, value) in header where name != "__metadata__" {
-      guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
-            let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
-      else { throw DigitsError.file(path, "tensor \(name) has a malformed header entry") }
+    for (name, value) in header.tensors {
+      guard let entry = value, entry.dataOffsets.count == 2 else {
+        throw DigitsError.file(path, "tensor \(name) has a malformed header entry")
+      }
+      let (dtype, shape, offsets) = (entry.dtype, entry.shape, entry.dataOffsets)
       guard dtype == "F32" else { throw DigitsError.file(path, "tensor \(name) is \(dtype); only F32 is supported") }
       guard shape.count <= limits.rank else { throw DigitsError.file(path, "tensor \(name) has \(shape.count) dimensions, more than \(limits.rank)") }
       guard shape.allSatisfy({ $0 >= 0 }) else { throw DigitsError.file(path, "tensor \(name) has a negative dimension") }
@@ -216,6 +217,62 @@ public enum Safetensors {
 
   public static func write(_ file: File, to path: String) throws {
     try AtomicFile.write(try encode(file), to: path)
+  }
+}
+
+extension Safetensors {
+  /// One tensor's line of the header.
+  struct HeaderEntry: Codable {
+    var dtype: String
+    var shape: [Int]
+    var dataOffsets: [Int]
+
+    enum CodingKeys: String, CodingKey {
+      case dtype, shape
+      case dataOffsets = "data_offsets"
+    }
+  }
+
+  /// The JSON header: tensor names are the keys, beside the optional "__metadata__" object.
+  /// A malformed tensor entry decodes as nil, so the reader can name it in its error.
+  struct Header: Codable {
+    var tensors: [String: HeaderEntry?]
+    var metadata: [String: String]?
+
+    init(tensors: [String: HeaderEntry], metadata: [String: String]?) {
+      self.tensors = tensors
+      self.metadata = metadata
+    }
+
+    init(from decoder: any Decoder) throws {
+      let container = try decoder.container(keyedBy: Key.self)
+      tensors = [:]
+      for key in container.allKeys {
+        if key.stringValue == Key.metadata.stringValue {
+          guard let values = try? container.decode([String: String].self, forKey: key) else {
+            throw DigitsError("__metadata__ must map strings to strings")
+          }
+          metadata = values
+        } else {
+          tensors[key.stringValue] = .some(try? container.decode(HeaderEntry.self, forKey: key))
+        }
+      }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+      var container = encoder.container(keyedBy: Key.self)
+      for (name, entry) in tensors { try container.encode(entry, forKey: Key(name)) }
+      if let metadata { try container.encode(metadata, forKey: .metadata) }
+    }
+
+    struct Key: CodingKey {
+      static let metadata = Key("__metadata__")
+      let stringValue: String
+      init(_ name: String) { stringValue = name }
+      init?(stringValue: String) { self.stringValue = stringValue }
+      var intValue: Int? { nil }
+      init?(intValue: Int) { nil }
+    }
   }
 }
 
