@@ -18,11 +18,14 @@ let package = Package(
     .library(name: "DigitsVision", targets: ["DigitsVision"]),
     .library(name: "CPUBackend", targets: ["CPUBackend"]),
     .library(name: "OpenCLBackend", targets: ["OpenCLBackend"]),
+    .library(name: "DigitsInterop", targets: ["DigitsInterop"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // No default traits: the server needs neither swift-configuration nor full Foundation.
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    // ONNX export (the runtime library; onnx.pb.swift is generated once and committed).
+    .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
   ],
   targets: [
     // MARK: - Public API
@@ -30,6 +33,7 @@ let package = Package(
       name: "digits",
       dependencies: [
         "DigitsCore", "DigitsVision", "DigitsDownload", "CPUBackend", "OpenCLBackend", "DefaultModel", "DigitsServer",
+        "DigitsInterop",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"),
       ]),
@@ -46,10 +50,18 @@ let package = Package(
     .target(name: "CPUBackend", dependencies: ["DigitsCore"], swiftSettings: simdFlags),
     .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
     .target(name: "DefaultModel", dependencies: ["DigitsCore", "_DefaultModelData"]),
+    /// Models in and out: ONNX export (swift-protobuf), Keras import (libhdf5, libzip).
+    .target(
+      name: "DigitsInterop",
+      dependencies: [
+        "DigitsCore", "CHDF5", "CLibzip", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+      ]),
 
     // MARK: - Implementation details
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CStb", path: "Sources/CStb"),
+    .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    .systemLibrary(name: "CLibzip", path: "Sources/CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .target(name: "COpenCL", path: "Sources/COpenCL"),
     .target(
       name: "Kernels", path: "Kernels",
@@ -76,6 +88,7 @@ let package = Package(
         "DigitsServer", "DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb",
         .product(name: "HummingbirdTesting", package: "hummingbird"),
       ]),
+    .testTarget(name: "InteropTests", dependencies: ["DigitsInterop", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport"]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb"]),
   ]
 )
@@ -84,7 +97,7 @@ let package = Package(
 // Instruments the three modules that parse untrusted bytes for libFuzzer + AddressSanitizer
 // (nothing else, so SwiftNIO builds as usual) and exports what Fuzz/Package.swift needs.
 if Context.environment["DIGITS_FUZZ"] == "1" {
-  for target in package.targets where ["DigitsCore", "DigitsVision", "DigitsServer"].contains(target.name) {
+  for target in package.targets where ["DigitsCore", "DigitsVision", "DigitsServer", "DigitsInterop"].contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
   }
   package.products += [

@@ -1,0 +1,60 @@
+import DigitsCore
+import DigitsInterop
+import Foundation
+import Testing
+import _TestSupport
+
+/// Anything but the seed CNN from Keras: one line naming the file and what was expected,
+/// exit status 1, nothing written.
+@Suite("Keras import refuses other files")
+struct KerasImportErrorTests {
+  static let seedKeras = (try? Data(contentsOf: URL(fileURLWithPath: KerasFixtures.path("seed.keras")))) ?? Data()
+  static let seedH5 = (try? Data(contentsOf: URL(fileURLWithPath: KerasFixtures.path("seed.h5")))) ?? Data()
+
+  /// (name, bytes, words the error must contain)
+  static let cases: [(String, Data, String)] = [
+    ("empty.h5", Data(), "neither an HDF5 file nor a zip"),
+    ("text.keras", Data("not a model".utf8), "neither an HDF5 file nor a zip"),
+    ("truncated.h5", seedH5.prefix(seedH5.count / 2), "HDF5"),
+    ("header-only.h5", seedH5.prefix(4096), "HDF5"),
+    ("truncated.keras", seedKeras.prefix(seedKeras.count / 2), "zip"),
+    ("zip-head.keras", seedKeras.prefix(64), "zip"),
+  ]
+
+  @Test("damaged files: one line naming the file, status 1, nothing written", arguments: 0..<cases.count)
+  func damaged(_ index: Int) throws {
+    let (name, bytes, words) = Self.cases[index]
+    let folder = TemporaryDirectory()
+    let input = folder.path + "/" + name
+    try bytes.write(to: URL(fileURLWithPath: input))
+    try expectRefused(input, words: words, folder: folder.path)
+  }
+
+  @Test("another architecture is refused, with or without its config", arguments: ["other.keras", "other.weights.h5"])
+  func otherArchitecture(_ name: String) throws {
+    let folder = TemporaryDirectory()
+    try expectRefused(KerasFixtures.path(name), words: name.hasSuffix(".keras") ? "seed CNN" : "expected", folder: folder.path)
+  }
+
+  @Test("a missing file is refused")
+  func noSuchFile() throws {
+    let folder = TemporaryDirectory()
+    try expectRefused(folder.path + "/missing.keras", words: "no such file", folder: folder.path)
+  }
+
+  @Test("a folder is refused")
+  func folderInput() throws {
+    let folder = TemporaryDirectory()
+    try expectRefused(folder.path, words: "not a regular file", folder: folder.path)
+  }
+
+  func expectRefused(_ input: String, words: String, folder: String) throws {
+    let out = folder + "/out.safetensors"
+    let r = try CLIRunner.run(["import", input, "--out", out])
+    let lines = r.stderr.split(separator: "\n")
+    #expect(r.status == 1, "\(input): status \(r.status), stderr \(r.stderr)")
+    #expect(lines.count == 1 && r.stderr.hasPrefix("Error: \(input): ") && r.stderr.contains(words),
+            "\(input): expected one line 'Error: \(input): ...\(words)...', got:\n\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out), "\(input): wrote \(out)")
+  }
+}
