@@ -1,12 +1,32 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
-/// The CPU backend's SIMD code only vectorises when compiled for AVX2+FMA, and bounds checks
-/// stop loops from vectorising at all (docs/PERFORMANCE.md has the numbers).
-let simdFlags: [SwiftSetting] = [
-  .unsafeFlags(["-Ounchecked", "-target-cpu", "haswell"], .when(configuration: .release)),
-  .unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .debug)),
+/// The CPU kernels (Sources/CPUKernels, one source) are compiled once per instruction set, each
+/// copy a module of its own reached through a symlink (SwiftPM refuses overlapping target paths);
+/// CPUBackend picks one at run time (CPUBackend.docc). Bounds checks stop loops from vectorising
+/// (docs/PERFORMANCE.md has the numbers), hence -Ounchecked on all of them.
+/// `#if arch` is the machine that evaluates this manifest, not the build's target: cross-compiling
+/// from x86-64 to arm64 would pass x86 flags (build on the arm64 machine, or in an arm64 container).
+func simdFlags(_ cpu: String?, _ defines: [String]) -> [SwiftSetting] {
+  let target = cpu.map { ["-target-cpu", $0] } ?? []
+  return [
+    .unsafeFlags(["-Ounchecked"] + target, .when(configuration: .release)),
+    .unsafeFlags(target, .when(configuration: .debug)),
+  ] + defines.map { .define($0) }
+}
+#if arch(x86_64)
+let cpuKernelTargets: [Target] = [
+  .target(name: "CPUKernelsAVX512", dependencies: ["DigitsCore", "CPUKernelInterface"],
+          swiftSettings: simdFlags("skylake-avx512", ["DIGITS_AVX512", "DIGITS_FMA"])),
+  .target(name: "CPUKernelsAVX2", dependencies: ["DigitsCore", "CPUKernelInterface"],
+          swiftSettings: simdFlags("haswell", ["DIGITS_FMA"])),
+  .target(name: "CPUKernelsPortable", dependencies: ["DigitsCore", "CPUKernelInterface"], swiftSettings: simdFlags(nil, [])),
 ]
+#else
+let cpuKernelTargets: [Target] = [
+  .target(name: "CPUKernelsPortable", dependencies: ["DigitsCore", "CPUKernelInterface"], swiftSettings: simdFlags(nil, [])),
+]
+#endif
 
 let package = Package(
   name: "digits",
@@ -47,7 +67,9 @@ let package = Package(
     .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib"]),
     /// Fetching the datasets over HTTPS (FoundationNetworking, so libcurl) with checksums.
     .target(name: "DigitsDownload", dependencies: ["DigitsCore"]),
-    .target(name: "CPUBackend", dependencies: ["DigitsCore"], swiftSettings: simdFlags),
+    .target(
+      name: "CPUBackend",
+      dependencies: ["DigitsCore", "CPUKernelInterface"] + cpuKernelTargets.map { .target(name: $0.name) }),
     .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
     .target(name: "DefaultModel", dependencies: ["DigitsCore", "_DefaultModelData"]),
     /// Models in and out: ONNX export (swift-protobuf), Keras import (libhdf5, libzip).
@@ -58,6 +80,7 @@ let package = Package(
       ]),
 
     // MARK: - Implementation details
+    .target(name: "CPUKernelInterface", dependencies: ["DigitsCore"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CStb", path: "Sources/CStb"),
     .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
@@ -90,7 +113,7 @@ let package = Package(
       ]),
     .testTarget(name: "InteropTests", dependencies: ["DigitsInterop", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport"]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb"]),
-  ]
+  ] + cpuKernelTargets
 )
 
 // MARK: - Fuzzing (only when Fuzz/run sets DIGITS_FUZZ=1; Fuzz/README.md)

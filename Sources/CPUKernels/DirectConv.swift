@@ -39,13 +39,13 @@ extension ConvGeometry {
                 let t = (ch * 3 + dr) * 3 + dq
                 let xa = load8(row + dq + qa), xb = load8(row + dq + qb)
                 var s = SIMD8<Float>(repeating: w0[t])
-                a0 = a0.addingProduct(xa, s); c0 = c0.addingProduct(xb, s)
+                a0 = a0.mulAdd(xa, s); c0 = c0.mulAdd(xb, s)
                 s = SIMD8<Float>(repeating: w1[t])
-                a1 = a1.addingProduct(xa, s); c1 = c1.addingProduct(xb, s)
+                a1 = a1.mulAdd(xa, s); c1 = c1.mulAdd(xb, s)
                 s = SIMD8<Float>(repeating: w2[t])
-                a2 = a2.addingProduct(xa, s); c2 = c2.addingProduct(xb, s)
+                a2 = a2.mulAdd(xa, s); c2 = c2.mulAdd(xb, s)
                 s = SIMD8<Float>(repeating: w3[t])
-                a3 = a3.addingProduct(xa, s); c3 = c3.addingProduct(xb, s)
+                a3 = a3.mulAdd(xa, s); c3 = c3.mulAdd(xb, s)
               }
             }
           }
@@ -95,9 +95,9 @@ extension ConvGeometry {
                 g2 = Self.masked(g2, lastMask)
               }
               let x0 = load8(xr + q), x1 = load8(xr + q + 1), x2 = load8(xr + q + 2)
-              a0 = a0.addingProduct(g0, x0); a1 = a1.addingProduct(g0, x1); a2 = a2.addingProduct(g0, x2)
-              a3 = a3.addingProduct(g1, x0); a4 = a4.addingProduct(g1, x1); a5 = a5.addingProduct(g1, x2)
-              a6 = a6.addingProduct(g2, x0); a7 = a7.addingProduct(g2, x1); a8 = a8.addingProduct(g2, x2)
+              a0 = a0.mulAdd(g0, x0); a1 = a1.mulAdd(g0, x1); a2 = a2.mulAdd(g0, x2)
+              a3 = a3.mulAdd(g1, x0); a4 = a4.mulAdd(g1, x1); a5 = a5.mulAdd(g1, x2)
+              a6 = a6.mulAdd(g2, x0); a7 = a7.mulAdd(g2, x1); a8 = a8.mulAdd(g2, x2)
             }
           }
           store8(a0, slot); store8(a1, slot + 8); store8(a2, slot + 16)

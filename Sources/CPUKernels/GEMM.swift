@@ -1,36 +1,6 @@
-/// A read-only view of a Float32 matrix: element (i, j) at `base[i * rowStride + j * columnStride]`.
-/// A transposed matrix is the same memory with the strides swapped.
-public struct MatrixView {
-  public var base: UnsafePointer<Float>
-  public var rows: Int
-  public var columns: Int
-  public var rowStride: Int
-  public var columnStride: Int
+import CPUKernelInterface
 
-  public init(_ base: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
-    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (base, rows, columns, rowStride, columnStride)
-  }
-
-  /// The transpose, without copying.
-  public var transposed: MatrixView {
-    MatrixView(base, rows: columns, columns: rows, rowStride: columnStride, columnStride: rowStride)
-  }
-}
-
-/// A writable view of a Float32 matrix: element (i, j) at `base[i * rowStride + j * columnStride]`.
-public struct MutableMatrixView {
-  public var base: UnsafeMutablePointer<Float>
-  public var rows: Int
-  public var columns: Int
-  public var rowStride: Int
-  public var columnStride: Int
-
-  public init(_ base: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
-    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (base, rows, columns, rowStride, columnStride)
-  }
-}
-
-extension CPUBackend {
+extension SIMDBackend {
   /// C[M,N] = A[M,K] * B[K,N] (+ C if `accumulate`) (+ bias[j] per column), then max(0, .)
   /// if `relu`. Float32 accumulation in a fixed order: the same inputs and thread count give
   /// bit-identical results. Runs on the backend's threads for big enough problems.
@@ -74,9 +44,9 @@ extension CPUBackend {
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
       if panels >= parts {
-        job.run(mTiles: 0..<tiles, panels: CPUBackend.share(panels, t, parts), scratch: s)
+        job.run(mTiles: 0..<tiles, panels: SIMDBackend.share(panels, t, parts), scratch: s)
       } else {
-        job.run(mTiles: CPUBackend.share(tiles, t, parts), panels: 0..<panels, scratch: s)
+        job.run(mTiles: SIMDBackend.share(tiles, t, parts), panels: 0..<panels, scratch: s)
       }
     }
   }
@@ -190,12 +160,10 @@ struct GEMMJob {
   }
 
   @inline(__always)
-  static func loadBias(_ p: UnsafePointer<Float>, _ cols: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-    if cols == 16 { return (load8(p), load8(p + 8)) }
-    var lo = SIMD8<Float>(), hi = SIMD8<Float>()
-    for j in 0..<cols {
-      if j < 8 { lo[j] = p[j] } else { hi[j - 8] = p[j] }
-    }
-    return (lo, hi)
+  static func loadBias(_ p: UnsafePointer<Float>, _ cols: Int) -> PanelRow {
+    if cols == 16 { return PanelRow(p) }
+    var row = PanelRow()
+    for j in 0..<cols { row[j] = p[j] }
+    return row
   }
 }

@@ -1,5 +1,5 @@
-/// The GEMM micro-kernel: a 6x16 block of C held in twelve SIMD8 registers (AVX2 has 16),
-/// updated by one rank-1 product per reduction step: 6 broadcasts of A times 16 values of B.
+/// The GEMM micro-kernel: a 6x16 block of C held in six `PanelRow`s (twelve ymm registers of
+/// AVX2's 16, or six zmm registers of AVX-512's 32), updated by one rank-1 product per reduction step: 6 broadcasts of A times 16 values of B.
 ///
 /// Letters: row i (0..<6) of the tile is an output row, lane j (0..<16) an output column,
 /// p the reduction index. A (the broadcast operand) is read element by element, so it can
@@ -7,12 +7,7 @@
 /// table form reads an image through im2col offsets without building the im2col matrix).
 /// B (the vector operand) is 16 contiguous floats per step at `b + p * bStep`.
 struct Tile {
-  var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
-  var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
-  var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
-  var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
-  var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
-  var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
+  var c0 = PanelRow(), c1 = PanelRow(), c2 = PanelRow(), c3 = PanelRow(), c4 = PanelRow(), c5 = PanelRow()
 }
 
 /// Offsets (in floats) of the tile's six A rows.
@@ -44,21 +39,15 @@ func store8(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Float>) {
 }
 
 extension Tile {
-  /// One reduction step: the tile += a (6 scalars at `pa + r.rI`) x (b0, b1).
+  /// One reduction step: the tile += a (6 scalars at `pa + r.rI`) x b (one row of B's panel).
   @inline(__always)
-  mutating func step(_ pa: UnsafePointer<Float>, _ r: RowOffsets, _ b0: SIMD8<Float>, _ b1: SIMD8<Float>) {
-    var s = SIMD8<Float>(repeating: pa[r.r0])
-    c00 = c00.addingProduct(b0, s); c01 = c01.addingProduct(b1, s)
-    s = SIMD8<Float>(repeating: pa[r.r1])
-    c10 = c10.addingProduct(b0, s); c11 = c11.addingProduct(b1, s)
-    s = SIMD8<Float>(repeating: pa[r.r2])
-    c20 = c20.addingProduct(b0, s); c21 = c21.addingProduct(b1, s)
-    s = SIMD8<Float>(repeating: pa[r.r3])
-    c30 = c30.addingProduct(b0, s); c31 = c31.addingProduct(b1, s)
-    s = SIMD8<Float>(repeating: pa[r.r4])
-    c40 = c40.addingProduct(b0, s); c41 = c41.addingProduct(b1, s)
-    s = SIMD8<Float>(repeating: pa[r.r5])
-    c50 = c50.addingProduct(b0, s); c51 = c51.addingProduct(b1, s)
+  mutating func step(_ pa: UnsafePointer<Float>, _ r: RowOffsets, _ b: PanelRow) {
+    c0 = c0.adding(b, times: pa[r.r0])
+    c1 = c1.adding(b, times: pa[r.r1])
+    c2 = c2.adding(b, times: pa[r.r2])
+    c3 = c3.adding(b, times: pa[r.r3])
+    c4 = c4.adding(b, times: pa[r.r4])
+    c5 = c5.adding(b, times: pa[r.r5])
   }
 
   /// sum over p < kc of A[i, p] * B[p, j], A[i, p] at `a + r.rI + p * aStep`.
@@ -70,7 +59,7 @@ extension Tile {
     var t = Tile()
     var pa = a, pb = b
     for _ in 0..<kc {
-      t.step(pa, r, load8(pb), load8(pb + 8))
+      t.step(pa, r, PanelRow(pb))
       pa += aStep
       pb += bStep
     }
@@ -86,7 +75,7 @@ extension Tile {
     var t = Tile()
     var pb = b
     for p in 0..<kc {
-      t.step(a + Int(table[p]), r, load8(pb), load8(pb + 8))
+      t.step(a + Int(table[p]), r, PanelRow(pb))
       pb += bStep
     }
     return t

@@ -1,6 +1,6 @@
 import DigitsCore
 
-extension CPUBackend {
+extension SIMDBackend {
   /// m += (1 - beta1) * (g - m);  v += (1 - beta2) * (g*g - v);  p -= stepSize * m / (sqrt(v) + epsilon),
   /// in Float32, 8 elements at a time.
   public func adamUpdate(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: AdamStep) {

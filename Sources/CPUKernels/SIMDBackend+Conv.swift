@@ -7,7 +7,7 @@ import DigitsCore
 ///
 /// Letters as in `Backend`: N, C, H, W input; K output channels; OH = H-2, OW = W-2;
 /// CK = C*9 taps; P = OH*OW output pixels.
-extension CPUBackend {
+extension SIMDBackend {
   public func conv2dForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
     let g = ConvGeometry(x.shape, w.shape)
     ShapeCheck.require(y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
@@ -16,7 +16,7 @@ extension CPUBackend {
     if g.prefersDirect {
       let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
       parallel(parts) { t in
-        for i in CPUBackend.share(g.n, t, parts) {
+        for i in SIMDBackend.share(g.n, t, parts) {
           g.directForward(X + i * g.inputSize, W, B, Y + i * g.k * g.pixels, relu: relu)
         }
       }
@@ -57,7 +57,7 @@ extension CPUBackend {
       let s = scratch.base + t * scratch.stride, yT = s + GEMMJob.scratchFloats
       var job = template
       job.c = yT
-      let mine = CPUBackend.share(g.n, t, parts)
+      let mine = SIMDBackend.share(g.n, t, parts)
       for i in stride(from: mine.lowerBound, to: mine.upperBound, by: pair) {
         let count = min(pair, mine.upperBound - i), next = i + count
         if next < mine.upperBound { touch(X + next * g.inputSize, min(pair, mine.upperBound - next) * g.inputSize, sink: s) }
@@ -76,12 +76,12 @@ extension CPUBackend {
     let g = ConvGeometry(dx.shape, w.shape)
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
                        "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
-    let DX = write(dx), W = read(w), DY = outputGradient(dy)
+    let DX = write(dx), W = read(w), DY = read(dy)
     let entries = g.k * g.pixels, rs = g.sparseRowStride
-    // Per thread: GEMM scratch, col (16 floats of slack each side), dcol^T, an unpooled dy
-    // image and the non-zero lists of the sparse path.
+    // Per thread: GEMM scratch, col (16 floats of slack each side), dcol^T and the non-zero
+    // lists of the sparse path.
     let colSize = Workspace.roundUp(g.ck * g.pixels + 32)
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize + g.pixels * rs + entries)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + colSize + g.pixels * rs)
     let lists = workspace.perThreadInts(g.k + 1 + g.pixels + 1 + 2 * entries)
     let ints = workspace.ints(g.ow + 32 + g.ck), lanes = ints, rowTable = ints + g.ow + 32
     g.fillCol2imMasks(lanes)
@@ -97,15 +97,15 @@ extension CPUBackend {
     let template = job  // a captured `var` would be boxed on the heap
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
-      let col = s + GEMMJob.scratchFloats + 16, colT = col - 16 + colSize, unpooled = colT + g.pixels * rs
+      let col = s + GEMMJob.scratchFloats + 16, colT = col - 16 + colSize
       let channelStarts = lists.base + t * lists.stride, pixel = channelStarts + g.k + 1
       let pixelStarts = pixel + entries, channel = pixelStarts + g.pixels + 1
       var job = template
       job.c = col
-      let mine = CPUBackend.share(g.n, t, parts)
+      let mine = SIMDBackend.share(g.n, t, parts)
       for i in mine {
-        let dyi = DY.image(i, scratch: unpooled)
-        if i + 1 < mine.upperBound, let next = DY.stored(i + 1) { touch(next, entries, sink: s) }
+        let dyi = UnsafePointer(DY + i * entries)
+        if i + 1 < mine.upperBound { touch(dyi + entries, entries, sink: s) }
         if let count = g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: channelStarts, pixel: pixel) {
           g.nonzerosByPixel(count: count, channelStarts: channelStarts, pixel: pixel, starts: pixelStarts, channel: channel)
           g.sparseColumnGrad(weight: W, dy: dyi, starts: pixelStarts, channel: channel, into: colT, stride: rs)
@@ -123,15 +123,14 @@ extension CPUBackend {
     let g = ConvGeometry(x.shape, dw.shape)
     ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",
                        "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
-    let DW = write(dw), DB = write(db), X = read(x), DY = outputGradient(dy)
+    let DW = write(dw), DB = write(db), X = read(x), DY = UnsafePointer(read(dy))
     if g.prefersDirect {
       directWeightGrad(g, X, DY, DW, DB)
       return
     }
     let panels = (g.k + 15) / 16, kp = panels * 16
     let entries = g.k * g.pixels, rs = g.sparseRowStride
-    // An unpooled dy is one image at a time.
-    let chunk = DY.isDeferred ? 1 : max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
+    let chunk = max(1, min(g.n, ConvGeometry.weightGradChunk(pixels: g.pixels)))
     let tables = workspace.ints(g.ck + chunk * g.pixels)
     g.fillTapTable(tables)
     g.fillPixelTable(tables + g.ck, images: chunk)
@@ -140,13 +139,13 @@ extension CPUBackend {
     let denseSize = g.ck * kp, sparseSize = g.k * rs
     let partialSize = Workspace.roundUp(denseSize + sparseSize + kp)
     let panelSize = Workspace.roundUp(panels * chunk * g.pixels * 16)
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize + g.pixels * rs + entries)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + partialSize + panelSize + g.pixels * rs)
     let lists = workspace.perThreadInts(g.k + 1 + entries)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
       let dense = s + GEMMJob.scratchFloats, sparse = dense + denseSize, biasPartial = sparse + sparseSize
-      let packed = dense + partialSize, colT = packed + panelSize, unpooled = colT + g.pixels * rs
+      let packed = dense + partialSize, colT = packed + panelSize
       let starts = lists.base + t * lists.stride, pixel = starts + g.k + 1
       dense.update(repeating: 0, count: partialSize)
       // Runs of up to `chunk` consecutive dense images share one GEMM. (A plain loop state,
@@ -157,13 +156,13 @@ extension CPUBackend {
       job.bPacked = true
       job.cRowStride = kp
       job.accumulate = true
-      var first = 0, count = 0, runDy = UnsafePointer(unpooled)
-      let mine = CPUBackend.share(g.n, t, parts)
+      var first = 0, count = 0, runDy = DY
+      let mine = SIMDBackend.share(g.n, t, parts)
       for i in mine.lowerBound...mine.upperBound {
         var sparseImage = false
         var dyi = runDy
         if i < mine.upperBound {
-          dyi = DY.image(i, scratch: unpooled)
+          dyi = DY + i * entries
           touch(X + i * g.inputSize, g.inputSize, sink: s)
           sparseImage = g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: starts, pixel: pixel) != nil
           if !sparseImage {
@@ -209,20 +208,19 @@ extension CPUBackend {
   /// The weight gradient by `ConvGeometry.directWeightGrad`: per-thread partial sums over
   /// that thread's images, added up in thread order.
   func directWeightGrad(
-    _ g: ConvGeometry, _ X: UnsafePointer<Float>, _ DY: OutputGradient,
+    _ g: ConvGeometry, _ X: UnsafePointer<Float>, _ DY: UnsafePointer<Float>,
     _ DW: UnsafeMutablePointer<Float>, _ DB: UnsafeMutablePointer<Float>
   ) {
     let lanes = workspace.ints(g.ow + 32)
     g.fillCol2imMasks(lanes)
     let partialSize = Workspace.roundUp(g.directPartialSize), biasSize = Workspace.roundUp(g.k)
-    let scratch = workspace.perThreadFloats(partialSize + biasSize + g.k * g.pixels)
+    let scratch = workspace.perThreadFloats(partialSize + biasSize)
     let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
     parallel(parts) { t in
       let partial = scratch.base + t * scratch.stride, biasPartial = partial + partialSize
-      let unpooled = biasPartial + biasSize
       partial.update(repeating: 0, count: partialSize + g.k)
-      for i in CPUBackend.share(g.n, t, parts) {
-        let dyi = DY.image(i, scratch: unpooled)
+      for i in SIMDBackend.share(g.n, t, parts) {
+        let dyi = DY + i * g.k * g.pixels
         g.directWeightGrad(X + i * g.inputSize, dyi, partial, lanes: lanes)
         for o in 0..<g.k { biasPartial[o] += ConvGeometry.sum(dyi + o * g.pixels, g.pixels) }
       }
@@ -234,37 +232,5 @@ extension CPUBackend {
       g.addDirectPartial(partial, into: DW)
       for o in 0..<g.k { DB[o] += partial[partialSize + o] }
     }
-  }
-
-  /// dy of a convolution backward pass, one image at a time (see `OutputGradient`).
-  func outputGradient(_ dy: Tensor) -> OutputGradient {
-    let b = buf(dy), imageSize = dy.count / max(dy[0], 1)
-    if let d = b.deferred { return OutputGradient(stored: nil, deferred: d, imageSize: imageSize) }
-    return OutputGradient(stored: read(dy), deferred: nil, imageSize: imageSize)
-  }
-}
-
-/// dy of a convolution backward pass: the tensor's own images, or, when dy is a deferred
-/// max-pool backward pass (`DeferredUnpool`), images unpooled on demand into scratch.
-struct OutputGradient {
-  let stored: UnsafePointer<Float>?
-  let deferred: DeferredUnpool?
-  let imageSize: Int
-
-  var isDeferred: Bool { deferred != nil }
-
-  /// Image i's dy; `scratch` (imageSize floats) holds it when it has to be unpooled.
-  @inline(__always)
-  func image(_ i: Int, scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
-    if let deferred {
-      CPUBackend.unpoolImage(deferred, i, into: scratch)
-      return UnsafePointer(scratch)
-    }
-    return stored! + i * imageSize
-  }
-
-  /// Image i's dy in the tensor, or nil when it is unpooled on demand.
-  func stored(_ i: Int) -> UnsafePointer<Float>? {
-    stored.map { $0 + i * imageSize }
   }
 }

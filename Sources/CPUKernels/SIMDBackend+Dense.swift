@@ -2,7 +2,7 @@ import DigitsCore
 
 /// Fully connected layers as GEMMs on the row-major tensors, no copies beyond GEMM packing.
 /// Letters: N batch, I inputs, O outputs; w is [O, I] (the PyTorch layout).
-extension CPUBackend {
+extension SIMDBackend {
   public func denseForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
     let (o, i, n) = (w[0], w[1], x[0])
     ShapeCheck.require(w.rank == 2 && x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
@@ -74,10 +74,10 @@ extension CPUBackend {
         var low = SIMD8<Float>(), high = SIMD8<Float>()
         var k = 0
         while k < body {
-          low.addProduct(row.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self),
-                         input.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self))
-          high.addProduct(row.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self),
-                          input.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self))
+          low = low.mulAdd(row.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self),
+                           input.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self))
+          high = high.mulAdd(row.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self),
+                             input.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self))
           k += 16
         }
         var sum = (low + high).sum()

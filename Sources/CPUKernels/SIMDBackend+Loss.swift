@@ -3,7 +3,7 @@ import Foundation
 
 /// Softmax and cross-entropy over rows of logits[N, classes]. Tiny next to the layers, so
 /// plain scalar code in Float64 (the same arithmetic as the reference).
-extension CPUBackend {
+extension SIMDBackend {
   public func softmaxCrossEntropy(logits: Tensor, labels: Tensor, logitsGrad: Tensor, stats: Tensor) {
     ShapeCheck.require(logitsGrad.shape == logits.shape, "softmaxCrossEntropy",
                        "logits \(logits.shape) logitsGrad \(logitsGrad.shape)")

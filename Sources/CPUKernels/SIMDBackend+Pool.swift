@@ -6,7 +6,7 @@ import DigitsCore
 /// one rather than falling back to scalar code. Winner rule as in the reference: the first of
 /// the 4 (row-major) values that is strictly greater than everything before it, starting from
 /// -infinity.
-extension CPUBackend {
+extension SIMDBackend {
   public func maxPool2Forward(input x: Tensor, output y: Tensor, argmax: Tensor) {
     ShapeCheck.require(x.rank == 4, "maxPool2Forward", "input \(x.shape) is not NCHW")
     let (n, c, h, w) = (x[0], x[1], x[2], x[3])
@@ -17,15 +17,13 @@ extension CPUBackend {
     let planes = n * c
     let parts = workers(items: planes, flopsEach: h * w)
     parallel(parts) { t in
-      for plane in CPUBackend.share(planes, t, parts) {
+      for plane in SIMDBackend.share(planes, t, parts) {
         let xp = X + plane * h * w, yp = Y + plane * ph * pw, ap = A + plane * ph * pw
         for r in 0..<ph {
           Self.poolRow(xp + 2 * r * w, xp + (2 * r + 1) * w, yp + r * pw, ap + r * pw, pw)
         }
       }
     }
-    let (xb, yb, ab) = (buf(x), buf(y), buf(argmax))
-    xb.pooled = PoolRecord(output: yb, argmax: ab, inputVersion: xb.version, outputVersion: yb.version, argmaxVersion: ab.version)
   }
 
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
@@ -34,10 +32,14 @@ extension CPUBackend {
     let (ph, pw) = (h / 2, w / 2)
     ShapeCheck.require(dy.shape == [n, c, ph, pw] && argmax.shape == dy.shape, "maxPool2Backward",
                        "dy \(dy.shape) argmax \(argmax.shape) dx \(dx.shape)")
-    // Written when something reads dx (see `DeferredUnpool`).
-    _ = read(dy)
-    _ = read(argmax)
-    deferUnpool(dx, gradient: dy, argmax: argmax)
+    let DX = write(dx), G = read(dy), A = read(argmax)
+    let planes = n * c
+    let parts = workers(items: planes, flopsEach: h * w)
+    parallel(parts) { t in
+      for plane in SIMDBackend.share(planes, t, parts) {
+        Self.unpoolPlane(G + plane * ph * pw, A + plane * ph * pw, into: DX + plane * h * w, h: h, w: w)
+      }
+    }
   }
 
   /// dx plane [h, w] = the window gradients g [h/2, w/2] at their winners (codes a), zero

@@ -1,38 +1,48 @@
+import CPUKernelInterface
 import DigitsCore
 import Foundation
 
-/// The CPU implementation of `Backend`: Float32 SIMD code (AVX2+FMA through `-target-cpu
-/// haswell`), work split statically over `threads` (the caller plus a `WorkerPool`).
+/// The CPU implementation of `Backend` as compiled into this module: Float32 SIMD code for
+/// the instruction set of its `-target-cpu` (see the CPUBackend DocC article), work split
+/// statically over `threads` (the caller plus a `WorkerPool`). `CPUBackend` picks the build.
 ///
 /// Every op is synchronous. Results depend only on the inputs and the thread count: work is
 /// split the same way every call, and per-thread partial sums are reduced in a fixed order.
 /// The backend is not thread-safe: call it from one thread at a time (its scratch memory is
 /// shared by all ops).
-public final class CPUBackend: Backend {
+public final class SIMDBackend: CPUKernels {
   /// Number of threads each op uses (1 to 64).
   public let threads: Int
   let workspace: Workspace
   let pool: WorkerPool?
-  /// Buffers whose contents are deferred (see `DeferredUnpool`).
-  var deferredBuffers: [WeakBuffer] = []
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = min(max(1, threads), 64)
     self.workspace = Workspace(threads: self.threads)
     self.pool = self.threads > 1 ? WorkerPool(workers: self.threads - 1) : nil
-    deferredBuffers.reserveCapacity(16)
   }
 
   deinit {
     pool?.shutdown()
   }
 
+  /// `CPUBackend` names the instruction set; this is only what the build knows.
   public var name: String {
-    "cpu (\(threads) thread\(threads == 1 ? "" : "s"), AVX2)"
+    "cpu kernels (\(threads) thread\(threads == 1 ? "" : "s"))"
   }
 
   @inline(__always) func buf(_ t: Tensor) -> CPUBuffer {
     t.buffer as! CPUBuffer
+  }
+
+  /// The elements of `t`, for reading.
+  @inline(__always) func read(_ t: Tensor) -> UnsafeMutablePointer<Float> {
+    buf(t).pointer
+  }
+
+  /// The elements of `t`, to be overwritten (or, with `inPlace`, read and updated).
+  @inline(__always) func write(_ t: Tensor, inPlace: Bool = false) -> UnsafeMutablePointer<Float> {
+    buf(t).pointer
   }
 
   public func makeTensor(_ shape: [Int]) -> Tensor {
@@ -41,17 +51,17 @@ public final class CPUBackend: Backend {
 
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
     ShapeCheck.require(values.count == tensor.count, "upload", "\(values.count) values for a tensor of \(tensor.count)")
-    let destination = write(tensor)
+    let destination = buf(tensor).pointer
     guard let source = values.baseAddress else { return }
     destination.update(from: source, count: values.count)
   }
 
   public func download(_ tensor: Tensor) -> [Float] {
-    Array(UnsafeBufferPointer(start: read(tensor), count: tensor.count))
+    Array(UnsafeBufferPointer(start: buf(tensor).pointer, count: tensor.count))
   }
 
   public func zero(_ tensor: Tensor) {
-    write(tensor).update(repeating: 0, count: tensor.count)
+    buf(tensor).pointer.update(repeating: 0, count: tensor.count)
   }
 
   public func synchronize() {}
@@ -109,16 +119,6 @@ public final class CPUBuffer: DeviceBuffer {
 
   /// Elements allocated past `count` (zero, never written by an op).
   public static let slack = 32
-
-  /// Counts writes (see `DeferredUnpool`).
-  var version = 0
-  /// Set while the contents are an unpooled gradient not yet written here.
-  var deferred: DeferredUnpool?
-  /// Set when max pooling read this buffer.
-  var pooled: PoolRecord?
-  /// Private copies of a deferred unpool's sources (see `DeferredUnpool`).
-  var privateGradient: CPUBuffer?
-  var privateArgmax: CPUBuffer?
 
   init(count: Int) {
     self.count = count

@@ -96,9 +96,9 @@ extension ConvGeometry {
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
         for j in first..<end {
           let p = Int(pixel[j]), g = SIMD8<Float>(repeating: row[p]), src = colT + p * stride + v0 * 8
-          a0 = a0.addingProduct(g, load8(src)); a1 = a1.addingProduct(g, load8(src + 8))
-          a2 = a2.addingProduct(g, load8(src + 16)); a3 = a3.addingProduct(g, load8(src + 24))
-          a4 = a4.addingProduct(g, load8(src + 32)); a5 = a5.addingProduct(g, load8(src + 40))
+          a0 = a0.mulAdd(g, load8(src)); a1 = a1.mulAdd(g, load8(src + 8))
+          a2 = a2.mulAdd(g, load8(src + 16)); a3 = a3.mulAdd(g, load8(src + 24))
+          a4 = a4.mulAdd(g, load8(src + 32)); a5 = a5.mulAdd(g, load8(src + 40))
         }
         let d = dw + o * stride + v0 * 8
         store8(load8(d) + a0, d); store8(load8(d + 8) + a1, d + 8); store8(load8(d + 16) + a2, d + 16)
@@ -111,7 +111,7 @@ extension ConvGeometry {
         var a = SIMD8<Float>()
         for j in Int(starts[o])..<Int(starts[o + 1]) {
           let p = Int(pixel[j])
-          a = a.addingProduct(SIMD8<Float>(repeating: dy[o * pixels + p]), load8(colT + p * stride + v * 8))
+          a = a.mulAdd(SIMD8<Float>(repeating: dy[o * pixels + p]), load8(colT + p * stride + v * 8))
         }
         let d = dw + o * stride + v * 8
         store8(load8(d) + a, d)
@@ -135,12 +135,12 @@ extension ConvGeometry {
         for j in Int(starts[p])..<Int(starts[p + 1]) {
           let o = Int(channel[j])
           let g = SIMD8<Float>(repeating: dy[o * pixels + p]), src = weight + o * ck + v0 * 8
-          a0 = a0.addingProduct(g, load8(src)); a1 = a1.addingProduct(g, load8(src + 8))
-          a2 = a2.addingProduct(g, load8(src + 16)); a3 = a3.addingProduct(g, load8(src + 24))
-          a4 = a4.addingProduct(g, load8(src + 32)); a5 = a5.addingProduct(g, load8(src + 40))
-          a6 = a6.addingProduct(g, load8(src + 48)); a7 = a7.addingProduct(g, load8(src + 56))
-          a8 = a8.addingProduct(g, load8(src + 64)); a9 = a9.addingProduct(g, load8(src + 72))
-          a10 = a10.addingProduct(g, load8(src + 80)); a11 = a11.addingProduct(g, load8(src + 88))
+          a0 = a0.mulAdd(g, load8(src)); a1 = a1.mulAdd(g, load8(src + 8))
+          a2 = a2.mulAdd(g, load8(src + 16)); a3 = a3.mulAdd(g, load8(src + 24))
+          a4 = a4.mulAdd(g, load8(src + 32)); a5 = a5.mulAdd(g, load8(src + 40))
+          a6 = a6.mulAdd(g, load8(src + 48)); a7 = a7.mulAdd(g, load8(src + 56))
+          a8 = a8.mulAdd(g, load8(src + 64)); a9 = a9.mulAdd(g, load8(src + 72))
+          a10 = a10.mulAdd(g, load8(src + 80)); a11 = a11.mulAdd(g, load8(src + 88))
         }
         let d = dcolT + p * stride + v0 * 8
         store8(a0, d); store8(a1, d + 8); store8(a2, d + 16); store8(a3, d + 24)
@@ -154,7 +154,7 @@ extension ConvGeometry {
         var a = SIMD8<Float>()
         for j in Int(starts[p])..<Int(starts[p + 1]) {
           let o = Int(channel[j])
-          a = a.addingProduct(SIMD8<Float>(repeating: dy[o * pixels + p]), load8(weight + o * ck + v * 8))
+          a = a.mulAdd(SIMD8<Float>(repeating: dy[o * pixels + p]), load8(weight + o * ck + v * 8))
         }
         store8(a, dcolT + p * stride + v * 8)
       }

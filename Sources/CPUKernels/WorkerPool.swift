@@ -36,7 +36,7 @@ final class WorkerPool: @unchecked Sendable {
     workers = (0..<count).map { _ in Worker() }
     for (index, worker) in workers.enumerated() {
       let thread = Thread { [self] in self.loop(worker) }
-      thread.name = "CPUBackend worker \(index + 1)"
+      thread.name = "SIMDBackend worker \(index + 1)"
       thread.start()
     }
   }

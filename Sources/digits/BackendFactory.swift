@@ -23,11 +23,9 @@ enum BackendFactory {
     }
   }
 
+  /// The CPU backend on `DIGITS_CPU`'s path, else the fastest this CPU runs.
   static func makeCPU(threads: Int?) throws -> any Backend {
-    guard HostCPU.supportsAVX2FMA else {
-      throw DigitsError("this CPU lacks AVX2/FMA, which the CPU backend is built for; use --backend opencl, or build with the portable flags described in README")
-    }
-    return CPUBackend(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    CPUBackend(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, path: try CPUPath.fromEnvironment())
   }
 
   /// `--backend opencl`: the given device, else the first GPU, else (OpenCL was asked for by

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CPUBackend
 import DigitsCore
 import Foundation
 import OpenCLBackend
@@ -26,7 +27,13 @@ extension Digits {
         problem = error.description
       }
       let auto = OpenCLDevices.autoChoice(in: devices)
-      let cpu = HostCPU.supportsAVX2FMA ? "cpu (\(ProcessInfo.processInfo.activeProcessorCount) threads, AVX2+FMA)" : "cpu (no AVX2/FMA: unavailable)"
+      let threads = ProcessInfo.processInfo.activeProcessorCount
+      let cpu: String
+      do {
+        cpu = "cpu (\(try CPUPath.fromEnvironment()), \(threads) thread\(threads == 1 ? "" : "s"); this CPU runs \(CPUPath.supported.map(\.rawValue).joined(separator: ", ")))"
+      } catch {
+        cpu = "cpu (unavailable: \(error.description))"
+      }
       if json {
         var object: [String: Any] = [
           "devices": devices.map { d -> [String: Any] in

@@ -22,21 +22,22 @@ import _TestSupport
     BackendCheckShape(batch: 3, channels: 4, filters: 10, height: 9, width: 11, denseOutputs: 2),
   ]
 
-  @Test(arguments: shapes, [1, 2])
-  func agreesWithReference(shape: BackendCheckShape, threads: Int) {
-    let failures = BackendChecks.compareWithReference(CPUBackend(threads: threads), shape: shape)
+  @Test(arguments: shapes, CPUConfiguration.all(threads: [1, 2]))
+  func agreesWithReference(shape: BackendCheckShape, on cpu: CPUConfiguration) {
+    let failures = BackendChecks.compareWithReference(cpu.backend(), shape: shape)
     #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
   }
 
   /// The network's real layer sizes, at a small batch (smaller still in debug builds, where
   /// the reference is slow).
-  @Test func agreesAtNetworkShapes() {
+  @Test(arguments: CPUPath.supported)
+  func agreesAtNetworkShapes(path: CPUPath) {
     #if DEBUG
     let batch = 2
     #else
     let batch = 8
     #endif
-    let backend = CPUBackend(threads: 2)
+    let backend = CPUBackend(threads: 2, path: path)
     for shape in [
       BackendCheckShape(batch: batch, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 128),
       BackendCheckShape(batch: batch, channels: 32, filters: 64, height: 13, width: 13, denseOutputs: 10),
@@ -46,8 +47,9 @@ import _TestSupport
     }
   }
 
-  @Test func uploadDownloadZero() {
-    let backend = CPUBackend(threads: 2)
+  @Test(arguments: CPUPath.supported)
+  func uploadDownloadZero(path: CPUPath) {
+    let backend = CPUBackend(threads: 2, path: path)
     let values: [Float] = (0..<37).map { Float($0) - 3.5 }
     let t = backend.makeTensor([37], values: values)
     #expect(backend.download(t) == values)

@@ -31,8 +31,8 @@ import _TestSupport
     Case(m: 128, n: 10, k: 128, transB: true, bias: true),
   ]
 
-  @Test(arguments: cases, [1, 2])
-  func matchesFloat64(c: Case, threads: Int) {
+  @Test(arguments: cases, CPUConfiguration.all(threads: [1, 2]))
+  func matchesFloat64(c: Case, on cpu: CPUConfiguration) {
     var rng = TestRandom(seed: UInt64(c.m * 1_000_003 + c.n * 1009 + c.k))
     let a = rng.array(c.m * c.k), b = rng.array(c.k * c.n), c0 = rng.array(c.m * c.n), bias = rng.array(c.n)
     // Element (i, p) of A at i*ars + p*acs, etc.: a transposed operand is stored the other way.
@@ -50,7 +50,7 @@ import _TestSupport
       }
     }
     var observed = c0
-    let backend = CPUBackend(threads: threads)
+    let backend = cpu.backend()
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         bias.withUnsafeBufferPointer { bias in
@@ -69,11 +69,12 @@ import _TestSupport
   }
 
   /// C inside a wider matrix: the columns past N must not be touched.
-  @Test func leavesPaddingAlone() {
+  @Test(arguments: CPUPath.supported)
+  func leavesPaddingAlone(path: CPUPath) {
     let (m, n, k, ldc) = (7, 18, 9, 21)
     let a = [Float](repeating: 1, count: m * k), b = [Float](repeating: 2, count: k * n)
     var c = [Float](repeating: -5, count: m * ldc)
-    let backend = CPUBackend(threads: 2)
+    let backend = CPUBackend(threads: 2, path: path)
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in
