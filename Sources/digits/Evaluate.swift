@@ -27,11 +27,13 @@ extension Digits {
 
     func run() async throws {
       let file = try ModelFile.read(path: model)
-      let folder = try dataOptions.locate(file.dataset)
+      let folder = try dataOptions.locate(file.dataset, testOnly: true)
       let test = try folder.loadTest()
       let backend = try BackendFactory.make(backendOptions)
       let network = SeedNetwork(backend: backend, values: file.parameters)
+      let clock = ContinuousClock(), started = clock.now
       let probabilities = try Evaluator(network: network).probabilities(test)
+      let forward = ForwardRate(images: test.count, seconds: (clock.now - started).seconds, backend: backend.name)
       let report = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: file.classNames)
       if json {
         let encoder = JSONEncoder()
@@ -40,7 +42,9 @@ extension Digits {
       } else {
         print("\(model) on \(test.count) test images (\(backend.name))")
         print(report.text)
+        print(forward.line)
       }
+      if json { Console.note(forward.line) }
       if let path = self.report {
         try HTMLReport(modelPath: model, model: file, test: test, probabilities: probabilities,
                        evaluationBackend: backend.name, dataPath: folder.path).write(to: path)

@@ -34,9 +34,10 @@ struct DataOptions: ParsableArguments {
   @Option(help: "Data set: mnist or fashion (default: mnist, or the model's / checkpoint's).")
   var dataset: DatasetKind?
 
-  /// The folder of `--dataset`, else of `fallback`.
-  func locate(_ fallback: DatasetKind) throws -> DatasetFolder {
-    try DatasetFolder.locate(option: data, kind: dataset ?? fallback)
+  /// The folder of `--dataset`, else of `fallback`; with `testOnly`, one holding only the
+  /// two test files will do.
+  func locate(_ fallback: DatasetKind, testOnly: Bool = false) throws -> DatasetFolder {
+    try DatasetFolder.locate(option: data, kind: dataset ?? fallback, testOnly: testOnly)
   }
 }
 

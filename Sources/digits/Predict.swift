@@ -81,6 +81,9 @@ extension Digits {
 
       var failures = 0
       let chunk = 128
+      // Forward passes only (not decoding or preprocessing), reported for several inputs.
+      let clock = ContinuousClock()
+      var forward = ForwardRate(images: 0, seconds: 0, backend: classifier.network.backend.name)
       var start = 0
       while start < sources.count {
         let batch = Array(sources[start..<min(sources.count, start + chunk)])
@@ -102,7 +105,10 @@ extension Digits {
         } else {
           let prepared = Self.prepareAll(batch)
           let inputs = prepared.compactMap { $0.digit?.pixels }.flatMap { $0 }
+          let started = clock.now
           let probabilities = try classifier.classify(inputs)
+          forward.seconds += (clock.now - started).seconds
+          forward.images += inputs.count / MNISTShape.pixels
           var k = 0
           for item in prepared {
             if let message = item.error {
@@ -117,6 +123,7 @@ extension Digits {
           }
         }
       }
+      if forward.images > 1 { Console.note(forward.line) }
       if failures > 0 {
         Console.note("\(failures) of \(sources.count) input\(sources.count == 1 ? "" : "s") could not be read")
         throw ExitCode.failure

@@ -85,9 +85,11 @@ public struct DatasetFolder: Sendable {
   }
 
   /// Finds the folder: the explicit option, then `$DIGITS_DATA`, then the kind's defaults.
-  /// The error names every place it looked and how to get the files.
-  public static func locate(option: String?, kind: DatasetKind = .mnist,
+  /// The error names every place it looked and how to get the files. `testOnly`: a folder
+  /// with just the two test files will do (evaluation never reads the training set).
+  public static func locate(option: String?, kind: DatasetKind = .mnist, testOnly: Bool = false,
                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatasetFolder {
+    let fileStems = testOnly ? Array(Self.fileStems[2...]) : Self.fileStems
     var candidates: [String] = []
     if let option { candidates = [option] } else {
       if let env = environment["DIGITS_DATA"], !env.isEmpty { candidates.append(env) }
