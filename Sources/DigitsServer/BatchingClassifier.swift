@@ -1,4 +1,5 @@
 import Dispatch
+import Foundation
 import DigitsCore
 import Synchronization
 
@@ -35,6 +36,9 @@ public final class BatchingClassifier: @unchecked Sendable {
   private let queue = DispatchQueue(label: "digits.classifier", qos: .userInitiated)
   private let pending = Mutex(Pending())
   private let fellBack = Atomic<Bool>(false)
+  /// A network `replace` handed over, taken up by the next batch (by the thread that runs it).
+  private var replacement: (network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?)?
+  private let replacementLock = NSLock()
 
   public init(_ network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)? = nil,
               onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
@@ -82,8 +86,21 @@ public final class BatchingClassifier: @unchecked Sendable {
     pending.withLock { ($0.batches, $0.images) }
   }
 
+  /// Serves `network` from the next batch on (a fine-tuned model swapped in); the batch
+  /// running now finishes on the old one, so no request waits for the swap.
+  public func replace(with network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?) {
+    replacementLock.withLock { replacement = (network, fallback) }
+  }
+
   /// One batch through the network, counted. Only the thread that set `draining` calls it.
   private func run(_ inputs: [Float]) -> Result<[Float], any Error> {
+    if let next = replacementLock.withLock({ () -> (network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?)? in
+      defer { replacement = nil }
+      return replacement
+    }) {
+      network = next.network
+      fallback = next.fallback
+    }
     let out: Result<[Float], any Error>
     do {
       out = .success(try network.classify(inputs))

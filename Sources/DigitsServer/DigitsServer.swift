@@ -9,7 +9,8 @@ import NIOCore
 ///
 /// Routes: `GET /` (the page; its script and style are embedded in the binary, so it works
 /// offline), `POST /api/predict[?multi=1]` (an image file's bytes in, JSON out),
-/// `GET /api/health`, `GET /api/model`, `GET /api/openapi.json` (the API described).
+/// `GET /api/health`, `GET /api/model`, `GET /api/openapi.json` (the API described), and with
+/// a `FinetuneJob` the corrections and fine-tune routes (`LearningRoutes.swift`).
 public enum DigitsServer {
   public struct Limits: Sendable {
     /// Largest request body (413 above it).
@@ -32,8 +33,8 @@ public enum DigitsServer {
   /// The routes, for `makeApplication` and for tests (HummingbirdTesting drives a router).
   /// `boundHost`: the address listened on; when it is loopback, requests for other hosts are
   /// refused (`HostCheckMiddleware`).
-  public static func router(service: PredictionService, limits: Limits = Limits(), boundHost: String? = nil)
-    -> Router<BasicRequestContext>
+  public static func router(service: PredictionService, limits: Limits = Limits(), boundHost: String? = nil,
+                            learning: FinetuneJob? = nil) -> Router<BasicRequestContext>
   {
     let router = Router()
     if let check = boundHost.flatMap(HostCheckMiddleware<BasicRequestContext>.init) { router.add(middleware: check) }
@@ -62,17 +63,18 @@ public enum DigitsServer {
       let json = try await service.predict(Data(body.readableBytesView), multi: multi)
       return JSONResponse.make(json)
     }
+    if let learning { addLearningRoutes(to: api, job: learning, limits: limits, inFlight: inFlight) }
     return router
   }
 
   /// A server on `host:port` (port 0: any free port). `onRunning` gets the port bound.
   public static func makeApplication(
     service: PredictionService, host: String, port: Int, limits: Limits = Limits(), logLevel: Logger.Level = .warning,
-    onRunning: @escaping @Sendable (Int) async -> Void
+    learning: FinetuneJob? = nil, onRunning: @escaping @Sendable (Int) async -> Void
   ) -> some ApplicationProtocol {
     var logger = Logger(label: "digits.serve")
     logger.logLevel = logLevel
-    let router = router(service: service, limits: limits, boundHost: host)
+    let router = router(service: service, limits: limits, boundHost: host, learning: learning)
     if logLevel <= .info { router.middlewares.add(LogRequestsMiddleware(.info)) }
     let idle = limits.requestTimeout.components
     return Application(

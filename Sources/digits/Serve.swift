@@ -37,6 +37,12 @@ extension Digits {
           POST /api/predict?multi=1  a number: number, digits
           GET  /api/health           GET /api/model
           GET  /api/openapi.json     the API described (OpenAPI 3.0)
+          POST /api/corrections      {"input28": [784 values], "label": 0-9}: saved
+                                     in --corrections as a PNG and a labels.csv line
+          POST /api/finetune         learn from the corrections in the background
+                                     (MNIST replayed, see train --finetune); the new
+                                     model is swapped in when done
+          GET  /api/finetune         progress; POST /api/finetune/undo goes back
 
         Examples:
           digits serve
@@ -73,6 +79,14 @@ extension Digits {
 
     @Flag(help: "Log every request on stderr.")
     var verbose = false
+
+    @Option(help: ArgumentHelp(
+      "Folder for the page's corrections (28x28 PNGs + labels.csv) and the models learnt from them (default: ~/.cache/digits/corrections).",
+      valueName: "dir"))
+    var corrections: String?
+
+    @Option(help: ArgumentHelp("MNIST folder, replayed when learning from corrections (default: $DIGITS_DATA, then ~/.cache/digits/mnist).", valueName: "dir"))
+    var data: String?
 
     func validate() throws {
       guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
@@ -115,8 +129,10 @@ extension Digits {
       if let maxInFlight { limits.maxInFlight = maxInFlight }
       limits.maxConnections = maxConnections
       let host = self.host
+      let learning = try makeLearning(
+        service: service, base: file, baseName: name, options: options, servingOnCPU: backend is CPUBackend)
       let app = DigitsServer.makeApplication(
-        service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning
+        service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning, learning: learning
       ) { port in
         let shown = host.contains(":") ? "[\(host)]" : host
         Console.line("Serving http://\(shown):\(port)/ (model: \(name); \(description)). Ctrl-C stops.")

@@ -1,0 +1,206 @@
+import DigitsCore
+import DigitsVision
+import Foundation
+import Synchronization
+
+/// "Learn from my corrections": fine-tunes the served model on the corrections in the
+/// background (a thread of its own, a backend of its own, so predictions keep being answered
+/// meanwhile), one run at a time, then swaps the new model in. Every fine-tuned model is
+/// written to `models/` inside the corrections folder and the base model is never touched;
+/// `undo` goes back to the model served before the last swap.
+///
+/// Each run starts from the base model (the one `serve` started with) with all corrections
+/// so far, so runs do not compound each other's drift and the result does not depend on
+/// how often someone pressed the button.
+public final class FinetuneJob: Sendable {
+  /// What `GET /api/finetune` answers.
+  public struct Status: Codable, Sendable, Equatable {
+    /// idle, running, done or failed (of the latest run).
+    public var state: String
+    /// While running: loading data, training, evaluating, swapping.
+    public var phase: String?
+    /// 0...1 of the latest run.
+    public var progress: Double
+    public var corrections: Int
+    /// The model answering predictions now.
+    public var model: String
+    public var canUndo: Bool
+    /// Why the latest run failed, or what it did.
+    public var message: String?
+    public var seconds: Double?
+    /// The MNIST test accuracy of the model answering now, where known.
+    public var mnistTestAccuracy: Double?
+
+    enum CodingKeys: String, CodingKey {
+      case state, phase, progress, corrections, model, message, seconds
+      case canUndo = "can_undo", mnistTestAccuracy = "mnist_test_accuracy"
+    }
+  }
+
+  /// MNIST's training set (replayed) and test set (to say what a fine-tune cost there).
+  public typealias DataLoader = @Sendable () throws -> (train: LabeledImages, test: LabeledImages)
+  /// A backend for one fine-tune run.
+  public typealias BackendMaker = @Sendable () throws -> any Backend
+  /// Puts a model in service (builds its network on the serving backend and hands it to the
+  /// batches); throws if it cannot.
+  public typealias Installer = @Sendable (ModelFile) throws -> Void
+
+  public let store: CorrectionStore
+  let base: ModelFile
+  let baseName: String
+  let loadData: DataLoader
+  let makeBackend: BackendMaker
+  let install: Installer
+  let recipe: Finetune.Recipe
+
+  private struct Served {
+    let name: String
+    let model: ModelFile
+  }
+
+  private struct State {
+    var status: Status
+    /// Models served, the base first; the last one answers now.
+    var stack: [Served]
+    var data: (train: LabeledImages, test: LabeledImages)?
+    var runs = 0
+  }
+
+  private let state: Mutex<State>
+
+  public init(store: CorrectionStore, base: ModelFile, baseName: String, recipe: Finetune.Recipe = Finetune.Recipe(),
+              loadData: @escaping DataLoader, makeBackend: @escaping BackendMaker, install: @escaping Installer) {
+    self.store = store
+    self.base = base
+    self.baseName = baseName
+    self.recipe = recipe
+    self.loadData = loadData
+    self.makeBackend = makeBackend
+    self.install = install
+    let status = Status(state: "idle", phase: nil, progress: 0, corrections: store.count, model: baseName, canUndo: false,
+                        message: nil, seconds: nil, mnistTestAccuracy: Self.testAccuracy(base))
+    state = Mutex(State(status: status, stack: [Served(name: baseName, model: base)]))
+  }
+
+  public var status: Status {
+    var status = state.withLock { $0.status }
+    status.corrections = store.count
+    return status
+  }
+
+  /// Starts a run in the background; 409 while one runs or when there is nothing to learn.
+  @discardableResult
+  public func start() throws -> Status {
+    guard store.count > 0 else {
+      throw APIError(.conflict, "no corrections yet: after a prediction, say which digit it was, then learn")
+    }
+    let run = try state.withLock { state -> Int in
+      guard state.status.state != "running" else { throw APIError(.conflict, "a fine-tune is already running; GET /api/finetune shows its progress") }
+      state.runs += 1
+      state.status.state = "running"
+      state.status.phase = "loading data"
+      state.status.progress = 0
+      state.status.message = nil
+      state.status.seconds = nil
+      return state.runs
+    }
+    let thread = Thread { [self] in self.work(run: run) }
+    thread.name = "digits.finetune"
+    thread.start()
+    return status
+  }
+
+  /// Serves the model that answered before the last swap; 409 while a run is going or when
+  /// the base model is already served.
+  @discardableResult
+  public func undo() throws -> Status {
+    try state.withLock { state in
+      guard state.status.state != "running" else { throw APIError(.conflict, "a fine-tune is running; undo after it ends") }
+      guard state.stack.count > 1 else { throw APIError(.conflict, "nothing to undo: \(baseName) is served") }
+      let previous = state.stack[state.stack.count - 2]
+      do { try install(previous.model) } catch { throw APIError(.internalServerError, "could not go back to \(previous.name)") }
+      state.stack.removeLast()
+      state.status.model = previous.name
+      state.status.canUndo = state.stack.count > 1
+      state.status.mnistTestAccuracy = Self.testAccuracy(previous.model)
+      state.status.message = "back to \(previous.name)"
+      state.status.state = "idle"
+      state.status.seconds = nil
+      state.status.progress = 0
+    }
+    return status
+  }
+
+  /// The run, on its own thread: data (loaded once), training, evaluation, file, swap.
+  private func work(run: Int) {
+    let started = ContinuousClock.now
+    do {
+      let data = try state.withLock { $0.data } ?? loadData()
+      state.withLock { $0.data = data }
+      let corrections = try CorrectionStore.load(folder: store.folder)
+      update(phase: "training", progress: 0)
+      let observer = Progress { [self] fraction in update(phase: "training", progress: fraction * 0.95) }
+      var recipe = self.recipe
+      recipe.seed &+= UInt64(run)
+      let model = try Finetune.run(
+        model: base, corrections: corrections, replay: data.train, validation: data.test, backend: try makeBackend(),
+        recipe: recipe, observer: observer)
+      update(phase: "swapping", progress: 0.98)
+      let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+      let name = "finetuned-\(stamp)-\(run).safetensors"
+      let path = (store.folder as NSString).appendingPathComponent("models/\(name)")
+      try model.write(to: path)
+      try install(model)
+      let took = ContinuousClock.now - started
+      let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+      state.withLock { state in
+        state.stack.append(Served(name: "models/\(name)", model: model))
+        state.status.state = "done"
+        state.status.phase = nil
+        state.status.progress = 1
+        state.status.model = "models/\(name)"
+        state.status.canUndo = true
+        state.status.seconds = seconds
+        state.status.mnistTestAccuracy = Self.testAccuracy(model)
+        state.status.message = "learnt from \(corrections.count) corrections"
+      }
+    } catch {
+      state.withLock { state in
+        state.status.state = "failed"
+        state.status.phase = nil
+        state.status.message = "\(error)"
+      }
+    }
+  }
+
+  private func update(phase: String, progress: Double) {
+    state.withLock { state in
+      state.status.phase = phase
+      state.status.progress = min(1, max(state.status.progress, progress))
+    }
+  }
+
+  /// The accuracy on the MNIST test set recorded in the model's last epoch, if it was validated there.
+  static func testAccuracy(_ model: ModelFile) -> Double? {
+    model.facts?.validation.hasPrefix("test") == true ? model.history.last?.valAccuracy : nil
+  }
+
+  /// The trainer's progress as one fraction of the whole run.
+  private final class Progress: TrainingObserver {
+    let report: (Double) -> Void
+    init(_ report: @escaping (Double) -> Void) { self.report = report }
+
+    func batchesDone(epoch: Int, epochs: Int, done: Int, total: Int, loss: Double, accuracy: Double) {
+      report((Double(epoch) + Double(done) / Double(max(1, total))) / Double(max(1, epochs)))
+    }
+
+    func epochDone(_ record: EpochRecord, epochs: Int) {}
+  }
+}
+
+extension PredictionService {
+  /// Answers predictions with `network` from the next batch on (see `BatchingClassifier.replace`).
+  public func serve(_ network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?) {
+    self.network.replace(with: network, fallback: fallback)
+  }
+}
