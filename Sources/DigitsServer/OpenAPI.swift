@@ -105,7 +105,14 @@ public enum OpenAPI {
               "probabilities": {"type": "array", "items": {"type": "number"}, "minItems": 10, "maxItems": 10, "nullable": true},
               "input28": {"type": "array", "items": {"type": "number"}, "minItems": 784, "maxItems": 784, "nullable": true},
               "box": {"type": "array", "items": {"type": "integer"}, "minItems": 4, "maxItems": 4, "nullable": true},
-              "note": {"type": "string", "description": "Why no digit was read"}
+              "note": {"type": "string", "description": "Why no digit was read"},
+              "reason": {"type": "string", "enum": ["unsure", "several", "blank"],
+                         "description": "Why digit is null: top probability below the model's threshold (see candidates), several digits (see number; ask with multi=1), or no ink"},
+              "candidates": {"type": "array", "minItems": 2, "maxItems": 2, "description": "With reason unsure: the two likeliest digits",
+                             "items": {"type": "object", "required": ["digit", "confidence"],
+                                       "properties": {"digit": {"type": "integer", "minimum": 0, "maximum": 9},
+                                                      "confidence": {"type": "number", "minimum": 0, "maximum": 1}}}},
+              "number": {"type": "string", "description": "With reason several: the digits read as a number"}
             }
           },
           "Number": {

@@ -17,6 +17,8 @@ public final class PredictionService: Sendable {
   let maxPixels: Int
   let model: ModelFile
   let modelName: String
+  /// Below this top probability (after the model's temperature) the answer is "unsure".
+  let minConfidence: Double
   /// Says which backend computes, for /api/health and the page; after an OpenCL failure,
   /// `fallbackDescription`.
   let backendDescription: String
@@ -35,7 +37,8 @@ public final class PredictionService: Sendable {
   public init(model: ModelFile, modelName: String, classifier: any ServingNetwork, backendDescription: String,
               maxPixels: Int = defaultMaxPixels, decodeThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
               fallback: (() throws -> any ServingNetwork)? = nil, fallbackDescription: String = "cpu",
-              log: @escaping @Sendable (String) -> Void = { _ in }) {
+              minConfidence: Double? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+    self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold
     network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
     work = WorkPool(width: decodeThreads)
     classNames = model.classNames
@@ -57,6 +60,8 @@ public final class PredictionService: Sendable {
     case answered(String)
     case digit(PreparedDigit)
     case number(NumberReader, NumberReader.Candidates)
+    /// One digit, unless the number reader finds several in the picture.
+    case maybeSeveral(PreparedDigit, NumberReader, NumberReader.Candidates)
   }
 
   /// Reads the digit (or with `multi`, the number) in an image file's bytes.
@@ -79,6 +84,14 @@ public final class PredictionService: Sendable {
       case .number(let reader, let candidates):
         let reading = reader.choose(candidates, probabilities: try await network.probabilities(candidates.inputs))
         return numberJSON(reading)
+      case .maybeSeveral(let digit, let reader, let candidates):
+        let pixels = digit.pixels ?? []
+        let probabilities = try await network.probabilities(pixels + candidates.inputs)
+        let reading = reader.choose(candidates, probabilities: Array(probabilities[MNISTShape.classes...]))
+        let own = Array(probabilities[..<MNISTShape.classes])
+        return reading.digits.count >= 2
+          ? digitJSON(pixels: pixels, probabilities: own, box: digit.box, several: reading.number)
+          : digitJSON(pixels: pixels, probabilities: own, box: digit.box)
       }
     } catch is NetworkFailure {
       throw APIError(.internalServerError, "the network failed on this picture; send it again")
@@ -103,9 +116,13 @@ public final class PredictionService: Sendable {
     let prepared = preprocessor.prepare(image)
     guard prepared.pixels != nil else {
       return .answered(JSONText.object([
-        ("digit", "null"), ("label", "null"), ("confidence", "null"), ("probabilities", "null"), ("input28", "null"),
-        ("note", JSONText.string(prepared.note ?? "no digit")),
+        ("digit", "null"), ("label", "null"), ("reason", JSONText.string("blank")), ("confidence", "null"),
+        ("probabilities", "null"), ("input28", "null"), ("note", JSONText.string(prepared.note ?? "no digit")),
       ]))
+    }
+    if let box = prepared.box, NumberReader.mayHoldSeveral(box),
+       let candidates = NumberReader(preprocessor: preprocessor).severalCandidates(image) {
+      return .maybeSeveral(prepared, NumberReader(preprocessor: preprocessor), candidates)
     }
     return .digit(prepared)
   }
@@ -115,7 +132,7 @@ public final class PredictionService: Sendable {
   }
 
   func numberJSON(_ reading: NumberReader.Reading) -> String {
-    let digits = reading.digits.map { digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box) }
+    let digits = reading.digits.map { digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box, alwaysAnswer: true) }
     return JSONText.object([
       ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
       ("digits", JSONText.array(digits)),
@@ -123,10 +140,23 @@ public final class PredictionService: Sendable {
     ])
   }
 
-  func digitJSON(pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?) -> String {
+  /// One digit's answer. Unsure (top probability below `minConfidence`) or `several`
+  /// (the digits the number reader found) give `"digit": null` and a `reason`; a number's
+  /// digits (`alwaysAnswer`) are always named, the number being the answer.
+  func digitJSON(pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?,
+                 several: String? = nil, alwaysAnswer: Bool = false) -> String {
+    let answer = DigitAnswer(probabilities[...], minConfidence: alwaysAnswer ? 0 : minConfidence)
     let best = DigitClassifier.ranked(probabilities[...])[0]
-    return JSONText.object([
-      ("digit", String(best.index)), ("label", JSONText.string(classNames[best.index])),
+    var fields: [(String, String)]
+    if let several {
+      fields = [("digit", "null"), ("label", "null"), ("reason", JSONText.string("several")), ("number", JSONText.string(several))]
+    } else if case .unsure(let candidates) = answer {
+      let list = candidates.map { JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))]) }
+      fields = [("digit", "null"), ("label", "null"), ("reason", JSONText.string("unsure")), ("candidates", JSONText.array(list))]
+    } else {
+      fields = [("digit", String(best.index)), ("label", JSONText.string(classNames[best.index]))]
+    }
+    return JSONText.object(fields + [
       ("confidence", JSONText.number(best.probability)), ("probabilities", JSONText.numbers(probabilities)),
       ("input28", JSONText.numbers(pixels)),
       ("box", box.map { "[\($0.x),\($0.y),\($0.width),\($0.height)]" } ?? "null"),

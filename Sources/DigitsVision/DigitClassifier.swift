@@ -6,14 +6,22 @@ public final class DigitClassifier {
   public let network: SeedNetwork
   public let classNames: [String]
   public let batchSize: Int
+  /// The model's temperature (1 for files without calibration), applied to every answer.
+  public let temperature: Double
+  /// Below this top probability the answer is "unsure": the model's threshold, or
+  /// `--min-confidence`.
+  public var minConfidence: Double
 
-  public init(model: ModelFile, backend: any Backend, batchSize: Int = 256) {
+  public init(model: ModelFile, backend: any Backend, batchSize: Int = 256, minConfidence: Double? = nil) {
     network = SeedNetwork(backend: backend, values: model.parameters)
     classNames = model.classNames
     self.batchSize = max(1, batchSize)
+    temperature = model.effectiveCalibration.temperature
+    self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold
   }
 
-  /// `inputs` holds n * 784 values (ink 1 on 0); returns n * 10 probabilities.
+  /// `inputs` holds n * 784 values (ink 1 on 0); returns n * 10 probabilities, calibrated
+  /// by the model's temperature.
   ///
   /// Runs `batchSize` images at a time and the rest in power-of-two pieces (13 = 8 + 4 + 1):
   /// the network keeps a set of activation buffers per batch size it has seen (320 KB an
@@ -34,7 +42,7 @@ public final class DigitClassifier {
         start += count
       }
     }
-    return out
+    return Calibration.apply(out, temperature: temperature)
   }
 
   /// `probabilities`, unless the backend faulted while computing them (an OpenCL failure):
@@ -45,8 +53,41 @@ public final class DigitClassifier {
     return out
   }
 
+  /// The answer for one image's (calibrated) probabilities at this classifier's threshold.
+  public func answer(_ probabilities: ArraySlice<Float>) -> DigitAnswer {
+    DigitAnswer(probabilities, minConfidence: minConfidence)
+  }
+
   /// Class indices sorted by probability, best first, with their probabilities.
   public static func ranked(_ probabilities: ArraySlice<Float>) -> [(index: Int, probability: Float)] {
     probabilities.enumerated().map { ($0.offset, $0.element) }.sorted { $0.1 > $1.1 }
   }
+}
+
+/// A digit, or "unsure" with the two likeliest digits when the top probability is below
+/// the threshold: a wrong answer at high confidence is worse than "not sure".
+public enum DigitAnswer: Equatable, Sendable {
+  case digit(Int, confidence: Float)
+  case unsure(candidates: [Candidate])
+
+  public struct Candidate: Equatable, Sendable {
+    public let digit: Int
+    public let confidence: Float
+    public init(digit: Int, confidence: Float) {
+      self.digit = digit
+      self.confidence = confidence
+    }
+  }
+
+  public init(_ probabilities: ArraySlice<Float>, minConfidence: Double) {
+    let ranked = DigitClassifier.ranked(probabilities)
+    if Double(ranked[0].probability) >= minConfidence {
+      self = .digit(ranked[0].index, confidence: ranked[0].probability)
+    } else {
+      self = .unsure(candidates: ranked.prefix(2).map { Candidate(digit: $0.index, confidence: $0.probability) })
+    }
+  }
+
+  /// The digit, or nil when unsure.
+  public var digit: Int? { if case .digit(let d, _) = self { return d } else { return nil } }
 }

@@ -53,6 +53,19 @@ public struct NumberReader: Sendable {
     case classify(Candidates)
   }
 
+  /// Whether a single digit's box is wide enough to be several digits side by side (a
+  /// digit is rarely wider than tall), so reading it as a number is worth a try.
+  public static func mayHoldSeveral(_ box: (x: Int, y: Int, width: Int, height: Int)) -> Bool {
+    Float(box.width) > 1.1 * Float(box.height)
+  }
+
+  /// The candidates of a picture that may hold several digits, or nil when its ink splits
+  /// into fewer than two atoms (then it is one digit).
+  public func severalCandidates(_ image: GrayImage) -> Candidates? {
+    guard case .classify(let candidates) = self.candidates(image), candidates.atoms >= 2 else { return nil }
+    return candidates
+  }
+
   /// Every run of up to `maxAtomsPerDigit` adjacent atoms, laid out as network inputs.
   public struct Candidates: Sendable {
     struct Candidate: Sendable { let first: Int, last: Int, region: InkRegion, prior: Float }

@@ -32,8 +32,10 @@ extension Digits {
       let backend = try BackendFactory.make(backendOptions)
       let network = SeedNetwork(backend: backend, values: file.parameters)
       let clock = ContinuousClock(), started = clock.now
-      let probabilities = try Evaluator(network: network).probabilities(test)
+      let raw = try Evaluator(network: network).probabilities(test)
       let forward = ForwardRate(images: test.count, seconds: (clock.now - started).seconds, backend: backend.name)
+      // Loss and confidences with the model's temperature (1 for files without one).
+      let probabilities = file.effectiveCalibration.apply(raw)
       let report = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: file.classNames)
       if json {
         let encoder = JSONEncoder()
@@ -46,7 +48,7 @@ extension Digits {
       }
       if json { Console.note(forward.line) }
       if let path = self.report {
-        try HTMLReport(modelPath: model, model: file, test: test, probabilities: probabilities,
+        try HTMLReport(modelPath: model, model: file, test: test, probabilities: raw,
                        evaluationBackend: backend.name, dataPath: folder.path).write(to: path)
         Console.note("wrote \(path)")
       }

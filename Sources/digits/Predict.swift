@@ -43,6 +43,11 @@ extension Digits {
     @Flag(help: "The picture holds a number: split it into digits and read them left to right.")
     var multi = false
 
+    @Option(name: .customLong("min-confidence"), help: ArgumentHelp(
+      "Below this top probability (0 to 1, after the model's temperature) answer \"not sure\" with the two likeliest digits. Default: the model's threshold, chosen on its validation split (0, always answer, for models without one).",
+      valueName: "p"))
+    var minConfidence: Double?
+
     @Option(name: .customLong("debug-preprocess"), help: ArgumentHelp(
       "Write the 28x28 images the model sees into this folder (PNG, white ink on black).", valueName: "dir"))
     var debugPreprocess: String?
@@ -51,6 +56,7 @@ extension Digits {
       guard !inputs.isEmpty else { throw ValidationError("name at least one image, folder or -") }
       guard (1...10).contains(topK) else { throw ValidationError("--top-k must be 1 to 10, got \(topK)") }
       if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
+      if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)") }
     }
 
     func run() async throws {
@@ -62,8 +68,9 @@ extension Digits {
           throw DigitsError.file(debugPreprocess, "cannot create folder: \(error.localizedDescription)")
         }
       }
-      let classifier = DigitClassifier(model: file, backend: try BackendFactory.make(backendOptions))
-      let output = PredictionOutput(json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess)
+      let classifier = DigitClassifier(model: file, backend: try BackendFactory.make(backendOptions), minConfidence: minConfidence)
+      let output = PredictionOutput(json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess,
+                                    minConfidence: classifier.minConfidence)
 
       var sources: [Source] = []
       for input in inputs {
@@ -115,8 +122,16 @@ extension Digits {
               failures += 1
               output.failure(item.name, message)
             } else if let digit = item.digit, digit.pixels != nil {
-              output.digit(item.name, pixels: digit.pixels!, probabilities: probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)])
+              let own = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)]
               k += 1
+              if let candidates = item.several {
+                let reading = NumberReader().choose(candidates, probabilities: try classifier.classify(candidates.inputs))
+                if reading.digits.count >= 2 {
+                  output.several(item.name, number: reading.number, pixels: digit.pixels!, probabilities: own)
+                  continue
+                }
+              }
+              output.digit(item.name, pixels: digit.pixels!, probabilities: own)
             } else {
               output.noDigit(item.name, note: item.digit?.note ?? "no digit")
             }
@@ -167,6 +182,8 @@ extension Digits {
       let name: String
       var digit: PreparedDigit?
       var error: String?
+      /// Set when the picture may hold several digits: the number reader's candidates.
+      var several: NumberReader.Candidates?
     }
 
     /// Decodes and preprocesses a batch on every core, keeping the order. Each task holds
@@ -180,7 +197,10 @@ extension Digits {
           slots[i] = decode(sources[i]).map { picture in
             switch picture {
             case .failed(let name, let message): return Prepared(name: name, error: message)
-            case .image(let name, let image): return Prepared(name: name, digit: DigitPreprocessor().prepare(image))
+            case .image(let name, let image):
+              let digit = DigitPreprocessor().prepare(image)
+              let several = digit.box.flatMap { NumberReader.mayHoldSeveral($0) ? NumberReader().severalCandidates(image) : nil }
+              return Prepared(name: name, digit: digit, several: several)
             }
           }
         }
@@ -196,10 +216,26 @@ struct PredictionOutput {
   let topK: Int
   let classNames: [String]
   let debugFolder: String?
+  /// Below this top probability: "Not sure: 1 or 7?".
+  var minConfidence = 0.0
 
   func digit(_ name: String, pixels: [Float], probabilities: ArraySlice<Float>) {
     writeDebug(name, suffix: "", pixels: pixels)
     let ranked = DigitClassifier.ranked(probabilities)
+    if case .unsure(let candidates) = DigitAnswer(probabilities, minConfidence: minConfidence) {
+      if json {
+        let list = candidates.map { JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))]) }
+        Console.line(JSONText.object([
+          ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("unsure")),
+          ("candidates", JSONText.array(list)), ("confidence", JSONText.number(ranked[0].probability)),
+          ("probabilities", JSONText.numbers(probabilities)),
+        ]))
+      } else {
+        let names = candidates.map { classNames[$0.digit] }, shares = candidates.map { percent($0.confidence) }
+        Console.line("\(name): Not sure: \(names.joined(separator: " or "))? (\(shares.joined(separator: ", ")))")
+      }
+      return
+    }
     if json {
       Console.line(JSONText.object([
         ("file", JSONText.string(name)), ("digit", String(ranked[0].index)), ("confidence", JSONText.number(ranked[0].probability)),
@@ -214,9 +250,23 @@ struct PredictionOutput {
     }
   }
 
+  /// A picture read as one digit that holds several (without --multi).
+  func several(_ name: String, number: String, pixels: [Float], probabilities: ArraySlice<Float>) {
+    writeDebug(name, suffix: "", pixels: pixels)
+    if json {
+      Console.line(JSONText.object([
+        ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("several")), ("number", JSONText.string(number)),
+        ("confidence", JSONText.number(probabilities.max() ?? 0)), ("probabilities", JSONText.numbers(probabilities)),
+      ]))
+    } else {
+      Console.line("\(name): looks like several digits: \(number) (use --multi)")
+    }
+  }
+
   func noDigit(_ name: String, note: String) {
     if json {
-      Console.line(JSONText.object([("file", JSONText.string(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
+      Console.line(JSONText.object([("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("blank")),
+                             ("confidence", "null"), ("probabilities", "null"),
                              ("note", JSONText.string(note))]))
     } else {
       Console.line("\(name): no digit (\(note))")

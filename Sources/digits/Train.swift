@@ -148,7 +148,8 @@ extension Digits {
       if let resumed, resumed.history.count >= plan.epochs {
         throw DigitsError.file(checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
       }
-      let (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
+      var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
+      if plan.recipe == .best { train = GeneratedDigits.mixed(into: train, seed: plan.config.seed) }
 
       let backend = try BackendFactory.make(backendOptions)
       let config = plan.config
@@ -178,6 +179,14 @@ extension Digits {
         try backend.throwIfFaulted()
         try model.write(to: out)
         try checkpoint.write(to: checkpointPath)
+      }
+      if let validationSet {
+        // Temperature and unsure threshold from the validation split (see Calibration).
+        let probabilities = try Evaluator(network: network).probabilities(validationSet)
+        var model = try ModelFile.read(path: out)
+        model.calibration = Calibration.fit(probabilities: probabilities, labels: validationSet.labels)
+        try model.write(to: out)
+        Console.note("calibrated on \(validationSet.count) validation images: temperature \(String(format: "%.3f", model.calibration!.temperature)), unsure below \(String(format: "%.3f", model.calibration!.threshold))")
       }
       Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
       if let report {

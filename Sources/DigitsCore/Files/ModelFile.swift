@@ -18,12 +18,16 @@ public struct ModelFile: Equatable, Sendable {
   public var classNames: [String]
   public var history: [EpochRecord]
   public var facts: TrainingFacts?
+  /// Temperature and unsure threshold fitted after training; nil in files made before
+  /// calibration existed (`effectiveCalibration` then gives temperature 1, no threshold).
+  public var calibration: Calibration?
   /// Adam state when this is a checkpoint.
   public var adam: (step: Int, m: [[Float]], v: [[Float]])?
 
   public init(parameters: [[Float]], dataset: DatasetKind, history: [EpochRecord] = [], facts: TrainingFacts? = nil,
-              adam: (step: Int, m: [[Float]], v: [[Float]])? = nil) {
+              adam: (step: Int, m: [[Float]], v: [[Float]])? = nil, calibration: Calibration? = nil) {
     self.parameters = parameters
+    self.calibration = calibration
     self.dataset = dataset
     self.classNames = dataset.classNames
     self.history = history
@@ -33,7 +37,7 @@ public struct ModelFile: Equatable, Sendable {
 
   public static func == (a: ModelFile, b: ModelFile) -> Bool {
     a.parameters == b.parameters && a.dataset == b.dataset && a.classNames == b.classNames && a.history == b.history
-      && a.facts == b.facts && a.adam?.step == b.adam?.step && a.adam?.m == b.adam?.m && a.adam?.v == b.adam?.v
+      && a.facts == b.facts && a.calibration == b.calibration && a.adam?.step == b.adam?.step && a.adam?.m == b.adam?.m && a.adam?.v == b.adam?.v
   }
 
   // MARK: - Encoding
@@ -54,6 +58,7 @@ public struct ModelFile: Equatable, Sendable {
       "history": try jsonString(history),
     ]
     if let facts { metadata["training"] = try jsonString(facts) }
+    if let calibration { metadata[Self.calibrationKey] = try jsonString(calibration) }
     if let adam {
       metadata["adam_step"] = String(adam.step)
       for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
@@ -138,12 +143,21 @@ public struct ModelFile: Equatable, Sendable {
     }
     history = try Self.decode([EpochRecord].self, file.metadata["history"], "history", path) ?? []
     facts = try Self.decode(TrainingFacts.self, file.metadata["training"], "training", path)
+    calibration = try Self.decode(Calibration.self, file.metadata[Self.calibrationKey], Self.calibrationKey, path)
     try checkNumbers(path: path)
   }
+
+  public static let calibrationKey = "calibration"
+
+  /// The calibration to use: the file's, or `Calibration.uncalibrated` for older files.
+  public var effectiveCalibration: Calibration { calibration ?? .uncalibrated }
 
   /// History, facts and Adam step held to `TrainingLimits` and to each other.
   func checkNumbers(path: String) throws {
     if let problem = facts?.problem() { throw DigitsError.file(path, problem) }
+    if let c = calibration, !(Calibration.temperatureRange.contains(c.temperature) && (0...1).contains(c.threshold)) {
+      throw DigitsError.file(path, "metadata \"calibration\" holds temperature \(c.temperature) or threshold \(c.threshold) out of range")
+    }
     guard history.count <= (facts?.epochs ?? TrainingLimits.epochs) else {
       throw DigitsError.file(path, "history holds \(history.count) epochs, more than the \(facts?.epochs ?? TrainingLimits.epochs) the run planned")
     }

@@ -6,7 +6,8 @@ import Foundation
 /// URIs only: no scripts, no fonts or images from the network.
 ///
 /// Element ids tests and scripts can rely on: `loss-chart`, `accuracy-chart`, `history`,
-/// `confusion-matrix`, `classification-report`, `misclassified`, `facts`.
+/// `confusion-matrix`, `classification-report`, `misclassified`, `facts`, and with calibration
+/// figures `calibration`, `reliability-diagram`, `ece-before`, `ece-after`.
 public struct HTMLReport {
   public var modelPath: String
   public var model: ModelFile
@@ -18,6 +19,8 @@ public struct HTMLReport {
   public var evaluationBackend: String
   public var dataPath: String?
   public var generated: Date
+  /// Reliability diagram and ECE before/after the model's temperature (`calibration` section).
+  public var calibration: CalibrationFigures?
 
   public init(modelPath: String, model: ModelFile, evaluation: ClassificationReport, misclassified: [MisclassifiedImage],
               imageSide: Int = MNISTShape.side, evaluationBackend: String, dataPath: String? = nil, generated: Date = Date()) {
@@ -40,6 +43,8 @@ public struct HTMLReport {
       test, probabilities: probabilities, classes: model.classNames.count, limit: misclassifiedLimit)
     self.init(modelPath: modelPath, model: model, evaluation: evaluation, misclassified: wrong, imageSide: test.rows,
               evaluationBackend: evaluationBackend, dataPath: dataPath)
+    calibration = CalibrationFigures(probabilities: probabilities, labels: test.labels, calibration: model.effectiveCalibration,
+                                     classes: model.classNames.count)
   }
 
   /// Writes the page atomically (temp file + rename).
@@ -75,6 +80,7 @@ public struct HTMLReport {
     h += "</div>\n</section>\n"
     h += "<section><h2>Classification report</h2>\n" + classificationTable() + "</section>\n"
     h += "<section><h2>Most confidently misclassified</h2>\n" + misclassifiedGrid() + "</section>\n"
+    if let calibration { h += calibrationSection(calibration) }
     h += "<section><h2>Run</h2>\n" + factsTable() + "</section>\n"
     h += "<footer>digits \(DigitsVersion.current), \(HTML.escape(Self.timestamp(generated)))</footer>\n</body>\n</html>\n"
     return h
