@@ -80,6 +80,11 @@ extension Digits {
     @Flag(help: "Log every request on stderr.")
     var verbose = false
 
+    @Option(name: .customLong("min-confidence"), help: ArgumentHelp(
+      "Below this top probability (0 to 1, after the model's temperature) answer \"reason\": \"unsure\" with the two likeliest digits. Default: the model's threshold.",
+      valueName: "p"))
+    var minConfidence: Double?
+
     @Option(help: ArgumentHelp(
       "Folder for the page's corrections (28x28 PNGs + labels.csv) and the models learnt from them (default: ~/.cache/digits/corrections).",
       valueName: "dir"))
@@ -101,6 +106,7 @@ extension Digits {
       guard (1...100_000).contains(maxConnections) else {
         throw ValidationError("--max-connections must be 1 to 100000, got \(maxConnections)")
       }
+      if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)") }
     }
 
     func run() async throws {
@@ -122,7 +128,7 @@ extension Digits {
       let service = PredictionService(
         model: file, modelName: name, classifier: classifier, backendDescription: description,
         maxPixels: maxMegapixels * 1_000_000, fallback: fallback, fallbackDescription: "cpu (1 thread, after an OpenCL failure)",
-        log: { Console.note($0) })
+        minConfidence: minConfidence, log: { Console.note($0) })
       var limits = DigitsServer.Limits()
       limits.maxBodyBytes = maxBodyMB << 20
       limits.requestTimeout = .seconds(timeout)
