@@ -28,6 +28,9 @@ let package = Package(
     .executableTarget(name: "FuzzImageDecoder", dependencies: core, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(name: "FuzzRawInput", dependencies: core, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(
+      name: "FuzzKerasImport", dependencies: ["FuzzDriver", .product(name: "DigitsInterop", package: "digits")],
+      swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
       name: "FuzzServer",
       dependencies: core + [
         .product(name: "DigitsServer", package: "digits"), .product(name: "DefaultModel", package: "digits"),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DigitsCore
 import DigitsInterop
+import Foundation
 
 extension Digits {
   struct Import: ParsableCommand {
@@ -10,6 +11,8 @@ extension Digits {
         Reads Keras 2 .h5 (model.save), Keras 3 .keras and weights-only .weights.h5 files of
         the seed architecture: Conv2D 32 3x3 relu, MaxPooling2D 2, Conv2D 64 3x3 relu,
         MaxPooling2D 2, Flatten, Dense 128 relu, Dense 10 softmax, trained on pixel/255.
+        The file is read in a child process: the HDF5 library is not hardened against
+        damaged files, and a crash or hang there becomes one error line.
 
         Examples:
           digits import model.keras --out model.safetensors
@@ -22,10 +25,56 @@ extension Digits {
     @Option(help: ArgumentHelp("Where to write the digits model.", valueName: "file"))
     var out = "model.safetensors"
 
+    /// Set on the child process, which does the reading.
+    @Flag(help: .hidden)
+    var inProcess = false
+
     func run() throws {
-      let model = try KerasImport.read(path: input)
-      try model.write(to: out)
-      Console.note("wrote \(out) from \(input)")
+      if inProcess {
+        try KerasImport.read(path: input).write(to: out)
+        Console.note("wrote \(out) from \(input)")
+      } else {
+        try IsolatedImport.run(input: input, out: out)
+      }
     }
+  }
+}
+
+/// Runs `digits import --in-process` as a child with a time limit. The child writes the
+/// output atomically and prints its own note or error line (inherited stderr); a child
+/// killed by a signal (libhdf5 crashed) or one over the limit (libhdf5 hung, seen in
+/// fuzzing: docs/RELIABILITY.md) becomes one error line here, and nothing is written.
+enum IsolatedImport {
+  /// Seconds a child may take; the fixtures take a fraction of one. `DIGITS_IMPORT_TIMEOUT`
+  /// changes it (tests).
+  static var timeLimit: Double {
+    ProcessInfo.processInfo.environment["DIGITS_IMPORT_TIMEOUT"].flatMap(Double.init).map { max(0.1, $0) } ?? 30
+  }
+
+  static func run(input: String, out: String) throws {
+    let child = Process()
+    child.executableURL = URL(fileURLWithPath: selfExecutable())
+    child.arguments = ["import", input, "--out", out, "--in-process"]
+    child.standardInput = FileHandle.nullDevice
+    let ended = DispatchSemaphore(value: 0)
+    child.terminationHandler = { _ in ended.signal() }
+    try child.run()
+    if ended.wait(timeout: .now() + timeLimit) == .timedOut {
+      kill(child.processIdentifier, SIGKILL)
+      ended.wait()
+      throw DigitsError.file(input, "no answer from the HDF5 library within \(Int(timeLimit)) s; the file is damaged or not a Keras model")
+    }
+    if child.terminationReason == .uncaughtSignal {
+      throw DigitsError.file(input, "the HDF5 library crashed on it (signal \(child.terminationStatus)); the file is damaged or not a Keras model")
+    }
+    // The child printed its error line already.
+    if child.terminationStatus != 0 { throw ExitCode(child.terminationStatus) }
+  }
+
+  /// This program's own file, for the child.
+  static func selfExecutable() -> String {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
+    return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
   }
 }
