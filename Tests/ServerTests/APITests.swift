@@ -100,7 +100,7 @@ import _TestSupport
         #expect((json["architecture"] as? [Any])?.count == 7)
         // The built-in model validated on the split (it is calibrated there), so the API gives
         // validation_accuracy; a model validated on the test set gives test_accuracy instead.
-        let accuracy = try #require(((json["test_accuracy"] ?? json["validation_accuracy"]) as? NSNumber)?.doubleValue)
+        let accuracy = try #require(((json["test_accuracy"] as? NSNumber) ?? (json["validation_accuracy"] as? NSNumber))?.doubleValue)
         #expect(accuracy > 0.99)
         #expect((json["trained"] as? String)?.isEmpty == false)
       }
