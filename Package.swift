@@ -92,7 +92,7 @@ let package = Package(
       resources: [
         .embedInCode("gemm.cl"), .embedInCode("conv2d.cl"), .embedInCode("dense.cl"),
         .embedInCode("pool.cl"), .embedInCode("activation.cl"), .embedInCode("loss.cl"),
-        .embedInCode("adam.cl"),
+        .embedInCode("adam.cl"), .embedInCode("data.cl"),
       ]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore", "DigitsVision", "CZlib"]),
     // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.

@@ -11,6 +11,7 @@ public enum KernelSources {
       ("activation.cl", text(PackageResources.activation_cl)),
       ("loss.cl", text(PackageResources.loss_cl)),
       ("adam.cl", text(PackageResources.adam_cl)),
+      ("data.cl", text(PackageResources.data_cl)),
     ]
   }
 

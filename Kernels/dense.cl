@@ -1,10 +1,12 @@
 // dense.cl: fully connected layer (weights [O, I], the PyTorch layout) as GEMMs on gemm.cl's
 // tile loop. Letters: N batch rows, I inputs, O outputs.
 //   dense_forward          y[N, O]  = x[N, I] * w[O, I]^T + b, then ReLU if asked
-//   dense_backward_input   dx[N, I] = dy[N, O] * w[O, I]
+//   dense_backward_input   dx[N, I] = dy[N, O] * w[O, I], times (relu_y > 0) with use_relu
+//                          (the ReLU backward of the layer below folded in)
 //   dense_backward_weight  partial[z][O, I+1] = dy^T[O, N] * [x | 1][N, I+1] over the z-th
 //                          slice of the batch; column I is the bias gradient, and
-//                          gemm_reduce_splitk sums the slices into dw and db.
+//                          gemm_reduce_splitk sums the slices into dw and db; with one
+//                          slice (direct != 0) the kernel writes dw and db itself.
 // Work-items: gemm.cl's mapping (group 0 over output columns, group 1 over output rows,
 // group 2 over split-K slices). Local size (TS_N/WPT_N, TS_M/WPT_M, 1).
 
@@ -30,7 +32,8 @@ __kernel GEMM_ATTRIBUTES void dense_forward(const __global float* x, const __glo
 
 __kernel GEMM_ATTRIBUTES void dense_backward_input(const __global float* dy,
                                                    const __global float* w, __global float* dx,
-                                                   int N, int I, int O) {
+                                                   int N, int I, int O,
+                                                   const __global float* relu_y, int use_relu) {
 #define A_AT(m, k) dy[(m) * O + (k)]
 #define B_AT(k, n) w[(k) * I + (n)]
   GEMM_TILE_LOOP(N, I, 0, O, A_AT, 1, B_AT, 0)
@@ -41,7 +44,7 @@ __kernel GEMM_ATTRIBUTES void dense_backward_input(const __global float* dy,
     if (r >= N) continue;
     for (int wn = 0; wn < WPT_N; wn++) {
       const int i = GEMM_COL(wn);
-      if (i < I) dx[r * I + i] = acc[wm][wn];
+      if (i < I) dx[r * I + i] = (use_relu && !(relu_y[r * I + i] > 0.0f)) ? 0.0f : acc[wm][wn];
     }
   }
 }
@@ -50,7 +53,8 @@ __kernel GEMM_ATTRIBUTES void dense_backward_input(const __global float* dy,
 __kernel GEMM_ATTRIBUTES void dense_backward_weight(const __global float* x,
                                                     const __global float* dy,
                                                     __global float* partial, int N, int I, int O,
-                                                    int chunk) {
+                                                    int chunk, __global float* dw,
+                                                    __global float* db, int direct) {
   const int cols = I + 1;
   const int z = get_group_id(2);
   const int kBegin = z * chunk, kEnd = min(N, kBegin + chunk);
@@ -64,7 +68,7 @@ __kernel GEMM_ATTRIBUTES void dense_backward_weight(const __global float* x,
     if (o >= O) continue;
     for (int wn = 0; wn < WPT_N; wn++) {
       const int i = GEMM_COL(wn);
-      if (i < cols) partial[(z * O + o) * cols + i] = acc[wm][wn];
+      if (i < cols) WEIGHT_GRAD_STORE(o, i, O, cols, z, acc[wm][wn]);
     }
   }
 }

@@ -7,7 +7,7 @@
 // row tiles, get_group_id(2) split-K slices. A work-group has (TS_N/WPT_N, TS_M/WPT_M, 1)
 // work-items; work-item (tn, tm) owns the WPT_M x WPT_N outputs at rows tm + i*(TS_M/WPT_M)
 // and columns tn + j*(TS_N/WPT_N), so neighbouring work-items store neighbouring columns.
-// Local memory: TS_K * (TS_M + TS_N) floats.
+// Local memory: TS_K * (TS_M + TS_N + 2) floats (GEMM_PAD), plus the conv kernels' tables.
 // Build-time parameters (-D, chosen per device by the host): TS_M, TS_N, TS_K, WPT_M, WPT_N.
 
 #ifndef TS_M
@@ -26,6 +26,10 @@
 #define WPT_N 4
 #endif
 
+// One padding float per local tile row: the transposed tile stores (consecutive work-items
+// writing consecutive k) then stride TS_M+1 floats, not a multiple of the 32 banks.
+#define GEMM_PAD 1
+
 #define RTS_M (TS_M / WPT_M)
 #define RTS_N (TS_N / WPT_N)
 #define GEMM_WG (RTS_M * RTS_N)
@@ -35,14 +39,23 @@
 // there) and accumulates acc over k in [K_BEGIN, K_END). A_K_FAST / B_K_FAST (0 or 1) say
 // whether consecutive k are adjacent in memory, to order the tile loads for coalescing.
 #define GEMM_TILE_LOOP(M, NC, K_BEGIN, K_END, A_AT, A_K_FAST, B_AT, B_K_FAST)                 \
-  __local float Asub[TS_K][TS_M];                                                            \
-  __local float Bsub[TS_K][TS_N];                                                            \
+  GEMM_TILE_LOOP_WITH(M, NC, K_BEGIN, K_END, A_AT, A_K_FAST, B_AT, B_K_FAST, GEMM_NO_K_SETUP)
+
+#define GEMM_NO_K_SETUP(k0)
+
+// GEMM_TILE_LOOP with K_SETUP(k0) run at the start of each k-tile, then a barrier: the conv
+// kernels fill small local tables there (the k-tile's row offsets), so the tile loads do no
+// integer division (slow on GPUs, scalarised on CPU drivers: llvmpipe ran conv 20x slower).
+#define GEMM_TILE_LOOP_WITH(M, NC, K_BEGIN, K_END, A_AT, A_K_FAST, B_AT, B_K_FAST, K_SETUP)    \
+  __local float Asub[TS_K][TS_M + GEMM_PAD];                                                 \
+  __local float Bsub[TS_K][TS_N + GEMM_PAD];                                                 \
   float acc[WPT_M][WPT_N];                                                                   \
   const int tn = get_local_id(0), tm = get_local_id(1);                                      \
   const int m0 = get_group_id(1) * TS_M, n0 = get_group_id(0) * TS_N;                        \
   for (int wm = 0; wm < WPT_M; wm++)                                                         \
     for (int wn = 0; wn < WPT_N; wn++) acc[wm][wn] = 0.0f;                                   \
   for (int k0 = (K_BEGIN); k0 < (K_END); k0 += TS_K) {                                       \
+    K_SETUP(k0)                                                                              \
     for (int l = tm * RTS_N + tn; l < TS_M * TS_K; l += GEMM_WG) {                           \
       const int kk = (A_K_FAST) ? l % TS_K : l / TS_M;                                       \
       const int mm = (A_K_FAST) ? l / TS_K : l % TS_M;                                       \
@@ -67,9 +80,25 @@
     barrier(CLK_LOCAL_MEM_FENCE);                                                            \
   }
 
+// This work-item's index in its group, and the group's first output column.
+#define GEMM_LID ((int)(get_local_id(1) * RTS_N + get_local_id(0)))
+
 // Row and column of output (wm, wn) of this work-item.
 #define GEMM_ROW(wm) (m0 + tm + (wm) * RTS_M)
 #define GEMM_COL(wn) (n0 + tn + (wn) * RTS_N)
+
+// Stores output (row, col) of a weight-gradient GEMM whose last column is the bias
+// gradient: into slice z of `partial` [slices][M][cols], or with `direct` (one slice) straight
+// into dw[M, cols-1] and db[M], saving the reduce launch.
+#define WEIGHT_GRAD_STORE(row, col, M, cols, z, value)                                         \
+  do {                                                                                       \
+    if (direct) {                                                                            \
+      if ((col) == (cols) - 1) db[row] = (value);                                            \
+      else dw[(row) * ((cols) - 1) + (col)] = (value);                                       \
+    } else {                                                                                 \
+      partial[((z) * (M) + (row)) * (cols) + (col)] = (value);                               \
+    }                                                                                        \
+  } while (0)
 
 // One work-item per element of a [M, cols] result: sums `slices` partial results laid out
 // [slices][M][cols]; columns 0..cols-2 go to out[M, cols-1], column cols-1 to bias[M] (the

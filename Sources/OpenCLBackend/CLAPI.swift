@@ -94,6 +94,11 @@ struct CLAPI: @unchecked Sendable {
       UnsafePointer<Int>?, cl_uint, UnsafePointer<cl_event?>?, UnsafeMutablePointer<cl_event?>?
     ) -> cl_int
   typealias Finish = @convention(c) (cl_command_queue?) -> cl_int
+  typealias Flush = @convention(c) (cl_command_queue?) -> cl_int
+  typealias ReleaseEvent = @convention(c) (cl_event?) -> cl_int
+  typealias WaitForEvents = @convention(c) (cl_uint, UnsafePointer<cl_event?>?) -> cl_int
+  typealias GetEventProfilingInfo =
+    @convention(c) (cl_event?, cl_profiling_info, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> cl_int
 
   let getPlatformIDs: GetPlatformIDs
   let getPlatformInfo: GetPlatformInfo
@@ -118,6 +123,10 @@ struct CLAPI: @unchecked Sendable {
   let getKernelWorkGroupInfo: GetKernelWorkGroupInfo
   let enqueueNDRangeKernel: EnqueueNDRangeKernel
   let finish: Finish
+  let flush: Flush
+  let releaseEvent: ReleaseEvent
+  let waitForEvents: WaitForEvents
+  let getEventProfilingInfo: GetEventProfilingInfo
 
   #if os(macOS)
     static let defaultLibrary = "/System/Library/Frameworks/OpenCL.framework/OpenCL"
@@ -159,6 +168,10 @@ struct CLAPI: @unchecked Sendable {
     getKernelWorkGroupInfo = try symbol("clGetKernelWorkGroupInfo", as: GetKernelWorkGroupInfo.self)
     enqueueNDRangeKernel = try symbol("clEnqueueNDRangeKernel", as: EnqueueNDRangeKernel.self)
     finish = try symbol("clFinish", as: Finish.self)
+    flush = try symbol("clFlush", as: Flush.self)
+    releaseEvent = try symbol("clReleaseEvent", as: ReleaseEvent.self)
+    waitForEvents = try symbol("clWaitForEvents", as: WaitForEvents.self)
+    getEventProfilingInfo = try symbol("clGetEventProfilingInfo", as: GetEventProfilingInfo.self)
   }
 
   /// The process-wide loader, opened on first use. The outcome (including failure) is kept:

@@ -35,10 +35,13 @@ final class CLBufferPool: @unchecked Sendable {
   private var freeBytes = 0
   /// Pooled (idle) memory is capped at a quarter of the device's memory.
   private let limitBytes: Int
+  /// CL_DEVICE_MAX_MEM_ALLOC_SIZE, when known: a larger buffer is refused before asking.
+  private let maxAllocationBytes: UInt64?
   private let lock = NSLock()
 
-  init(context: CLContext) {
+  init(context: CLContext, limits: OpenCLLimits) {
     self.api = context.api
+    self.maxAllocationBytes = limits.maxAllocationBytes
     self.context = context
     self.device = context.info
     self.limitBytes = Int(min(device.globalMemoryBytes / 4, UInt64(Int.max)))
@@ -54,6 +57,9 @@ final class CLBufferPool: @unchecked Sendable {
       return mem
     }
     lock.unlock()
+    if let maxAllocationBytes, UInt64(bytes) > maxAllocationBytes {
+      throw .call("clCreateBuffer(\(bytes) bytes on \(device.name), above its \(maxAllocationBytes)-byte allocation limit)", status: -61)
+    }
     var status: cl_int = 0
     var mem = api.createBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)
     if mem == nil || status != CL_SUCCESS {

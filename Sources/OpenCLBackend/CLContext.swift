@@ -10,7 +10,7 @@ final class CLContext: @unchecked Sendable {
   let device: cl_device_id
   let context: cl_context
   private var programs: [OpenCLTuning: CLProgram] = [:]
-  private var defaultTuning: OpenCLTuning?
+  private var defaultTunings: [OpenCLLimits: OpenCLTuning] = [:]
   private let lock = NSLock()
 
   private init(api: CLAPI, found: OpenCLDevices.Found) throws(CLError) {
@@ -43,23 +43,35 @@ final class CLContext: @unchecked Sendable {
   }
 
   /// The kernels built with `tuning`, or with the first of the device's candidate tunings
-  /// that builds and fits, when nil.
-  func program(tuning: OpenCLTuning?) throws(CLError) -> CLProgram {
+  /// that builds and fits, when nil. `limits` (the device's, or smaller ones a test asks
+  /// for) bound the choice; an explicit tuning that does not fit them, or whose kernels the
+  /// driver caps lower (CL_KERNEL_WORK_GROUP_SIZE), is refused with the reason.
+  func program(tuning: OpenCLTuning?, limits: OpenCLLimits) throws(CLError) -> CLProgram {
     lock.lock()
     defer { lock.unlock() }
     if let tuning {
-      if let problem = tuning.problem(on: info) {
-        throw .call("OpenCL tuning \(tuning) on \(info.name): \(problem); clBuildProgram", status: -43)
+      if let problem = tuning.problem(within: limits) {
+        throw .call("OpenCL tuning \(tuning) on \(info.name): \(problem); clBuildProgram", status: -54)
       }
-      return try built(tuning)
+      let program = try built(tuning)
+      if let problem = program.problem(within: limits) {
+        throw .call("OpenCL tuning \(tuning) on \(info.name): \(problem); clEnqueueNDRangeKernel", status: -54)
+      }
+      return program
     }
-    if let defaultTuning, let program = programs[defaultTuning] { return program }
+    if let chosen = defaultTunings[limits], let program = programs[chosen] { return program }
     var firstError: CLError?
-    for candidate in OpenCLTuning.candidates(for: info) where candidate.problem(on: info) == nil {
+    for var candidate in OpenCLTuning.candidates(for: info, within: limits) where candidate.problem(within: limits) == nil {
       do {
-        let program = try built(candidate)
-        if program.gemmWorkGroupLimit >= candidate.gemmWorkGroupSize {
-          defaultTuning = candidate
+        var program = try built(candidate)
+        // A driver may cap the loss kernel below the device's work-group size: rebuild
+        // with a loss work-group it takes.
+        if let loss = program.lossWorkGroupLimit, candidate.lossWorkGroup > loss {
+          candidate.lossWorkGroup = OpenCLTuning.largestPowerOfTwo(atMost: loss)
+          program = try built(candidate)
+        }
+        if program.problem(within: limits) == nil {
+          defaultTunings[limits] = candidate
           return program
         }
       } catch {
@@ -81,8 +93,13 @@ final class CLContext: @unchecked Sendable {
 final class CLProgram: @unchecked Sendable {
   let program: cl_program
   let tuning: OpenCLTuning
-  /// The largest work-group the GEMM kernels accept on this device.
-  private(set) var gemmWorkGroupLimit = 0
+  /// The largest work-group each kind of kernel accepts here (CL_KERNEL_WORK_GROUP_SIZE, the
+  /// least over the kernels of that kind); nil when the driver did not say.
+  private(set) var gemmWorkGroupLimit: Int?
+  private(set) var lossWorkGroupLimit: Int?
+  private(set) var elementwiseWorkGroupLimit: Int?
+  /// The most local memory any kernel uses (CL_KERNEL_LOCAL_MEM_SIZE); nil when unknown.
+  private(set) var localMemoryBytes: UInt64?
 
   init(context: CLContext, tuning: OpenCLTuning) throws(CLError) {
     let api = context.api
@@ -108,15 +125,29 @@ final class CLProgram: @unchecked Sendable {
       throw .call("clBuildProgram(\(context.info.name)): \(log)", status: buildStatus)
     }
 
-    var gemmStatus: cl_int = 0
-    if let kernel = api.createKernel(program, "conv2d_forward", &gemmStatus) {
-      var limit = 0
-      _ = api.getKernelWorkGroupInfo(
-        kernel, context.device, cl_kernel_work_group_info(CL_KERNEL_WORK_GROUP_SIZE),
-        MemoryLayout<Int>.size, &limit, nil)
-      gemmWorkGroupLimit = limit
-      _ = api.releaseKernel(kernel)
+    func kernelInfo<T: FixedWidthInteger>(_ name: CLKernels.Name, _ param: Int32, _: T.Type) -> T? {
+      var status: cl_int = 0
+      guard let kernel = api.createKernel(program, name.rawValue, &status) else { return nil }
+      defer { _ = api.releaseKernel(kernel) }
+      var value: T = 0
+      let query = api.getKernelWorkGroupInfo(
+        kernel, context.device, cl_kernel_work_group_info(param), MemoryLayout<T>.size, &value, nil)
+      return query == CL_SUCCESS && value > 0 ? value : nil
     }
+    func least(_ names: [CLKernels.Name]) -> Int? {
+      names.compactMap { kernelInfo($0, CL_KERNEL_WORK_GROUP_SIZE, Int.self) }.min()
+    }
+    gemmWorkGroupLimit = least(CLKernels.Name.gemmKernels)
+    lossWorkGroupLimit = least([.softmaxCrossEntropy])
+    elementwiseWorkGroupLimit = least(CLKernels.Name.allCases.filter { !$0.hasFixedWorkGroup })
+    localMemoryBytes = CLKernels.Name.allCases.compactMap { kernelInfo($0, CL_KERNEL_LOCAL_MEM_SIZE, UInt64.self) }.max()
+  }
+
+  /// Why this program's kernels cannot run with its tuning within `limits`, or nil.
+  func problem(within limits: OpenCLLimits) -> String? {
+    tuning.problem(
+      kernelWorkGroupSizes: gemmWorkGroupLimit, loss: lossWorkGroupLimit, localMemoryBytes: localMemoryBytes,
+      within: limits)
   }
 
   static func buildLog(_ api: CLAPI, _ program: cl_program, _ device: cl_device_id) -> String {

@@ -1,4 +1,5 @@
 import COpenCL
+import DigitsCore
 
 /// A kernel argument.
 enum CLArg {
@@ -24,18 +25,42 @@ final class CLKernels {
     case softmaxCrossEntropy = "softmax_cross_entropy"
     case softmaxProbabilities = "softmax_probabilities"
     case adamUpdate = "adam_update"
+    case adamUpdateAll = "adam_update_all"
+    case gatherImages = "gather_images"
+
+    /// The tiled GEMM kernels: local size fixed by the tuning (reqd_work_group_size).
+    static let gemmKernels: [Name] = [
+      .conv2dForward, .conv2dBackwardInput, .conv2dBackwardWeight, .denseForward, .denseBackwardInput,
+      .denseBackwardWeight,
+    ]
+    /// Kernels whose local size is fixed at build time; the rest take any local size.
+    var hasFixedWorkGroup: Bool { Self.gemmKernels.contains(self) || self == .softmaxCrossEntropy }
+
+    /// Where `--profile` files the kernel's time.
+    var phase: OpPhase {
+      switch self {
+      case .conv2dForward, .denseForward, .maxPool2Forward, .softmaxProbabilities: return .forward
+      case .adamUpdate, .adamUpdateAll: return .update
+      case .gatherImages: return .transfer
+      default: return .backward
+      }
+    }
   }
 
   private let api: CLAPI
   private let queue: cl_command_queue
+  private let recorder: CLRecorder
   private var kernels: [Name: cl_kernel] = [:]
   /// Local size of the one-work-item-per-element kernels: a multiple of the device's
   /// preferred work-group multiple, at most 256.
   let elementwiseLocalSize: Int
 
-  init(program: CLProgram, context: CLContext, queue: cl_command_queue) throws(CLError) {
+  init(program: CLProgram, context: CLContext, queue: cl_command_queue, recorder: CLRecorder, limits: OpenCLLimits)
+    throws(CLError)
+  {
     self.api = context.api
     self.queue = queue
+    self.recorder = recorder
     for name in Name.allCases {
       var status: cl_int = 0
       let kernel = api.createKernel(program.program, name.rawValue, &status)
@@ -45,15 +70,12 @@ final class CLKernels {
     }
     let probe = kernels[.reluBackward]!
     var multiple = 0
-    var limit = 0
     _ = api.getKernelWorkGroupInfo(
       probe, context.device, cl_kernel_work_group_info(CL_KERNEL_PREFERRED_WORK_GROUP_SIZE_MULTIPLE),
       MemoryLayout<Int>.size, &multiple, nil)
-    _ = api.getKernelWorkGroupInfo(
-      probe, context.device, cl_kernel_work_group_info(CL_KERNEL_WORK_GROUP_SIZE),
-      MemoryLayout<Int>.size, &limit, nil)
     multiple = max(1, multiple)
-    let cap = min(256, max(1, limit > 0 ? limit : context.info.maxWorkGroupSize))
+    let limit = program.elementwiseWorkGroupLimit ?? limits.usableWorkGroupSize
+    let cap = max(1, min(256, limit, limits.usableWorkGroupSize, limits.usableWorkItems(dimension: 0)))
     elementwiseLocalSize = cap >= multiple ? cap / multiple * multiple : cap
   }
 
@@ -65,6 +87,20 @@ final class CLKernels {
   /// a multiple of `local`). Does nothing when there is no work.
   func launch(_ name: Name, global: [Int], local: [Int], _ args: [CLArg]) throws(CLError) {
     if global.contains(0) { return }
+    let kernel = kernels[name]!
+    try setArguments(name, args)
+    let start = recorder.hostStart()
+    let (status, event) = recorder.withEvent {
+      api.enqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, global, local, 0, nil, $0)
+    }
+    recorder.launched()
+    recorder.keep(event, name: name.rawValue, phase: name.phase, queue: queue, hostStart: start)
+    try CLAPI.check(status, "clEnqueueNDRangeKernel(\(name.rawValue), global \(global), local \(local))")
+  }
+
+  func kernel(_ name: Name) -> cl_kernel { kernels[name]! }
+
+  func setArguments(_ name: Name, _ args: [CLArg]) throws(CLError) {
     let kernel = kernels[name]!
     for (i, arg) in args.enumerated() {
       let status: cl_int
@@ -81,8 +117,6 @@ final class CLKernels {
       }
       try CLAPI.check(status, "clSetKernelArg(\(name.rawValue), \(i))")
     }
-    let status = api.enqueueNDRangeKernel(queue, kernel, cl_uint(global.count), nil, global, local, 0, nil, nil)
-    try CLAPI.check(status, "clEnqueueNDRangeKernel(\(name.rawValue), global \(global), local \(local))")
   }
 
   /// A 1-D launch with one work-item per element of `count`.

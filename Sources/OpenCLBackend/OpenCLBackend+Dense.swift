@@ -15,6 +15,12 @@ extension OpenCLBackend {
   }
 
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
+    denseBackwardInput(outputGrad: dy, weight: w, inputGrad: dx, reluOutput: nil)
+  }
+
+  /// With `reluOutput`, also the ReLU backward of the layer below (dx *= reluOutput > 0).
+  public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
+    ShapeCheck.require(reluOutput == nil || reluOutput!.count == dx.count, "denseBackwardInput", "relu \(reluOutput?.shape ?? []), dx \(dx.shape)")
     ShapeCheck.require(w.rank == 2 && dy.rank == 2, "denseBackwardInput", "dy \(dy.shape), w \(w.shape)")
     let (o, i, n) = (w[0], w[1], dy[0])
     ShapeCheck.require(
@@ -22,7 +28,7 @@ extension OpenCLBackend {
     let grid = gemmGrid(rows: n, cols: i)
     launch(
       .denseBackwardInput, global: grid.global, local: grid.local, .mem(mem(dy).mem), .mem(mem(w).mem),
-      .mem(mem(dx).mem), .int(n), .int(i), .int(o))
+      .mem(mem(dx).mem), .int(n), .int(i), .int(o), .mem(mem(reluOutput ?? dx).mem), .int(reluOutput == nil ? 0 : 1))
   }
 
   public func denseBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {

@@ -14,6 +14,12 @@ extension OpenCLBackend {
   }
 
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
+    maxPool2Backward(outputGrad: dy, argmax: argmax, inputGrad: dx, reluOutput: nil)
+  }
+
+  /// With `reluOutput` (the pooled layer's ReLU output), also the ReLU backward.
+  public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
+    ShapeCheck.require(reluOutput == nil || reluOutput!.count == dx.count, "maxPool2Backward", "relu \(reluOutput?.shape ?? []), dx \(dx.shape)")
     ShapeCheck.require(dx.rank == 4, "maxPool2Backward", "dx \(dx.shape)")
     let (n, c, h, w) = (dx[0], dx[1], dx[2], dx[3])
     ShapeCheck.require(
@@ -21,6 +27,6 @@ extension OpenCLBackend {
       "dy \(dy.shape), argmax \(argmax.shape), dx \(dx.shape)")
     launch(
       .maxPool2Backward, elements: dx.count, .mem(mem(dy).mem), .mem(mem(argmax).mem), .mem(mem(dx).mem),
-      .int(n * c), .int(h), .int(w))
+      .int(n * c), .int(h), .int(w), .mem(mem(reluOutput ?? dx).mem), .int(reluOutput == nil ? 0 : 1))
   }
 }

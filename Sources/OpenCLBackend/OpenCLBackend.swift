@@ -1,5 +1,6 @@
 import COpenCL
 import DigitsCore
+import Foundation
 
 /// The `Backend` on an OpenCL 1.2 device: one context (shared per device), one in-order
 /// queue, every op a kernel from Kernels/, so a training step runs with no host round trip
@@ -10,25 +11,34 @@ import DigitsCore
 /// device), is kept as `fault`: the `Backend` ops do not throw, so from then on they do
 /// nothing (downloads give zeros) and callers check `fault` before using a result. A server
 /// answers 500 and moves to the CPU; `train` stops with one line naming the call and status.
-public final class OpenCLBackend: Backend {
+public final class OpenCLBackend: ProfilingBackend {
   /// The device this backend runs on.
   public let device: OpenCLDeviceInfo
   /// The kernel parameters it was built with.
   public let tuning: OpenCLTuning
+  /// The limits the tiles were chosen within: the device's, capped by any asked for.
+  public let limits: OpenCLLimits
 
   let api: CLAPI
   let context: CLContext
   let queue: cl_command_queue
   let kernels: CLKernels
   let pool: CLBufferPool
+  let recorder: CLRecorder
   /// Split-K partial sums of the weight-gradient GEMMs, grown on demand, reused by each call.
   private var scratch: CLBuffer?
   /// The first OpenCL call that failed after `init`; every op is skipped once it is set.
   public private(set) var fault: DigitsError?
 
   /// Opens device `deviceIndex` of `OpenCLDevices.list()`, or with nil the first GPU
-  /// (`auto`). `tuning` overrides the tiles chosen for the device (for benchmarks and tests).
-  public init(deviceIndex: Int? = nil, tuning: OpenCLTuning? = nil) throws(CLError) {
+  /// (`auto`). `tuning` overrides the tiles chosen for the device (for benchmarks and tests);
+  /// `limits` makes the backend plan as if the device allowed no more than that (tests of
+  /// small GPUs' limits on a CPU driver). `profiling` makes the queue keep each kernel's
+  /// device time for `opTimes()` (`--profile`).
+  public init(
+    deviceIndex: Int? = nil, tuning: OpenCLTuning? = nil, limits: OpenCLLimits? = nil,
+    profiling: Bool = OpenCLBackend.profileByDefault
+  ) throws(CLError) {
     let api = try CLAPI.shared.get()
     let found = try OpenCLDevices.discover(api: api)
     let chosen: OpenCLDevices.Found
@@ -46,20 +56,46 @@ public final class OpenCLBackend: Backend {
     self.api = api
     self.device = chosen.info
     self.context = try CLContext.shared(api: api, found: chosen)
-    let program = try context.program(tuning: tuning)
+    let limits = limits.map { chosen.info.limits.capped(by: $0) } ?? chosen.info.limits
+    self.limits = limits
+    let program = try context.program(tuning: tuning, limits: limits)
     self.tuning = program.tuning
     var status: cl_int = 0
-    let queue = api.createCommandQueue(context.context, context.device, 0, &status)
+    let properties = profiling ? cl_command_queue_properties(CL_QUEUE_PROFILING_ENABLE) : 0
+    let queue = api.createCommandQueue(context.context, context.device, properties, &status)
     try CLAPI.check(status, "clCreateCommandQueue(\(chosen.info.name))")
     guard let queue else { throw .call("clCreateCommandQueue(\(chosen.info.name))", status: -6) }
     self.queue = queue
+    let recorder = CLRecorder(api: api, profiling: profiling)
+    self.recorder = recorder
     do {
-      self.kernels = try CLKernels(program: program, context: context, queue: queue)
+      self.kernels = try CLKernels(program: program, context: context, queue: queue, recorder: recorder, limits: limits)
     } catch {
       _ = api.releaseCommandQueue(queue)
       throw error
     }
-    self.pool = CLBufferPool(context: context)
+    self.pool = CLBufferPool(context: context, limits: limits)
+    if profiling { probeTimestamps() }
+  }
+
+  /// Runs one tiny kernel with an event; when the driver gives it no timestamps, `--profile`
+  /// times kernels on the host instead.
+  private func probeTimestamps() {
+    let probe = make(count: 1)
+    var event: cl_event?
+    var global = [kernels.elementwiseLocalSize]
+    var local = global
+    do {
+      try kernels.setArguments(.reluBackward, [.mem(probe.mem), .mem(probe.mem), .int(1)])
+      let status = api.enqueueNDRangeKernel(queue, kernels.kernel(.reluBackward), 1, nil, &global, &local, 0, nil, &event)
+      guard status == CL_SUCCESS, let event else { return }
+      _ = api.finish(queue)
+      let forced = ProcessInfo.processInfo.environment["DIGITS_OPENCL_PROFILE_HOST"] == "1"
+      recorder.hostTimed = forced || !recorder.hasTimestamps(event)
+      _ = api.releaseEvent(event)
+    } catch {
+      fail(error)
+    }
   }
 
   deinit {
@@ -68,6 +104,20 @@ public final class OpenCLBackend: Backend {
   }
 
   public var name: String { "opencl (\(device.name), \(device.computeUnits) compute units, \(tuning))" }
+
+  // MARK: - Profiling
+
+  /// Whether backends made without saying are profiled: `--profile` sets it before the
+  /// command makes its backend.
+  public nonisolated(unsafe) static var profileByDefault = false
+
+  public var counters: DeviceCounters { recorder.counters }
+
+  /// Device time per kernel (from profiling events; zero times without `profiling`).
+  public func opTimes() -> [OpTime] {
+    if fault == nil { _ = api.finish(queue) }
+    return recorder.opTimes()
+  }
 
   // MARK: - Memory
 
@@ -81,6 +131,8 @@ public final class OpenCLBackend: Backend {
     let buffer = mem(tensor)
     ShapeCheck.require(values.count == buffer.count, "upload", "\(values.count) values for \(tensor.shape)")
     if values.isEmpty || fault != nil { return }
+    recorder.waited()
+    recorder.uploaded(values.count * 4)
     let status = api.enqueueWriteBuffer(
       queue, buffer.mem, cl_bool(CL_TRUE), 0, values.count * 4, values.baseAddress, 0, nil, nil)
     check(status, "clEnqueueWriteBuffer(\(values.count * 4) bytes)")
@@ -90,6 +142,8 @@ public final class OpenCLBackend: Backend {
     let buffer = mem(tensor)
     if buffer.count == 0 { return [] }
     if fault != nil { return [Float](repeating: 0, count: buffer.count) }
+    recorder.waited()
+    recorder.downloaded(buffer.count * 4)
     return [Float](unsafeUninitializedCapacity: buffer.count) { storage, initialized in
       let status = api.enqueueReadBuffer(
         queue, buffer.mem, cl_bool(CL_TRUE), 0, buffer.count * 4, storage.baseAddress, 0, nil, nil)
@@ -101,7 +155,9 @@ public final class OpenCLBackend: Backend {
   public func zero(_ tensor: Tensor) { zero(mem(tensor)) }
 
   public func synchronize() {
-    if fault == nil { check(api.finish(queue), "clFinish") }
+    if fault != nil { return }
+    recorder.waited()
+    check(api.finish(queue), "clFinish")
   }
 
   // MARK: - Helpers for the op files
@@ -122,6 +178,7 @@ public final class OpenCLBackend: Backend {
   func zero(_ buffer: CLBuffer) {
     if fault != nil { return }
     var pattern: Float = 0
+    recorder.filled()
     let status = api.enqueueFillBuffer(queue, buffer.mem, &pattern, 4, 0, buffer.bytes, 0, nil, nil)
     check(status, "clEnqueueFillBuffer(\(buffer.bytes) bytes)")
   }
@@ -152,6 +209,10 @@ public final class OpenCLBackend: Backend {
   }
 
   func launch(_ name: CLKernels.Name, elements count: Int, _ args: CLArg...) {
+    launch(name, elements: count, arguments: args)
+  }
+
+  func launch(_ name: CLKernels.Name, elements count: Int, arguments args: [CLArg]) {
     if fault != nil { return }
     do { try kernels.launch(name, elements: count, args) } catch { fail(error) }
   }

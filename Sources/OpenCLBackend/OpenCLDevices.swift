@@ -18,6 +18,8 @@ public struct OpenCLDeviceInfo: Sendable, Equatable, CustomStringConvertible {
   public let globalMemoryBytes: UInt64
   public let localMemoryBytes: UInt64
   public let maxWorkGroupSize: Int
+  /// The limits tiles are planned with; a query that failed is nil here (unknown).
+  public let limits: OpenCLLimits
   /// CL_DEVICE_VERSION, e.g. "OpenCL 3.0 CUDA" or "OpenCL 3.0 PoCL 3.1 ...".
   public let openCLVersion: String
   public let driverVersion: String
@@ -97,6 +99,7 @@ public enum OpenCLDevices {
           globalMemoryBytes: scalar(api, device, CL_DEVICE_GLOBAL_MEM_SIZE),
           localMemoryBytes: scalar(api, device, CL_DEVICE_LOCAL_MEM_SIZE),
           maxWorkGroupSize: scalar(api, device, CL_DEVICE_MAX_WORK_GROUP_SIZE),
+          limits: limits(api, device),
           openCLVersion: deviceString(api, device, CL_DEVICE_VERSION),
           driverVersion: deviceString(api, device, CL_DRIVER_VERSION),
           isAutoChoice: isAuto)
@@ -129,6 +132,29 @@ public enum OpenCLDevices {
     var bytes = [CChar](repeating: 0, count: size + 1)
     guard api.getDeviceInfo(device, cl_device_info(param), size, &bytes, nil) == CL_SUCCESS else { return "?" }
     return trimmed(bytes)
+  }
+
+  /// The device's limits; each failed (or zero) query is nil.
+  static func limits(_ api: CLAPI, _ device: cl_device_id) -> OpenCLLimits {
+    let local: cl_ulong? = known(api, device, CL_DEVICE_LOCAL_MEM_SIZE)
+    let group: Int? = known(api, device, CL_DEVICE_MAX_WORK_GROUP_SIZE)
+    let allocation: cl_ulong? = known(api, device, CL_DEVICE_MAX_MEM_ALLOC_SIZE)
+    var sizes: [Int]?
+    if let dimensions: cl_uint = known(api, device, CL_DEVICE_MAX_WORK_ITEM_DIMENSIONS), dimensions >= 3 {
+      var values = [Int](repeating: 0, count: Int(dimensions))
+      let status = api.getDeviceInfo(
+        device, cl_device_info(CL_DEVICE_MAX_WORK_ITEM_SIZES), values.count * MemoryLayout<Int>.size, &values, nil)
+      if status == CL_SUCCESS, values.allSatisfy({ $0 > 0 }) { sizes = Array(values) }
+    }
+    return OpenCLLimits(
+      localMemoryBytes: local, maxWorkGroupSize: group, maxWorkItemSizes: sizes, maxAllocationBytes: allocation)
+  }
+
+  /// A fixed-size device property, or nil when the query fails or reports zero.
+  static func known<T: FixedWidthInteger>(_ api: CLAPI, _ device: cl_device_id, _ param: Int32) -> T? {
+    var value: T = 0
+    let status = api.getDeviceInfo(device, cl_device_info(param), MemoryLayout<T>.size, &value, nil)
+    return status == CL_SUCCESS && value > 0 ? value : nil
   }
 
   /// A fixed-size device property (cl_uint, cl_ulong, size_t, cl_bitfield); zero if unknown.

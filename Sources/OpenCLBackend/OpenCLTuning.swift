@@ -29,8 +29,9 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
 
   /// Work-items in one GEMM work-group.
   public var gemmWorkGroupSize: Int { (tileM / workPerItemM) * (tileN / workPerItemN) }
-  /// Local memory one GEMM work-group uses, in bytes.
-  public var gemmLocalMemoryBytes: Int { 4 * tileK * (tileM + tileN) }
+  /// Local memory one GEMM work-group uses, in bytes: the two padded tiles plus the conv
+  /// kernels' index tables (at most 3 ints a tile column and 4 a k-row).
+  public var gemmLocalMemoryBytes: Int { 4 * tileK * (tileM + tileN + 2) + 4 * (3 * tileN + 4 * tileK) }
 
   public var description: String {
     "tiles \(tileM)x\(tileN)x\(tileK), \(workPerItemM)x\(workPerItemN) per work-item"
@@ -41,17 +42,43 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
       + "-D WPT_N=\(workPerItemN) -D LOSS_WG=\(lossWorkGroup)"
   }
 
-  /// Why this tuning cannot run on `device`, or nil when it can.
-  func problem(on device: OpenCLDeviceInfo) -> String? {
+  /// Why this tuning cannot run within `limits` (the device's, or smaller ones asked for),
+  /// or nil when it can. Unknown limits count as `OpenCLLimits.smallestGPU`'s.
+  func problem(within limits: OpenCLLimits) -> String? {
     if tileM % workPerItemM != 0 || tileN % workPerItemN != 0 || tileK < 1 {
       return "tiles must be multiples of the work per item"
     }
     if lossWorkGroup < 1 || lossWorkGroup & (lossWorkGroup - 1) != 0 { return "loss work-group must be a power of two" }
-    if gemmWorkGroupSize > device.maxWorkGroupSize || lossWorkGroup > device.maxWorkGroupSize {
-      return "work-group larger than the device's \(device.maxWorkGroupSize)"
+    if tileK > gemmWorkGroupSize { return "tileK must not exceed the GEMM work-group (the conv tables fill one row per work-item)" }
+    let group = limits.usableWorkGroupSize
+    if gemmWorkGroupSize > group || lossWorkGroup > group {
+      return "work-group larger than the device's \(group)"
     }
-    if UInt64(gemmLocalMemoryBytes + 8 * lossWorkGroup) > device.localMemoryBytes {
-      return "needs more local memory than the device's \(device.localMemoryBytes) bytes"
+    if tileN / workPerItemN > limits.usableWorkItems(dimension: 0)
+      || tileM / workPerItemM > limits.usableWorkItems(dimension: 1)
+      || lossWorkGroup > limits.usableWorkItems(dimension: 0)
+    {
+      return "work-group wider than the device's work-item sizes \(limits.maxWorkItemSizes ?? [])"
+    }
+    if UInt64(max(gemmLocalMemoryBytes, 8 * lossWorkGroup)) > limits.usableLocalMemoryBytes {
+      return "needs more local memory than the device's \(limits.usableLocalMemoryBytes) bytes"
+    }
+    return nil
+  }
+
+  /// Why this tuning cannot run with kernels built for it, given each kernel's own
+  /// CL_KERNEL_WORK_GROUP_SIZE and CL_KERNEL_LOCAL_MEM_SIZE (nil: the query failed), or nil.
+  func problem(kernelWorkGroupSizes gemm: Int?, loss: Int?, localMemoryBytes: UInt64?, within limits: OpenCLLimits)
+    -> String?
+  {
+    if let gemm, gemmWorkGroupSize > gemm {
+      return "the GEMM kernels take at most \(gemm) work-items a group here, the tiles need \(gemmWorkGroupSize)"
+    }
+    if let loss, lossWorkGroup > loss {
+      return "the loss kernel takes at most \(loss) work-items a group here, the tuning needs \(lossWorkGroup)"
+    }
+    if let localMemoryBytes, localMemoryBytes > limits.usableLocalMemoryBytes {
+      return "the kernels use \(localMemoryBytes) bytes of local memory, more than \(limits.usableLocalMemoryBytes)"
     }
     return nil
   }
@@ -60,29 +87,37 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
   /// of NVIDIA's 32 and AMD's 64 lanes) with 4x4 outputs each. CPU devices (PoCL) run a
   /// work-group as loops on one core: wide 64x128 tiles with 8x8 outputs per work-item were
   /// fastest there (3.6 GFLOP/s on conv2 against 1.0 for 32x32 tiles, PoCL 3.1, 2 cores).
-  static func candidates(for device: OpenCLDeviceInfo) -> [OpenCLTuning] {
+  /// Mesa's rusticl on llvmpipe takes at most 32 work-items for these kernels
+  /// (CL_KERNEL_WORK_GROUP_SIZE 32): 16x32 tiles with 4x4 outputs fill that. (32x64 tiles
+  /// with 8x8 outputs would too, but rusticl 22.3 computes dense_forward wrong with them:
+  /// max error 6.1 at I = 1600, a driver bug; PoCL gets them right.)
+  static func candidates(for device: OpenCLDeviceInfo, within limits: OpenCLLimits) -> [OpenCLTuning] {
     let groups = max(8, 4 * device.computeUnits)
     let loss = device.kind == .gpu ? 256 : 64
     let gpu = [
       OpenCLTuning(tileM: 64, tileN: 64, tileK: 16, workPerItemM: 4, workPerItemN: 4),
       OpenCLTuning(tileM: 32, tileN: 64, tileK: 16, workPerItemM: 2, workPerItemN: 4),
     ]
-    let cpu = [OpenCLTuning(tileM: 64, tileN: 128, tileK: 16, workPerItemM: 8, workPerItemN: 8)]
+    let cpu = [
+      OpenCLTuning(tileM: 64, tileN: 128, tileK: 16, workPerItemM: 8, workPerItemN: 8),
+      OpenCLTuning(tileM: 16, tileN: 32, tileK: 16, workPerItemM: 4, workPerItemN: 4),
+    ]
     let small = [
       OpenCLTuning(tileM: 32, tileN: 32, tileK: 8, workPerItemM: 4, workPerItemN: 4),
       OpenCLTuning(tileM: 16, tileN: 16, tileK: 8, workPerItemM: 2, workPerItemN: 2),
       OpenCLTuning(tileM: 8, tileN: 8, tileK: 4, workPerItemM: 2, workPerItemN: 2),
       OpenCLTuning(tileM: 4, tileN: 4, tileK: 4, workPerItemM: 1, workPerItemN: 1),
     ]
+    let widest = min(limits.usableWorkGroupSize, limits.usableWorkItems(dimension: 0))
     return (device.kind == .gpu ? gpu + small : cpu + small).map {
       var t = $0
       t.targetWorkGroups = groups
-      t.lossWorkGroup = min(loss, largestPowerOfTwo(atMost: device.maxWorkGroupSize))
+      t.lossWorkGroup = min(loss, largestPowerOfTwo(atMost: widest))
       return t
     }
   }
 
-  private static func largestPowerOfTwo(atMost n: Int) -> Int {
+  static func largestPowerOfTwo(atMost n: Int) -> Int {
     var p = 1
     while p * 2 <= n { p *= 2 }
     return p

@@ -19,6 +19,9 @@ extension Digits {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var backendOptions: BackendOptions
 
+    @Flag(help: "Print time per op (OpenCL profiling events, CPU timers) and the device calls of the run.")
+    var profile = false
+
     @Flag(help: "Print one JSON object with keys accuracy, loss, confusion, per_class.")
     var json = false
 
@@ -29,7 +32,7 @@ extension Digits {
       let file = try ModelFile.read(path: model)
       let folder = try dataOptions.locate(file.dataset, testOnly: true)
       let test = try folder.loadTest()
-      let backend = try BackendFactory.make(backendOptions)
+      let backend = try Profiling.backend(backendOptions, profile: profile)
       let network = SeedNetwork(backend: backend, values: file.parameters)
       let clock = ContinuousClock(), started = clock.now
       let raw = try Evaluator(network: network).probabilities(test)
@@ -47,6 +50,7 @@ extension Digits {
         print(forward.line)
       }
       if json { Console.note(forward.line) }
+      if profile { Profiling.print(backend) }
       if let path = self.report {
         try HTMLReport(modelPath: model, model: file, test: test, probabilities: raw,
                        evaluationBackend: backend.name, dataPath: folder.path).write(to: path)

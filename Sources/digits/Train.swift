@@ -48,6 +48,9 @@ extension Digits {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var backendOptions: BackendOptions
 
+    @Flag(help: "Print time per op (OpenCL profiling events, CPU timers) and per-step launches, host waits and bytes uploaded.")
+    var profile = false
+
     @Option(help: "Number of epochs (total, counting resumed ones). Default: 10, or 30 with --recipe best.")
     var epochs: Int?
 
@@ -151,7 +154,7 @@ extension Digits {
       var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
       if plan.recipe == .best { train = GeneratedDigits.mixed(into: train, seed: plan.config.seed) }
 
-      let backend = try BackendFactory.make(backendOptions)
+      let backend = try Profiling.backend(backendOptions, profile: profile)
       let config = plan.config
       let network = resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
         ?? SeedNetwork(backend: backend, seed: config.seed)
@@ -189,6 +192,7 @@ extension Digits {
         Console.note("calibrated on \(validationSet.count) validation images: temperature \(String(format: "%.3f", model.calibration!.temperature)), unsure below \(String(format: "%.3f", model.calibration!.threshold))")
       }
       Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
+      if profile { Profiling.print(backend, trainer: trainer) }
       if let report {
         let probabilities = try Evaluator(network: network).probabilities(test)
         try HTMLReport(modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,

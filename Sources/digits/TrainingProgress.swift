@@ -5,14 +5,22 @@ import Foundation
 final class TrainingProgress: TrainingObserver {
   let live = Console.stderrIsTerminal
   var epochStart = DispatchTime.now().uptimeNanoseconds
+  /// The epoch and batch count of the first report of the epoch: reports come at most a few
+  /// times a second (the trainer reads the device's statistics no more often), so the rate
+  /// for the ETA is measured from there.
+  var first = (epoch: -1, done: 0)
 
   func batchesDone(epoch: Int, epochs: Int, done: Int, total: Int, loss: Double, accuracy: Double) {
     guard live else { return }
-    if done <= max(1, total / 50) { epochStart = DispatchTime.now().uptimeNanoseconds }
+    if epoch != first.epoch {
+      first = (epoch, done)
+      epochStart = DispatchTime.now().uptimeNanoseconds
+    }
     let width = 30
     let filled = width * done / total
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
-    let eta = done > 0 ? elapsed / Double(done) * Double(total - done) : 0
+    let rate = done > first.done ? elapsed / Double(done - first.done) : 0
+    let eta = rate * Double(total - done)
     let bar = String(repeating: "=", count: filled) + (filled < width ? ">" : "") + String(repeating: " ", count: max(0, width - filled - 1))
     Console.progress(String(format: "\r\u{1B}[Kepoch %d/%d [%@] %d/%d  loss %.4f  accuracy %.4f  ETA %.0fs",
                             epoch + 1, epochs, bar, done, total, loss, accuracy, eta))

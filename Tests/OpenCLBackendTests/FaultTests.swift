@@ -13,8 +13,9 @@ struct FaultTests {
   /// 2^40 floats: 4 TiB, beyond CL_DEVICE_MAX_MEM_ALLOC_SIZE on every device.
   static let impossible = [1 << 40]
 
-  @Test func failedCallBecomesTheBackendsFault() throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: OpenCLTestDevice.indices)
+  func failedCallBecomesTheBackendsFault(device: Int) throws {
+    let backend = try OpenCLTestDevice.backend(device)
     let before = backend.makeTensor([3], values: [1, 2, 3])
     #expect(backend.fault == nil)
     _ = backend.makeTensor(Self.impossible)
@@ -28,8 +29,9 @@ struct FaultTests {
     #expect(throws: DigitsError.self) { try backend.throwIfFaulted() }
   }
 
-  @Test func classifierAndEvaluatorThrowTheFault() throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: OpenCLTestDevice.indices)
+  func classifierAndEvaluatorThrowTheFault(device: Int) throws {
+    let backend = try OpenCLTestDevice.backend(device)
     let model = ModelFile(parameters: SeedNetwork(backend: CPUBackend(threads: 1), seed: 1).parameterValues(), dataset: .mnist)
     let classifier = DigitClassifier(model: model, backend: backend)
     let input = [Float](repeating: 0, count: 784)

@@ -7,8 +7,9 @@ import _TestSupport
 /// buffers reused through the pool.
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct MemoryTests {
-  @Test func roundTripAndZero() throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: OpenCLTestDevice.indices)
+  func roundTripAndZero(device: Int) throws {
+    let backend = try OpenCLTestDevice.backend(device)
     #expect(backend.name.contains(backend.device.name))
     var rng = TestRandom(seed: 1)
     for shape in [[1], [3, 5], [127, 1, 28, 28]] {
@@ -27,8 +28,9 @@ struct MemoryTests {
   }
 
   /// A released tensor's memory comes back zeroed in the next tensor of the same size.
-  @Test func pooledBuffersComeBackZeroed() throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: OpenCLTestDevice.indices)
+  func pooledBuffersComeBackZeroed(device: Int) throws {
+    let backend = try OpenCLTestDevice.backend(device)
     for _ in 0..<3 {
       let t = backend.makeTensor([64, 10], values: [Float](repeating: 3, count: 640))
       #expect(backend.download(t).allSatisfy { $0 == 3 })

@@ -5,20 +5,36 @@ import Testing
 import _TestSupport
 
 /// Every Backend op, forward and backward, OpenCL against the Float64 reference, on odd
-/// shapes (batch 1, 3 and 127, channel counts that are not multiples of any tile) and with
-/// each tuning of `OpenCLTestDevice.tunings`.
+/// shapes (batch 1, 3 and 127, channel counts that are not multiples of any tile), on every
+/// device and with each tuning of `OpenCLTestDevice.tunings` the device takes. rusticl gets
+/// the shapes of at most `slowDeviceWork` multiply-adds (it is 10-50x slower than PoCL).
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct OpTests {
-  static let tunings = Array(OpenCLTestDevice.tunings.indices)
+  typealias Target = OpenCLTestDevice.Target
+  static let slowDeviceWork = 200_000
+
+  /// Every target with every shape it runs; `work` gives a shape's size in multiply-adds.
+  static func cases(_ shapes: [[Int]], tunings: [Int]? = nil, work: ([Int]) -> Int) -> [(Target, [Int])] {
+    let targets = tunings.map { OpenCLTestDevice.targets(tunings: $0) } ?? OpenCLTestDevice.targets()
+    return targets.flatMap { target in
+      shapes.filter { target.isFast || work($0) <= slowDeviceWork }.map { (target, $0) }
+    }
+  }
+
+  static func devices(_ values: [Int], work: (Int) -> Int) -> [(Int, Int)] {
+    OpenCLTestDevice.indices.flatMap { device in
+      values.filter { OpenCLTestDevice.isFast(device) || work($0) <= slowDeviceWork }.map { (device, $0) }
+    }
+  }
 
   /// (n, c, h, w, k): tiny, odd, batch 127, and the two layers of the seed network.
   static let convShapes: [[Int]] = [
     [1, 1, 5, 5, 1], [3, 5, 9, 8, 7], [127, 2, 6, 7, 3], [2, 1, 28, 28, 32], [2, 32, 13, 13, 64],
   ]
 
-  @Test(arguments: tunings, convShapes)
-  func conv2d(tuning: Int, shape: [Int]) throws {
-    let backend = try OpenCLTestDevice.backend(tuning: OpenCLTestDevice.tunings[tuning])
+  @Test(arguments: cases(convShapes) { $0[0] * $0[1] * $0[2] * $0[3] * $0[4] * 9 })
+  func conv2d(target: Target, shape: [Int]) throws {
+    let backend = try target.backend()
     let (n, c, h, w, k) = (shape[0], shape[1], shape[2], shape[3], shape[4])
     let (xs, ws, ys) = ([n, c, h, w], [k, c, 3, 3], [n, k, h - 2, w - 2])
     var rng = TestRandom(seed: UInt64(n * 1000 + c * 100 + k))
@@ -26,28 +42,27 @@ struct OpTests {
     let wt = rng.array(k * c * 9)
     let b = rng.array(k)
     let dy = rng.array(n * k * (h - 2) * (w - 2))
-    let depth = Float(c * 9)
     for relu in [false, true] {
       OpCase(
         label: "conv2dForward relu=\(relu) \(shape)", shapes: [xs, ws, [k], ys],
         values: [x, wt, b, [Float](repeating: 7, count: ys.reduce(1, *))],
-        outputs: [.init(index: 3, name: "y", atol: 1e-6 * depth, rtol: 1e-5)]
+        outputs: [.init(index: 3, name: "y", atol: DerivedTolerance.dot(depth: c * 9), rtol: 1e-5)]
       ) { be, t in be.conv2dForward(input: t[0], weight: t[1], bias: t[2], output: t[3], relu: relu) }
       .check(on: backend)
     }
     OpCase(
       label: "conv2dBackwardInput \(shape)", shapes: [ys, ws, xs],
       values: [dy, wt, [Float](repeating: 7, count: x.count)],
-      outputs: [.init(index: 2, name: "dx", atol: 1e-6 * Float(k * 9), rtol: 1e-5)]
+      outputs: [.init(index: 2, name: "dx", atol: DerivedTolerance.dot(depth: k * 9), rtol: 1e-5)]
     ) { be, t in be.conv2dBackwardInput(outputGrad: t[0], weight: t[1], inputGrad: t[2]) }
     .check(on: backend)
-    let pixels = Float(n * (h - 2) * (w - 2))
+    let pixels = n * (h - 2) * (w - 2)
     OpCase(
       label: "conv2dBackwardWeight \(shape)", shapes: [xs, ys, ws, [k]],
       values: [x, dy, [Float](repeating: 7, count: wt.count), [Float](repeating: 7, count: k)],
       outputs: [
-        .init(index: 2, name: "dw", atol: 1e-6 * pixels, rtol: 1e-4),
-        .init(index: 3, name: "db", atol: 1e-6 * pixels, rtol: 1e-4),
+        .init(index: 2, name: "dw", atol: DerivedTolerance.dot(depth: pixels), rtol: 1e-5),
+        .init(index: 3, name: "db", atol: DerivedTolerance.dot(depth: pixels, meanAbsProduct: 0.5), rtol: 1e-5),
       ]
     ) { be, t in be.conv2dBackwardWeight(input: t[0], outputGrad: t[1], weightGrad: t[2], biasGrad: t[3]) }
     .check(on: backend)
@@ -58,9 +73,9 @@ struct OpTests {
     [1, 1, 1], [3, 10, 37], [127, 33, 65], [5, 17, 3, 4, 4], [2, 128, 64, 5, 5], [127, 10, 128],
   ]
 
-  @Test(arguments: tunings, denseShapes)
-  func dense(tuning: Int, shape: [Int]) throws {
-    let backend = try OpenCLTestDevice.backend(tuning: OpenCLTestDevice.tunings[tuning])
+  @Test(arguments: cases(denseShapes) { $0.reduce(1, *) })
+  func dense(target: Target, shape: [Int]) throws {
+    let backend = try target.backend()
     let (n, o) = (shape[0], shape[1])
     let xs = [n] + shape[2...]
     let i = shape[2...].reduce(1, *)
@@ -73,22 +88,22 @@ struct OpTests {
       OpCase(
         label: "denseForward relu=\(relu) \(shape)", shapes: [xs, [o, i], [o], [n, o]],
         values: [x, w, b, [Float](repeating: 7, count: n * o)],
-        outputs: [.init(index: 3, name: "y", atol: 1e-6 * Float(i), rtol: 1e-5)]
+        outputs: [.init(index: 3, name: "y", atol: DerivedTolerance.dot(depth: i), rtol: 1e-5)]
       ) { be, t in be.denseForward(input: t[0], weight: t[1], bias: t[2], output: t[3], relu: relu) }
       .check(on: backend)
     }
     OpCase(
       label: "denseBackwardInput \(shape)", shapes: [[n, o], [o, i], xs],
       values: [dy, w, [Float](repeating: 7, count: x.count)],
-      outputs: [.init(index: 2, name: "dx", atol: 1e-6 * Float(o), rtol: 1e-5)]
+      outputs: [.init(index: 2, name: "dx", atol: DerivedTolerance.dot(depth: o), rtol: 1e-5)]
     ) { be, t in be.denseBackwardInput(outputGrad: t[0], weight: t[1], inputGrad: t[2]) }
     .check(on: backend)
     OpCase(
       label: "denseBackwardWeight \(shape)", shapes: [xs, [n, o], [o, i], [o]],
       values: [x, dy, [Float](repeating: 7, count: w.count), [Float](repeating: 7, count: o)],
       outputs: [
-        .init(index: 2, name: "dw", atol: 1e-6 * Float(n), rtol: 1e-5),
-        .init(index: 3, name: "db", atol: 1e-6 * Float(n), rtol: 1e-5),
+        .init(index: 2, name: "dw", atol: DerivedTolerance.dot(depth: n), rtol: 1e-5),
+        .init(index: 3, name: "db", atol: DerivedTolerance.dot(depth: n, meanAbsProduct: 0.5), rtol: 1e-5),
       ]
     ) { be, t in be.denseBackwardWeight(input: t[0], outputGrad: t[1], weightGrad: t[2], biasGrad: t[3]) }
     .check(on: backend)
@@ -97,9 +112,9 @@ struct OpTests {
   /// (n, c, h, w), with odd sizes whose last row and column are dropped.
   static let poolShapes: [[Int]] = [[1, 1, 2, 2], [3, 5, 7, 9], [127, 3, 6, 6], [2, 32, 26, 26], [1, 2, 1, 5]]
 
-  @Test(arguments: poolShapes)
-  func maxPool2(shape: [Int]) throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: cases(poolShapes, tunings: [0]) { $0.reduce(1, *) })
+  func maxPool2(target: Target, shape: [Int]) throws {
+    let backend = try target.backend()
     let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
     let ys = [n, c, h / 2, w / 2]
     var rng = TestRandom(seed: UInt64(n * c * h * w))
@@ -123,9 +138,9 @@ struct OpTests {
     .check(on: backend)
   }
 
-  @Test(arguments: [1, 7, 1000])
-  func reluBackward(count: Int) throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: devices([1, 7, 1000]) { $0 })
+  func reluBackward(device: Int, count: Int) throws {
+    let backend = try OpenCLTestDevice.backend(device)
     var rng = TestRandom(seed: UInt64(count))
     OpCase(
       label: "reluBackward \(count)", shapes: [[count], [count]], values: [rng.coarse(count), rng.array(count)],
@@ -134,9 +149,10 @@ struct OpTests {
     .check(on: backend)
   }
 
-  @Test(arguments: tunings, [1, 3, 127, 300])
-  func softmaxCrossEntropy(tuning: Int, n: Int) throws {
-    let backend = try OpenCLTestDevice.backend(tuning: OpenCLTestDevice.tunings[tuning])
+  @Test(arguments: cases([[1], [3], [127], [300]]) { $0[0] * 100 })
+  func softmaxCrossEntropy(target: Target, shape: [Int]) throws {
+    let n = shape[0]
+    let backend = try target.backend()
     var rng = TestRandom(seed: UInt64(n))
     // Scaled logits, with some rows tied so the argmax tie-break is exercised.
     var logits = rng.array(n * 10).map { $0 * 6 }
@@ -164,9 +180,9 @@ struct OpTests {
     .check(on: backend)
   }
 
-  @Test(arguments: [1, 1000])
-  func adamUpdate(count: Int) throws {
-    let backend = try OpenCLTestDevice.backend()
+  @Test(arguments: devices([1, 1000]) { $0 })
+  func adamUpdate(device: Int, count: Int) throws {
+    let backend = try OpenCLTestDevice.backend(device)
     var rng = TestRandom(seed: UInt64(count))
     let p = rng.array(count)
     let g = rng.array(count)

@@ -44,9 +44,10 @@ struct TrainingAgreementTests {
 
   /// One forward + backward pass on 8 real digits: gradients and loss agree with Float64.
   /// Then one Adam step: parameters agree to 1e-6 absolute (the step moves them by ~1e-3).
-  @Test func oneTrainingStepMatchesReference() throws {
+  @Test(arguments: OpenCLTestDevice.indices)
+  func oneTrainingStepMatchesReference(device: Int) throws {
     let (pixels, labels) = try Self.batch(8)
-    let opencl = try OpenCLTestDevice.backend()
+    let opencl = try OpenCLTestDevice.backend(device)
     let reference = ReferenceBackend()
     var grads: [[[Float]]] = []
     var stats: [[Float]] = []
@@ -84,17 +85,19 @@ struct CPUAgreementTests {
   /// Twenty Adam steps (learning rate 1e-3) from seed 3 on OpenCL and on the CPU end with
   /// every parameter within 1e-5 (the steps move them by up to ~2e-2; PoCL vs the CPU
   /// backend measured 3e-7), the summed loss within 1e-5 relative and the correct counts
-  /// within one tie. Batch 16 (4 in debug builds, where the CPU backend's SIMD code is slow).
-  @Test func twentyStepsEndClose() throws {
+  /// within one tie. Batch 16 (4 in debug builds, where the CPU backend's SIMD code is slow,
+  /// and on rusticl).
+  @Test(arguments: OpenCLTestDevice.indices)
+  func twentyStepsEndClose(device: Int) throws {
     #if DEBUG
       let batch = 4
     #else
-      let batch = 16
+      let batch = OpenCLTestDevice.isFast(device) ? 16 : 4
     #endif
     let (pixels, labels) = try TrainingAgreementTests.batch(20 * batch)
     var results: [[[Float]]] = []
     var stats: [[Float]] = []
-    for backend in [try OpenCLTestDevice.backend(), CPUBackend()] as [any Backend] {
+    for backend in [try OpenCLTestDevice.backend(device), CPUBackend()] as [any Backend] {
       let network = SeedNetwork(backend: backend, seed: 3)
       let s = backend.makeTensor([2])
       for step in 0..<20 {
@@ -122,12 +125,14 @@ struct CPUAgreementTests {
 
   /// Weights trained on the CPU (one pass over 4,096 training digits, batch 64), loaded into
   /// both backends: the predicted classes of the 10,000 MNIST test digits agree on at least
-  /// 99.9% of them, and the probabilities to 1e-4. Debug builds use 512 and 1,000 digits.
-  @Test func sameWeightsSamePredictions() throws {
+  /// 99.9% of them, and the probabilities to 1e-4. Debug builds use 512 and 1,000 digits,
+  /// rusticl 4,096 and 1,000.
+  @Test(arguments: OpenCLTestDevice.indices)
+  func sameWeightsSamePredictions(device: Int) throws {
     #if DEBUG
       let (trainCount, testCount) = (512, 1000)
     #else
-      let (trainCount, testCount) = (4096, 10_000)
+      let (trainCount, testCount) = (4096, OpenCLTestDevice.isFast(device) ? 10_000 : 1000)
     #endif
     let cpu = CPUBackend()
     let trained = SeedNetwork(backend: cpu, seed: 21)
@@ -143,7 +148,7 @@ struct CPUAgreementTests {
     let test = try TrainingAgreementTests.mnist.get().loadTest().slice(0..<testCount)
     let onCPU = try Evaluator(network: trained).probabilities(test)
     let onOpenCL = try Evaluator(
-      network: SeedNetwork(backend: try OpenCLTestDevice.backend(), values: trained.parameterValues())
+      network: SeedNetwork(backend: try OpenCLTestDevice.backend(device), values: trained.parameterValues())
     )
     .probabilities(test)
     func classes(_ p: [Float]) -> [Int] {

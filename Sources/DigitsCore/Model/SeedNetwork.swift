@@ -31,7 +31,7 @@ public final class SeedNetwork {
   let gradients: [Tensor]
   let moments: [(m: Tensor, v: Tensor)]
   /// Number of Adam steps taken so far (the `t` of the bias correction).
-  public private(set) var step = 0
+  public internal(set) var step = 0
   private var workspaces: [Int: Workspace] = [:]
 
   /// Glorot-uniform weights and zero biases (the Keras defaults), from `seed`.

@@ -100,50 +100,89 @@ public final class Trainer {
     }
   }
 
+  /// What the device was asked per training step, summed over the epochs this trainer ran
+  /// (the steps and the progress reads between them; not validation): filled when the
+  /// backend is a `ProfilingBackend`, for `train --profile`.
+  public private(set) var stepCounters = DeviceCounters()
+  public private(set) var stepsRun = 0
+
+  /// Progress (a blocking read of the device's statistics) at most this often, in seconds.
+  static let progressInterval = 0.25
+
   /// Trains from the epoch after the last one in `history` up to `config.epochs`.
   /// `checkpoint` runs after each epoch with the history so far; if it throws, training stops.
+  ///
+  /// On a `DeviceDataBackend` without host augmentation the training images go to the device
+  /// once, each epoch's shuffled order once (outside the steps), and a step enqueues its work
+  /// (gather, forward, backward, Adam) and flushes, without waiting: the host only waits for
+  /// the progress reads (at most every `progressInterval`) and at the epoch's end.
   public func run(train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
                   checkpoint: (([EpochRecord]) throws -> Void)? = nil) throws {
+    let backend = network.backend
     let n = config.batchSize
     var pixels = [Float](repeating: 0, count: n * MNISTShape.pixels)
     var labels = [Float](repeating: 0, count: n)
     let batches = (train.count + n - 1) / n
     let reportEvery = max(1, batches / 50)
-    for epoch in history.count..<max(history.count, config.epochs) {
+    let device = backend as? DeviceDataBackend
+    let profiler = backend as? ProfilingBackend
+    let epochs = history.count..<max(history.count, config.epochs)
+    let resident = config.augment == nil && !epochs.isEmpty ? device?.makeDeviceImages(train) : nil
+    let residentValidation = epochs.isEmpty ? nil : validation.flatMap { v in device?.makeDeviceImages(v) }
+    let order = resident.map { _ in backend.makeTensor([train.count]) }
+    for epoch in epochs {
       let epochRate = config.learningRate(epoch: epoch, batch: 0, batches: batches)
       let start = DispatchTime.now().uptimeNanoseconds
       var rng = SeededGenerator(seed: config.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
-      let order = rng.permutation(train.count)
-      network.backend.zero(stats)
+      let permutation = rng.permutation(train.count)
+      if let order { permutation.map(Float.init).withUnsafeBufferPointer { backend.upload($0, to: order) } }
+      backend.zero(stats)
+      let countersBefore = profiler?.counters
+      var lastRead = start
       for b in 0..<batches {
-        let indices = order[(b * n)..<min(train.count, (b + 1) * n)]
-        let count = indices.count
-        pixels.withUnsafeMutableBufferPointer { p in
-          labels.withUnsafeMutableBufferPointer { l in
-            train.fill(indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
-                       labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
-          }
-        }
-        if let augment = config.augment { augment(&pixels, count, &rng) }
+        let first = b * n
+        let count = min(train.count, first + n) - first
         let lr = config.learningRate(epoch: epoch, batch: b, batches: batches)
-        pixels.withUnsafeBufferPointer { p in
-          labels.withUnsafeBufferPointer { l in
-            network.trainStep(pixels: UnsafeBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
-                              labels: UnsafeBufferPointer(rebasing: l[0..<count]), stats: stats, learningRate: lr)
+        if let device, let resident, let order {
+          network.trainStep(count: count, stats: stats, learningRate: lr) { input, labelTensor in
+            device.gather(resident, order: order, start: first, pixels: input, labels: labelTensor)
+          }
+          device.flush()
+        } else {
+          let indices = permutation[first..<(first + count)]
+          pixels.withUnsafeMutableBufferPointer { p in
+            labels.withUnsafeMutableBufferPointer { l in
+              train.fill(indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
+                         labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
+            }
+          }
+          if let augment = config.augment { augment(&pixels, count, &rng) }
+          network.trainStep(count: count, stats: stats, learningRate: lr) { input, labelTensor in
+            pixels.withUnsafeBufferPointer { backend.upload(UnsafeBufferPointer(rebasing: $0[0..<(count * MNISTShape.pixels)]), to: input) }
+            labels.withUnsafeBufferPointer { backend.upload(UnsafeBufferPointer(rebasing: $0[0..<count]), to: labelTensor) }
           }
         }
-        if let observer, (b + 1) % reportEvery == 0 || b == batches - 1 {
-          let s = network.backend.download(stats)
-      try network.backend.throwIfFaulted()
-          try network.backend.throwIfFaulted()
+        let now = DispatchTime.now().uptimeNanoseconds
+        let due = (b + 1) % reportEvery == 0 && Double(now - lastRead) / 1e9 >= Self.progressInterval
+        if let observer, due && b < batches - 1 {
+          lastRead = now
+          let s = backend.download(stats)
+          try backend.throwIfFaulted()
           let seen = Double(min(train.count, (b + 1) * n))
           observer.batchesDone(epoch: epoch, epochs: config.epochs, done: b + 1, total: batches,
                                loss: Double(s[0]) / seen, accuracy: Double(s[1]) / seen)
         }
       }
-      let s = network.backend.download(stats)
+      if let countersBefore, let profiler {
+        stepCounters = stepCounters + (profiler.counters - countersBefore)
+        stepsRun += batches
+      }
+      let s = backend.download(stats)
+      try backend.throwIfFaulted()
+      observer?.batchesDone(epoch: epoch, epochs: config.epochs, done: batches, total: batches,
+                            loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count))
       let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-      let val = try validation.map { try Evaluator(network: network).lossAndAccuracy($0) }
+      let val = try validation.map { try Evaluator(network: network).lossAndAccuracy($0, resident: residentValidation) }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       let record = EpochRecord(
         epoch: epoch + 1, loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count),
