@@ -51,6 +51,69 @@ public enum OpenAPI {
             }
           }
         },
+        "/api/corrections": {
+          "get": {
+            "summary": "How many corrections are saved, and how many may be",
+            "responses": {
+              "200": {"description": "The count", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Corrections"}}}},
+              "403": {"$ref": "#/components/responses/Error"}
+            }
+          },
+          "post": {
+            "summary": "Saves a correction: the 28x28 input a prediction showed and the digit it really was",
+            "requestBody": {
+              "required": true,
+              "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Correction"}}}
+            },
+            "responses": {
+              "201": {"description": "Saved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CorrectionSaved"}}}},
+              "400": {"$ref": "#/components/responses/Error"},
+              "403": {"$ref": "#/components/responses/Error"},
+              "408": {"$ref": "#/components/responses/Error"},
+              "409": {"$ref": "#/components/responses/Error"},
+              "413": {"$ref": "#/components/responses/Error"},
+              "415": {"$ref": "#/components/responses/Error"},
+              "500": {"$ref": "#/components/responses/Error"},
+              "503": {"$ref": "#/components/responses/Busy"}
+            }
+          }
+        },
+        "/api/finetune": {
+          "get": {
+            "summary": "The fine-tune's progress and the model answering now",
+            "responses": {
+              "200": {"description": "The state", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "403": {"$ref": "#/components/responses/Error"}
+            }
+          },
+          "post": {
+            "summary": "Learns from the corrections in the background (409 while one runs or with none saved)",
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {
+              "202": {"description": "Started", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "403": {"$ref": "#/components/responses/Error"},
+              "408": {"$ref": "#/components/responses/Error"},
+              "409": {"$ref": "#/components/responses/Error"},
+              "413": {"$ref": "#/components/responses/Error"},
+              "415": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        },
+        "/api/finetune/undo": {
+          "post": {
+            "summary": "Serves the model that answered before the last fine-tune (409 when none or while one runs)",
+            "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
+            "responses": {
+              "200": {"description": "Gone back", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "403": {"$ref": "#/components/responses/Error"},
+              "408": {"$ref": "#/components/responses/Error"},
+              "409": {"$ref": "#/components/responses/Error"},
+              "413": {"$ref": "#/components/responses/Error"},
+              "415": {"$ref": "#/components/responses/Error"},
+              "500": {"$ref": "#/components/responses/Error"}
+            }
+          }
+        },
         "/api/health": {
           "get": {
             "summary": "Whether the server runs, on which backend, and how much it has done",
@@ -121,6 +184,35 @@ public enum OpenAPI {
               "number": {"type": "string", "nullable": true},
               "digits": {"type": "array", "items": {"$ref": "#/components/schemas/Digit"}},
               "note": {"type": "string", "nullable": true}
+            }
+          },
+          "Correction": {
+            "type": "object", "required": ["input28", "label"],
+            "properties": {
+              "input28": {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}, "minItems": 784, "maxItems": 784},
+              "label": {"type": "integer", "minimum": 0, "maximum": 9}
+            }
+          },
+          "CorrectionSaved": {
+            "type": "object", "required": ["file", "count"],
+            "properties": {"file": {"type": "string"}, "count": {"type": "integer", "minimum": 1}}
+          },
+          "Corrections": {
+            "type": "object", "required": ["count", "limit"],
+            "properties": {"count": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 1}}
+          },
+          "Finetune": {
+            "type": "object", "required": ["state", "progress", "corrections", "model", "can_undo"],
+            "properties": {
+              "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
+              "phase": {"type": "string"},
+              "progress": {"type": "number", "minimum": 0, "maximum": 1},
+              "corrections": {"type": "integer", "minimum": 0},
+              "model": {"type": "string", "description": "The model answering predictions now"},
+              "can_undo": {"type": "boolean"},
+              "message": {"type": "string"},
+              "seconds": {"type": "number", "minimum": 0},
+              "mnist_test_accuracy": {"type": "number", "minimum": 0, "maximum": 1}
             }
           },
           "Health": {

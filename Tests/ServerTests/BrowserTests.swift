@@ -65,7 +65,7 @@ enum BrowserTestEnvironment {
 
 /// Collects everything a child writes to a pipe, on a background thread, so the child never
 /// blocks on a full pipe; `text` can be read at any time.
-private final class OutputCollector: @unchecked Sendable {
+final class OutputCollector: @unchecked Sendable {
   private let lock = NSLock()
   private var data = Data()
   private var ended = false
@@ -89,7 +89,7 @@ private final class OutputCollector: @unchecked Sendable {
 }
 
 /// Polls `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
-private func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
+func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
   let deadline = Date().addingTimeInterval(seconds)
   while !condition() {
     if Date() > deadline { return false }

@@ -30,6 +30,14 @@ import _TestSupport
       Case(path: "/api/predict", query: "?multi=2", method: .post, type: "image/png", body: png),
       Case(path: "/api/predict", query: "", method: .post, type: "text/plain", body: png),
       Case(path: "/api/predict", query: "", method: .post, type: "image/png", body: Data(count: 65 << 10)),
+      Case(path: "/api/finetune", query: "", method: .post, type: "application/json", body: Data()),
+      Case(path: "/api/corrections", query: "", method: .get, type: nil, body: Data()),
+      Case(path: "/api/corrections", query: "", method: .post, type: "application/json",
+           body: Data(LearningTests.body(LearningTests.one, label: 1).readableBytesView)),
+      Case(path: "/api/corrections", query: "", method: .post, type: "application/json", body: Data("{}".utf8)),
+      Case(path: "/api/corrections", query: "", method: .post, type: "text/plain", body: Data("{}".utf8)),
+      Case(path: "/api/finetune", query: "", method: .get, type: nil, body: Data()),
+      Case(path: "/api/finetune/undo", query: "", method: .post, type: "application/json", body: Data()),
     ]
   }()
 
@@ -42,7 +50,8 @@ import _TestSupport
     var limits = DigitsServer.Limits()
     limits.maxBodyBytes = 64 << 10
     var covered: Set<String> = []
-    let answers = try await ServerFixture.app(limits: limits).test(.router) { client in
+    // With the learning routes, on an empty corrections folder (so POST /api/finetune is a 409).
+    let answers = try await LearningTests.Fixture().app(limits: limits).test(.router) { client in
       var answers: [(status: Int, type: String?, body: Data)] = []
       for c in Self.cases {
         var headers = HTTPFields()

@@ -12,6 +12,7 @@ const result = $("result"), statusLine = $("status");
 let strokes = [];              // each a list of [x, y] in pad pixels
 let picture = null;            // an uploaded image shown under the strokes
 let liveTimer = 0, inFlight = false, again = false, count = 0;
+let lastAnswer = null;         // the single-digit answer shown, for "Wrong? It was ..."
 
 // MARK: - Drawing
 
@@ -191,10 +192,18 @@ function drawInput(canvas, input28) {
 function percent(p) { return `${Math.min(p * 100, 99.9).toFixed(1)}%`; }
 
 function show(answer, multi) {
+  const unsure = !multi && answer.digit === null && answer.reason === "unsure";
   const digits = multi ? answer.digits : (answer.digit === null ? [] : [answer]);
   const strip = document.querySelector(".digits");
   if (strip) strip.remove();
-  if (!digits.length) {
+  if (unsure) {
+    const candidates = (answer.candidates || []).map((c) => c.digit);
+    $("digit").textContent = "?";
+    $("confidence").textContent = candidates.length ? `Not sure: ${candidates.join(" or ")}?` : "Not sure";
+    $("note").textContent = "";
+    showBars(answer.probabilities || null);
+    drawInput($("seen"), answer.input28 || null);
+  } else if (!digits.length) {
     $("digit").textContent = "–";
     $("confidence").textContent = "No digit found";
     $("note").textContent = answer.note || "";
@@ -209,6 +218,7 @@ function show(answer, multi) {
     if (multi) showStrip(digits);
     choose(digits[0]);
   }
+  showFeedback(!multi && answer.input28 ? answer : null);
   result.dataset.count = String(++count);
   result.dataset.state = "done";
 }
@@ -240,6 +250,7 @@ function showStrip(digits) {
 
 function showEmpty() {
   clearTimeout(liveTimer);
+  showFeedback(null);
   $("digit").textContent = "–";
   $("confidence").textContent = $("multi").checked ? "Write a number" : "Draw a digit";
   $("note").textContent = "";
@@ -255,9 +266,121 @@ function setStatus(text, isError) {
   statusLine.classList.toggle("error", isError);
 }
 
+// MARK: - Teaching it your handwriting
+
+/// "Right" and "Wrong? It was [0-9]" under a single-digit answer (hidden otherwise).
+function showFeedback(answer) {
+  lastAnswer = answer;
+  const box = $("feedback");
+  box.hidden = !answer || !learning;
+  $("right").hidden = !answer || answer.digit === null;
+  for (const button of box.querySelectorAll("button")) button.disabled = false;
+  $("saved").textContent = "";
+  box.dataset.saved = "0";
+}
+
+function buildFixes() {
+  const group = document.querySelector(".fixes");
+  for (let d = 0; d < 10; d++) {
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "fix";
+    button.dataset.digit = String(d);
+    button.textContent = String(d);
+    button.setAttribute("aria-label", `It was ${d}`);
+    button.addEventListener("click", () => saveCorrection(d));
+    group.append(button);
+  }
+  $("right").addEventListener("click", () => { if (lastAnswer && lastAnswer.digit !== null) saveCorrection(lastAnswer.digit); });
+}
+
+/// Sends the 28x28 input the model saw with the digit it really was.
+async function saveCorrection(label) {
+  const answer = lastAnswer, box = $("feedback");
+  if (!answer || box.dataset.saved === "1") return;
+  for (const button of box.querySelectorAll("button")) button.disabled = true;
+  try {
+    const response = await fetch("/api/corrections", {
+      method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ input28: answer.input28.map((v) => Math.max(0, Math.min(1, v))), label }),
+    });
+    const reply = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+    if (!response.ok || reply.error) throw new Error(reply.error || `HTTP ${response.status}`);
+    box.dataset.saved = "1";
+    $("saved").textContent = `Saved as a ${label} (${reply.count} example${reply.count === 1 ? "" : "s"})`;
+    setLearnStatus({ corrections: reply.count });
+  } catch (error) {
+    for (const button of box.querySelectorAll("button")) button.disabled = false;
+    $("saved").textContent = `Not saved: ${error.message}`;
+  }
+}
+
+let learning = false, polling = 0;
+
+/// Shows the fine-tune's state (GET /api/finetune's answer, or part of one).
+function setLearnStatus(status) {
+  const line = $("learn-status"), progress = $("learn-progress");
+  if (status.state) line.dataset.state = status.state;
+  const state = line.dataset.state;
+  if (status.corrections !== undefined) line.dataset.corrections = String(status.corrections);
+  const corrections = Number(line.dataset.corrections || 0);
+  $("learn").disabled = state === "running" || corrections === 0;
+  progress.hidden = state !== "running";
+  if (status.progress !== undefined) progress.value = status.progress;
+  if (status.can_undo !== undefined) $("learn-undo").hidden = !status.can_undo || state === "running";
+  const examples = `${corrections} example${corrections === 1 ? "" : "s"} saved`;
+  const mnist = status.mnist_test_accuracy == null ? "" : ` · ${(status.mnist_test_accuracy * 100).toFixed(2)}% on MNIST test`;
+  if (state === "running") line.textContent = `Learning… ${status.phase || ""} ${Math.round((status.progress || 0) * 100)}%`;
+  else if (state === "failed" && status.message) line.textContent = `Could not learn: ${status.message}`;
+  else if (state === "done" && status.seconds != null) {
+    line.textContent = `Learnt from ${examples.replace(" saved", "")} in ${status.seconds.toFixed(1)} s${mnist}`;
+  } else if (status.message && status.model) line.textContent = `${status.message[0].toUpperCase()}${status.message.slice(1)}${mnist}`;
+  else if (status.state || status.corrections !== undefined) line.textContent = corrections ? `${examples}: learn from them when you have a few per digit` : "Correct some predictions, then learn from them";
+}
+
+async function finetune(path) {
+  try {
+    const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const status = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
+    if (!response.ok || status.error) throw new Error(status.error || `HTTP ${response.status}`);
+    setLearnStatus(status);
+    if (status.state === "running") pollLearning(); else predictPad();
+  } catch (error) {
+    setLearnStatus({ state: "failed", message: error.message });
+  }
+}
+
+function pollLearning() {
+  clearTimeout(polling);
+  polling = setTimeout(async () => {
+    try {
+      const status = await (await fetch("/api/finetune")).json();
+      setLearnStatus(status);
+      if (status.state === "running") pollLearning();
+      else if (strokes.length || picture) predictPad();   // the new model reads the drawing again
+    } catch (error) {
+      setLearnStatus({ state: "failed", message: error.message });
+    }
+  }, 250);
+}
+
+async function startLearning() {
+  try {
+    const response = await fetch("/api/finetune");
+    if (!response.ok) return;
+    learning = true;
+    $("learn-box").hidden = false;
+    const status = await response.json();
+    setLearnStatus(status);
+    if (status.state === "running") pollLearning();
+  } catch { /* no learning on this server */ }
+}
+
 // MARK: - Controls
 
 $("clear").addEventListener("click", clearPad);
+$("learn").addEventListener("click", () => finetune("/api/finetune"));
+$("learn-undo").addEventListener("click", () => finetune("/api/finetune/undo"));
 $("undo").addEventListener("click", undo);
 $("predict").addEventListener("click", predictPad);
 $("multi").addEventListener("change", () => {
@@ -292,6 +415,7 @@ document.addEventListener("keydown", (event) => {
 
 async function start() {
   buildBars();
+  buildFixes();
   redraw();
   showEmpty();
   try {
@@ -300,6 +424,7 @@ async function start() {
     const accuracy = model.test_accuracy == null ? "" : ` · ${(model.test_accuracy * 100).toFixed(2)}% on the ${dataset} test set`;
     const trained = model.trained ? ` · trained ${model.trained.slice(0, 10)}` : "";
     $("model").textContent = `Model: ${model.name} (${model.parameters.toLocaleString()} parameters)${accuracy}${trained} · ${model.backend}`;
+    await startLearning();
     setStatus("Ready: draw a digit", false);
   } catch (error) {
     setStatus(`The server did not answer: ${error.message}`, true);
