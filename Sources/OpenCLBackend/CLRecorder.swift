@@ -65,7 +65,8 @@ final class CLRecorder {
     return Array(times.values)
   }
 
-  /// Whether `event` (finished) has real device timestamps.
+  /// Whether `event` (finished, a kernel that takes well over a microsecond) has real
+  /// device timestamps.
   func hasTimestamps(_ event: cl_event) -> Bool {
     var start: cl_ulong = 0
     var end: cl_ulong = 0
@@ -73,7 +74,7 @@ final class CLRecorder {
       event, cl_profiling_info(CL_PROFILING_COMMAND_START), MemoryLayout<cl_ulong>.size, &start, nil)
     let b = api.getEventProfilingInfo(
       event, cl_profiling_info(CL_PROFILING_COMMAND_END), MemoryLayout<cl_ulong>.size, &end, nil)
-    return a == CL_SUCCESS && b == CL_SUCCESS && end > start
+    return a == CL_SUCCESS && b == CL_SUCCESS && end > start + 1000
   }
 
   private func collect() {

@@ -78,15 +78,17 @@ public final class OpenCLBackend: ProfilingBackend {
     if profiling { probeTimestamps() }
   }
 
-  /// Runs one tiny kernel with an event; when the driver gives it no timestamps, `--profile`
-  /// times kernels on the host instead.
+  /// Runs one kernel over 2^20 elements (well over a microsecond on any device) with an
+  /// event; when the driver's timestamps say it took less (rusticl 22.3 reports ~0), or
+  /// DIGITS_OPENCL_PROFILE_HOST=1, `--profile` times kernels on the host instead.
   private func probeTimestamps() {
-    let probe = make(count: 1)
+    let count = 1 << 20
+    let probe = make(count: count)
     var event: cl_event?
-    var global = [kernels.elementwiseLocalSize]
-    var local = global
+    var local = [kernels.elementwiseLocalSize]
+    var global = [(count + local[0] - 1) / local[0] * local[0]]
     do {
-      try kernels.setArguments(.reluBackward, [.mem(probe.mem), .mem(probe.mem), .int(1)])
+      try kernels.setArguments(.reluBackward, [.mem(probe.mem), .mem(probe.mem), .int(count)])
       let status = api.enqueueNDRangeKernel(queue, kernels.kernel(.reluBackward), 1, nil, &global, &local, 0, nil, &event)
       guard status == CL_SUCCESS, let event else { return }
       _ = api.finish(queue)
