@@ -200,9 +200,13 @@ import _TestSupport
       }
       try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) { #expect($0.status == .conflict) }
       // Held at its start: still running, and predictions are answered meanwhile.
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: seven)) {
-        #expect(Self.object($0)["digit"] as? Int == 7)
+      func probabilities() async throws -> [Float] {
+        try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: seven)) {
+          ServerFixture.floats(Self.object($0)["probabilities"]) ?? []
+        }
       }
+      let original = try await probabilities()
+      #expect(original.count == MNISTShape.classes)
       try await client.execute(uri: "/api/finetune", method: .get) { response in
         let status = Self.object(response)
         #expect(status["state"] as? String == "running" && status["corrections"] as? Int == 3)
@@ -221,9 +225,8 @@ import _TestSupport
       #expect(FileManager.default.fileExists(atPath: fixture.folder.path + "/" + name))
       #expect(fixture.installed.all.count == 1)
       #expect(fixture.installed.all.first?.facts?.recipe == "finetune")
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: seven)) {
-        #expect($0.status == .ok)
-      }
+      let learnt = try await probabilities()
+      #expect(learnt.count == MNISTShape.classes && learnt != original, "the fine-tuned model does not answer")
       try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) { response in
         #expect(response.status == .ok)
         let status = Self.object(response)
@@ -231,6 +234,7 @@ import _TestSupport
       }
       #expect(fixture.installed.all.count == 2)
       #expect(fixture.installed.all.last == ServerFixture.model)
+      #expect(try await probabilities() == original, "after undo the built-in model does not answer")
       try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) { #expect($0.status == .conflict) }
     }
   }
