@@ -15,6 +15,7 @@ extension Digits.Train {
     if validation != nil { unused.append("--validation") }
     if schedule != nil { unused.append("--schedule") }
     if report != nil { unused.append("--report") }
+    if let dataset = dataOptions.dataset, dataset != .mnist { unused.append("--dataset \(dataset.rawValue) (corrections are digits: MNIST is replayed)") }
     return unused
   }
 
