@@ -85,9 +85,6 @@ extension Digits {
     @Option(help: ArgumentHelp("After training, evaluate on the test set and write an HTML report.", valueName: "file.html"))
     var report: String?
 
-    func validate() throws {
-      if let epochs, !(1...TrainingLimits.epochs).contains(epochs) {
-        throw ValidationError("--epochs must be 1 to \(TrainingLimits.epochs), got \(epochs)")
     @Option(help: ArgumentHelp(
       "Fine-tune --from's model on the corrections in this folder (the drawing page's, see serve --corrections), mixed with MNIST replay.",
       valueName: "dir"))
@@ -96,6 +93,9 @@ extension Digits {
     @Option(help: ArgumentHelp("With --finetune: the model to start from (default: the built-in model).", valueName: "model"))
     var from: String?
 
+    func validate() throws {
+      if let epochs, !(1...TrainingLimits.epochs).contains(epochs) {
+        throw ValidationError("--epochs must be 1 to \(TrainingLimits.epochs), got \(epochs)")
       }
       if let limit, !(1...TrainingLimits.images).contains(limit) {
         throw ValidationError("--limit must be 1 to \(TrainingLimits.images), got \(limit)")
@@ -105,13 +105,13 @@ extension Digits {
       }
       if let learningRate { guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") } }
       guard !out.isEmpty else { throw ValidationError("--out must name a file") }
-    }
-
-    var request: TrainPlan.Request {
       if finetune == nil, from != nil { throw ValidationError("--from is the model --finetune starts from; give --finetune DIR too") }
       if finetune != nil, !optionsUnusedByFinetune.isEmpty {
         throw ValidationError("--finetune does not use \(optionsUnusedByFinetune.joined(separator: ", ")) (it takes --from, --out, --epochs, --learning-rate, --batch-size, --seed, --data and the backend options)")
       }
+    }
+
+    var request: TrainPlan.Request {
       .init(epochs: epochs, schedule: schedule, learningRate: learningRate, batchSize: batchSize, seed: seed,
             recipe: recipe, limit: limit, validation: validation)
     }
