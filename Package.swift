@@ -44,6 +44,9 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
     // No default traits: the server needs neither swift-configuration nor full Foundation.
     .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+    // For the tests' HTTP client (_HTTPTesting); both already in the graph through Hummingbird.
+    .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     // ONNX export (the runtime library; onnx.pb.swift is generated once and committed).
     .package(url: "https://github.com/apple/swift-protobuf", exact: "1.39.0"),
   ],
@@ -94,6 +97,15 @@ let package = Package(
         .embedInCode("pool.cl"), .embedInCode("activation.cl"), .embedInCode("loss.cl"),
         .embedInCode("adam.cl"), .embedInCode("data.cl"),
       ]),
+    /// The server tests' HTTP client: HummingbirdTesting's interface without its TLS stack.
+    .target(
+      name: "_HTTPTesting",
+      dependencies: [
+        .product(name: "Hummingbird", package: "hummingbird"), .product(name: "NIOCore", package: "swift-nio"),
+        .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOHTTP1", package: "swift-nio"),
+        .product(name: "HummingbirdCore", package: "hummingbird"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+      ]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore", "DigitsVision", "CZlib"]),
     // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.
     .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),
@@ -109,7 +121,7 @@ let package = Package(
       name: "ServerTests",
       dependencies: [
         "DigitsServer", "DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb",
-        .product(name: "HummingbirdTesting", package: "hummingbird"),
+        "_HTTPTesting", .product(name: "NIOPosix", package: "swift-nio"),
       ]),
     .testTarget(name: "InteropTests", dependencies: ["DigitsInterop", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport"]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb"]),

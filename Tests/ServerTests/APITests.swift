@@ -5,7 +5,7 @@ import DigitsVision
 import DigitsServer
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import _HTTPTesting
 import Synchronization
 import Testing
 import _TestSupport

@@ -3,7 +3,7 @@ import DigitsVision
 import DigitsServer
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import _HTTPTesting
 import NIOPosix
 import Synchronization
 import Testing

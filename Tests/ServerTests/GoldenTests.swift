@@ -2,7 +2,7 @@ import DigitsCore
 import DigitsVision
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import _HTTPTesting
 import Testing
 import _TestSupport
 

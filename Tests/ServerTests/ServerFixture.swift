@@ -5,7 +5,7 @@ import DigitsVision
 import DigitsServer
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import _HTTPTesting
 import _TestSupport
 
 /// The built-in model behind the API, as `digits serve --backend cpu` runs it.

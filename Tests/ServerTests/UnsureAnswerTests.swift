@@ -5,7 +5,7 @@ import DigitsServer
 import DigitsVision
 import Foundation
 import Hummingbird
-import HummingbirdTesting
+import _HTTPTesting
 import Testing
 import _TestSupport
 
