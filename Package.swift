@@ -15,17 +15,21 @@ func simdFlags(_ cpu: String?, _ defines: [String]) -> [SwiftSetting] {
   ] + defines.map { .define($0) }
 }
 #if arch(x86_64)
-let cpuKernelTargets: [Target] = [
-  .target(name: "CPUKernelsAVX512", dependencies: ["DigitsCore", "CPUKernelInterface"],
-          swiftSettings: simdFlags("skylake-avx512", ["DIGITS_AVX512", "DIGITS_FMA"])),
-  .target(name: "CPUKernelsAVX2", dependencies: ["DigitsCore", "CPUKernelInterface"],
-          swiftSettings: simdFlags("haswell", ["DIGITS_FMA"])),
-  .target(name: "CPUKernelsPortable", dependencies: ["DigitsCore", "CPUKernelInterface"], swiftSettings: simdFlags(nil, [])),
-]
+  let cpuKernelTargets: [Target] = [
+    .target(
+      name: "CPUKernelsAVX512", dependencies: ["DigitsCore", "CPUKernelInterface"],
+      swiftSettings: simdFlags("skylake-avx512", ["DIGITS_AVX512", "DIGITS_FMA"])),
+    .target(
+      name: "CPUKernelsAVX2", dependencies: ["DigitsCore", "CPUKernelInterface"],
+      swiftSettings: simdFlags("haswell", ["DIGITS_FMA"])),
+    .target(
+      name: "CPUKernelsPortable", dependencies: ["DigitsCore", "CPUKernelInterface"], swiftSettings: simdFlags(nil, [])),
+  ]
 #else
-let cpuKernelTargets: [Target] = [
-  .target(name: "CPUKernelsPortable", dependencies: ["DigitsCore", "CPUKernelInterface"], swiftSettings: simdFlags(nil, [])),
-]
+  let cpuKernelTargets: [Target] = [
+    .target(
+      name: "CPUKernelsPortable", dependencies: ["DigitsCore", "CPUKernelInterface"], swiftSettings: simdFlags(nil, []))
+  ]
 #endif
 
 let package = Package(
@@ -113,9 +117,12 @@ let package = Package(
     // MARK: - Tests
     .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "DigitsVision", "_TestSupport"]),
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
-    .testTarget(name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "DigitsVision", "_TestSupport"]),
+    .testTarget(
+      name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "DigitsVision", "_TestSupport"]),
     .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
-    .testTarget(name: "PredictTests", dependencies: ["DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb", "CZlib"]),
+    .testTarget(
+      name: "PredictTests",
+      dependencies: ["DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb", "CZlib"]),
     .testTarget(name: "DigitsCLITests", dependencies: ["DigitsCore", "_TestSupport"]),
     .testTarget(
       name: "ServerTests",
@@ -123,7 +130,8 @@ let package = Package(
         "DigitsServer", "DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb",
         "_HTTPTesting", .product(name: "NIOPosix", package: "swift-nio"),
       ]),
-    .testTarget(name: "InteropTests", dependencies: ["DigitsInterop", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport"]),
+    .testTarget(
+      name: "InteropTests", dependencies: ["DigitsInterop", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport"]),
     .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb"]),
   ] + cpuKernelTargets
 )
@@ -132,10 +140,13 @@ let package = Package(
 // Instruments the three modules that parse untrusted bytes for libFuzzer + AddressSanitizer
 // (nothing else, so SwiftNIO builds as usual) and exports what Fuzz/Package.swift needs.
 if Context.environment["DIGITS_FUZZ"] == "1" {
-  for target in package.targets where ["DigitsCore", "DigitsVision", "DigitsServer", "DigitsInterop"].contains(target.name) {
-    target.swiftSettings = (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
+  for target in package.targets
+  where ["DigitsCore", "DigitsVision", "DigitsServer", "DigitsInterop"].contains(target.name) {
+    target.swiftSettings =
+      (target.swiftSettings ?? []) + [.unsafeFlags(["-sanitize=fuzzer,address", "-enable-testing"])]
   }
   package.products += [
-    .library(name: "DigitsServer", targets: ["DigitsServer"]), .library(name: "DefaultModel", targets: ["DefaultModel"]),
+    .library(name: "DigitsServer", targets: ["DigitsServer"]),
+    .library(name: "DefaultModel", targets: ["DefaultModel"]),
   ]
 }

@@ -22,6 +22,6 @@ let package = Package(
       path: "Benchmarks/BackendBenchmarks",
       swiftSettings: [.unsafeFlags(["-Ounchecked"])],
       plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-    ),
+    )
   ]
 )

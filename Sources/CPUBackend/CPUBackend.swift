@@ -1,11 +1,12 @@
 @_exported import CPUKernelInterface
+import CPUKernelsPortable
 import DigitsCore
 import Foundation
+
 #if arch(x86_64)
-import CPUKernelsAVX2
-import CPUKernelsAVX512
+  import CPUKernelsAVX2
+  import CPUKernelsAVX512
 #endif
-import CPUKernelsPortable
 
 /// The CPU implementation of `Backend`: one build of the kernels (`CPUPath`), chosen when
 /// the backend is made, with every op passed straight to it (one indirect call per op, which
@@ -26,10 +27,10 @@ public final class CPUBackend: Backend {
     self.path = path
     switch path {
     #if arch(x86_64)
-    case .avx512: kernels = CPUKernelsAVX512.SIMDBackend(threads: threads)
-    case .avx2: kernels = CPUKernelsAVX2.SIMDBackend(threads: threads)
+      case .avx512: kernels = CPUKernelsAVX512.SIMDBackend(threads: threads)
+      case .avx2: kernels = CPUKernelsAVX2.SIMDBackend(threads: threads)
     #else
-    case .avx512, .avx2: fatalError("unreachable: not in CPUPath.supported")
+      case .avx512, .avx2: fatalError("unreachable: not in CPUPath.supported")
     #endif
     case .portable: kernels = CPUKernelsPortable.SIMDBackend(threads: threads)
     }

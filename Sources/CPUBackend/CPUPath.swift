@@ -19,10 +19,10 @@ public enum CPUPath: String, CaseIterable, Sendable, CustomStringConvertible {
   /// build measured faster and comes first.
   public static var supported: [CPUPath] {
     #if arch(x86_64)
-    let wide: [CPUPath?] = [HostCPU.supportsAVX512 ? .avx512 : nil, HostCPU.supportsAVX2FMA ? .avx2 : nil]
-    return (HostCPU.runsAVX512AtHalfWidth ? wide.reversed() : wide).compactMap { $0 } + [.portable]
+      let wide: [CPUPath?] = [HostCPU.supportsAVX512 ? .avx512 : nil, HostCPU.supportsAVX2FMA ? .avx2 : nil]
+      return (HostCPU.runsAVX512AtHalfWidth ? wide.reversed() : wide).compactMap { $0 } + [.portable]
     #else
-    return [.portable]
+      return [.portable]
     #endif
   }
 
@@ -32,13 +32,17 @@ public enum CPUPath: String, CaseIterable, Sendable, CustomStringConvertible {
   /// `DIGITS_CPU` if it is set (and not empty), else the fastest path. An unknown name, or a
   /// path this CPU or build cannot run, is an error: running AVX-512 code on a CPU without it
   /// would end the process with SIGILL.
-  public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws(DigitsError) -> CPUPath {
+  public static func fromEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment)
+    throws(DigitsError) -> CPUPath
+  {
     guard let value = environment["DIGITS_CPU"], !value.isEmpty else { return fastest }
     guard let path = CPUPath(rawValue: value.lowercased()) else {
       throw DigitsError("DIGITS_CPU=\(value): unknown; use \(allCases.map(\.rawValue).joined(separator: ", "))")
     }
     guard supported.contains(path) else {
-      throw DigitsError("DIGITS_CPU=\(value): this CPU (or this build) cannot run it; it can run \(supported.map(\.rawValue).joined(separator: ", "))")
+      throw DigitsError(
+        "DIGITS_CPU=\(value): this CPU (or this build) cannot run it; it can run \(supported.map(\.rawValue).joined(separator: ", "))"
+      )
     }
     return path
   }

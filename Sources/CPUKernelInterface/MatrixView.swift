@@ -8,7 +8,9 @@ public struct MatrixView {
   public var columnStride: Int
 
   public init(_ base: UnsafePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
-    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (base, rows, columns, rowStride, columnStride)
+    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (
+      base, rows, columns, rowStride, columnStride
+    )
   }
 
   /// The transpose, without copying.
@@ -26,6 +28,8 @@ public struct MutableMatrixView {
   public var columnStride: Int
 
   public init(_ base: UnsafeMutablePointer<Float>, rows: Int, columns: Int, rowStride: Int, columnStride: Int = 1) {
-    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (base, rows, columns, rowStride, columnStride)
+    (self.base, self.rows, self.columns, self.rowStride, self.columnStride) = (
+      base, rows, columns, rowStride, columnStride
+    )
   }
 }

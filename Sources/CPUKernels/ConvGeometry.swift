@@ -10,8 +10,9 @@ struct ConvGeometry {
   var inputSize: Int { c * h * w }
 
   init(_ input: [Int], _ weight: [Int]) {
-    ShapeCheck.require(input.count == 4 && weight.count == 4 && weight[1] == input[1] && weight[2] == 3 && weight[3] == 3
-                       && input[2] >= 3 && input[3] >= 3, "conv2d", "input \(input) weight \(weight)")
+    ShapeCheck.require(
+      input.count == 4 && weight.count == 4 && weight[1] == input[1] && weight[2] == 3 && weight[3] == 3
+        && input[2] >= 3 && input[3] >= 3, "conv2d", "input \(input) weight \(weight)")
     (n, c, h, w, k) = (input[0], input[1], input[2], input[3], weight[0])
     // Offset tables are Int32 and may span a few images.
     ShapeCheck.require(c * h * w < 1 << 26, "conv2d", "input \(input) is too large per image")
@@ -62,8 +63,10 @@ extension ConvGeometry {
     while true {
       // Lane l of chunk x0 takes col column x0 + l - dq: valid when in 0..<OW.
       let m = UnsafeRawPointer(lanes + 16 + x0)
-      let masks = (m.loadUnaligned(as: SIMD8<Int32>.self), m.loadUnaligned(fromByteOffset: -4, as: SIMD8<Int32>.self),
-                   m.loadUnaligned(fromByteOffset: -8, as: SIMD8<Int32>.self))
+      let masks = (
+        m.loadUnaligned(as: SIMD8<Int32>.self), m.loadUnaligned(fromByteOffset: -4, as: SIMD8<Int32>.self),
+        m.loadUnaligned(fromByteOffset: -8, as: SIMD8<Int32>.self)
+      )
       for ch in 0..<c {
         let base = col + ch * 9 * pixels + x0, out = dx + ch * h * w + x0
         for y in 0..<h {

@@ -39,22 +39,30 @@ extension ConvGeometry {
                 let t = (ch * 3 + dr) * 3 + dq
                 let xa = load8(row + dq + qa), xb = load8(row + dq + qb)
                 var s = SIMD8<Float>(repeating: w0[t])
-                a0 = a0.mulAdd(xa, s); c0 = c0.mulAdd(xb, s)
+                a0 = a0.mulAdd(xa, s)
+                c0 = c0.mulAdd(xb, s)
                 s = SIMD8<Float>(repeating: w1[t])
-                a1 = a1.mulAdd(xa, s); c1 = c1.mulAdd(xb, s)
+                a1 = a1.mulAdd(xa, s)
+                c1 = c1.mulAdd(xb, s)
                 s = SIMD8<Float>(repeating: w2[t])
-                a2 = a2.mulAdd(xa, s); c2 = c2.mulAdd(xb, s)
+                a2 = a2.mulAdd(xa, s)
+                c2 = c2.mulAdd(xb, s)
                 s = SIMD8<Float>(repeating: w3[t])
-                a3 = a3.mulAdd(xa, s); c3 = c3.mulAdd(xb, s)
+                a3 = a3.mulAdd(xa, s)
+                c3 = c3.mulAdd(xb, s)
               }
             }
           }
           let y0 = y + (o0 * oh + r) * ow, y1 = y + (o1 * oh + r) * ow
           let y2 = y + (o2 * oh + r) * ow, y3 = y + (o3 * oh + r) * ow
-          Self.put(a0, y0 + qa, relu); Self.put(c0, y0 + qb, relu)
-          Self.put(a1, y1 + qa, relu); Self.put(c1, y1 + qb, relu)
-          Self.put(a2, y2 + qa, relu); Self.put(c2, y2 + qb, relu)
-          Self.put(a3, y3 + qa, relu); Self.put(c3, y3 + qb, relu)
+          Self.put(a0, y0 + qa, relu)
+          Self.put(c0, y0 + qb, relu)
+          Self.put(a1, y1 + qa, relu)
+          Self.put(c1, y1 + qb, relu)
+          Self.put(a2, y2 + qa, relu)
+          Self.put(c2, y2 + qb, relu)
+          Self.put(a3, y3 + qa, relu)
+          Self.put(c3, y3 + qb, relu)
         }
       }
     }
@@ -75,7 +83,8 @@ extension ConvGeometry {
   ) {
     let vectors = vectorsPerRow
     // Lanes of the last vector that the previous vectors already covered read as zero.
-    let lastMask = UnsafeRawPointer(lanes + 16 - (8 * (vectors - 1) - position(vectors - 1))).loadUnaligned(as: SIMD8<Int32>.self)
+    let lastMask = UnsafeRawPointer(lanes + 16 - (8 * (vectors - 1) - position(vectors - 1))).loadUnaligned(
+      as: SIMD8<Int32>.self)
     var slot = partial
     for o0 in stride(from: 0, to: k, by: 3) {
       let d0 = dy + o0 * pixels, d1 = dy + min(o0 + 1, k - 1) * pixels, d2 = dy + min(o0 + 2, k - 1) * pixels
@@ -95,14 +104,26 @@ extension ConvGeometry {
                 g2 = Self.masked(g2, lastMask)
               }
               let x0 = load8(xr + q), x1 = load8(xr + q + 1), x2 = load8(xr + q + 2)
-              a0 = a0.mulAdd(g0, x0); a1 = a1.mulAdd(g0, x1); a2 = a2.mulAdd(g0, x2)
-              a3 = a3.mulAdd(g1, x0); a4 = a4.mulAdd(g1, x1); a5 = a5.mulAdd(g1, x2)
-              a6 = a6.mulAdd(g2, x0); a7 = a7.mulAdd(g2, x1); a8 = a8.mulAdd(g2, x2)
+              a0 = a0.mulAdd(g0, x0)
+              a1 = a1.mulAdd(g0, x1)
+              a2 = a2.mulAdd(g0, x2)
+              a3 = a3.mulAdd(g1, x0)
+              a4 = a4.mulAdd(g1, x1)
+              a5 = a5.mulAdd(g1, x2)
+              a6 = a6.mulAdd(g2, x0)
+              a7 = a7.mulAdd(g2, x1)
+              a8 = a8.mulAdd(g2, x2)
             }
           }
-          store8(a0, slot); store8(a1, slot + 8); store8(a2, slot + 16)
-          store8(a3, slot + 24); store8(a4, slot + 32); store8(a5, slot + 40)
-          store8(a6, slot + 48); store8(a7, slot + 56); store8(a8, slot + 64)
+          store8(a0, slot)
+          store8(a1, slot + 8)
+          store8(a2, slot + 16)
+          store8(a3, slot + 24)
+          store8(a4, slot + 32)
+          store8(a5, slot + 40)
+          store8(a6, slot + 48)
+          store8(a7, slot + 56)
+          store8(a8, slot + 64)
           slot += 72
         }
       }

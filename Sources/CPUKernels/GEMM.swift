@@ -31,8 +31,9 @@ extension SIMDBackend {
     var packedJob = job
     if job.aRowTable == nil && job.aColTable == nil && job.aColStride != 1 && job.m * job.k >= 4096 {
       let packed = workspace.floats(job.mTiles * 6 * job.k), table = workspace.ints(job.m)
-      GEMMJob.packRowPanels(job.a, m: job.m, k: job.k, rowStride: job.aRowStride, colStride: job.aColStride,
-                            into: packed, rowTable: table)
+      GEMMJob.packRowPanels(
+        job.a, m: job.m, k: job.k, rowStride: job.aRowStride, colStride: job.aColStride,
+        into: packed, rowTable: table)
       packedJob.a = UnsafePointer(packed)
       packedJob.aRowTable = UnsafePointer(table)
       packedJob.aColStride = 6

@@ -5,8 +5,9 @@ extension SIMDBackend {
   /// in Float32, 8 elements at a time.
   public func adamUpdate(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: AdamStep) {
     let count = parameter.count
-    ShapeCheck.require(gradient.count == count && m.count == count && v.count == count, "adamUpdate",
-                       "parameter \(parameter.shape) gradient \(gradient.shape) m \(m.shape) v \(v.shape)")
+    ShapeCheck.require(
+      gradient.count == count && m.count == count && v.count == count, "adamUpdate",
+      "parameter \(parameter.shape) gradient \(gradient.shape) m \(m.shape) v \(v.shape)")
     let P = write(parameter, inPlace: true), M = write(m, inPlace: true), V = write(v, inPlace: true)
     let G = read(gradient)
     let a1 = 1 - step.beta1, a2 = 1 - step.beta2, lr = step.stepSize, eps = step.epsilon

@@ -10,8 +10,9 @@ import DigitsCore
 extension SIMDBackend {
   public func conv2dForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
     let g = ConvGeometry(x.shape, w.shape)
-    ShapeCheck.require(y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
-                       "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
+    ShapeCheck.require(
+      y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
+      "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
     let Y = write(y), X = read(x), W = read(w), B = read(b)
     if g.prefersDirect {
       let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
@@ -60,13 +61,16 @@ extension SIMDBackend {
       let mine = SIMDBackend.share(g.n, t, parts)
       for i in stride(from: mine.lowerBound, to: mine.upperBound, by: pair) {
         let count = min(pair, mine.upperBound - i), next = i + count
-        if next < mine.upperBound { touch(X + next * g.inputSize, min(pair, mine.upperBound - next) * g.inputSize, sink: s) }
+        if next < mine.upperBound {
+          touch(X + next * g.inputSize, min(pair, mine.upperBound - next) * g.inputSize, sink: s)
+        }
         job.a = UnsafePointer(X + i * g.inputSize)
         job.m = count * g.pixels
         job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
         for j in 0..<count {
-          Transpose.run(yT + j * g.pixels * kp, srcStride: kp, rows: g.pixels, cols: g.k,
-                        Y + (i + j) * g.k * g.pixels, dstStride: g.pixels)
+          Transpose.run(
+            yT + j * g.pixels * kp, srcStride: kp, rows: g.pixels, cols: g.k,
+            Y + (i + j) * g.k * g.pixels, dstStride: g.pixels)
         }
       }
     }
@@ -74,8 +78,9 @@ extension SIMDBackend {
 
   public func conv2dBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
     let g = ConvGeometry(dx.shape, w.shape)
-    ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
-                       "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
+    ShapeCheck.require(
+      dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
+      "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
     let DX = write(dx), W = read(w), DY = read(dy)
     let entries = g.k * g.pixels, rs = g.sparseRowStride
     // Per thread: GEMM scratch, col (16 floats of slack each side), dcol^T and the non-zero
@@ -107,7 +112,8 @@ extension SIMDBackend {
         let dyi = UnsafePointer(DY + i * entries)
         if i + 1 < mine.upperBound { touch(dyi + entries, entries, sink: s) }
         if let count = g.nonzerosByChannel(dyi, limit: g.sparseLimit, starts: channelStarts, pixel: pixel) {
-          g.nonzerosByPixel(count: count, channelStarts: channelStarts, pixel: pixel, starts: pixelStarts, channel: channel)
+          g.nonzerosByPixel(
+            count: count, channelStarts: channelStarts, pixel: pixel, starts: pixelStarts, channel: channel)
           g.sparseColumnGrad(weight: W, dy: dyi, starts: pixelStarts, channel: channel, into: colT, stride: rs)
           Transpose.run(colT, srcStride: rs, rows: g.pixels, cols: g.ck, col, dstStride: g.pixels)
         } else {
@@ -121,8 +127,9 @@ extension SIMDBackend {
 
   public func conv2dBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
     let g = ConvGeometry(x.shape, dw.shape)
-    ShapeCheck.require(dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",
-                       "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
+    ShapeCheck.require(
+      dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",
+      "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
     let DW = write(dw), DB = write(db), X = read(x), DY = UnsafePointer(read(dy))
     if g.prefersDirect {
       directWeightGrad(g, X, DY, DW, DB)
@@ -200,7 +207,9 @@ extension SIMDBackend {
         DW[o * g.ck + tap] = sum
       }
       var sum: Float = 0
-      for t in 0..<parts { sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + denseSize + sparseSize + o] }
+      for t in 0..<parts {
+        sum += scratch.base[t * scratch.stride + GEMMJob.scratchFloats + denseSize + sparseSize + o]
+      }
       DB[o] = sum
     }
   }

@@ -5,8 +5,9 @@ import DigitsCore
 extension SIMDBackend {
   public func denseForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
     let (o, i, n) = (w[0], w[1], x[0])
-    ShapeCheck.require(w.rank == 2 && x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
-                       "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
+    ShapeCheck.require(
+      w.rank == 2 && x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
+      "x \(x.shape) w \(w.shape) b \(b.shape) y \(y.shape)")
     // y[N,O] = x[N,I] * w^T[I,O] + b
     let Y = write(y)
     if n <= Self.denseDotMaxBatch {
@@ -26,8 +27,9 @@ extension SIMDBackend {
 
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
     let (o, i, n) = (w[0], w[1], dy[0])
-    ShapeCheck.require(w.rank == 2 && dy.shape == [n, o] && dx.count == n * i, "denseBackwardInput",
-                       "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
+    ShapeCheck.require(
+      w.rank == 2 && dy.shape == [n, o] && dx.count == n * i, "denseBackwardInput",
+      "dy \(dy.shape) w \(w.shape) dx \(dx.shape)")
     // dx[N,I] = dy[N,O] * w[O,I]
     let DX = write(dx)
     var job = GEMMJob(m: n, n: i, k: o, a: read(dy), b: read(w), c: DX)
@@ -40,8 +42,9 @@ extension SIMDBackend {
 
   public func denseBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
     let (o, i, n) = (dw[0], dw[1], dy[0])
-    ShapeCheck.require(dw.rank == 2 && dy.shape == [n, o] && x.count == n * i && db.shape == [o], "denseBackwardWeight",
-                       "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
+    ShapeCheck.require(
+      dw.rank == 2 && dy.shape == [n, o] && x.count == n * i && db.shape == [o], "denseBackwardWeight",
+      "x \(x.shape) dy \(dy.shape) dw \(dw.shape) db \(db.shape)")
     let DW = write(dw), DB = write(db), DY = read(dy)
     // dw[O,I] = dy^T[O,N] * x[N,I]
     var job = GEMMJob(m: o, n: i, k: n, a: DY, b: read(x), c: DW)
@@ -64,8 +67,10 @@ extension SIMDBackend {
   /// y = x w^T + b as one dot product per output over w's contiguous rows, each row read
   /// once for all n inputs. For a tiny batch, GEMM's packing of all of w into panels (a
   /// strided gather of 200K floats for fc1) costs several times the product itself.
-  static func denseByDots(x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                          y: UnsafeMutablePointer<Float>, n: Int, o: Int, i: Int, relu: Bool) {
+  static func denseByDots(
+    x: UnsafePointer<Float>, w: UnsafePointer<Float>, b: UnsafePointer<Float>,
+    y: UnsafeMutablePointer<Float>, n: Int, o: Int, i: Int, relu: Bool
+  ) {
     let body = i & ~15
     for j in 0..<o {
       let row = UnsafeRawPointer(w + j * i)
@@ -74,10 +79,12 @@ extension SIMDBackend {
         var low = SIMD8<Float>(), high = SIMD8<Float>()
         var k = 0
         while k < body {
-          low = low.mulAdd(row.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self),
-                           input.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self))
-          high = high.mulAdd(row.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self),
-                             input.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self))
+          low = low.mulAdd(
+            row.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self),
+            input.loadUnaligned(fromByteOffset: 4 * k, as: SIMD8<Float>.self))
+          high = high.mulAdd(
+            row.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self),
+            input.loadUnaligned(fromByteOffset: 4 * k + 32, as: SIMD8<Float>.self))
           k += 16
         }
         var sum = (low + high).sum()

@@ -5,8 +5,9 @@ import Foundation
 /// plain scalar code in Float64 (the same arithmetic as the reference).
 extension SIMDBackend {
   public func softmaxCrossEntropy(logits: Tensor, labels: Tensor, logitsGrad: Tensor, stats: Tensor) {
-    ShapeCheck.require(logitsGrad.shape == logits.shape, "softmaxCrossEntropy",
-                       "logits \(logits.shape) logitsGrad \(logitsGrad.shape)")
+    ShapeCheck.require(
+      logitsGrad.shape == logits.shape, "softmaxCrossEntropy",
+      "logits \(logits.shape) logitsGrad \(logitsGrad.shape)")
     crossEntropy(logits: logits, labels: labels, logitsGrad: write(logitsGrad), stats: stats, op: "softmaxCrossEntropy")
   }
 
@@ -15,8 +16,9 @@ extension SIMDBackend {
   }
 
   public func softmax(logits: Tensor, probabilities: Tensor) {
-    ShapeCheck.require(logits.rank == 2 && probabilities.shape == logits.shape, "softmax",
-                       "logits \(logits.shape) probabilities \(probabilities.shape)")
+    ShapeCheck.require(
+      logits.rank == 2 && probabilities.shape == logits.shape, "softmax",
+      "logits \(logits.shape) probabilities \(probabilities.shape)")
     let (n, k) = (logits[0], logits[1])
     let P = write(probabilities), L = read(logits)
     for r in 0..<n {
@@ -28,9 +30,12 @@ extension SIMDBackend {
     }
   }
 
-  func crossEntropy(logits: Tensor, labels: Tensor, logitsGrad: UnsafeMutablePointer<Float>?, stats: Tensor, op: StaticString) {
-    ShapeCheck.require(logits.rank == 2 && labels.count == logits[0] && stats.count >= 2, op,
-                       "logits \(logits.shape) labels \(labels.shape) stats \(stats.shape)")
+  func crossEntropy(
+    logits: Tensor, labels: Tensor, logitsGrad: UnsafeMutablePointer<Float>?, stats: Tensor, op: StaticString
+  ) {
+    ShapeCheck.require(
+      logits.rank == 2 && labels.count == logits[0] && stats.count >= 2, op,
+      "logits \(logits.shape) labels \(labels.shape) stats \(stats.shape)")
     let (n, k) = (logits[0], logits[1])
     let S = write(stats, inPlace: true), L = read(logits), T = read(labels)
     var loss = 0.0, correct = 0

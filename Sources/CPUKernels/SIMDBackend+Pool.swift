@@ -11,8 +11,9 @@ extension SIMDBackend {
     ShapeCheck.require(x.rank == 4, "maxPool2Forward", "input \(x.shape) is not NCHW")
     let (n, c, h, w) = (x[0], x[1], x[2], x[3])
     let (ph, pw) = (h / 2, w / 2)
-    ShapeCheck.require(y.shape == [n, c, ph, pw] && argmax.shape == y.shape, "maxPool2Forward",
-                       "x \(x.shape) y \(y.shape) argmax \(argmax.shape)")
+    ShapeCheck.require(
+      y.shape == [n, c, ph, pw] && argmax.shape == y.shape, "maxPool2Forward",
+      "x \(x.shape) y \(y.shape) argmax \(argmax.shape)")
     let Y = write(y), A = write(argmax), X = read(x)
     let planes = n * c
     let parts = workers(items: planes, flopsEach: h * w)
@@ -30,8 +31,9 @@ extension SIMDBackend {
     ShapeCheck.require(dx.rank == 4, "maxPool2Backward", "input gradient \(dx.shape) is not NCHW")
     let (n, c, h, w) = (dx[0], dx[1], dx[2], dx[3])
     let (ph, pw) = (h / 2, w / 2)
-    ShapeCheck.require(dy.shape == [n, c, ph, pw] && argmax.shape == dy.shape, "maxPool2Backward",
-                       "dy \(dy.shape) argmax \(argmax.shape) dx \(dx.shape)")
+    ShapeCheck.require(
+      dy.shape == [n, c, ph, pw] && argmax.shape == dy.shape, "maxPool2Backward",
+      "dy \(dy.shape) argmax \(argmax.shape) dx \(dx.shape)")
     let DX = write(dx), G = read(dy), A = read(argmax)
     let planes = n * c
     let parts = workers(items: planes, flopsEach: h * w)
@@ -111,10 +113,22 @@ extension SIMDBackend {
     for q in 0..<count {
       var best = -Float.infinity, arg: Float = 0
       let v = (top[2 * q], top[2 * q + 1], bottom[2 * q], bottom[2 * q + 1])
-      if v.0 > best { best = v.0; arg = 0 }
-      if v.1 > best { best = v.1; arg = 1 }
-      if v.2 > best { best = v.2; arg = 2 }
-      if v.3 > best { best = v.3; arg = 3 }
+      if v.0 > best {
+        best = v.0
+        arg = 0
+      }
+      if v.1 > best {
+        best = v.1
+        arg = 1
+      }
+      if v.2 > best {
+        best = v.2
+        arg = 2
+      }
+      if v.3 > best {
+        best = v.3
+        arg = 3
+      }
       y[q] = best
       a[q] = arg
     }

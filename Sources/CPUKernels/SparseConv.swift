@@ -96,13 +96,20 @@ extension ConvGeometry {
         var a0 = SIMD8<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
         for j in first..<end {
           let p = Int(pixel[j]), g = SIMD8<Float>(repeating: row[p]), src = colT + p * stride + v0 * 8
-          a0 = a0.mulAdd(g, load8(src)); a1 = a1.mulAdd(g, load8(src + 8))
-          a2 = a2.mulAdd(g, load8(src + 16)); a3 = a3.mulAdd(g, load8(src + 24))
-          a4 = a4.mulAdd(g, load8(src + 32)); a5 = a5.mulAdd(g, load8(src + 40))
+          a0 = a0.mulAdd(g, load8(src))
+          a1 = a1.mulAdd(g, load8(src + 8))
+          a2 = a2.mulAdd(g, load8(src + 16))
+          a3 = a3.mulAdd(g, load8(src + 24))
+          a4 = a4.mulAdd(g, load8(src + 32))
+          a5 = a5.mulAdd(g, load8(src + 40))
         }
         let d = dw + o * stride + v0 * 8
-        store8(load8(d) + a0, d); store8(load8(d + 8) + a1, d + 8); store8(load8(d + 16) + a2, d + 16)
-        store8(load8(d + 24) + a3, d + 24); store8(load8(d + 32) + a4, d + 32); store8(load8(d + 40) + a5, d + 40)
+        store8(load8(d) + a0, d)
+        store8(load8(d + 8) + a1, d + 8)
+        store8(load8(d + 16) + a2, d + 16)
+        store8(load8(d + 24) + a3, d + 24)
+        store8(load8(d + 32) + a4, d + 32)
+        store8(load8(d + 40) + a5, d + 40)
       }
       v0 += 6
     }
@@ -135,17 +142,32 @@ extension ConvGeometry {
         for j in Int(starts[p])..<Int(starts[p + 1]) {
           let o = Int(channel[j])
           let g = SIMD8<Float>(repeating: dy[o * pixels + p]), src = weight + o * ck + v0 * 8
-          a0 = a0.mulAdd(g, load8(src)); a1 = a1.mulAdd(g, load8(src + 8))
-          a2 = a2.mulAdd(g, load8(src + 16)); a3 = a3.mulAdd(g, load8(src + 24))
-          a4 = a4.mulAdd(g, load8(src + 32)); a5 = a5.mulAdd(g, load8(src + 40))
-          a6 = a6.mulAdd(g, load8(src + 48)); a7 = a7.mulAdd(g, load8(src + 56))
-          a8 = a8.mulAdd(g, load8(src + 64)); a9 = a9.mulAdd(g, load8(src + 72))
-          a10 = a10.mulAdd(g, load8(src + 80)); a11 = a11.mulAdd(g, load8(src + 88))
+          a0 = a0.mulAdd(g, load8(src))
+          a1 = a1.mulAdd(g, load8(src + 8))
+          a2 = a2.mulAdd(g, load8(src + 16))
+          a3 = a3.mulAdd(g, load8(src + 24))
+          a4 = a4.mulAdd(g, load8(src + 32))
+          a5 = a5.mulAdd(g, load8(src + 40))
+          a6 = a6.mulAdd(g, load8(src + 48))
+          a7 = a7.mulAdd(g, load8(src + 56))
+          a8 = a8.mulAdd(g, load8(src + 64))
+          a9 = a9.mulAdd(g, load8(src + 72))
+          a10 = a10.mulAdd(g, load8(src + 80))
+          a11 = a11.mulAdd(g, load8(src + 88))
         }
         let d = dcolT + p * stride + v0 * 8
-        store8(a0, d); store8(a1, d + 8); store8(a2, d + 16); store8(a3, d + 24)
-        store8(a4, d + 32); store8(a5, d + 40); store8(a6, d + 48); store8(a7, d + 56)
-        store8(a8, d + 64); store8(a9, d + 72); store8(a10, d + 80); store8(a11, d + 88)
+        store8(a0, d)
+        store8(a1, d + 8)
+        store8(a2, d + 16)
+        store8(a3, d + 24)
+        store8(a4, d + 32)
+        store8(a5, d + 40)
+        store8(a6, d + 48)
+        store8(a7, d + 56)
+        store8(a8, d + 64)
+        store8(a9, d + 72)
+        store8(a10, d + 80)
+        store8(a11, d + 88)
       }
       v0 += 12
     }

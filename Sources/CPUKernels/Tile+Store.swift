@@ -18,8 +18,12 @@ extension Tile {
   ) {
     var t = self
     if let bias = e.bias {
-      t.c0 = t.c0 + bias; t.c1 = t.c1 + bias; t.c2 = t.c2 + bias
-      t.c3 = t.c3 + bias; t.c4 = t.c4 + bias; t.c5 = t.c5 + bias
+      t.c0 = t.c0 + bias
+      t.c1 = t.c1 + bias
+      t.c2 = t.c2 + bias
+      t.c3 = t.c3 + bias
+      t.c4 = t.c4 + bias
+      t.c5 = t.c5 + bias
     }
     if colStride == 1 && cols == 16 {
       @inline(__always) func row(_ i: Int, _ v: PanelRow) {
@@ -37,8 +41,12 @@ extension Tile {
       if rows > 5 { row(5, t.c5) }
       return
     }
-    t.c0.store(spill); t.c1.store(spill + 16); t.c2.store(spill + 32)
-    t.c3.store(spill + 48); t.c4.store(spill + 64); t.c5.store(spill + 80)
+    t.c0.store(spill)
+    t.c1.store(spill + 16)
+    t.c2.store(spill + 32)
+    t.c3.store(spill + 48)
+    t.c4.store(spill + 64)
+    t.c5.store(spill + 80)
     for j in 0..<cols {
       let column = c + j * colStride
       for i in 0..<rows {

@@ -39,8 +39,10 @@ public struct DatasetSource: Sendable, Equatable {
 
   /// `--mirror` values if any, else `$DIGITS_MIRRORS`, else the built-in list. Each URL
   /// must be http or https; a missing trailing slash is added.
-  public static func mirrors(options: [String], kind: DatasetKind,
-                             environment: [String: String] = ProcessInfo.processInfo.environment) throws -> [URL] {
+  public static func mirrors(
+    options: [String], kind: DatasetKind,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> [URL] {
     var texts = options
     var origin = "--mirror"
     if texts.isEmpty, let env = environment[mirrorsVariable] {
@@ -51,7 +53,7 @@ public struct DatasetSource: Sendable, Equatable {
     return try texts.map { text in
       let withSlash = text.hasSuffix("/") ? text : text + "/"
       guard let url = URL(string: withSlash), let scheme = url.scheme?.lowercased(),
-            scheme == "http" || scheme == "https", url.host != nil
+        scheme == "http" || scheme == "https", url.host != nil
       else { throw DigitsError("\(origin) \(text): not an http or https URL") }
       return url
     }

@@ -2,7 +2,7 @@ import DigitsCore
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// What the downloader is doing, for a progress display.

@@ -2,7 +2,7 @@ import DigitsCore
 import Foundation
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+  import FoundationNetworking
 #endif
 
 /// One HTTP GET streamed into a file, resuming at the file's current size with a Range
@@ -72,8 +72,10 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     return lock.withLock { outcome ?? .transient("no answer") }
   }
 
-  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-                  completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+  func urlSession(
+    _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
+  ) {
     let status = (response as? HTTPURLResponse)?.statusCode ?? 0
     let disposition: URLSession.ResponseDisposition = lock.withLock {
       let offset = received
@@ -165,7 +167,7 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     case .notConnectedToInternet: return .failed("no network")
     case .unsupportedURL, .badURL: return .failed("unsupported URL")
     case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-         .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
+      .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
       return .failed("TLS failure")
     case .timedOut: return .transient("timed out")
     case .networkConnectionLost: return .transient("connection lost")

@@ -47,17 +47,22 @@ final class HDF5File {
     }
     let walk = Walk()
     let status = Self.lock.withLock {
-      chdf5_visit_datasets(handle, { name, context in
-        let walk = Unmanaged<Walk>.fromOpaque(context!).takeUnretainedValue()
-        guard walk.paths.count < HDF5File.maxDatasets else {
-          walk.tooMany = true
-          return 1
-        }
-        walk.paths.append(String(cString: name!))
-        return 0
-      }, Unmanaged.passUnretained(walk).toOpaque())
+      chdf5_visit_datasets(
+        handle,
+        { name, context in
+          let walk = Unmanaged<Walk>.fromOpaque(context!).takeUnretainedValue()
+          guard walk.paths.count < HDF5File.maxDatasets else {
+            walk.tooMany = true
+            return 1
+          }
+          walk.paths.append(String(cString: name!))
+          return 0
+        }, Unmanaged.passUnretained(walk).toOpaque())
     }
-    if walk.tooMany { throw DigitsError.file(path, "holds more than \(Self.maxDatasets) datasets; a Keras model of this network holds 8") }
+    if walk.tooMany {
+      throw DigitsError.file(
+        path, "holds more than \(Self.maxDatasets) datasets; a Keras model of this network holds 8")
+    }
     guard status >= 0 else { throw DigitsError.file(path, "damaged HDF5 file (its groups cannot be listed)") }
     return walk.paths
   }
@@ -89,7 +94,9 @@ final class HDF5File {
       if Int(status) != CHDF5_OK { buffer.initialize(repeating: 0) }
       initialized = count
     }
-    guard Int(status) == CHDF5_OK else { throw DigitsError.file(path, "dataset \(dataset) cannot be read (damaged HDF5 file)") }
+    guard Int(status) == CHDF5_OK else {
+      throw DigitsError.file(path, "dataset \(dataset) cannot be read (damaged HDF5 file)")
+    }
     return values
   }
 

@@ -82,7 +82,10 @@ struct KerasConfig: Decodable {
     let depth = text.withUnsafeBytes { bytes in
       var depth = 0, deepest = 0
       for b in bytes {
-        if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") { depth += 1; deepest = max(deepest, depth) }
+        if b == UInt8(ascii: "[") || b == UInt8(ascii: "{") {
+          depth += 1
+          deepest = max(deepest, depth)
+        }
         if b == UInt8(ascii: "]") || b == UInt8(ascii: "}") { depth -= 1 }
       }
       return deepest
@@ -122,7 +125,10 @@ struct KerasConfig: Decodable {
       ("Flatten", { ($0.dataFormat ?? "channels_last") == "channels_last" }),
       ("Dense", { $0.units == specs[4].shape[0] && $0.activation == "relu" && $0.useBias != false }),
       // A final Dense without softmax (logits) reads the same digits: `digits` applies softmax.
-      ("Dense", { $0.units == MNISTShape.classes && ["softmax", "linear"].contains($0.activation) && $0.useBias != false }),
+      (
+        "Dense",
+        { $0.units == MNISTShape.classes && ["softmax", "linear"].contains($0.activation) && $0.useBias != false }
+      ),
     ]
     guard layers.count - index == plan.count else {
       throw DigitsError.file(path, "Keras model has \(layers.count - index) layers, expected \(Self.expected)")
@@ -133,10 +139,13 @@ struct KerasConfig: Decodable {
       guard layer.className == kind, check(layer.config) else {
         throw DigitsError.file(
           path,
-          "Keras layer \(step + 1) (\(layer.className.prefix(40)) \(layer.config.name?.prefix(40) ?? "")) is not the seed CNN's \(kind); expected \(Self.expected)")
+          "Keras layer \(step + 1) (\(layer.className.prefix(40)) \(layer.config.name?.prefix(40) ?? "")) is not the seed CNN's \(kind); expected \(Self.expected)"
+        )
       }
       if kind == "Conv2D" || kind == "Dense" {
-        guard let name = layer.config.name, !name.isEmpty else { throw DigitsError.file(path, "Keras layer \(step + 1) has no name") }
+        guard let name = layer.config.name, !name.isEmpty else {
+          throw DigitsError.file(path, "Keras layer \(step + 1) has no name")
+        }
         names.append(name)
       }
     }
@@ -144,7 +153,8 @@ struct KerasConfig: Decodable {
   }
 
   static func isConv(_ c: LayerConfig, filters: Int, activation: String) -> Bool {
-    c.filters == filters && c.kernelSize == [3, 3] && (c.strides ?? [1, 1]) == [1, 1] && (c.padding ?? "valid") == "valid"
+    c.filters == filters && c.kernelSize == [3, 3] && (c.strides ?? [1, 1]) == [1, 1]
+      && (c.padding ?? "valid") == "valid"
       && (c.dataFormat ?? "channels_last") == "channels_last" && (c.dilationRate ?? [1, 1]) == [1, 1]
       && (c.groups ?? 1) == 1 && c.activation == activation && c.useBias != false
   }

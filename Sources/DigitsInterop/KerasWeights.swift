@@ -45,7 +45,9 @@ enum KerasWeights {
   /// The parameters in `SeedNetwork.parameterSpecs` order. `names` are the conv, conv, dense,
   /// dense layers from the config, or nil (weights-only file): then each layer is told by
   /// its kernel's shape, which differs for all four.
-  static func parameters(_ file: HDF5File, names: [String]?, flatten: KerasImport.FlattenOrder = .channelsLastToNCHW) throws -> [[Float]] {
+  static func parameters(_ file: HDF5File, names: [String]?, flatten: KerasImport.FlattenOrder = .channelsLastToNCHW)
+    throws -> [[Float]]
+  {
     let located = locate(try file.datasetPaths())
     let specs = SeedNetwork.parameterSpecs
     // Keras kernel shapes of the four layers, from this project's shapes.
@@ -58,18 +60,24 @@ enum KerasWeights {
     if let names {
       order = names
       if let extra = withWeights.keys.sorted().first(where: { !names.contains($0) }) {
-        throw DigitsError.file(file.path, "holds weights of layer \(extra.prefix(60)), which the model config does not list")
+        throw DigitsError.file(
+          file.path, "holds weights of layer \(extra.prefix(60)), which the model config does not list")
       }
     } else {
       guard withWeights.count == 4 else {
-        throw DigitsError.file(file.path, "holds weights of \(withWeights.count) layers, expected the seed CNN's 4 (Conv2D, Conv2D, Dense, Dense)")
+        throw DigitsError.file(
+          file.path,
+          "holds weights of \(withWeights.count) layers, expected the seed CNN's 4 (Conv2D, Conv2D, Dense, Dense)")
       }
       var byShape: [Int: String] = [:]
       for (name, place) in withWeights {
-        guard let kernel = place.kernel else { throw DigitsError.file(file.path, "layer \(name.prefix(60)) has no kernel") }
+        guard let kernel = place.kernel else {
+          throw DigitsError.file(file.path, "layer \(name.prefix(60)) has no kernel")
+        }
         let shape = try file.shape(kernel)
         guard let role = kerasShapes.firstIndex(of: shape), byShape[role] == nil else {
-          throw DigitsError.file(file.path, "dataset \(kernel.prefix(80)) has shape \(shape), expected one of \(kerasShapes)")
+          throw DigitsError.file(
+            file.path, "dataset \(kernel.prefix(80)) has shape \(shape), expected one of \(kerasShapes)")
         }
         byShape[role] = name
       }
@@ -78,7 +86,8 @@ enum KerasWeights {
     var kernels: [[Float]] = [], biases: [[Float]] = []
     for (role, name) in order.enumerated() {
       guard let place = located[name], let kernel = place.kernel, let bias = place.bias else {
-        throw DigitsError.file(file.path, "misses the kernel or bias of layer \(name.prefix(60)); expected \(KerasConfig.expected)")
+        throw DigitsError.file(
+          file.path, "misses the kernel or bias of layer \(name.prefix(60)); expected \(KerasConfig.expected)")
       }
       kernels.append(try read(file, kernel, kerasShapes[role]))
       biases.append(try read(file, bias, specs[2 * role + 1].shape))

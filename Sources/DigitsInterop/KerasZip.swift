@@ -25,7 +25,8 @@ struct KerasZip {
       defer { zip_discard(archive) }
       let entries = zip_get_num_entries(archive, 0)
       guard entries <= KerasImport.maxZipEntries else {
-        throw DigitsError.file(path, "zip holds \(entries) entries, more than \(KerasImport.maxZipEntries); a .keras file holds 3")
+        throw DigitsError.file(
+          path, "zip holds \(entries) entries, more than \(KerasImport.maxZipEntries); a .keras file holds 3")
       }
       return (
         try Self.extract("config.json", limit: KerasConfig.maxBytes, from: archive, path),
@@ -40,7 +41,8 @@ struct KerasZip {
       throw DigitsError.file(path, "zip has no \(name); expected a Keras 3 .keras file (config.json, model.weights.h5)")
     }
     var info = zip_stat_t()
-    guard zip_stat_index(archive, zip_uint64_t(index), 0, &info) == 0, info.valid & zip_uint64_t(ZIP_STAT_SIZE) != 0 else {
+    guard zip_stat_index(archive, zip_uint64_t(index), 0, &info) == 0, info.valid & zip_uint64_t(ZIP_STAT_SIZE) != 0
+    else {
       throw DigitsError.file(path, "zip entry \(name) is damaged")
     }
     guard info.size <= zip_uint64_t(limit) else {
@@ -55,12 +57,15 @@ struct KerasZip {
     var total = 0
     while total < data.count {
       let n = data.withUnsafeMutableBytes { zip_fread(entry, $0.baseAddress! + total, zip_uint64_t($0.count - total)) }
-      guard n >= 0 else { throw DigitsError.file(path, "zip entry \(name) is damaged (\(String(cString: zip_file_strerror(entry))))") }
+      guard n >= 0 else {
+        throw DigitsError.file(path, "zip entry \(name) is damaged (\(String(cString: zip_file_strerror(entry))))")
+      }
       if n == 0 { break }
       total += Int(n)
     }
     guard total == Int(info.size) else {
-      throw DigitsError.file(path, "zip entry \(name) holds \(total > Int(info.size) ? "more" : "fewer") bytes than its stated \(info.size)")
+      throw DigitsError.file(
+        path, "zip entry \(name) holds \(total > Int(info.size) ? "more" : "fewer") bytes than its stated \(info.size)")
     }
     return data.prefix(total)
   }

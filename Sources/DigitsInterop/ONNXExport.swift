@@ -31,7 +31,9 @@ public enum ONNXExport {
     var graph = Onnx_GraphProto()
     graph.name = "digits_seed_cnn"
     graph.initializer = zip(SeedNetwork.parameterSpecs, model.parameters).map { tensor($0.name, $0.shape, $1) }
-    graph.input = [value(inputName, [.symbol(batchDimension), .size(1), .size(MNISTShape.side), .size(MNISTShape.side)])]
+    graph.input = [
+      value(inputName, [.symbol(batchDimension), .size(1), .size(MNISTShape.side), .size(MNISTShape.side)])
+    ]
     graph.output = [value(outputName, [.symbol(batchDimension), .size(MNISTShape.classes)])]
     let conv = [attribute("kernel_shape", [3, 3]), attribute("strides", [1, 1]), attribute("pads", [0, 0, 0, 0])]
     let pool = [attribute("kernel_shape", [2, 2]), attribute("strides", [2, 2])]
@@ -117,7 +119,8 @@ public enum ONNXExport {
   }
 
   static func node(_ op: String, _ inputs: [String], _ output: String, _ attributes: [Onnx_AttributeProto] = [])
-    -> Onnx_NodeProto {
+    -> Onnx_NodeProto
+  {
     var n = Onnx_NodeProto()
     n.opType = op
     n.name = output

@@ -1,6 +1,6 @@
+import DigitsCore
 import Dispatch
 import Foundation
-import DigitsCore
 import Synchronization
 
 /// The network shared by concurrent requests, run in batches: requests that arrive while a
@@ -40,8 +40,10 @@ public final class BatchingClassifier: @unchecked Sendable {
   private var replacement: (network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?)?
   private let replacementLock = NSLock()
 
-  public init(_ network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)? = nil,
-              onFailure: @escaping @Sendable (String) -> Void = { _ in }) {
+  public init(
+    _ network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)? = nil,
+    onFailure: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
     self.network = network
     self.fallback = fallback
     self.onFailure = onFailure
@@ -94,7 +96,8 @@ public final class BatchingClassifier: @unchecked Sendable {
 
   /// One batch through the network, counted. Only the thread that set `draining` calls it.
   private func run(_ inputs: [Float]) -> Result<[Float], any Error> {
-    if let next = replacementLock.withLock({ () -> (network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?)? in
+    if let next = replacementLock.withLock({
+      () -> (network: any ServingNetwork, fallback: (() throws -> any ServingNetwork)?)? in
       defer { replacement = nil }
       return replacement
     }) {

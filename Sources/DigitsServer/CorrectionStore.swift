@@ -36,7 +36,9 @@ public final class CorrectionStore: Sendable {
     self.folder = folder
     self.limits = limits
     let existing = try Self.readLabels(folder: folder, missingIsEmpty: true)
-    let bytes = existing.reduce(0) { $0 + (Self.size(of: Self.path($1.file, in: folder)) ?? 0) + $1.line.utf8.count + 1 }
+    let bytes = existing.reduce(0) {
+      $0 + (Self.size(of: Self.path($1.file, in: folder)) ?? 0) + $1.line.utf8.count + 1
+    }
     let next = existing.compactMap { Int($0.file.dropFirst(1).prefix(while: \.isNumber)) }.max().map { $0 + 1 } ?? 1
     state = Mutex(State(lines: existing.map(\.line), bytes: bytes, next: next))
   }
@@ -57,19 +59,24 @@ public final class CorrectionStore: Sendable {
     let png = PNG.grayscale(bytes, width: MNISTShape.side, height: MNISTShape.side)
     return try state.withLock { state in
       guard state.lines.count < limits.maxCount else {
-        throw APIError(.conflict, "the corrections folder is full (\(limits.maxCount) corrections); "
-          + "learn from them, then move them elsewhere, or serve with another --corrections folder")
+        throw APIError(
+          .conflict,
+          "the corrections folder is full (\(limits.maxCount) corrections); "
+            + "learn from them, then move them elsewhere, or serve with another --corrections folder")
       }
       let file = String(format: "c%06d.png", state.next)
       let line = "\(file),\(label),\(ISO8601DateFormatter().string(from: date))"
       guard state.bytes + png.count + line.utf8.count + 1 <= limits.maxBytes else {
-        throw APIError(.conflict, "the corrections folder is full (\(limits.maxBytes >> 20) MB); "
-          + "learn from them, then move them elsewhere, or serve with another --corrections folder")
+        throw APIError(
+          .conflict,
+          "the corrections folder is full (\(limits.maxBytes >> 20) MB); "
+            + "learn from them, then move them elsewhere, or serve with another --corrections folder")
       }
       try AtomicFile.write(png, to: Self.path(file, in: folder))
       let lines = state.lines + [line]
-      try AtomicFile.write(Data(([Self.header] + lines).joined(separator: "\n").appending("\n").utf8),
-                           to: Self.path(Self.labelsFile, in: folder))
+      try AtomicFile.write(
+        Data(([Self.header] + lines).joined(separator: "\n").appending("\n").utf8),
+        to: Self.path(Self.labelsFile, in: folder))
       state.lines = lines
       state.bytes += png.count + line.utf8.count + 1
       state.next += 1
@@ -83,11 +90,14 @@ public final class CorrectionStore: Sendable {
   public static func load(folder: String) throws -> LabeledImages {
     var isFolder: ObjCBool = false
     guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
-      throw DigitsError.file(folder, "no such folder; corrections are saved there by the drawing page (digits serve --corrections \(folder))")
+      throw DigitsError.file(
+        folder, "no such folder; corrections are saved there by the drawing page (digits serve --corrections \(folder))"
+      )
     }
     let entries = try readLabels(folder: folder, missingIsEmpty: false)
     guard !entries.isEmpty else {
-      throw DigitsError.file(path(labelsFile, in: folder), "holds no corrections yet; correct some predictions on the drawing page first")
+      throw DigitsError.file(
+        path(labelsFile, in: folder), "holds no corrections yet; correct some predictions on the drawing page first")
     }
     var images = [UInt8](), labels = [UInt8]()
     images.reserveCapacity(entries.count * MNISTShape.pixels)
@@ -96,7 +106,8 @@ public final class CorrectionStore: Sendable {
       let data = try readSmall(file, limit: 1 << 20)
       let image = try ImageDecoder.decode(data, name: file, maxPixels: MNISTShape.pixels)
       guard image.width == MNISTShape.side, image.height == MNISTShape.side else {
-        throw DigitsError.file(file, "is \(image.width)x\(image.height); corrections are \(MNISTShape.side)x\(MNISTShape.side)")
+        throw DigitsError.file(
+          file, "is \(image.width)x\(image.height); corrections are \(MNISTShape.side)x\(MNISTShape.side)")
       }
       images += image.pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
       labels.append(UInt8(entry.label))
@@ -116,7 +127,10 @@ public final class CorrectionStore: Sendable {
     let csv = path(labelsFile, in: folder)
     guard FileManager.default.fileExists(atPath: csv) else {
       if missingIsEmpty { return [] }
-      throw DigitsError.file(folder, "holds no \(labelsFile); correct some predictions on the drawing page first (digits serve --corrections \(folder))")
+      throw DigitsError.file(
+        folder,
+        "holds no \(labelsFile); correct some predictions on the drawing page first (digits serve --corrections \(folder))"
+      )
     }
     let data = try readSmall(csv, limit: 16 << 20)
     guard let text = String(data: data, encoding: .utf8) else { throw DigitsError.file(csv, "is not UTF-8 text") }
@@ -127,7 +141,9 @@ public final class CorrectionStore: Sendable {
     }
     return try lines.dropFirst().enumerated().compactMap { offset, line in
       if line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
-      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+      let fields = line.split(separator: ",", omittingEmptySubsequences: false).map {
+        $0.trimmingCharacters(in: .whitespaces)
+      }
       let where_ = "line \(offset + 2)"
       guard fields.count >= 2 else { throw DigitsError.file(csv, "\(where_): expected file,label,time") }
       let file = fields[0]

@@ -33,9 +33,10 @@ public enum DigitsServer {
   /// The routes, for `makeApplication` and for tests (HummingbirdTesting drives a router).
   /// `boundHost`: the address listened on; when it is loopback, requests for other hosts are
   /// refused (`HostCheckMiddleware`).
-  public static func router(service: PredictionService, limits: Limits = Limits(), boundHost: String? = nil,
-                            learning: FinetuneJob? = nil) -> Router<BasicRequestContext>
-  {
+  public static func router(
+    service: PredictionService, limits: Limits = Limits(), boundHost: String? = nil,
+    learning: FinetuneJob? = nil
+  ) -> Router<BasicRequestContext> {
     let router = Router()
     if let check = boundHost.flatMap(HostCheckMiddleware<BasicRequestContext>.init) { router.add(middleware: check) }
     let page = Page()
@@ -106,15 +107,21 @@ public enum DigitsServer {
 
   static func checkContentType(_ header: String?) throws {
     guard let header, !header.isEmpty else {
-      throw APIError(.unsupportedMediaType, "no Content-Type: send the image file's bytes with Content-Type image/png or image/jpeg")
+      throw APIError(
+        .unsupportedMediaType, "no Content-Type: send the image file's bytes with Content-Type image/png or image/jpeg")
     }
     let type = header.split(separator: ";")[0].trimmingCharacters(in: .whitespaces).lowercased()
     guard imageTypes.contains(type) else {
-      let hint = type.hasPrefix("multipart/") ? " (send the file's bytes as the body, not a form)"
-        : type == "application/x-www-form-urlencoded" ? " (curl sends that with --data-binary unless given -H 'Content-Type: image/png')"
-        : ""
-      throw APIError(.unsupportedMediaType, "Content-Type \(type) is not an image the server reads; "
-        + "send image/png or image/jpeg (also bmp, gif, pgm/ppm)\(hint)")
+      let hint =
+        type.hasPrefix("multipart/")
+        ? " (send the file's bytes as the body, not a form)"
+        : type == "application/x-www-form-urlencoded"
+          ? " (curl sends that with --data-binary unless given -H 'Content-Type: image/png')"
+          : ""
+      throw APIError(
+        .unsupportedMediaType,
+        "Content-Type \(type) is not an image the server reads; "
+          + "send image/png or image/jpeg (also bmp, gif, pgm/ppm)\(hint)")
     }
   }
 
@@ -134,7 +141,8 @@ public enum DigitsServer {
       guard collected.readableBytes + chunk.readableBytes <= limits.maxBodyBytes else { throw tooLarge(limits) }
       collected.writeImmutableBuffer(chunk)
       if ContinuousClock.now > deadline {
-        throw APIError(.requestTimeout, "the image took longer than \(limits.requestTimeout.components.seconds) s to arrive")
+        throw APIError(
+          .requestTimeout, "the image took longer than \(limits.requestTimeout.components.seconds) s to arrive")
       }
     }
     return collected
@@ -148,10 +156,12 @@ struct Page: Sendable {
   let style = ByteBuffer(bytes: PackageResources.page_css)
 
   func response(_ body: ByteBuffer, type: String) -> Response {
-    Response(status: .ok, headers: [
-      .contentType: type, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
-      .init("Content-Security-Policy")!:
-        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
-    ], body: ResponseBody(byteBuffer: body))
+    Response(
+      status: .ok,
+      headers: [
+        .contentType: type, .cacheControl: "no-cache", .init("X-Content-Type-Options")!: "nosniff",
+        .init("Content-Security-Policy")!:
+          "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
+      ], body: ResponseBody(byteBuffer: body))
   }
 }

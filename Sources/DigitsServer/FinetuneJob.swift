@@ -68,8 +68,10 @@ public final class FinetuneJob: Sendable {
 
   private let state: Mutex<State>
 
-  public init(store: CorrectionStore, base: ModelFile, baseName: String, recipe: Finetune.Recipe = Finetune.Recipe(),
-              loadData: @escaping DataLoader, makeBackend: @escaping BackendMaker, install: @escaping Installer) {
+  public init(
+    store: CorrectionStore, base: ModelFile, baseName: String, recipe: Finetune.Recipe = Finetune.Recipe(),
+    loadData: @escaping DataLoader, makeBackend: @escaping BackendMaker, install: @escaping Installer
+  ) {
     self.store = store
     self.base = base
     self.baseName = baseName
@@ -77,8 +79,9 @@ public final class FinetuneJob: Sendable {
     self.loadData = loadData
     self.makeBackend = makeBackend
     self.install = install
-    let status = Status(state: "idle", phase: nil, progress: 0, corrections: store.count, model: baseName, canUndo: false,
-                        message: nil, seconds: nil, mnistTestAccuracy: Self.testAccuracy(base))
+    let status = Status(
+      state: "idle", phase: nil, progress: 0, corrections: store.count, model: baseName, canUndo: false,
+      message: nil, seconds: nil, mnistTestAccuracy: Self.testAccuracy(base))
     state = Mutex(State(status: status, stack: [Served(name: baseName, model: base)]))
   }
 
@@ -95,7 +98,9 @@ public final class FinetuneJob: Sendable {
       throw APIError(.conflict, "no corrections yet: after a prediction, say which digit it was, then learn")
     }
     let run = try state.withLock { state -> Int in
-      guard state.status.state != "running" else { throw APIError(.conflict, "a fine-tune is already running; GET /api/finetune shows its progress") }
+      guard state.status.state != "running" else {
+        throw APIError(.conflict, "a fine-tune is already running; GET /api/finetune shows its progress")
+      }
       state.runs += 1
       state.status.state = "running"
       state.status.phase = "loading data"
@@ -115,10 +120,14 @@ public final class FinetuneJob: Sendable {
   @discardableResult
   public func undo() throws -> Status {
     try state.withLock { state in
-      guard state.status.state != "running" else { throw APIError(.conflict, "a fine-tune is running; undo after it ends") }
+      guard state.status.state != "running" else {
+        throw APIError(.conflict, "a fine-tune is running; undo after it ends")
+      }
       guard state.stack.count > 1 else { throw APIError(.conflict, "nothing to undo: \(baseName) is served") }
       let previous = state.stack[state.stack.count - 2]
-      do { try install(previous.model) } catch { throw APIError(.internalServerError, "could not go back to \(previous.name)") }
+      do { try install(previous.model) } catch {
+        throw APIError(.internalServerError, "could not go back to \(previous.name)")
+      }
       state.stack.removeLast()
       state.status.model = previous.name
       state.status.canUndo = state.stack.count > 1

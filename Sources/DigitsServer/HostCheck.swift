@@ -14,10 +14,13 @@ struct HostCheckMiddleware<Context: RequestContext>: RouterMiddleware {
     allowed = ["localhost", "127.0.0.1", "[::1]", host.contains(":") ? "[\(host)]" : host]
   }
 
-  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+  func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws
+    -> Response
+  {
     guard let authority = request.head.authority else { return try await next(request, context) }
     guard allowed.contains(Self.hostName(authority)) else {
-      throw APIError(.forbidden, "this server answers only requests addressed to localhost or its own address (Host header)")
+      throw APIError(
+        .forbidden, "this server answers only requests addressed to localhost or its own address (Host header)")
     }
     return try await next(request, context)
   }

@@ -30,7 +30,9 @@ extension DigitsServer {
   /// Largest JSON body: 784 numbers of up to 20 characters each, with room to spare.
   static let maxCorrectionBytes = 64 << 10
 
-  static func addLearningRoutes(to api: RouterGroup<BasicRequestContext>, job: FinetuneJob, limits: Limits, inFlight: InFlightLimit) {
+  static func addLearningRoutes(
+    to api: RouterGroup<BasicRequestContext>, job: FinetuneJob, limits: Limits, inFlight: InFlightLimit
+  ) {
     api.get("corrections") { _, _ in
       try encoded(CorrectionCount(count: job.store.count, limit: job.store.limits.maxCount))
     }
@@ -62,10 +64,14 @@ extension DigitsServer {
     do {
       correction = try JSONDecoder().decode(CorrectionRequest.self, from: Data(body.readableBytesView))
     } catch {
-      throw APIError(.badRequest, "expected JSON {\"input28\": [\(MNISTShape.pixels) numbers in 0...1], \"label\": 0-9}")
+      throw APIError(
+        .badRequest, "expected JSON {\"input28\": [\(MNISTShape.pixels) numbers in 0...1], \"label\": 0-9}")
     }
     guard correction.input28.count == MNISTShape.pixels else {
-      throw APIError(.badRequest, "input28 holds \(correction.input28.count) numbers; it takes \(MNISTShape.pixels) (\(MNISTShape.side)x\(MNISTShape.side))")
+      throw APIError(
+        .badRequest,
+        "input28 holds \(correction.input28.count) numbers; it takes \(MNISTShape.pixels) (\(MNISTShape.side)x\(MNISTShape.side))"
+      )
     }
     guard correction.input28.allSatisfy({ $0.isFinite && (0...1).contains($0) }) else {
       throw APIError(.badRequest, "input28 values must lie in 0...1")

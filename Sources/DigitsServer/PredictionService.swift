@@ -34,10 +34,12 @@ public final class PredictionService: Sendable {
   /// `classifier` runs the batches; when it throws, `fallback` (the CPU backend, described
   /// by `fallbackDescription`) replaces it and `log` gets one line. `decodeThreads` pictures
   /// are decoded at once.
-  public init(model: ModelFile, modelName: String, classifier: any ServingNetwork, backendDescription: String,
-              maxPixels: Int = defaultMaxPixels, decodeThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
-              fallback: (() throws -> any ServingNetwork)? = nil, fallbackDescription: String = "cpu",
-              minConfidence: Double? = nil, log: @escaping @Sendable (String) -> Void = { _ in }) {
+  public init(
+    model: ModelFile, modelName: String, classifier: any ServingNetwork, backendDescription: String,
+    maxPixels: Int = defaultMaxPixels, decodeThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
+    fallback: (() throws -> any ServingNetwork)? = nil, fallbackDescription: String = "cpu",
+    minConfidence: Double? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+  ) {
     self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold
     network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
     work = WorkPool(width: decodeThreads)
@@ -68,8 +70,10 @@ public final class PredictionService: Sendable {
   func predict(_ data: Data, multi: Bool) async throws -> String {
     guard !data.isEmpty else { throw APIError(.badRequest, "empty body: send the image file's bytes") }
     if let size = ImageDecoder.size(of: data), size.width * size.height > maxPixels {
-      throw APIError(.contentTooLarge, "image is \(size.width)x\(size.height); the server reads up to "
-        + "\(Self.megapixels(maxPixels)) megapixels, scale it down first")
+      throw APIError(
+        .contentTooLarge,
+        "image is \(size.width)x\(size.height); the server reads up to "
+          + "\(Self.megapixels(maxPixels)) megapixels, scale it down first")
     }
     let prepared = try await work.run { try self.prepare(data, multi: multi) }
     defer { served.add(1, ordering: .relaxed) }
@@ -115,13 +119,15 @@ public final class PredictionService: Sendable {
     }
     let prepared = preprocessor.prepare(image)
     guard prepared.pixels != nil else {
-      return .answered(JSONText.object([
-        ("digit", "null"), ("label", "null"), ("reason", JSONText.string("blank")), ("confidence", "null"),
-        ("probabilities", "null"), ("input28", "null"), ("note", JSONText.string(prepared.note ?? "no digit")),
-      ]))
+      return .answered(
+        JSONText.object([
+          ("digit", "null"), ("label", "null"), ("reason", JSONText.string("blank")), ("confidence", "null"),
+          ("probabilities", "null"), ("input28", "null"), ("note", JSONText.string(prepared.note ?? "no digit")),
+        ]))
     }
     if let box = prepared.box, NumberReader.mayHoldSeveral(box),
-       let candidates = NumberReader(preprocessor: preprocessor).severalCandidates(image) {
+      let candidates = NumberReader(preprocessor: preprocessor).severalCandidates(image)
+    {
       return .maybeSeveral(prepared, NumberReader(preprocessor: preprocessor), candidates)
     }
     return .digit(prepared)
@@ -132,7 +138,9 @@ public final class PredictionService: Sendable {
   }
 
   func numberJSON(_ reading: NumberReader.Reading) -> String {
-    let digits = reading.digits.map { digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box, alwaysAnswer: true) }
+    let digits = reading.digits.map {
+      digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box, alwaysAnswer: true)
+    }
     return JSONText.object([
       ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
       ("digits", JSONText.array(digits)),
@@ -143,24 +151,35 @@ public final class PredictionService: Sendable {
   /// One digit's answer. Unsure (top probability below `minConfidence`) or `several`
   /// (the digits the number reader found) give `"digit": null` and a `reason`; a number's
   /// digits (`alwaysAnswer`) are always named, the number being the answer.
-  func digitJSON(pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?,
-                 several: String? = nil, alwaysAnswer: Bool = false) -> String {
+  func digitJSON(
+    pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?,
+    several: String? = nil, alwaysAnswer: Bool = false
+  ) -> String {
     let answer = DigitAnswer(probabilities[...], minConfidence: alwaysAnswer ? 0 : minConfidence)
     let best = DigitClassifier.ranked(probabilities[...])[0]
     var fields: [(String, String)]
     if let several {
-      fields = [("digit", "null"), ("label", "null"), ("reason", JSONText.string("several")), ("number", JSONText.string(several))]
+      fields = [
+        ("digit", "null"), ("label", "null"), ("reason", JSONText.string("several")),
+        ("number", JSONText.string(several)),
+      ]
     } else if case .unsure(let candidates) = answer {
-      let list = candidates.map { JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))]) }
-      fields = [("digit", "null"), ("label", "null"), ("reason", JSONText.string("unsure")), ("candidates", JSONText.array(list))]
+      let list = candidates.map {
+        JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))])
+      }
+      fields = [
+        ("digit", "null"), ("label", "null"), ("reason", JSONText.string("unsure")),
+        ("candidates", JSONText.array(list)),
+      ]
     } else {
       fields = [("digit", String(best.index)), ("label", JSONText.string(classNames[best.index]))]
     }
-    return JSONText.object(fields + [
-      ("confidence", JSONText.number(best.probability)), ("probabilities", JSONText.numbers(probabilities)),
-      ("input28", JSONText.numbers(pixels)),
-      ("box", box.map { "[\($0.x),\($0.y),\($0.width),\($0.height)]" } ?? "null"),
-    ])
+    return JSONText.object(
+      fields + [
+        ("confidence", JSONText.number(best.probability)), ("probabilities", JSONText.numbers(probabilities)),
+        ("input28", JSONText.numbers(pixels)),
+        ("box", box.map { "[\($0.x),\($0.y),\($0.width),\($0.height)]" } ?? "null"),
+      ])
   }
 
   /// `GET /api/health`; `inFlight`: predictions being answered now.
@@ -170,7 +189,8 @@ public final class PredictionService: Sendable {
     return JSONText.object([
       ("status", JSONText.string("ok")), ("backend", JSONText.string(backend)),
       ("predictions", String(served.load(ordering: .relaxed))), ("in_flight", String(inFlight)),
-      ("batches", String(batches)), ("mean_batch", JSONText.number(batches == 0 ? 0 : Double(images) / Double(batches))),
+      ("batches", String(batches)),
+      ("mean_batch", JSONText.number(batches == 0 ? 0 : Double(images) / Double(batches))),
       ("uptime_seconds", JSONText.number(Double(uptime.components.seconds))),
     ])
   }

@@ -3,7 +3,7 @@ import Foundation
 import Synchronization
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Runs the CPU-heavy part of requests (decoding and preparing pictures) on `width` threads
@@ -33,8 +33,8 @@ final class WorkPool: Sendable {
       let shared = self.shared
       let thread = Thread {
         #if os(Linux)
-        // NOTE: on Linux the nice value is per thread, and 0 names the calling thread.
-        setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
+          // NOTE: on Linux the nice value is per thread, and 0 names the calling thread.
+          setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, Self.niceness)
         #endif
         while true {
           shared.ready.wait()

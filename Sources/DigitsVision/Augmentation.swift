@@ -103,7 +103,8 @@ public struct Augmentation: Sendable {
     let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
     let fx = u - Float(x0), fy = v - Float(y0)
     func at(_ x: Int, _ y: Int) -> Float { x < 0 || y < 0 || x >= side || y >= side ? 0 : img[y * side + x] }
-    return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
+    return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy)
+      + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
   }
 
   /// Grey-level dilation (thicken) or erosion (thin) by a 3x3 cross, blended by `strength`.
@@ -111,7 +112,9 @@ public struct Augmentation: Sendable {
     var out = img
     for y in 0..<side {
       for x in 0..<side {
-        func at(_ xx: Int, _ yy: Int) -> Float { xx < 0 || yy < 0 || xx >= side || yy >= side ? 0 : img[yy * side + xx] }
+        func at(_ xx: Int, _ yy: Int) -> Float {
+          xx < 0 || yy < 0 || xx >= side || yy >= side ? 0 : img[yy * side + xx]
+        }
         let a = at(x - 1, y), b = at(x + 1, y), c = at(x, y - 1), d = at(x, y + 1), m0 = img[y * side + x]
         let m = thicken ? max(m0, a, b, c, d) : min(m0, a, b, c, d)
         out[y * side + x] = img[y * side + x] * (1 - strength) + m * strength
@@ -150,7 +153,10 @@ public struct Augmentation: Sendable {
     var x0 = side, x1 = -1, y0 = side, y1 = -1
     for y in 0..<side {
       for x in 0..<side where img[y * side + x] > 0.05 {
-        x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+        x0 = min(x0, x)
+        x1 = max(x1, x)
+        y0 = min(y0, y)
+        y1 = max(y1, y)
       }
     }
     guard x1 >= x0 else { return img }

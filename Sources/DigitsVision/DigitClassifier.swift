@@ -38,7 +38,9 @@ public final class DigitClassifier {
       while start < n {
         let left = n - start
         let count = left >= batchSize ? batchSize : 1 << (Int.bitWidth - 1 - left.leadingZeroBitCount)
-        out += network.probabilities(pixels: UnsafeBufferPointer(rebasing: all[(start * MNISTShape.pixels)..<((start + count) * MNISTShape.pixels)]))
+        out += network.probabilities(
+          pixels: UnsafeBufferPointer(
+            rebasing: all[(start * MNISTShape.pixels)..<((start + count) * MNISTShape.pixels)]))
         start += count
       }
     }

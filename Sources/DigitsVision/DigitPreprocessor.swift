@@ -49,16 +49,20 @@ public struct DigitPreprocessor: Sendable {
     guard let region = InkRegion(parts, keep: keep) else {
       return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: "no ink found (blank or too faint)")
     }
-    if let problem = tooLittle(region, map: map) { return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: problem) }
-    return PreparedDigit(pixels: layout(region, map: map), darkInk: map.darkInk, note: nil,
-                         box: region.sourceBox(in: map))
+    if let problem = tooLittle(region, map: map) {
+      return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: problem)
+    }
+    return PreparedDigit(
+      pixels: layout(region, map: map), darkInk: map.darkInk, note: nil,
+      box: region.sourceBox(in: map))
   }
 
   /// The 28x28 field of one region of an ink map (the CLI's multi-digit reader uses it per digit).
   public func layout(_ region: InkRegion, map: InkMap) -> [Float] {
     let crop = region.crop(map)
-    return MNISTLayout.field(crop: crop, width: region.width, height: region.height,
-                             adjustStrokes: options.adjustStrokes)
+    return MNISTLayout.field(
+      crop: crop, width: region.width, height: region.height,
+      adjustStrokes: options.adjustStrokes)
   }
 
   /// Why a region is too small to be a digit, or nil.

@@ -11,7 +11,8 @@ enum FastPNG {
 
   /// The file's samples (width * height * channels, rows top to bottom), or nil when the
   /// file is not such a PNG or anything in it looks wrong.
-  static func decode(_ file: UnsafeBufferPointer<UInt8>) -> (samples: [UInt8], width: Int, height: Int, channels: Int)? {
+  static func decode(_ file: UnsafeBufferPointer<UInt8>) -> (samples: [UInt8], width: Int, height: Int, channels: Int)?
+  {
     guard file.count > 8 + 25, file.starts(with: signature) else { return nil }
     func be32(_ at: Int) -> Int {
       Int(file[at]) << 24 | Int(file[at + 1]) << 16 | Int(file[at + 2]) << 8 | Int(file[at + 3])
@@ -51,7 +52,8 @@ enum FastPNG {
     guard inflate(file, idat, into: &raw) else { return nil }
     var samples = [UInt8](repeating: 0, count: height * stride)
     let unfiltered = raw.withUnsafeBufferPointer { r in
-      samples.withUnsafeMutableBufferPointer { s in unfilter(r, into: s, height: height, stride: stride, bpp: channels) }
+      samples.withUnsafeMutableBufferPointer { s in unfilter(r, into: s, height: height, stride: stride, bpp: channels)
+      }
     }
     return unfiltered ? (samples, width, height, channels) : nil
   }
@@ -84,8 +86,10 @@ enum FastPNG {
 
   /// Undoes PNG's per-row filters (none, sub, up, average, Paeth; PNG spec 9.2). The row
   /// above the first is zeros.
-  static func unfilter(_ raw: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, height: Int,
-                       stride: Int, bpp: Int) -> Bool {
+  static func unfilter(
+    _ raw: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>, height: Int,
+    stride: Int, bpp: Int
+  ) -> Bool {
     guard let o = out.baseAddress, let r = raw.baseAddress else { return false }
     let zeros = [UInt8](repeating: 0, count: stride)
     return zeros.withUnsafeBufferPointer { zero in
@@ -103,7 +107,8 @@ enum FastPNG {
         case 2:  // the usual filter of a drawing: 16 bytes at a time
           var i = 0
           while i + 16 <= stride {
-            let sum = UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
+            let sum =
+              UnsafeRawPointer(src + i).loadUnaligned(as: SIMD16<UInt8>.self)
               &+ UnsafeRawPointer(up + i).loadUnaligned(as: SIMD16<UInt8>.self)
             UnsafeMutableRawPointer(row + i).storeBytes(of: sum, as: SIMD16<UInt8>.self)
             i += 16

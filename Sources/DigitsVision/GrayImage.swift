@@ -8,8 +8,9 @@ public struct GrayImage: Sendable, Equatable {
   public var pixels: [Float]
 
   public init(width: Int, height: Int, pixels: [Float]) {
-    precondition(width >= 0 && height >= 0 && pixels.count == width * height,
-                 "GrayImage \(width)x\(height) needs \(width * height) pixels, got \(pixels.count)")
+    precondition(
+      width >= 0 && height >= 0 && pixels.count == width * height,
+      "GrayImage \(width)x\(height) needs \(width * height) pixels, got \(pixels.count)")
     self.width = width
     self.height = height
     self.pixels = pixels

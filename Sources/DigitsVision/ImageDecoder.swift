@@ -24,11 +24,15 @@ public enum ImageDecoder {
       throw DigitsError.file(path, "no such file")
     }
     guard !isDirectory.boolValue else { throw DigitsError.file(path, "is a folder, not an image") }
-    guard let handle = FileHandle(forReadingAtPath: path) else { throw DigitsError.file(path, "cannot be read (permission?)") }
+    guard let handle = FileHandle(forReadingAtPath: path) else {
+      throw DigitsError.file(path, "cannot be read (permission?)")
+    }
     defer { try? handle.close() }
     let data: Data
     do {
-      guard let read = try handle.read(upToCount: maxFileBytes + 1) else { throw DigitsError.file(path, "is empty (0 bytes)") }
+      guard let read = try handle.read(upToCount: maxFileBytes + 1) else {
+        throw DigitsError.file(path, "is empty (0 bytes)")
+      }
       data = read
     } catch let error as DigitsError {
       throw error
@@ -52,8 +56,10 @@ public enum ImageDecoder {
       let length = Int32(bytes.count)
       var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
       guard stbi_info_from_memory(bytes.baseAddress, length, &w, &h, &channels) == 1 else {
-        throw DigitsError.file(name, "not a readable image (\(reason(default: "unknown format")); "
-          + "supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
+        throw DigitsError.file(
+          name,
+          "not a readable image (\(reason(default: "unknown format")); "
+            + "supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
       }
       try checkSize(width: Int(w), height: Int(h), name: name, maxPixels: maxPixels)
       // stb_image pads a short BMP, PNM, GIF or JPEG with zeros instead of failing.
@@ -71,16 +77,18 @@ public enum ImageDecoder {
         }
         defer { stbi_image_free(p) }
         let count = Int(w) * Int(h) * Int(channels)
-        return luminance(UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
-                         channels: Int(channels), scale: 1.0 / 65535.0)
+        return luminance(
+          UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
+          channels: Int(channels), scale: 1.0 / 65535.0)
       }
       guard let p = stbi_load_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
         throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
       }
       defer { stbi_image_free(p) }
       let count = Int(w) * Int(h) * Int(channels)
-      return luminance(UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
-                       channels: Int(channels), scale: 1.0 / 255.0)
+      return luminance(
+        UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
+        channels: Int(channels), scale: 1.0 / 255.0)
     }
   }
 
@@ -131,8 +139,10 @@ public enum ImageDecoder {
   static func checkSize(width: Int, height: Int, name: String, maxPixels: Int = maxPixels) throws {
     guard width > 0, height > 0 else { throw DigitsError.file(name, "image is \(width)x\(height): nothing to read") }
     guard width <= maxSide, height <= maxSide, width * height <= maxPixels else {
-      throw DigitsError.file(name, "image is \(width)x\(height), larger than the limit "
-        + "(\(maxSide) px a side, \(maxPixels / 1_000_000) megapixels); scale it down first")
+      throw DigitsError.file(
+        name,
+        "image is \(width)x\(height), larger than the limit "
+          + "(\(maxSide) px a side, \(maxPixels / 1_000_000) megapixels); scale it down first")
     }
   }
 
@@ -144,8 +154,10 @@ public enum ImageDecoder {
   }
 
   /// Interleaved samples -> luminance in [0, 1], alpha composited on white.
-  static func luminance<T: BinaryInteger>(_ samples: UnsafeBufferPointer<T>, width: Int, height: Int,
-                                          channels: Int, scale: Float) -> GrayImage {
+  static func luminance<T: BinaryInteger>(
+    _ samples: UnsafeBufferPointer<T>, width: Int, height: Int,
+    channels: Int, scale: Float
+  ) -> GrayImage {
     let n = width * height
     precondition((1...4).contains(channels) && samples.count >= n * channels)
     let out = [Float](unsafeUninitializedCapacity: n) { o, initialized in

@@ -29,7 +29,8 @@ public enum ImageFiles {
       }
       let found = walk(path)
       if found.isEmpty {
-        out.append(.problem(path, "folder holds no images (looked for .\(extensions.sorted().joined(separator: ", ."))"))
+        out.append(
+          .problem(path, "folder holds no images (looked for .\(extensions.sorted().joined(separator: ", ."))"))
       }
       out += found.map { .file($0) }
     }

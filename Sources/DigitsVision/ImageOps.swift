@@ -126,8 +126,10 @@ enum ImageOps {
   /// counted 16 at a time; the rest go to four interleaved sub-histograms, so that
   /// neighbouring pixels in one bin do not wait on the same counter's previous increment.
   @inline(__always)
-  static func histogram(_ values: UnsafeBufferPointer<Float>, into histogram: UnsafeMutableBufferPointer<Int>,
-                        bin: (Float) -> Int) {
+  static func histogram(
+    _ values: UnsafeBufferPointer<Float>, into histogram: UnsafeMutableBufferPointer<Int>,
+    bin: (Float) -> Int
+  ) {
     guard let v = values.baseAddress else { return }
     let bins = histogram.count, n = values.count
     var parts = [Int](repeating: 0, count: 4 * bins)

@@ -17,7 +17,9 @@ enum ImageTruncation {
     if b[0] == 0xFF && b[1] == 0xD8 {
       if let missing = jpegHuffmanTables(b) { return missing }
       // The end-of-image marker, allowing a little trailing padding.
-      for i in stride(from: n - 2, through: max(2, n - 64), by: -1) where b[i] == 0xFF && b[i + 1] == 0xD9 { return nil }
+      for i in stride(from: n - 2, through: max(2, n - 64), by: -1) where b[i] == 0xFF && b[i + 1] == 0xD9 {
+        return nil
+      }
       return "JPEG ends without its end-of-image marker"
     }
     return nil
@@ -48,7 +50,10 @@ enum ImageTruncation {
     while at + 4 <= b.count {
       let marker = b[at + 1]
       // Entropy-coded data, stuffed zeros, restart markers and fill bytes are stepped over.
-      guard b[at] == 0xFF, marker != 0x00, marker != 0xFF, !(0xD0...0xD7).contains(marker) else { at += 1; continue }
+      guard b[at] == 0xFF, marker != 0x00, marker != 0xFF, !(0xD0...0xD7).contains(marker) else {
+        at += 1
+        continue
+      }
       if marker == 0xD9 { return nil }
       let length = Int(b[at + 2]) << 8 | Int(b[at + 3])
       let end = min(b.count, at + 2 + length)
@@ -101,7 +106,10 @@ enum ImageTruncation {
         while i < b.count && b[i] != 0x0A { i += 1 }
       } else if c >= 0x30 && c <= 0x39 {
         var v = 0
-        while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 { v = min(v * 10 + Int(b[i] - 0x30), 1 << 40); i += 1 }
+        while i < b.count && b[i] >= 0x30 && b[i] <= 0x39 {
+          v = min(v * 10 + Int(b[i] - 0x30), 1 << 40)
+          i += 1
+        }
         fields.append(v)
         continue
       }
@@ -110,6 +118,7 @@ enum ImageTruncation {
     guard fields.count == 3 else { return "PNM header cut short" }
     let channels = b[1] == 0x35 ? 1 : 3
     let needed = i + 1 + width * height * channels * (fields[2] > 255 ? 2 : 1)
-    return b.count < needed ? "\(channels == 1 ? "PGM" : "PPM") holds \(b.count) bytes, its header promises \(needed)" : nil
+    return b.count < needed
+      ? "\(channels == 1 ? "PGM" : "PPM") holds \(b.count) bytes, its header promises \(needed)" : nil
   }
 }

@@ -18,8 +18,10 @@ public struct InkComponents: Sendable {
     mutating func absorb(_ o: Component) {
       area += o.area
       mass += o.mass
-      minX = min(minX, o.minX); minY = min(minY, o.minY)
-      maxX = max(maxX, o.maxX); maxY = max(maxY, o.maxY)
+      minX = min(minX, o.minX)
+      minY = min(minY, o.minY)
+      maxX = max(maxX, o.maxX)
+      maxY = max(maxY, o.maxY)
       touchesBorder = touchesBorder || o.touchesBorder
     }
   }
@@ -71,8 +73,10 @@ public struct InkComponents: Sendable {
       }
     }
     let n = Int(dense.count)
-    var stats = [Component](repeating: Component(area: 0, mass: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1,
-                                                 touchesBorder: false), count: n)
+    var stats = [Component](
+      repeating: Component(
+        area: 0, mass: 0, minX: Int.max, minY: Int.max, maxX: -1, maxY: -1,
+        touchesBorder: false), count: n)
     map.ink.withUnsafeBufferPointer { ink in
       labels.withUnsafeMutableBufferPointer { lab in
         stats.withUnsafeMutableBufferPointer { s in

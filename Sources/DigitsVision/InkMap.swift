@@ -48,15 +48,19 @@ public struct InkMap: Sendable {
   /// side) that map is used, otherwise the part of the picture around the ink is mapped
   /// again at full resolution (up to `options.workingSide`). A coarse pass that finds no
   /// ink (a hairline lost in shrinking) falls back to `make` on the whole picture.
-  public static func focused(_ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
-                             enough: Int = 48) -> InkMap {
+  public static func focused(
+    _ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
+    enough: Int = 48
+  ) -> InkMap {
     focusedWithParts(image, options: options, coarseSide: coarseSide, enough: enough).map
   }
 
   /// `focused`, and when the coarse map is the answer, the components (at the default
   /// threshold) it was judged by, so that `DigitPreprocessor` need not find them again.
-  static func focusedWithParts(_ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
-                               enough: Int = 48) -> (map: InkMap, parts: InkComponents?) {
+  static func focusedWithParts(
+    _ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
+    enough: Int = 48
+  ) -> (map: InkMap, parts: InkComponents?) {
     guard max(image.width, image.height) > coarseSide else { return (make(image, options: options), nil) }
     var coarseOptions = options
     coarseOptions.workingSide = coarseSide
@@ -96,8 +100,9 @@ public struct InkMap: Sendable {
 
     let inkLevel = typicalInk(d)
     guard inkLevel >= options.minContrast else {
-      return InkMap(width: w, height: h, ink: [Float](repeating: 0, count: w * h), darkInk: dark, contrast: inkLevel,
-                    shrink: factor)
+      return InkMap(
+        width: w, height: h, ink: [Float](repeating: 0, count: w * h), darkInk: dark, contrast: inkLevel,
+        shrink: factor)
     }
     let lo = options.noiseFloor * inkLevel, hi = options.fullInk * inkLevel
     let gain = 1 / (hi - lo)
@@ -223,7 +228,8 @@ public struct InkMap: Sendable {
                 // A uniform stretch (paper) goes to its bin at once (one whose ends differ
                 // is not, and is not tested further: noisy pictures).
                 if sample == 1 && p[row + xx] == p[row + end - 1]
-                  && ImageOps.isUniform(p.baseAddress! + row + xx, end - xx) {
+                  && ImageOps.isUniform(p.baseAddress! + row + xx, end - xx)
+                {
                   part[bins + min(63, Int(p[row + xx] * 63 + 0.5))] += Int32(end - xx)
                   xx = end
                   continue
@@ -321,16 +327,25 @@ public struct InkMap: Sendable {
           guard p[base + (along / 2) * alongStep] > 0.5 else { continue }
           var start = 0
           while start < along {
-            guard p[base + start * alongStep] > 0.5 else { start += 1; continue }
+            guard p[base + start * alongStep] > 0.5 else {
+              start += 1
+              continue
+            }
             var end = start
             while end < along && p[base + end * alongStep] > 0.5 { end += 1 }
             if start <= slack && end >= along - slack {
               for t in start..<end {
                 let i = base + t * alongStep
                 var thick = 1, k = line - 1
-                while k >= 0 && thick <= maxThick && p[i - (line - k) * acrossStep] > 0.5 { thick += 1; k -= 1 }
+                while k >= 0 && thick <= maxThick && p[i - (line - k) * acrossStep] > 0.5 {
+                  thick += 1
+                  k -= 1
+                }
                 k = line + 1
-                while k < across && thick <= maxThick && p[i + (k - line) * acrossStep] > 0.5 { thick += 1; k += 1 }
+                while k < across && thick <= maxThick && p[i + (k - line) * acrossStep] > 0.5 {
+                  thick += 1
+                  k += 1
+                }
                 if thick <= maxThick {
                   erase.append(i)
                   // The anti-aliased fringe on either side of the line.

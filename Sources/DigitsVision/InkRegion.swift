@@ -37,7 +37,10 @@ public struct InkRegion: Sendable {
             guard !ImageOps.allZero(labels.baseAddress! + row + c0, c1 - c0) else { continue }
             for x in c0..<c1 where keep[Int(labels[row + x])] {
               area += 1
-              bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+              bx0 = min(bx0, x)
+              bx1 = max(bx1, x)
+              by0 = min(by0, y)
+              by1 = max(by1, y)
             }
           }
         }

@@ -18,8 +18,10 @@ public enum MNISTLayout {
 
   /// `crop` holds ink (0...1) of `width` x `height` pixels, already cut to the digit. Returns
   /// 784 values, ink 1 on black 0.
-  public static func field(crop: [Float], width: Int, height: Int, adjustStrokes: Bool = true,
-                           strokeTarget: Float = targetStrokeWidth, centre: (x: Float, y: Float) = centre) -> [Float] {
+  public static func field(
+    crop: [Float], width: Int, height: Int, adjustStrokes: Bool = true,
+    strokeTarget: Float = targetStrokeWidth, centre: (x: Float, y: Float) = centre
+  ) -> [Float] {
     precondition(crop.count == width * height && width > 0 && height > 0)
     let scale = Float(box) / Float(max(width, height))
     let ow = max(1, Int((Float(width) * scale * Float(oversample)).rounded()))

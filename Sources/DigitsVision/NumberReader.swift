@@ -83,8 +83,9 @@ public struct NumberReader: Sendable {
       return .read(Reading(digits: [], note: "no ink found (blank or too faint)"))
     }
     let parts = InkComponents(map)
-    let segmentation = Segmentation(parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
-                                    minFraction: preprocessor.options.minDigitFraction)
+    let segmentation = Segmentation(
+      parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
+      minFraction: preprocessor.options.minDigitFraction)
     let atoms = segmentation.atoms
     guard !atoms.isEmpty else { return .read(Reading(digits: [], note: "too little ink for a digit")) }
 
@@ -125,9 +126,10 @@ public struct NumberReader: Sendable {
       i = list[k].first
     }
     let digits = chosen.reversed().map { k in
-      Digit(pixels: Array(inputs[(k * MNISTShape.pixels)..<((k + 1) * MNISTShape.pixels)]),
-            probabilities: Array(probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)]),
-            box: list[k].region.sourceBox(in: candidates.map))
+      Digit(
+        pixels: Array(inputs[(k * MNISTShape.pixels)..<((k + 1) * MNISTShape.pixels)]),
+        probabilities: Array(probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)]),
+        box: list[k].region.sourceBox(in: candidates.map))
     }
     return Reading(digits: digits, note: digits.isEmpty ? "too little ink for a digit" : nil)
   }

@@ -30,7 +30,8 @@ public enum RawInput {
 
   static func looksLikeText(_ data: Data) -> Bool {
     let allowed = Set("0123456789.,;[]-+eE \t\r\n".utf8)
-    return data.allSatisfy { allowed.contains($0) } && data.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    return data.allSatisfy { allowed.contains($0) }
+      && data.contains { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
   }
 
   static func parseText(_ data: Data, name: String) throws -> [GrayImage] {

@@ -29,7 +29,9 @@ struct Segmentation {
     let largest = all.map(\.area).max() ?? 0
     var pool = Array(all.indices)
     let interior = pool.filter { !all[$0].touchesBorder }
-    if let bigInterior = interior.map({ all[$0].area }).max(), Float(bigInterior) >= 0.15 * Float(largest) { pool = interior }
+    if let bigInterior = interior.map({ all[$0].area }).max(), Float(bigInterior) >= 0.15 * Float(largest) {
+      pool = interior
+    }
     pool = pool.filter { all[$0].area >= max(2, largest / 100) }
 
     // Major pieces set the digit height; minor ones join the group they overlap or touch.

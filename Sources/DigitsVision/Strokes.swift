@@ -19,7 +19,10 @@ public enum Strokes {
         if !ImageOps.isUniform(p + i, 16) || p[i] != 0 { for k in i..<(i + 16) { mass += p[k] } }
         i += 16
       }
-      while i < n { mass += p[i]; i += 1 }
+      while i < n {
+        mass += p[i]
+        i += 1
+      }
       // Boundary edges (an integer count, any order): between horizontal and vertical
       // neighbours, plus the frame.
       for y in 0..<h {
@@ -38,8 +41,10 @@ public enum Strokes {
   /// How many of `count` pixel pairs (a[i], b[i]) lie on different sides of `support`.
   /// Out of line and on integers, so that it vectorises (see `ImageOps.isUniform`).
   @inline(never)
-  static func insideChanges(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int,
-                            _ support: Float) -> Int {
+  static func insideChanges(
+    _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int,
+    _ support: Float
+  ) -> Int {
     var n: UInt32 = 0
     for i in 0..<count {
       let x: UInt32 = a[i] > support ? 1 : 0, y: UInt32 = b[i] > support ? 1 : 0

@@ -58,7 +58,9 @@ final class CLBufferPool: @unchecked Sendable {
     }
     lock.unlock()
     if let maxAllocationBytes, UInt64(bytes) > maxAllocationBytes {
-      throw .call("clCreateBuffer(\(bytes) bytes on \(device.name), above its \(maxAllocationBytes)-byte allocation limit)", status: -61)
+      throw .call(
+        "clCreateBuffer(\(bytes) bytes on \(device.name), above its \(maxAllocationBytes)-byte allocation limit)",
+        status: -61)
     }
     var status: cl_int = 0
     var mem = api.createBuffer(context.context, cl_mem_flags(CL_MEM_READ_WRITE), bytes, nil, &status)

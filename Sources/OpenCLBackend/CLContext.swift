@@ -61,7 +61,8 @@ final class CLContext: @unchecked Sendable {
     }
     if let chosen = defaultTunings[limits], let program = programs[chosen] { return program }
     var firstError: CLError?
-    for var candidate in OpenCLTuning.candidates(for: info, within: limits) where candidate.problem(within: limits) == nil {
+    for var candidate in OpenCLTuning.candidates(for: info, within: limits)
+    where candidate.problem(within: limits) == nil {
       do {
         var program = try built(candidate)
         // A driver may cap the loss kernel below the device's work-group size: rebuild
@@ -140,7 +141,8 @@ final class CLProgram: @unchecked Sendable {
     gemmWorkGroupLimit = least(CLKernels.Name.gemmKernels)
     lossWorkGroupLimit = least([.softmaxCrossEntropy])
     elementwiseWorkGroupLimit = least(CLKernels.Name.allCases.filter { !$0.hasFixedWorkGroup })
-    localMemoryBytes = CLKernels.Name.allCases.compactMap { kernelInfo($0, CL_KERNEL_LOCAL_MEM_SIZE, UInt64.self) }.max()
+    localMemoryBytes = CLKernels.Name.allCases.compactMap { kernelInfo($0, CL_KERNEL_LOCAL_MEM_SIZE, UInt64.self) }
+      .max()
   }
 
   /// Why this program's kernels cannot run with its tuning within `limits`, or nil.

@@ -71,7 +71,10 @@ extension OpenCLBackend: DeviceDataBackend, FusedAdamBackend, FusedReLUBackwardB
           gradients[i].count == count && m[i].count == count && v[i].count == count, "adamUpdate",
           "parameter \(parameters[i].shape), gradient \(gradients[i].shape), m \(m[i].shape), v \(v[i].shape)")
         if group.lowerBound + j < group.upperBound { end += count }
-        args += [.mem(mem(parameters[i]).mem), .mem(mem(gradients[i]).mem), .mem(mem(m[i]).mem), .mem(mem(v[i]).mem), .int(end)]
+        args += [
+          .mem(mem(parameters[i]).mem), .mem(mem(gradients[i]).mem), .mem(mem(m[i]).mem), .mem(mem(v[i]).mem),
+          .int(end),
+        ]
       }
       args += [.float(step.stepSize), .float(step.beta1), .float(step.beta2), .float(step.epsilon)]
       launch(.adamUpdateAll, elements: end, arguments: args)

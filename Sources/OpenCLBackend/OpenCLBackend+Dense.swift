@@ -20,7 +20,9 @@ extension OpenCLBackend {
 
   /// With `reluOutput`, also the ReLU backward of the layer below (dx *= reluOutput > 0).
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
-    ShapeCheck.require(reluOutput == nil || reluOutput!.count == dx.count, "denseBackwardInput", "relu \(reluOutput?.shape ?? []), dx \(dx.shape)")
+    ShapeCheck.require(
+      reluOutput == nil || reluOutput!.count == dx.count, "denseBackwardInput",
+      "relu \(reluOutput?.shape ?? []), dx \(dx.shape)")
     ShapeCheck.require(w.rank == 2 && dy.rank == 2, "denseBackwardInput", "dy \(dy.shape), w \(w.shape)")
     let (o, i, n) = (w[0], w[1], dy[0])
     ShapeCheck.require(

@@ -19,7 +19,9 @@ extension OpenCLBackend {
 
   /// With `reluOutput` (the pooled layer's ReLU output), also the ReLU backward.
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
-    ShapeCheck.require(reluOutput == nil || reluOutput!.count == dx.count, "maxPool2Backward", "relu \(reluOutput?.shape ?? []), dx \(dx.shape)")
+    ShapeCheck.require(
+      reluOutput == nil || reluOutput!.count == dx.count, "maxPool2Backward",
+      "relu \(reluOutput?.shape ?? []), dx \(dx.shape)")
     ShapeCheck.require(dx.rank == 4, "maxPool2Backward", "dx \(dx.shape)")
     let (n, c, h, w) = (dx[0], dx[1], dx[2], dx[3])
     ShapeCheck.require(

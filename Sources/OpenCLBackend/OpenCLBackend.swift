@@ -89,7 +89,8 @@ public final class OpenCLBackend: ProfilingBackend {
     var global = [(count + local[0] - 1) / local[0] * local[0]]
     do {
       try kernels.setArguments(.reluBackward, [.mem(probe.mem), .mem(probe.mem), .int(count)])
-      let status = api.enqueueNDRangeKernel(queue, kernels.kernel(.reluBackward), 1, nil, &global, &local, 0, nil, &event)
+      let status = api.enqueueNDRangeKernel(
+        queue, kernels.kernel(.reluBackward), 1, nil, &global, &local, 0, nil, &event)
       guard status == CL_SUCCESS, let event else { return }
       _ = api.finish(queue)
       let forced = ProcessInfo.processInfo.environment["DIGITS_OPENCL_PROFILE_HOST"] == "1"

@@ -49,7 +49,9 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
       return "tiles must be multiples of the work per item"
     }
     if lossWorkGroup < 1 || lossWorkGroup & (lossWorkGroup - 1) != 0 { return "loss work-group must be a power of two" }
-    if tileK > gemmWorkGroupSize { return "tileK must not exceed the GEMM work-group (the conv tables fill one row per work-item)" }
+    if tileK > gemmWorkGroupSize {
+      return "tileK must not exceed the GEMM work-group (the conv tables fill one row per work-item)"
+    }
     let group = limits.usableWorkGroupSize
     if gemmWorkGroupSize > group || lossWorkGroup > group {
       return "work-group larger than the device's \(group)"

@@ -119,8 +119,9 @@ public struct TestClient: TestClientProtocol {
       head.replaceOrAdd(name: "Content-Length", value: "0")
     }
     let method = NIOHTTP1.HTTPMethod(rawValue: request.method.rawValue)
-    channel.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: request.uri, headers: head)),
-                  promise: nil)
+    channel.write(
+      HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: method, uri: request.uri, headers: head)),
+      promise: nil)
     if let body = request.body { channel.write(HTTPClientRequestPart.body(.byteBuffer(body)), promise: nil) }
     channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
     do {
@@ -189,7 +190,10 @@ actor Turn {
   var waiting: [CheckedContinuation<Void, Never>] = []
 
   func take() async {
-    guard taken else { taken = true; return }
+    guard taken else {
+      taken = true
+      return
+    }
     await withCheckedContinuation { waiting.append($0) }
   }
 

@@ -42,19 +42,26 @@ public struct BackendCheckOutput {
 public enum BackendChecks {
   /// Messages for every output of `backend` that disagrees with `ReferenceBackend`; empty
   /// when all agree.
-  public static func compareWithReference(_ backend: any Backend, shape: BackendCheckShape, seed: UInt64 = 1) -> [String] {
-    compare(outputs(of: backend, shape: shape, seed: seed), outputs(of: ReferenceBackend(), shape: shape, seed: seed),
-            scale: 1, label: "\(backend.name) vs reference, \(shape)")
+  public static func compareWithReference(_ backend: any Backend, shape: BackendCheckShape, seed: UInt64 = 1)
+    -> [String]
+  {
+    compare(
+      outputs(of: backend, shape: shape, seed: seed), outputs(of: ReferenceBackend(), shape: shape, seed: seed),
+      scale: 1, label: "\(backend.name) vs reference, \(shape)")
   }
 
   /// Messages for every output on which two backends disagree (each held to twice its
   /// reference tolerance); empty when all agree.
-  public static func compare(_ a: any Backend, _ b: any Backend, shape: BackendCheckShape, seed: UInt64 = 1) -> [String] {
-    compare(outputs(of: a, shape: shape, seed: seed), outputs(of: b, shape: shape, seed: seed),
-            scale: 2, label: "\(a.name) vs \(b.name), \(shape)")
+  public static func compare(_ a: any Backend, _ b: any Backend, shape: BackendCheckShape, seed: UInt64 = 1) -> [String]
+  {
+    compare(
+      outputs(of: a, shape: shape, seed: seed), outputs(of: b, shape: shape, seed: seed),
+      scale: 2, label: "\(a.name) vs \(b.name), \(shape)")
   }
 
-  static func compare(_ observed: [BackendCheckOutput], _ expected: [BackendCheckOutput], scale: Float, label: String) -> [String] {
+  static func compare(_ observed: [BackendCheckOutput], _ expected: [BackendCheckOutput], scale: Float, label: String)
+    -> [String]
+  {
     zip(observed, expected).compactMap { o, e in
       mismatchReport(o.values, e.values, atol: e.atol * scale, rtol: e.rtol * scale, label: "\(label): \(e.name)")
     }
@@ -62,14 +69,17 @@ public enum BackendChecks {
 
   /// Runs every op once on `backend` with inputs drawn from `seed`, in a fixed order, and
   /// returns the outputs (the same list, names and order for every backend).
-  public static func outputs(of backend: any Backend, shape s: BackendCheckShape, seed: UInt64 = 1) -> [BackendCheckOutput] {
+  public static func outputs(of backend: any Backend, shape s: BackendCheckShape, seed: UInt64 = 1)
+    -> [BackendCheckOutput]
+  {
     var rng = TestRandom(seed: seed)
     let (n, c, k, h, w, o) = (s.batch, s.channels, s.filters, s.height, s.width, s.denseOutputs)
     let (oh, ow, ph, pw, i) = (h - 2, w - 2, h / 2, w / 2, c * h * w)
     var out: [BackendCheckOutput] = []
     func tensor(_ shape: [Int], _ values: [Float]) -> Tensor { backend.makeTensor(shape, values: values) }
     func record(_ name: String, _ t: Tensor, terms: Int) {
-      out.append(BackendCheckOutput(name: name, values: backend.download(t), atol: 1e-6 + 5e-7 * Float(terms), rtol: 1e-4))
+      out.append(
+        BackendCheckOutput(name: name, values: backend.download(t), atol: 1e-6 + 5e-7 * Float(terms), rtol: 1e-4))
     }
     func exact(_ name: String, _ t: Tensor) {
       out.append(BackendCheckOutput(name: name, values: backend.download(t), atol: 0, rtol: 0))
@@ -94,9 +104,11 @@ public enum BackendChecks {
     record("conv2dBackwardWeight db", dcb, terms: n * oh * ow)
     // Again with a dy that is mostly exact zeros, as behind max pooling and ReLU (a backend
     // may skip them); one image keeps a dense dy.
-    let sparseDy = tensor([n, k, oh, ow], rng.array(n * k * oh * ow).enumerated().map { i, v in
-      i < k * oh * ow || i % 5 == 0 ? v : 0
-    })
+    let sparseDy = tensor(
+      [n, k, oh, ow],
+      rng.array(n * k * oh * ow).enumerated().map { i, v in
+        i < k * oh * ow || i % 5 == 0 ? v : 0
+      })
     backend.conv2dBackwardInput(outputGrad: sparseDy, weight: cw, inputGrad: dx)
     record("conv2dBackwardInput (sparse dy)", dx, terms: k * 9)
     backend.conv2dBackwardWeight(input: x, outputGrad: sparseDy, weightGrad: dcw, biasGrad: dcb)
@@ -111,7 +123,8 @@ public enum BackendChecks {
 
     // Max pooling of x; the backward pass routes through the reference's argmax codes so
     // both backends see the same valid input.
-    let py = tensor([n, c, ph, pw], rng.array(n * c * ph * pw)), pa = tensor([n, c, ph, pw], rng.array(n * c * ph * pw))
+    let py = tensor([n, c, ph, pw], rng.array(n * c * ph * pw)),
+      pa = tensor([n, c, ph, pw], rng.array(n * c * ph * pw))
     backend.maxPool2Forward(input: x, output: py, argmax: pa)
     exact("maxPool2Forward y", py)
     exact("maxPool2Forward argmax", pa)
@@ -143,7 +156,8 @@ public enum BackendChecks {
     let grad = tensor([n, 10], rng.array(n * 10))
     let stats = tensor([2], [1.5, 2])
     backend.softmaxCrossEntropy(logits: logits, labels: labels, logitsGrad: grad, stats: stats)
-    out.append(BackendCheckOutput(name: "softmaxCrossEntropy grad", values: backend.download(grad), atol: 1e-7, rtol: 1e-5))
+    out.append(
+      BackendCheckOutput(name: "softmaxCrossEntropy grad", values: backend.download(grad), atol: 1e-7, rtol: 1e-5))
     out.append(contentsOf: statsOutputs("softmaxCrossEntropy", backend.download(stats), rows: n))
     let evalStats = tensor([2], [0.25, 1])
     backend.crossEntropyStats(logits: logits, labels: labels, stats: evalStats)
@@ -166,21 +180,27 @@ public enum BackendChecks {
 
   /// stats = (loss sum, correct count): the loss to rtol 1e-5, the count exactly.
   static func statsOutputs(_ op: String, _ stats: [Float], rows: Int) -> [BackendCheckOutput] {
-    [BackendCheckOutput(name: "\(op) loss", values: [stats[0]], atol: 1e-4, rtol: 1e-5),
-     BackendCheckOutput(name: "\(op) correct", values: [stats[1]], atol: 0, rtol: 0)]
+    [
+      BackendCheckOutput(name: "\(op) loss", values: [stats[0]], atol: 1e-4, rtol: 1e-5),
+      BackendCheckOutput(name: "\(op) correct", values: [stats[1]], atol: 0, rtol: 0),
+    ]
   }
 
   /// Argmax codes of 2x2 max pooling, computed on the host the reference's way.
   static func referenceArgmax(_ x: [Float], _ planes: Int, _ h: Int, _ w: Int) -> [Float] {
     var codes: [Float] = []
-    for p in 0..<planes { for r in 0..<(h / 2) { for q in 0..<(w / 2) {
-      var best = -Float.infinity, arg = 0
-      for j in 0..<4 where x[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2] > best {
-        best = x[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2]
-        arg = j
+    for p in 0..<planes {
+      for r in 0..<(h / 2) {
+        for q in 0..<(w / 2) {
+          var best = -Float.infinity, arg = 0
+          for j in 0..<4 where x[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2] > best {
+            best = x[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2]
+            arg = j
+          }
+          codes.append(Float(arg))
+        }
       }
-      codes.append(Float(arg))
-    } } }
+    }
     return codes
   }
 }

@@ -18,8 +18,10 @@ public enum CLIRunner {
   }
 
   /// Runs `digits args...` with extra environment variables, waiting for it to end.
-  public static func run(_ args: [String], environment extra: [String: String] = [:], stdin: Data? = nil,
-                         directory: String? = nil) throws -> Result {
+  public static func run(
+    _ args: [String], environment extra: [String: String] = [:], stdin: Data? = nil,
+    directory: String? = nil
+  ) throws -> Result {
     let p = Process()
     p.executableURL = executable
     p.arguments = args
@@ -38,11 +40,15 @@ public enum CLIRunner {
     let group = DispatchGroup()
     nonisolated(unsafe) var outData = Data(), errData = Data()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async {
+      outData = out.fileHandleForReading.readDataToEndOfFile()
+      group.leave()
+    }
     errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     p.waitUntilExit()
-    return Result(status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                  stderr: String(decoding: errData, as: UTF8.self))
+    return Result(
+      status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+      stderr: String(decoding: errData, as: UTF8.self))
   }
 }

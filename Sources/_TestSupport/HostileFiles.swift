@@ -12,8 +12,10 @@ public enum HostileFiles {
   public static func gzipBomb(prefix: [UInt8], zeroMiB: Int, finished: Bool = true) -> Data {
     var stream = z_stream()
     // -15: raw deflate; the gzip wrapper is written by hand around it.
-    precondition(deflateInit2_(&stream, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
-                               Int32(MemoryLayout<z_stream>.size)) == Z_OK)
+    precondition(
+      deflateInit2_(
+        &stream, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY, ZLIB_VERSION,
+        Int32(MemoryLayout<z_stream>.size)) == Z_OK)
     defer { deflateEnd(&stream) }
     func deflatePiece(_ input: [UInt8], _ flush: Int32) -> [UInt8] {
       var input = input

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Runs the built `digits` like `CLIRunner`, and reports its peak resident set as wait4's
@@ -41,14 +42,18 @@ public enum MeasuredRun {
     guard spawned == 0 else { throw CocoaError(.executableLoad, userInfo: [NSFilePathErrorKey: python]) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    func text(_ path: String) -> String { String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self) }
+    func text(_ path: String) -> String {
+      String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self)
+    }
     let usage = text(usagePath).split(separator: " ").compactMap { Int($0) }
     guard status == 0, usage.count == 3 else {
-      throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "python3 reaper failed: \(text(errPath))"])
+      throw CocoaError(
+        .executableLoad, userInfo: [NSLocalizedDescriptionKey: "python3 reaper failed: \(text(errPath))"])
     }
     // Linux reports ru_maxrss in KiB.
-    return Result(status: Int32(usage[0]), signalled: usage[1] != 0, stdout: text(outPath), stderr: text(errPath),
-                  peakBytes: usage[2] * 1024)
+    return Result(
+      status: Int32(usage[0]), signalled: usage[1] != 0, stdout: text(outPath), stderr: text(errPath),
+      peakBytes: usage[2] * 1024)
   }
 
   /// argv: usage file, program, its arguments. Writes "exit-status signal maxrss-KiB".

@@ -33,13 +33,24 @@ public final class ReferenceBackend: Backend {
     precondition(w.shape == [k, c, 3, 3] && y.shape == [n, k, oh, ow] && b.shape == [k])
     let X = buf(x).values, W = buf(w).values, B = buf(b).values
     var Y = [Float](repeating: 0, count: y.count)
-    for i in 0..<n { for o in 0..<k { for r in 0..<oh { for q in 0..<ow {
-      var s = Double(B[o])
-      for ch in 0..<c { for dr in 0..<3 { for dq in 0..<3 {
-        s += Double(X[((i * c + ch) * h + r + dr) * wd + q + dq]) * Double(W[((o * c + ch) * 3 + dr) * 3 + dq])
-      } } }
-      Y[((i * k + o) * oh + r) * ow + q] = Float(relu ? max(0, s) : s)
-    } } } }
+    for i in 0..<n {
+      for o in 0..<k {
+        for r in 0..<oh {
+          for q in 0..<ow {
+            var s = Double(B[o])
+            for ch in 0..<c {
+              for dr in 0..<3 {
+                for dq in 0..<3 {
+                  s +=
+                    Double(X[((i * c + ch) * h + r + dr) * wd + q + dq]) * Double(W[((o * c + ch) * 3 + dr) * 3 + dq])
+                }
+              }
+            }
+            Y[((i * k + o) * oh + r) * ow + q] = Float(relu ? max(0, s) : s)
+          }
+        }
+      }
+    }
     buf(y).values = Y
   }
 
@@ -50,12 +61,22 @@ public final class ReferenceBackend: Backend {
     precondition(dy.shape == [n, k, oh, ow] && w.shape == [k, c, 3, 3])
     let DY = buf(dy).values, W = buf(w).values
     var DX = [Double](repeating: 0, count: dx.count)
-    for i in 0..<n { for o in 0..<k { for r in 0..<oh { for q in 0..<ow {
-      let g = Double(DY[((i * k + o) * oh + r) * ow + q])
-      for ch in 0..<c { for dr in 0..<3 { for dq in 0..<3 {
-        DX[((i * c + ch) * h + r + dr) * wd + q + dq] += g * Double(W[((o * c + ch) * 3 + dr) * 3 + dq])
-      } } }
-    } } } }
+    for i in 0..<n {
+      for o in 0..<k {
+        for r in 0..<oh {
+          for q in 0..<ow {
+            let g = Double(DY[((i * k + o) * oh + r) * ow + q])
+            for ch in 0..<c {
+              for dr in 0..<3 {
+                for dq in 0..<3 {
+                  DX[((i * c + ch) * h + r + dr) * wd + q + dq] += g * Double(W[((o * c + ch) * 3 + dr) * 3 + dq])
+                }
+              }
+            }
+          }
+        }
+      }
+    }
     buf(dx).values = DX.map { Float($0) }
   }
 
@@ -66,13 +87,23 @@ public final class ReferenceBackend: Backend {
     precondition(dy.shape == [n, k, oh, ow] && dw.shape == [k, c, 3, 3] && db.shape == [k])
     let X = buf(x).values, DY = buf(dy).values
     var DW = [Double](repeating: 0, count: dw.count), DB = [Double](repeating: 0, count: k)
-    for i in 0..<n { for o in 0..<k { for r in 0..<oh { for q in 0..<ow {
-      let g = Double(DY[((i * k + o) * oh + r) * ow + q])
-      DB[o] += g
-      for ch in 0..<c { for dr in 0..<3 { for dq in 0..<3 {
-        DW[((o * c + ch) * 3 + dr) * 3 + dq] += g * Double(X[((i * c + ch) * h + r + dr) * wd + q + dq])
-      } } }
-    } } } }
+    for i in 0..<n {
+      for o in 0..<k {
+        for r in 0..<oh {
+          for q in 0..<ow {
+            let g = Double(DY[((i * k + o) * oh + r) * ow + q])
+            DB[o] += g
+            for ch in 0..<c {
+              for dr in 0..<3 {
+                for dq in 0..<3 {
+                  DW[((o * c + ch) * 3 + dr) * 3 + dq] += g * Double(X[((i * c + ch) * h + r + dr) * wd + q + dq])
+                }
+              }
+            }
+          }
+        }
+      }
+    }
     buf(dw).values = DW.map { Float($0) }
     buf(db).values = DB.map { Float($0) }
   }
@@ -89,15 +120,22 @@ public final class ReferenceBackend: Backend {
     precondition(y.shape == [n, c, ph, pw] && argmax.shape == y.shape)
     let X = buf(x).values
     var Y = [Float](repeating: 0, count: y.count), A = Y
-    for p in 0..<(n * c) { for r in 0..<ph { for q in 0..<pw {
-      var best = -Float.infinity, arg = 0
-      for j in 0..<4 {
-        let v = X[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2]
-        if v > best { best = v; arg = j }
+    for p in 0..<(n * c) {
+      for r in 0..<ph {
+        for q in 0..<pw {
+          var best = -Float.infinity, arg = 0
+          for j in 0..<4 {
+            let v = X[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2]
+            if v > best {
+              best = v
+              arg = j
+            }
+          }
+          Y[(p * ph + r) * pw + q] = best
+          A[(p * ph + r) * pw + q] = Float(arg)
+        }
       }
-      Y[(p * ph + r) * pw + q] = best
-      A[(p * ph + r) * pw + q] = Float(arg)
-    } } }
+    }
     buf(y).values = Y
     buf(argmax).values = A
   }
@@ -108,10 +146,14 @@ public final class ReferenceBackend: Backend {
     precondition(dy.shape == [n, c, ph, pw] && argmax.shape == dy.shape)
     let DY = buf(dy).values, A = buf(argmax).values
     var DX = [Float](repeating: 0, count: dx.count)
-    for p in 0..<(n * c) { for r in 0..<ph { for q in 0..<pw {
-      let j = Int(A[(p * ph + r) * pw + q])
-      DX[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2] = DY[(p * ph + r) * pw + q]
-    } } }
+    for p in 0..<(n * c) {
+      for r in 0..<ph {
+        for q in 0..<pw {
+          let j = Int(A[(p * ph + r) * pw + q])
+          DX[(p * h + 2 * r + j / 2) * w + 2 * q + j % 2] = DY[(p * ph + r) * pw + q]
+        }
+      }
+    }
     buf(dx).values = DX
   }
 
@@ -121,11 +163,13 @@ public final class ReferenceBackend: Backend {
     precondition(x.count == n * i && y.shape == [n, o] && b.shape == [o])
     let X = buf(x).values, W = buf(w).values, B = buf(b).values
     var Y = [Float](repeating: 0, count: n * o)
-    for r in 0..<n { for j in 0..<o {
-      var s = Double(B[j])
-      for q in 0..<i { s += Double(X[r * i + q]) * Double(W[j * i + q]) }
-      Y[r * o + j] = Float(relu ? max(0, s) : s)
-    } }
+    for r in 0..<n {
+      for j in 0..<o {
+        var s = Double(B[j])
+        for q in 0..<i { s += Double(X[r * i + q]) * Double(W[j * i + q]) }
+        Y[r * o + j] = Float(relu ? max(0, s) : s)
+      }
+    }
     buf(y).values = Y
   }
 
@@ -135,11 +179,13 @@ public final class ReferenceBackend: Backend {
     precondition(dy.shape == [n, o] && dx.count == n * i)
     let DY = buf(dy).values, W = buf(w).values
     var DX = [Float](repeating: 0, count: n * i)
-    for r in 0..<n { for q in 0..<i {
-      var s = 0.0
-      for j in 0..<o { s += Double(DY[r * o + j]) * Double(W[j * i + q]) }
-      DX[r * i + q] = Float(s)
-    } }
+    for r in 0..<n {
+      for q in 0..<i {
+        var s = 0.0
+        for j in 0..<o { s += Double(DY[r * o + j]) * Double(W[j * i + q]) }
+        DX[r * i + q] = Float(s)
+      }
+    }
     buf(dx).values = DX
   }
 
@@ -218,7 +264,8 @@ public final class ReferenceBackend: Backend {
       let vi = Double(buf(v).values[i]) + (1 - Double(step.beta2)) * (g * g - Double(buf(v).values[i]))
       buf(m).values[i] = Float(mi)
       buf(v).values[i] = Float(vi)
-      buf(parameter).values[i] = Float(Double(buf(parameter).values[i]) - Double(step.stepSize) * mi / (vi.squareRoot() + Double(step.epsilon)))
+      buf(parameter).values[i] = Float(
+        Double(buf(parameter).values[i]) - Double(step.stepSize) * mi / (vi.squareRoot() + Double(step.epsilon)))
     }
   }
 }

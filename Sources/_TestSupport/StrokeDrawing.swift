@@ -6,7 +6,9 @@ import Foundation
 /// with a marker), for tests of drawn input rather than MNIST's.
 public enum StrokeDrawing {
   /// Strokes in unit coordinates, `thickness` in pixels, anti-aliased, on a square picture.
-  public static func draw(_ strokes: [[(Float, Float)]], thickness: Float, size: Int = 140, dark: Bool = true) -> GrayImage {
+  public static func draw(_ strokes: [[(Float, Float)]], thickness: Float, size: Int = 140, dark: Bool = true)
+    -> GrayImage
+  {
     var img = GrayImage(width: size, height: size, value: dark ? 1 : 0)
     for y in 0..<size {
       for x in 0..<size {
@@ -28,12 +30,18 @@ public enum StrokeDrawing {
   }
 
   /// An ellipse arc from angle `from` to `to` (radians), as 41 points.
-  public static func circle(_ cx: Float, _ cy: Float, _ rx: Float, _ ry: Float, from: Float = 0, to: Float = 2 * .pi) -> [(Float, Float)] {
-    (0...40).map { i in let a = from + (to - from) * Float(i) / 40; return (cx + rx * cos(a), cy + ry * sin(a)) }
+  public static func circle(_ cx: Float, _ cy: Float, _ rx: Float, _ ry: Float, from: Float = 0, to: Float = 2 * .pi)
+    -> [(Float, Float)]
+  {
+    (0...40).map { i in
+      let a = from + (to - from) * Float(i) / 40
+      return (cx + rx * cos(a), cy + ry * sin(a))
+    }
   }
 
   /// The picture as an 8-bit grayscale PNG file.
   public static func png(_ image: GrayImage) -> Data {
-    PNG.grayscale(image.pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }, width: image.width, height: image.height)
+    PNG.grayscale(
+      image.pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }, width: image.width, height: image.height)
   }
 }

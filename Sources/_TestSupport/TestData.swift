@@ -5,7 +5,8 @@ import Foundation
 public enum TestData {
   public static let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-  public static let mnistPath = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/mnist").path
+  public static let mnistPath = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/datasets/mnist")
+    .path
 }
 
 /// A fresh folder under /tmp, removed when the value is released.

@@ -29,8 +29,9 @@ extension TestData {
       return try load(DatasetFolder(path: mnistPath))
     } catch {
       Issue.record("MNIST \(part) data missing at \(mnistPath): \(error)")
-      return LabeledImages(images: [UInt8](repeating: 0, count: count * MNISTShape.pixels), labels: [UInt8](repeating: 0, count: count),
-                           rows: MNISTShape.side, columns: MNISTShape.side)
+      return LabeledImages(
+        images: [UInt8](repeating: 0, count: count * MNISTShape.pixels), labels: [UInt8](repeating: 0, count: count),
+        rows: MNISTShape.side, columns: MNISTShape.side)
     }
   }
 }

@@ -22,7 +22,8 @@ public func mismatchReport(
     }
   }
   if badCount == 0 { return nil }
-  return "\(label): \(badCount) of \(observed.count) outside atol \(atol) rtol \(rtol); max error \(worst.error) at [\(worst.index)]; "
+  return
+    "\(label): \(badCount) of \(observed.count) outside atol \(atol) rtol \(rtol); max error \(worst.error) at [\(worst.index)]; "
     + bad.joined(separator: "; ")
 }
 

@@ -15,7 +15,10 @@ extension Digits {
           OCL_ICD_VENDORS=/etc/OpenCL/vendors digits devices
         """)
 
-    @Flag(help: "Print one JSON object: devices (index, platform, name, vendor, type, compute_units, memory_bytes, opencl_version), auto, cpu.")
+    @Flag(
+      help:
+        "Print one JSON object: devices (index, platform, name, vendor, type, compute_units, memory_bytes, opencl_version), auto, cpu."
+    )
     var json = false
 
     func run() throws {
@@ -30,16 +33,19 @@ extension Digits {
       let threads = ProcessInfo.processInfo.activeProcessorCount
       let cpu: String
       do {
-        cpu = "cpu (\(try CPUPath.fromEnvironment()), \(threads) thread\(threads == 1 ? "" : "s"); this CPU runs \(CPUPath.supported.map(\.rawValue).joined(separator: ", ")))"
+        cpu =
+          "cpu (\(try CPUPath.fromEnvironment()), \(threads) thread\(threads == 1 ? "" : "s"); this CPU runs \(CPUPath.supported.map(\.rawValue).joined(separator: ", ")))"
       } catch {
         cpu = "cpu (unavailable: \(error.description))"
       }
       if json {
         var object: [String: Any] = [
           "devices": devices.map { d -> [String: Any] in
-            ["index": d.index, "platform": d.platformName, "platform_index": d.platformIndex, "name": d.name,
-             "vendor": d.vendor, "type": d.kind.rawValue, "compute_units": d.computeUnits,
-             "memory_bytes": d.globalMemoryBytes, "opencl_version": d.openCLVersion, "driver_version": d.driverVersion]
+            [
+              "index": d.index, "platform": d.platformName, "platform_index": d.platformIndex, "name": d.name,
+              "vendor": d.vendor, "type": d.kind.rawValue, "compute_units": d.computeUnits,
+              "memory_bytes": d.globalMemoryBytes, "opencl_version": d.openCLVersion, "driver_version": d.driverVersion,
+            ]
           },
           "auto": auto.map { "opencl:\($0.index)" } ?? "cpu",
           "cpu": cpu,
@@ -55,7 +61,9 @@ extension Digits {
       if let auto {
         print("--backend auto uses OpenCL device \(auto.index) (\(auto.name))")
       } else {
-        print("--backend auto uses the CPU backend (no OpenCL GPU)" + (devices.isEmpty ? "" : "; pick a listed device with --device N"))
+        print(
+          "--backend auto uses the CPU backend (no OpenCL GPU)"
+            + (devices.isEmpty ? "" : "; pick a listed device with --device N"))
       }
     }
   }

@@ -15,5 +15,7 @@ struct Digits: AsyncParsableCommand {
         digits serve                          # draw digits at http://127.0.0.1:8080/
       """,
     version: DigitsVersion.current,
-    subcommands: [Train.self, Evaluate.self, Predict.self, Serve.self, Devices.self, Download.self, Export.self, Import.self])
+    subcommands: [
+      Train.self, Evaluate.self, Predict.self, Serve.self, Devices.self, Download.self, Export.self, Import.self,
+    ])
 }

@@ -21,13 +21,18 @@ extension Digits {
         separated), else the built-in list.
         """)
 
-    @Option(help: ArgumentHelp("Folder to write the files to.", discussion: "Default: ~/.cache/digits/mnist or ~/.cache/digits/fashion-mnist."))
+    @Option(
+      help: ArgumentHelp(
+        "Folder to write the files to.", discussion: "Default: ~/.cache/digits/mnist or ~/.cache/digits/fashion-mnist.")
+    )
     var to: String?
 
     @Option(help: "Data set: mnist or fashion.")
     var dataset: DatasetKind = .mnist
 
-    @Option(name: .customLong("mirror"), help: ArgumentHelp("Base URL to fetch from; repeat to try several in order.", valueName: "url"))
+    @Option(
+      name: .customLong("mirror"),
+      help: ArgumentHelp("Base URL to fetch from; repeat to try several in order.", valueName: "url"))
     var mirrors: [String] = []
 
     @Option(help: "Tries per mirror after a dropped connection or a timeout.")
@@ -69,7 +74,11 @@ final class DownloadProgress {
       started = DispatchTime.now().uptimeNanoseconds
       startBytes = offset
       host = mirror.host ?? mirror.absoluteString
-      if !live { Console.note("\(file): fetching from \(mirror.absoluteString)" + (offset > 0 ? " (resuming at \(Self.megabytes(offset)))" : "")) }
+      if !live {
+        Console.note(
+          "\(file): fetching from \(mirror.absoluteString)"
+            + (offset > 0 ? " (resuming at \(Self.megabytes(offset)))" : ""))
+      }
     case .progress(let file, let received, let expected):
       guard live else { return }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9

@@ -25,7 +25,9 @@ extension Digits {
     @Flag(help: "Print one JSON object with keys accuracy, loss, confusion, per_class.")
     var json = false
 
-    @Option(help: ArgumentHelp("Also write an HTML report (curves, confusion matrix, misclassified digits).", valueName: "file.html"))
+    @Option(
+      help: ArgumentHelp(
+        "Also write an HTML report (curves, confusion matrix, misclassified digits).", valueName: "file.html"))
     var report: String?
 
     func run() async throws {
@@ -52,8 +54,10 @@ extension Digits {
       if json { Console.note(forward.line) }
       if profile { Profiling.print(backend) }
       if let path = self.report {
-        try HTMLReport(modelPath: model, model: file, test: test, probabilities: raw,
-                       evaluationBackend: backend.name, dataPath: folder.path).write(to: path)
+        try HTMLReport(
+          modelPath: model, model: file, test: test, probabilities: raw,
+          evaluationBackend: backend.name, dataPath: folder.path
+        ).write(to: path)
         Console.note("wrote \(path)")
       }
     }

@@ -34,7 +34,9 @@ extension Digits {
       switch format {
       case .onnx: try ONNXExport.write(file, to: out)
       }
-      Console.note("wrote \(out) (ONNX opset \(ONNXExport.opset), input \"\(ONNXExport.inputName)\" [N,1,28,28], output \"\(ONNXExport.outputName)\" [N,10])")
+      Console.note(
+        "wrote \(out) (ONNX opset \(ONNXExport.opset), input \"\(ONNXExport.inputName)\" [N,1,28,28], output \"\(ONNXExport.outputName)\" [N,10])"
+      )
     }
   }
 }

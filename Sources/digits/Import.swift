@@ -62,10 +62,13 @@ enum IsolatedImport {
     if ended.wait(timeout: .now() + timeLimit) == .timedOut {
       kill(child.processIdentifier, SIGKILL)
       ended.wait()
-      throw DigitsError.file(input, "no answer from the HDF5 library within \(Int(timeLimit)) s; the file is damaged or not a Keras model")
+      throw DigitsError.file(
+        input, "no answer from the HDF5 library within \(Int(timeLimit)) s; the file is damaged or not a Keras model")
     }
     if child.terminationReason == .uncaughtSignal {
-      throw DigitsError.file(input, "the HDF5 library crashed on it (signal \(child.terminationStatus)); the file is damaged or not a Keras model")
+      throw DigitsError.file(
+        input,
+        "the HDF5 library crashed on it (signal \(child.terminationStatus)); the file is damaged or not a Keras model")
     }
     // The child printed its error line already.
     if child.terminationStatus != 0 { throw ExitCode(child.terminationStatus) }
@@ -75,6 +78,7 @@ enum IsolatedImport {
   static func selfExecutable() -> String {
     var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
     let n = readlink("/proc/self/exe", &buffer, buffer.count - 1)
-    return n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
+    return n > 0
+      ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : CommandLine.arguments[0]
   }
 }

@@ -25,9 +25,11 @@ struct BackendOptions: ParsableArguments {
 
 /// `--data` and `--dataset`.
 struct DataOptions: ParsableArguments {
-  @Option(help: ArgumentHelp(
-    "Folder with the four IDX files (raw or .gz).",
-    discussion: "Default: $DIGITS_DATA, then ~/.cache/digits/mnist (Fashion-MNIST: /usr/share/datasets/fashion-mnist)."))
+  @Option(
+    help: ArgumentHelp(
+      "Folder with the four IDX files (raw or .gz).",
+      discussion:
+        "Default: $DIGITS_DATA, then ~/.cache/digits/mnist (Fashion-MNIST: /usr/share/datasets/fashion-mnist)."))
   var data: String?
 
   /// Optional so a command can tell "not given" from "mnist": `evaluate` then takes the

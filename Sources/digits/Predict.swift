@@ -25,8 +25,10 @@ extension Digits {
           python3 -c 'print(*[0]*784)' | digits predict -   # raw 28x28
         """)
 
-    @Argument(help: ArgumentHelp("Image files, folders (searched recursively), or - for standard input.",
-                                 valueName: "file|dir|-"))
+    @Argument(
+      help: ArgumentHelp(
+        "Image files, folders (searched recursively), or - for standard input.",
+        valueName: "file|dir|-"))
     var inputs: [String]
 
     @Option(help: "Model file (default: the built-in model).")
@@ -43,20 +45,26 @@ extension Digits {
     @Flag(help: "The picture holds a number: split it into digits and read them left to right.")
     var multi = false
 
-    @Option(name: .customLong("min-confidence"), help: ArgumentHelp(
-      "Below this top probability (0 to 1, after the model's temperature) answer \"not sure\" with the two likeliest digits. Default: the model's threshold, chosen on its validation split (0, always answer, for models without one).",
-      valueName: "p"))
+    @Option(
+      name: .customLong("min-confidence"),
+      help: ArgumentHelp(
+        "Below this top probability (0 to 1, after the model's temperature) answer \"not sure\" with the two likeliest digits. Default: the model's threshold, chosen on its validation split (0, always answer, for models without one).",
+        valueName: "p"))
     var minConfidence: Double?
 
-    @Option(name: .customLong("debug-preprocess"), help: ArgumentHelp(
-      "Write the 28x28 images the model sees into this folder (PNG, white ink on black).", valueName: "dir"))
+    @Option(
+      name: .customLong("debug-preprocess"),
+      help: ArgumentHelp(
+        "Write the 28x28 images the model sees into this folder (PNG, white ink on black).", valueName: "dir"))
     var debugPreprocess: String?
 
     func validate() throws {
       guard !inputs.isEmpty else { throw ValidationError("name at least one image, folder or -") }
       guard (1...10).contains(topK) else { throw ValidationError("--top-k must be 1 to 10, got \(topK)") }
       if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
-      if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)") }
+      if let minConfidence, !(0...1).contains(minConfidence) {
+        throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)")
+      }
     }
 
     func run() async throws {
@@ -68,9 +76,11 @@ extension Digits {
           throw DigitsError.file(debugPreprocess, "cannot create folder: \(error.localizedDescription)")
         }
       }
-      let classifier = DigitClassifier(model: file, backend: try BackendFactory.make(backendOptions), minConfidence: minConfidence)
-      let output = PredictionOutput(json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess,
-                                    minConfidence: classifier.minConfidence)
+      let classifier = DigitClassifier(
+        model: file, backend: try BackendFactory.make(backendOptions), minConfidence: minConfidence)
+      let output = PredictionOutput(
+        json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess,
+        minConfidence: classifier.minConfidence)
 
       var sources: [Source] = []
       for input in inputs {
@@ -81,7 +91,8 @@ extension Digits {
         for entry in ImageFiles.expand([input]) {
           switch entry {
           case .file(let path): sources.append(.file(path))
-          case .problem(let path, let message): sources.append(.failed(path, DigitsError.file(path, message).description))
+          case .problem(let path, let message):
+            sources.append(.failed(path, DigitsError.file(path, message).description))
           }
         }
       }
@@ -125,7 +136,8 @@ extension Digits {
               let own = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)]
               k += 1
               if let candidates = item.several {
-                let reading = NumberReader().choose(candidates, probabilities: try classifier.classify(candidates.inputs))
+                let reading = NumberReader().choose(
+                  candidates, probabilities: try classifier.classify(candidates.inputs))
                 if reading.digits.count >= 2 {
                   output.several(item.name, number: reading.number, pixels: digit.pixels!, probabilities: own)
                   continue
@@ -199,7 +211,9 @@ extension Digits {
             case .failed(let name, let message): return Prepared(name: name, error: message)
             case .image(let name, let image):
               let digit = DigitPreprocessor().prepare(image)
-              let several = digit.box.flatMap { NumberReader.mayHoldSeveral($0) ? NumberReader().severalCandidates(image) : nil }
+              let several = digit.box.flatMap {
+                NumberReader.mayHoldSeveral($0) ? NumberReader().severalCandidates(image) : nil
+              }
               return Prepared(name: name, digit: digit, several: several)
             }
           }
@@ -224,12 +238,15 @@ struct PredictionOutput {
     let ranked = DigitClassifier.ranked(probabilities)
     if case .unsure(let candidates) = DigitAnswer(probabilities, minConfidence: minConfidence) {
       if json {
-        let list = candidates.map { JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))]) }
-        Console.line(JSONText.object([
-          ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("unsure")),
-          ("candidates", JSONText.array(list)), ("confidence", JSONText.number(ranked[0].probability)),
-          ("probabilities", JSONText.numbers(probabilities)),
-        ]))
+        let list = candidates.map {
+          JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))])
+        }
+        Console.line(
+          JSONText.object([
+            ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("unsure")),
+            ("candidates", JSONText.array(list)), ("confidence", JSONText.number(ranked[0].probability)),
+            ("probabilities", JSONText.numbers(probabilities)),
+          ]))
       } else {
         let names = candidates.map { classNames[$0.digit] }, shares = candidates.map { percent($0.confidence) }
         Console.line("\(name): Not sure: \(names.joined(separator: " or "))? (\(shares.joined(separator: ", ")))")
@@ -237,14 +254,18 @@ struct PredictionOutput {
       return
     }
     if json {
-      Console.line(JSONText.object([
-        ("file", JSONText.string(name)), ("digit", String(ranked[0].index)), ("confidence", JSONText.number(ranked[0].probability)),
-        ("probabilities", JSONText.numbers(probabilities)),
-      ]))
+      Console.line(
+        JSONText.object([
+          ("file", JSONText.string(name)), ("digit", String(ranked[0].index)),
+          ("confidence", JSONText.number(ranked[0].probability)),
+          ("probabilities", JSONText.numbers(probabilities)),
+        ]))
     } else {
       var line = "\(name): \(classNames[ranked[0].index]) (\(percent(ranked[0].probability)))"
       if topK > 1 {
-        line += "  next: " + ranked[1..<topK].map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: ", ")
+        line +=
+          "  next: "
+          + ranked[1..<topK].map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: ", ")
       }
       Console.line(line)
     }
@@ -254,10 +275,12 @@ struct PredictionOutput {
   func several(_ name: String, number: String, pixels: [Float], probabilities: ArraySlice<Float>) {
     writeDebug(name, suffix: "", pixels: pixels)
     if json {
-      Console.line(JSONText.object([
-        ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("several")), ("number", JSONText.string(number)),
-        ("confidence", JSONText.number(probabilities.max() ?? 0)), ("probabilities", JSONText.numbers(probabilities)),
-      ]))
+      Console.line(
+        JSONText.object([
+          ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("several")),
+          ("number", JSONText.string(number)),
+          ("confidence", JSONText.number(probabilities.max() ?? 0)), ("probabilities", JSONText.numbers(probabilities)),
+        ]))
     } else {
       Console.line("\(name): looks like several digits: \(number) (use --multi)")
     }
@@ -265,9 +288,12 @@ struct PredictionOutput {
 
   func noDigit(_ name: String, note: String) {
     if json {
-      Console.line(JSONText.object([("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("blank")),
-                             ("confidence", "null"), ("probabilities", "null"),
-                             ("note", JSONText.string(note))]))
+      Console.line(
+        JSONText.object([
+          ("file", JSONText.string(name)), ("digit", "null"), ("reason", JSONText.string("blank")),
+          ("confidence", "null"), ("probabilities", "null"),
+          ("note", JSONText.string(note)),
+        ]))
     } else {
       Console.line("\(name): no digit (\(note))")
     }
@@ -277,12 +303,16 @@ struct PredictionOutput {
     for (i, d) in reading.digits.enumerated() { writeDebug(name, suffix: "-\(i + 1)", pixels: d.pixels) }
     if json {
       let digits = reading.digits.map { d in
-        JSONText.object([("digit", String(d.digit)), ("confidence", JSONText.number(d.confidence)),
-                  ("probabilities", JSONText.numbers(d.probabilities)),
-                  ("box", "[\(d.box.x),\(d.box.y),\(d.box.width),\(d.box.height)]")])
+        JSONText.object([
+          ("digit", String(d.digit)), ("confidence", JSONText.number(d.confidence)),
+          ("probabilities", JSONText.numbers(d.probabilities)),
+          ("box", "[\(d.box.x),\(d.box.y),\(d.box.width),\(d.box.height)]"),
+        ])
       }
-      var fields = [("file", JSONText.string(name)), ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
-                    ("digits", "[" + digits.joined(separator: ",") + "]")]
+      var fields = [
+        ("file", JSONText.string(name)), ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
+        ("digits", "[" + digits.joined(separator: ",") + "]"),
+      ]
       if let note = reading.note { fields.append(("note", JSONText.string(note))) }
       Console.line(JSONText.object(fields))
     } else if reading.digits.isEmpty {
@@ -296,8 +326,11 @@ struct PredictionOutput {
   func failure(_ name: String, _ message: String) {
     Console.note("Error: \(message)")
     if json {
-      Console.line(JSONText.object([("file", JSONText.string(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
-                             ("error", JSONText.string(message))]))
+      Console.line(
+        JSONText.object([
+          ("file", JSONText.string(name)), ("digit", "null"), ("confidence", "null"), ("probabilities", "null"),
+          ("error", JSONText.string(message)),
+        ]))
     }
   }
 
@@ -308,7 +341,8 @@ struct PredictionOutput {
     var stem = name == "-" ? "stdin" : name
     if stem.hasPrefix("./") { stem.removeFirst(2) }
     stem = (stem as NSString).deletingPathExtension
-    stem = String(stem.map { $0 == "/" || $0 == "\\" || $0 == ":" ? "_" : $0 }).trimmingCharacters(in: CharacterSet(charactersIn: "_"))
+    stem = String(stem.map { $0 == "/" || $0 == "\\" || $0 == ":" ? "_" : $0 }).trimmingCharacters(
+      in: CharacterSet(charactersIn: "_"))
     let path = (debugFolder as NSString).appendingPathComponent((stem.isEmpty ? "image" : stem) + suffix + ".png")
     let bytes = pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
     do {

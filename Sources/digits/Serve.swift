@@ -2,8 +2,8 @@ import ArgumentParser
 import CPUBackend
 import DefaultModel
 import DigitsCore
-import DigitsVision
 import DigitsServer
+import DigitsVision
 import Foundation
 import Logging
 import NIOCore
@@ -68,7 +68,9 @@ extension Digits {
     @Option(help: "Seconds an image may take to arrive (408 after); connections idle this long are closed.")
     var timeout = 10
 
-    @Option(name: .customLong("max-megapixels"), help: "Largest picture read, in megapixels (413 above; 6 costs up to about 90 MB).")
+    @Option(
+      name: .customLong("max-megapixels"),
+      help: "Largest picture read, in megapixels (413 above; 6 costs up to about 90 MB).")
     var maxMegapixels = 6
 
     @Option(name: .customLong("max-in-flight"), help: "Predictions at once; 503 beyond (default: 8 per core).")
@@ -80,23 +82,33 @@ extension Digits {
     @Flag(help: "Log every request on stderr.")
     var verbose = false
 
-    @Option(name: .customLong("min-confidence"), help: ArgumentHelp(
-      "Below this top probability (0 to 1, after the model's temperature) answer \"reason\": \"unsure\" with the two likeliest digits. Default: the model's threshold.",
-      valueName: "p"))
+    @Option(
+      name: .customLong("min-confidence"),
+      help: ArgumentHelp(
+        "Below this top probability (0 to 1, after the model's temperature) answer \"reason\": \"unsure\" with the two likeliest digits. Default: the model's threshold.",
+        valueName: "p"))
     var minConfidence: Double?
 
-    @Option(help: ArgumentHelp(
-      "Folder for the page's corrections (28x28 PNGs + labels.csv) and the models learnt from them (default: ~/.cache/digits/corrections).",
-      valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "Folder for the page's corrections (28x28 PNGs + labels.csv) and the models learnt from them (default: ~/.cache/digits/corrections).",
+        valueName: "dir"))
     var corrections: String?
 
-    @Option(help: ArgumentHelp("MNIST folder, replayed when learning from corrections (default: $DIGITS_DATA, then ~/.cache/digits/mnist).", valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "MNIST folder, replayed when learning from corrections (default: $DIGITS_DATA, then ~/.cache/digits/mnist).",
+        valueName: "dir"))
     var data: String?
 
     func validate() throws {
       guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
-      guard (1...1024).contains(maxBodyMB) else { throw ValidationError("--max-body-mb must be 1 to 1024, got \(maxBodyMB)") }
-      guard (1...3600).contains(timeout) else { throw ValidationError("--timeout must be 1 to 3600 seconds, got \(timeout)") }
+      guard (1...1024).contains(maxBodyMB) else {
+        throw ValidationError("--max-body-mb must be 1 to 1024, got \(maxBodyMB)")
+      }
+      guard (1...3600).contains(timeout) else {
+        throw ValidationError("--timeout must be 1 to 3600 seconds, got \(timeout)")
+      }
       guard (1...100).contains(maxMegapixels) else {
         throw ValidationError("--max-megapixels must be 1 to 100, got \(maxMegapixels)")
       }
@@ -106,7 +118,9 @@ extension Digits {
       guard (1...100_000).contains(maxConnections) else {
         throw ValidationError("--max-connections must be 1 to 100000, got \(maxConnections)")
       }
-      if let minConfidence, !(0...1).contains(minConfidence) { throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)") }
+      if let minConfidence, !(0...1).contains(minConfidence) {
+        throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)")
+      }
     }
 
     func run() async throws {
@@ -122,12 +136,16 @@ extension Digits {
       let description = backend.name
       let classifier = DigitClassifier(model: file, backend: backend, batchSize: 64)
       // An OpenCL failure moves serving to one CPU thread instead of ending the process.
-      let fallback: (() throws -> any ServingNetwork)? = backend is CPUBackend ? nil : {
-        DigitClassifier(model: file, backend: try BackendFactory.makeCPU(threads: 1), batchSize: 64)
-      }
+      let fallback: (() throws -> any ServingNetwork)? =
+        backend is CPUBackend
+        ? nil
+        : {
+          DigitClassifier(model: file, backend: try BackendFactory.makeCPU(threads: 1), batchSize: 64)
+        }
       let service = PredictionService(
         model: file, modelName: name, classifier: classifier, backendDescription: description,
-        maxPixels: maxMegapixels * 1_000_000, fallback: fallback, fallbackDescription: "cpu (1 thread, after an OpenCL failure)",
+        maxPixels: maxMegapixels * 1_000_000, fallback: fallback,
+        fallbackDescription: "cpu (1 thread, after an OpenCL failure)",
         minConfidence: minConfidence, log: { Console.note($0) })
       var limits = DigitsServer.Limits()
       limits.maxBodyBytes = maxBodyMB << 20
@@ -138,7 +156,8 @@ extension Digits {
       let learning = try makeLearning(
         service: service, base: file, baseName: name, options: options, servingOnCPU: backend is CPUBackend)
       let app = DigitsServer.makeApplication(
-        service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning, learning: learning
+        service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning,
+        learning: learning
       ) { port in
         let shown = host.contains(":") ? "[\(host)]" : host
         Console.line("Serving http://\(shown):\(port)/ (model: \(name); \(description)). Ctrl-C stops.")
@@ -158,14 +177,14 @@ extension Digits {
     /// (about a third of decoding at 280 px). A server reuses those pages instead.
     static func keepHeapMapped() {
       #if os(Linux)
-      _ = glibcMallopt(-1, 64 << 20)  // M_TRIM_THRESHOLD (malloc.h, which Glibc's module leaves out)
-      _ = glibcMallopt(-3, 16 << 20)  // M_MMAP_THRESHOLD
+        _ = glibcMallopt(-1, 64 << 20)  // M_TRIM_THRESHOLD (malloc.h, which Glibc's module leaves out)
+        _ = glibcMallopt(-3, 16 << 20)  // M_MMAP_THRESHOLD
       #endif
     }
   }
 }
 
 #if os(Linux)
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
+  @_silgen_name("mallopt")
+  private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
 #endif

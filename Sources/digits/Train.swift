@@ -49,13 +49,18 @@ extension Digits {
     @OptionGroup var dataOptions: DataOptions
     @OptionGroup var backendOptions: BackendOptions
 
-    @Flag(help: "Print time per op (OpenCL profiling events, CPU timers) and per-step launches, host waits and bytes uploaded.")
+    @Flag(
+      help:
+        "Print time per op (OpenCL profiling events, CPU timers) and per-step launches, host waits and bytes uploaded.")
     var profile = false
 
     @Option(help: "Number of epochs (total, counting resumed ones). Default: 10, or 30 with --recipe best.")
     var epochs: Int?
 
-    @Option(help: "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise; generalises to real pictures).")
+    @Option(
+      help:
+        "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise; generalises to real pictures)."
+    )
     var recipe: TrainingRecipe?
 
     @Option(help: "Seed for initial weights and shuffling. Default: 42.")
@@ -67,30 +72,43 @@ extension Digits {
     @Option(help: "Train on the first N training images only.")
     var limit: Int?
 
-    @Option(help: "Validation images: split (last 10% of the training set, the default), test (the test set, as the seed did) or none.")
+    @Option(
+      help:
+        "Validation images: split (last 10% of the training set, the default), test (the test set, as the seed did) or none."
+    )
     var validation: ValidationChoice?
 
     @Option(name: .customLong("batch-size"), help: "Images per step. Default: 128.")
     var batchSize: Int?
 
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate at the start of the run (Keras' default is 0.001). Default: 0.003.")
+    @Option(
+      name: .customLong("learning-rate"),
+      help: "Adam learning rate at the start of the run (Keras' default is 0.001). Default: 0.003.")
     var learningRate: Float?
 
-    @Option(help: "Learning-rate schedule: cosine (decays to 1% over the first run's epochs, the default) or constant (Keras' default).")
+    @Option(
+      help:
+        "Learning-rate schedule: cosine (decays to 1% over the first run's epochs, the default) or constant (Keras' default)."
+    )
     var schedule: LearningRateSchedule?
 
-    @Flag(help: "Continue the run in the checkpoint next to --out, or refuse if the command line differs from it (see above).")
+    @Flag(
+      help:
+        "Continue the run in the checkpoint next to --out, or refuse if the command line differs from it (see above).")
     var resume = false
 
-    @Option(help: ArgumentHelp("After training, evaluate on the test set and write an HTML report.", valueName: "file.html"))
+    @Option(
+      help: ArgumentHelp("After training, evaluate on the test set and write an HTML report.", valueName: "file.html"))
     var report: String?
 
-    @Option(help: ArgumentHelp(
-      "Fine-tune --from's model on the corrections in this folder (the drawing page's, see serve --corrections), mixed with MNIST replay.",
-      valueName: "dir"))
+    @Option(
+      help: ArgumentHelp(
+        "Fine-tune --from's model on the corrections in this folder (the drawing page's, see serve --corrections), mixed with MNIST replay.",
+        valueName: "dir"))
     var finetune: String?
 
-    @Option(help: ArgumentHelp("With --finetune: the model to start from (default: the built-in model).", valueName: "model"))
+    @Option(
+      help: ArgumentHelp("With --finetune: the model to start from (default: the built-in model).", valueName: "model"))
     var from: String?
 
     func validate() throws {
@@ -103,17 +121,24 @@ extension Digits {
       if let batchSize, !(1...TrainingLimits.batchSize).contains(batchSize) {
         throw ValidationError("--batch-size must be 1 to \(TrainingLimits.batchSize), got \(batchSize)")
       }
-      if let learningRate { guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") } }
+      if let learningRate {
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
+      }
       guard !out.isEmpty else { throw ValidationError("--out must name a file") }
-      if finetune == nil, from != nil { throw ValidationError("--from is the model --finetune starts from; give --finetune DIR too") }
+      if finetune == nil, from != nil {
+        throw ValidationError("--from is the model --finetune starts from; give --finetune DIR too")
+      }
       if finetune != nil, !optionsUnusedByFinetune.isEmpty {
-        throw ValidationError("--finetune does not use \(optionsUnusedByFinetune.joined(separator: ", ")) (it takes --from, --out, --epochs, --learning-rate, --batch-size, --seed, --data and the backend options)")
+        throw ValidationError(
+          "--finetune does not use \(optionsUnusedByFinetune.joined(separator: ", ")) (it takes --from, --out, --epochs, --learning-rate, --batch-size, --seed, --data and the backend options)"
+        )
       }
     }
 
     var request: TrainPlan.Request {
-      .init(epochs: epochs, schedule: schedule, learningRate: learningRate, batchSize: batchSize, seed: seed,
-            recipe: recipe, limit: limit, validation: validation)
+      .init(
+        epochs: epochs, schedule: schedule, learningRate: learningRate, batchSize: batchSize, seed: seed,
+        recipe: recipe, limit: limit, validation: validation)
     }
 
     func run() async throws {
@@ -144,31 +169,43 @@ extension Digits {
       if let limit = plan.limit, limit < training.count { training = training.slice(0..<limit) }
       let dataSHA256 = TrainingFacts.dataSHA256(training)
       if let recorded = resumed?.facts?.dataSHA256, recorded != dataSHA256 {
-        differences.append("  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(folder.path) gives \(dataSHA256.prefix(16))...")
+        differences.append(
+          "  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(folder.path) gives \(dataSHA256.prefix(16))..."
+        )
       }
       if !differences.isEmpty {
-        throw DigitsError.file(checkpointPath, "--resume refused: the command line differs from the checkpoint's run in \(differences.count) setting\(differences.count == 1 ? "" : "s") (leave an option out to keep the checkpoint's value):\n" + differences.joined(separator: "\n"))
+        throw DigitsError.file(
+          checkpointPath,
+          "--resume refused: the command line differs from the checkpoint's run in \(differences.count) setting\(differences.count == 1 ? "" : "s") (leave an option out to keep the checkpoint's value):\n"
+            + differences.joined(separator: "\n"))
       }
       if let resumed, resumed.history.count >= plan.epochs {
-        throw DigitsError.file(checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
+        throw DigitsError.file(
+          checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
       }
       var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
       if plan.recipe == .best { train = GeneratedDigits.mixed(into: train, seed: plan.config.seed) }
 
       let backend = try Profiling.backend(backendOptions, profile: profile)
       let config = plan.config
-      let network = resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
+      let network =
+        resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
         ?? SeedNetwork(backend: backend, seed: config.seed)
       let trainer = Trainer(network: network, config: config, history: resumed?.history ?? [])
 
-      if let resumed { Console.note("resuming at epoch \(resumed.history.count + 1) of \(plan.epochs) from \(checkpointPath)") }
-      Console.note("training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)")
+      if let resumed {
+        Console.note("resuming at epoch \(resumed.history.count + 1) of \(plan.epochs) from \(checkpointPath)")
+      }
+      Console.note(
+        "training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)"
+      )
       let date = ISO8601DateFormatter().string(from: Date())
       var facts = plan.facts(backend: backend.name, trainingImages: train.count, dataSHA256: dataSHA256, date: date)
       if let resumed, var continued = resumed.facts {
         continued.epochs = plan.epochs
         continued.version = DigitsVersion.current
-        continued.resumes = (continued.resumes ?? []) + [.init(epoch: resumed.history.count + 1, backend: backend.name, date: date)]
+        continued.resumes =
+          (continued.resumes ?? []) + [.init(epoch: resumed.history.count + 1, backend: backend.name, date: date)]
         facts = continued
       }
       let progress = TrainingProgress()
@@ -190,14 +227,18 @@ extension Digits {
         var model = try ModelFile.read(path: out)
         model.calibration = Calibration.fit(probabilities: probabilities, labels: validationSet.labels)
         try model.write(to: out)
-        Console.note("calibrated on \(validationSet.count) validation images: temperature \(String(format: "%.3f", model.calibration!.temperature)), unsure below \(String(format: "%.3f", model.calibration!.threshold))")
+        Console.note(
+          "calibrated on \(validationSet.count) validation images: temperature \(String(format: "%.3f", model.calibration!.temperature)), unsure below \(String(format: "%.3f", model.calibration!.threshold))"
+        )
       }
       Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
       if profile { Profiling.print(backend, trainer: trainer) }
       if let report {
         let probabilities = try Evaluator(network: network).probabilities(test)
-        try HTMLReport(modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,
-                       evaluationBackend: backend.name, dataPath: folder.path).write(to: report)
+        try HTMLReport(
+          modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,
+          evaluationBackend: backend.name, dataPath: folder.path
+        ).write(to: report)
         Console.note("wrote \(report)")
       }
     }
@@ -205,7 +246,8 @@ extension Digits {
     /// model.safetensors -> model.checkpoint.safetensors, next to it.
     static func checkpointPath(for out: String) -> String {
       let url = URL(fileURLWithPath: out)
-      let stem = url.pathExtension == "safetensors" ? url.deletingPathExtension().lastPathComponent : url.lastPathComponent
+      let stem =
+        url.pathExtension == "safetensors" ? url.deletingPathExtension().lastPathComponent : url.lastPathComponent
       return url.deletingLastPathComponent().appendingPathComponent(stem + ".checkpoint.safetensors").path
     }
   }

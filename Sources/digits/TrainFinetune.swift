@@ -15,7 +15,9 @@ extension Digits.Train {
     if validation != nil { unused.append("--validation") }
     if schedule != nil { unused.append("--schedule") }
     if report != nil { unused.append("--report") }
-    if let dataset = dataOptions.dataset, dataset != .mnist { unused.append("--dataset \(dataset.rawValue) (corrections are digits: MNIST is replayed)") }
+    if let dataset = dataOptions.dataset, dataset != .mnist {
+      unused.append("--dataset \(dataset.rawValue) (corrections are digits: MNIST is replayed)")
+    }
     return unused
   }
 
@@ -24,7 +26,8 @@ extension Digits.Train {
     let base = try from.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
     let baseName = from ?? DefaultModel.name
     guard base.dataset == .mnist else {
-      throw DigitsError.file(baseName, "is a \(base.dataset.rawValue) model; corrections are handwritten digits, fine-tune an MNIST model")
+      throw DigitsError.file(
+        baseName, "is a \(base.dataset.rawValue) model; corrections are handwritten digits, fine-tune an MNIST model")
     }
     let data = try dataOptions.locate(.mnist)
     let replay = try data.loadTraining()
@@ -35,7 +38,9 @@ extension Digits.Train {
     if let batchSize { recipe.batchSize = batchSize }
     if let seed { recipe.seed = seed }
     let backend = try BackendFactory.make(backendOptions)
-    Console.note("fine-tuning \(baseName) on \(corrections.count) corrections from \(folder): \(recipe.summary); backend \(backend.name)")
+    Console.note(
+      "fine-tuning \(baseName) on \(corrections.count) corrections from \(folder): \(recipe.summary); backend \(backend.name)"
+    )
     let started = ContinuousClock.now
     let model = try Finetune.run(
       model: base, corrections: corrections, replay: replay, validation: test, backend: backend, recipe: recipe,
@@ -45,9 +50,12 @@ extension Digits.Train {
     try model.write(to: out)
     let before = base.facts?.validation.hasPrefix("test") == true ? base.history.last?.valAccuracy : nil
     let after = model.history.last?.valAccuracy
-    let change = after.map { a in
-      "MNIST test " + (before.map { String(format: "%.2f%% -> ", $0 * 100) } ?? "") + String(format: "%.2f%%", a * 100)
-    } ?? ""
-    Console.line(String(format: "wrote %@ (fine-tuned in %.1f s, training and MNIST test evaluation; %@)", out, seconds, change))
+    let change =
+      after.map { a in
+        "MNIST test " + (before.map { String(format: "%.2f%% -> ", $0 * 100) } ?? "")
+          + String(format: "%.2f%%", a * 100)
+      } ?? ""
+    Console.line(
+      String(format: "wrote %@ (fine-tuned in %.1f s, training and MNIST test evaluation; %@)", out, seconds, change))
   }
 }

@@ -52,9 +52,12 @@ struct TrainPlan: Equatable {
   /// below it is a difference: a run can be extended, not shortened.
   init(resuming facts: TrainingFacts, request r: Request, checkpoint: String, differences: inout [String]) throws {
     guard facts.recordsRun, let total = facts.epochs, let schedule = facts.schedule,
-          let scheduleEpochs = facts.scheduleEpochs, let learningRate = facts.learningRate
+      let scheduleEpochs = facts.scheduleEpochs, let learningRate = facts.learningRate
     else {
-      throw DigitsError.file(checkpoint, "was written before digits recorded a run's settings, so --resume cannot continue it exactly; train again without --resume")
+      throw DigitsError.file(
+        checkpoint,
+        "was written before digits recorded a run's settings, so --resume cannot continue it exactly; train again without --resume"
+      )
     }
     guard let recipe = TrainingRecipe(rawValue: facts.recipe) else {
       throw DigitsError.file(checkpoint, "recipe \"\(facts.recipe.prefix(40))\" is unknown to this digits")
@@ -78,7 +81,8 @@ struct TrainPlan: Equatable {
       }
     }
     if let given = r.epochs, given < total {
-      differences.append("  --epochs: checkpoint \(total), command line \(given) (a run can be extended, not shortened)")
+      differences.append(
+        "  --epochs: checkpoint \(total), command line \(given) (a run can be extended, not shortened)")
     }
     compare("--recipe", recipe, r.recipe, \.rawValue)
     compare("--seed", seed, r.seed) { String($0) }
@@ -106,8 +110,9 @@ struct TrainPlan: Equatable {
 
   /// Facts of a fresh run under this plan.
   func facts(backend: String, trainingImages: Int, dataSHA256: String, date: String) -> TrainingFacts {
-    var facts = TrainingFacts(seed: seed, backend: backend, batchSize: batchSize, validation: validation.source.label,
-                              trainingImages: trainingImages, recipe: recipe.rawValue, date: date)
+    var facts = TrainingFacts(
+      seed: seed, backend: backend, batchSize: batchSize, validation: validation.source.label,
+      trainingImages: trainingImages, recipe: recipe.rawValue, date: date)
     facts.epochs = epochs
     facts.schedule = schedule
     facts.scheduleEpochs = scheduleEpochs

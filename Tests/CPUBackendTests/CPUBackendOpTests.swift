@@ -33,9 +33,9 @@ import _TestSupport
   @Test(arguments: CPUPath.supported)
   func agreesAtNetworkShapes(path: CPUPath) {
     #if DEBUG
-    let batch = 2
+      let batch = 2
     #else
-    let batch = 8
+      let batch = 8
     #endif
     let backend = CPUBackend(threads: 2, path: path)
     for shape in [

@@ -32,13 +32,16 @@ import Testing
   /// An x86-64 CPU with AVX-512 has the AVX2 set too; arm64 has only the portable path.
   @Test func supportedPathsAreConsistent() {
     #if arch(x86_64)
-    #expect(!HostCPU.supportsAVX512 || HostCPU.supportsAVX2FMA)
-    #expect(CPUPath.supported.contains(.avx512) == HostCPU.supportsAVX512)
-    #expect(CPUPath.supported.contains(.avx2) == HostCPU.supportsAVX2FMA)
-    #expect(CPUPath.fastest == (HostCPU.supportsAVX512 && !HostCPU.runsAVX512AtHalfWidth ? .avx512
-                                : HostCPU.supportsAVX2FMA ? .avx2 : .portable))
+      #expect(!HostCPU.supportsAVX512 || HostCPU.supportsAVX2FMA)
+      #expect(CPUPath.supported.contains(.avx512) == HostCPU.supportsAVX512)
+      #expect(CPUPath.supported.contains(.avx2) == HostCPU.supportsAVX2FMA)
+      #expect(
+        CPUPath.fastest
+          == (HostCPU.supportsAVX512 && !HostCPU.runsAVX512AtHalfWidth
+            ? .avx512
+            : HostCPU.supportsAVX2FMA ? .avx2 : .portable))
     #else
-    #expect(CPUPath.supported == [.portable])
+      #expect(CPUPath.supported == [.portable])
     #endif
   }
 }

@@ -78,9 +78,10 @@ import _TestSupport
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in
-          backend.gemm(MatrixView(a.baseAddress!, rows: m, columns: k, rowStride: k),
-                       MatrixView(b.baseAddress!, rows: k, columns: n, rowStride: n),
-                       into: MutableMatrixView(c.baseAddress!, rows: m, columns: n, rowStride: ldc))
+          backend.gemm(
+            MatrixView(a.baseAddress!, rows: m, columns: k, rowStride: k),
+            MatrixView(b.baseAddress!, rows: k, columns: n, rowStride: n),
+            into: MutableMatrixView(c.baseAddress!, rows: m, columns: n, rowStride: ldc))
         }
       }
     }

@@ -26,8 +26,11 @@ import _TestSupport
     let s = backend.makeTensor([2])
     for step in 0..<steps {
       let range = (step * size)..<(step * size + size)
-      pixels[(range.lowerBound * MNISTShape.pixels)..<(range.upperBound * MNISTShape.pixels)].withUnsafeBufferPointer { p in
-        labels[range].withUnsafeBufferPointer { l in network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3) }
+      pixels[(range.lowerBound * MNISTShape.pixels)..<(range.upperBound * MNISTShape.pixels)].withUnsafeBufferPointer {
+        p in
+        labels[range].withUnsafeBufferPointer { l in
+          network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3)
+        }
       }
     }
     return (network.parameterValues(), backend.download(s))
@@ -40,10 +43,13 @@ import _TestSupport
     let observed = Self.train(CPUBackend(threads: 2, path: path), steps: 1, size: 8)
     let expected = Self.train(ReferenceBackend(), steps: 1, size: 8)
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
-      let report = mismatchReport(observed.parameters[i], expected.parameters[i], atol: 1e-6, rtol: 1e-5, label: spec.name)
+      let report = mismatchReport(
+        observed.parameters[i], expected.parameters[i], atol: 1e-6, rtol: 1e-5, label: spec.name)
       #expect(report == nil, "\(report ?? "")")
     }
-    #expect(abs(observed.stats[0] - expected.stats[0]) <= 1e-5 * expected.stats[0], "loss \(observed.stats) vs \(expected.stats)")
+    #expect(
+      abs(observed.stats[0] - expected.stats[0]) <= 1e-5 * expected.stats[0],
+      "loss \(observed.stats) vs \(expected.stats)")
     #expect(observed.stats[1] == expected.stats[1])
   }
 

@@ -10,8 +10,11 @@ import _TestSupport
 
   @Test func autoFallsBackToCPUWithOneLine() throws {
     let out = dir.path + "/auto.safetensors"
-    let r = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--limit", "256", "--epochs", "1",
-                               "--validation", "none", "--out", out], environment: noDrivers)
+    let r = try CLIRunner.run(
+      [
+        "train", "--data", TestData.mnistPath, "--limit", "256", "--epochs", "1",
+        "--validation", "none", "--out", out,
+      ], environment: noDrivers)
     #expect(r.status == 0, "\(r.stderr)")
     let notes = r.stderr.split(separator: "\n").filter { $0.hasPrefix("using the CPU:") }
     #expect(notes.count == 1, "\(r.stderr)")
@@ -20,10 +23,12 @@ import _TestSupport
   }
 
   @Test func explicitOpenCLFailsClearly() throws {
-    let r = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--backend", "opencl", "--out", dir.path + "/x.safetensors"],
-                              environment: noDrivers)
+    let r = try CLIRunner.run(
+      ["train", "--data", TestData.mnistPath, "--backend", "opencl", "--out", dir.path + "/x.safetensors"],
+      environment: noDrivers)
     #expect(r.status != 0)
-    #expect(r.stderr.contains("--backend opencl: no OpenCL platforms") && r.stderr.contains("pocl-opencl-icd"), "\(r.stderr)")
+    #expect(
+      r.stderr.contains("--backend opencl: no OpenCL platforms") && r.stderr.contains("pocl-opencl-icd"), "\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: dir.path + "/x.safetensors"))
   }
 
@@ -36,7 +41,9 @@ import _TestSupport
   }
 
   @Test func deviceIndexOutOfRangeListsDevices() throws {
-    let r = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--device", "99", "--out", dir.path + "/y.safetensors"])
+    let r = try CLIRunner.run([
+      "train", "--data", TestData.mnistPath, "--device", "99", "--out", dir.path + "/y.safetensors",
+    ])
     #expect(r.status != 0)
     #expect(r.stderr.contains("no OpenCL device 99") || r.stderr.contains("no OpenCL platforms"), "\(r.stderr)")
   }

@@ -8,7 +8,9 @@ import _TestSupport
 @Suite struct CLIErrorTests {
   let dir = TemporaryDirectory()
 
-  func expectCleanFailure(_ r: CLIRunner.Result, mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+  func expectCleanFailure(
+    _ r: CLIRunner.Result, mentioning fragments: [String], sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     #expect(r.status != 0, sourceLocation: sourceLocation)
     let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty }
     let errorLines = lines.filter { $0.hasPrefix("Error:") }
@@ -18,7 +20,9 @@ import _TestSupport
   }
 
   @Test func missingDataFolder() throws {
-    let r = try CLIRunner.run(["train", "--data", dir.path + "/none", "--backend", "cpu", "--out", dir.path + "/m.safetensors"])
+    let r = try CLIRunner.run([
+      "train", "--data", dir.path + "/none", "--backend", "cpu", "--out", dir.path + "/m.safetensors",
+    ])
     expectCleanFailure(r, mentioning: [dir.path + "/none", "digits download"])
     #expect(!FileManager.default.fileExists(atPath: dir.path + "/m.safetensors"))
   }
@@ -32,15 +36,21 @@ import _TestSupport
   @Test func corruptModelFiles() throws {
     let truncated = dir.path + "/truncated.safetensors"
     FileManager.default.createFile(atPath: truncated, contents: Data([16, 0, 0, 0, 0, 0, 0, 0, 123]))
-    expectCleanFailure(try CLIRunner.run(["evaluate", "--model", truncated, "--data", TestData.mnistPath]),
-                       mentioning: [truncated, "truncated"])
+    expectCleanFailure(
+      try CLIRunner.run(["evaluate", "--model", truncated, "--data", TestData.mnistPath]),
+      mentioning: [truncated, "truncated"])
     let missing = dir.path + "/absent.safetensors"
-    expectCleanFailure(try CLIRunner.run(["evaluate", "--model", missing, "--data", TestData.mnistPath]),
-                       mentioning: [missing, "no such file"])
+    expectCleanFailure(
+      try CLIRunner.run(["evaluate", "--model", missing, "--data", TestData.mnistPath]),
+      mentioning: [missing, "no such file"])
     let other = dir.path + "/other.safetensors"
-    try Safetensors.write(.init(tensors: [.init(name: "w", shape: [2], values: [1, 2])], metadata: ["format": "digits-model", "format_version": "1", "architecture": "[resnet]"]), to: other)
-    expectCleanFailure(try CLIRunner.run(["evaluate", "--model", other, "--data", TestData.mnistPath]),
-                       mentioning: [other, "architecture"])
+    try Safetensors.write(
+      .init(
+        tensors: [.init(name: "w", shape: [2], values: [1, 2])],
+        metadata: ["format": "digits-model", "format_version": "1", "architecture": "[resnet]"]), to: other)
+    expectCleanFailure(
+      try CLIRunner.run(["evaluate", "--model", other, "--data", TestData.mnistPath]),
+      mentioning: [other, "architecture"])
   }
 
   @Test func truncatedDataFile() throws {

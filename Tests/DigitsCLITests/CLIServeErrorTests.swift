@@ -3,7 +3,7 @@ import Testing
 import _TestSupport
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// `digits serve` refuses bad settings with one line and a non-zero exit, without starting.
@@ -33,10 +33,12 @@ import Glibc
   }
 
   @Test func badSettings() throws {
-    for (args, says) in [(["--port", "70000"], "--port"), (["--max-body-mb", "0"], "--max-body-mb"),
-                         (["--timeout", "0"], "--timeout"), (["--model", "/nonexistent.safetensors"], "no such file"),
-                         (["--max-megapixels", "0"], "--max-megapixels"), (["--max-in-flight", "0"], "--max-in-flight"),
-                         (["--max-connections", "0"], "--max-connections")] {
+    for (args, says) in [
+      (["--port", "70000"], "--port"), (["--max-body-mb", "0"], "--max-body-mb"),
+      (["--timeout", "0"], "--timeout"), (["--model", "/nonexistent.safetensors"], "no such file"),
+      (["--max-megapixels", "0"], "--max-megapixels"), (["--max-in-flight", "0"], "--max-in-flight"),
+      (["--max-connections", "0"], "--max-connections"),
+    ] {
       let r = try CLIRunner.run(["serve", "--backend", "cpu"] + args)
       #expect(r.status != 0 && r.stderr.contains(says), "\(args): \(r.stderr)")
       #expect(!r.stdout.contains("Serving"), "\(args)")

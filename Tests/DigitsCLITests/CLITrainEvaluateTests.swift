@@ -9,8 +9,10 @@ import _TestSupport
 
   @Test func trainThenEvaluateJSON() throws {
     let model = dir.path + "/small.safetensors"
-    let train = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--backend", "cpu", "--limit", "2560",
-                                   "--epochs", "1", "--out", model])
+    let train = try CLIRunner.run([
+      "train", "--data", TestData.mnistPath, "--backend", "cpu", "--limit", "2560",
+      "--epochs", "1", "--out", model,
+    ])
     #expect(train.status == 0, "\(train.stderr)")
     #expect(train.stdout.contains("epoch 1/1") && train.stdout.contains("val_accuracy"), "\(train.stdout)")
     let file = try ModelFile.read(path: model)
@@ -18,7 +20,9 @@ import _TestSupport
     #expect(file.facts?.recordsRun == true && file.facts?.limit == 2560 && file.facts?.epochs == 1)
     #expect(FileManager.default.fileExists(atPath: dir.path + "/small.checkpoint.safetensors"))
 
-    let eval = try CLIRunner.run(["evaluate", "--model", model, "--data", TestData.mnistPath, "--backend", "cpu", "--json"])
+    let eval = try CLIRunner.run([
+      "evaluate", "--model", model, "--data", TestData.mnistPath, "--backend", "cpu", "--json",
+    ])
     #expect(eval.status == 0, "\(eval.stderr)")
     let object = try JSONSerialization.jsonObject(with: Data(eval.stdout.utf8)) as! [String: Any]
     let accuracy = try #require(object["accuracy"] as? Double)
@@ -29,8 +33,10 @@ import _TestSupport
     #expect((object["per_class"] as? [[String: Any]])?.count == 10)
     #expect(object["loss"] is Double)
 
-    let resumed = try CLIRunner.run(["train", "--data", TestData.mnistPath, "--backend", "cpu", "--limit", "2560",
-                                     "--epochs", "2", "--out", model, "--resume"])
+    let resumed = try CLIRunner.run([
+      "train", "--data", TestData.mnistPath, "--backend", "cpu", "--limit", "2560",
+      "--epochs", "2", "--out", model, "--resume",
+    ])
     #expect(resumed.status == 0, "\(resumed.stderr)")
     #expect(resumed.stdout.contains("epoch 2/2") && !resumed.stdout.contains("epoch 1/2"))
     #expect(resumed.stderr.contains("resuming at epoch 2 of 2"), "\(resumed.stderr)")

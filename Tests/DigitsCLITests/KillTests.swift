@@ -21,8 +21,10 @@ import _TestSupport
 @Suite(.serialized) struct KillTests {
   let dir = TemporaryDirectory()
 
-  static let arguments = ["train", "--backend", "cpu", "--threads", "2", "--limit", "512", "--batch-size", "32",
-                          "--epochs", "3", "--validation", "none"]
+  static let arguments = [
+    "train", "--backend", "cpu", "--threads", "2", "--limit", "512", "--batch-size", "32",
+    "--epochs", "3", "--validation", "none",
+  ]
 
   enum Moment: CustomStringConvertible {
     case inEpoch(microseconds: UInt32)
@@ -62,7 +64,9 @@ import _TestSupport
         let chunk = err.fileHandleForReading.availableData
         if chunk.isEmpty { break }
         stderr += String(decoding: chunk, as: UTF8.self)
-        if stderr.split(separator: "\n").contains(where: { $0.hasPrefix("digits-test: paused writing") && $0.hasSuffix("/" + name) }) {
+        if stderr.split(separator: "\n").contains(where: {
+          $0.hasPrefix("digits-test: paused writing") && $0.hasSuffix("/" + name)
+        }) {
           kill(p.processIdentifier, SIGKILL)
           break
         }
@@ -105,7 +109,8 @@ import _TestSupport
     }
     func command(_ folder: String) -> [String] {
       let resume = FileManager.default.fileExists(atPath: folder + "/model.checkpoint.safetensors")
-      return Self.arguments + ["--data", TestData.mnistPath, "--out", folder + "/model.safetensors"] + (resume ? ["--resume"] : [])
+      return Self.arguments + ["--data", TestData.mnistPath, "--out", folder + "/model.safetensors"]
+        + (resume ? ["--resume"] : [])
     }
     /// Resumes (or starts) the run in `folder` until it is done, then compares it with the
     /// reference; the temporaries a kill left are gone.
@@ -116,7 +121,9 @@ import _TestSupport
         if r.status != 0 { return }
       }
       #expect(bits(try ModelFile.read(path: folder + "/model.safetensors")) == bits(reference), "after \(kill)")
-      #expect(bits(try ModelFile.read(path: folder + "/model.checkpoint.safetensors")) == bits(referenceCheckpoint), "after \(kill)")
+      #expect(
+        bits(try ModelFile.read(path: folder + "/model.checkpoint.safetensors")) == bits(referenceCheckpoint),
+        "after \(kill)")
       let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".tmp") }
       #expect(leftovers.isEmpty, "after \(kill): \(leftovers)")
     }
@@ -138,7 +145,9 @@ import _TestSupport
         kills += 1
         if case .inWrite(let name) = moment {
           // The kill landed mid-write: the half-written temporary is there, under its own name.
-          let temps = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasPrefix(".\(name).") && $0.hasSuffix(".tmp") }
+          let temps = try FileManager.default.contentsOfDirectory(atPath: folder).filter {
+            $0.hasPrefix(".\(name).") && $0.hasSuffix(".tmp")
+          }
           #expect(temps.count == 1, "\(label): \(temps) \(run.stderr)")
           landedInWrites += 1
         }

@@ -14,7 +14,8 @@ import _TestSupport
   init() throws { try SmallMNIST.write(to: dir.path + "/data") }
 
   func train(_ extra: [String], data: String? = nil) throws -> CLIRunner.Result {
-    try CLIRunner.run(["train", "--data", data ?? self.data, "--backend", "cpu", "--threads", "2", "--out", model] + extra)
+    try CLIRunner.run(
+      ["train", "--data", data ?? self.data, "--backend", "cpu", "--threads", "2", "--out", model] + extra)
   }
 
   /// The folder's files and their bytes, to show a refused resume wrote nothing.
@@ -26,39 +27,50 @@ import _TestSupport
     return files
   }
 
-  func expectRefusal(_ r: CLIRunner.Result, lines expected: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+  func expectRefusal(_ r: CLIRunner.Result, lines expected: [String], sourceLocation: SourceLocation = #_sourceLocation)
+  {
     #expect(r.status == 1, "\(r.stderr)", sourceLocation: sourceLocation)
     let lines = r.stderr.split(separator: "\n").map(String.init)
-    #expect(lines.first?.hasPrefix("Error: \(checkpoint): --resume refused") == true, "\(r.stderr)", sourceLocation: sourceLocation)
+    #expect(
+      lines.first?.hasPrefix("Error: \(checkpoint): --resume refused") == true, "\(r.stderr)",
+      sourceLocation: sourceLocation)
     #expect(lines.filter { $0.hasPrefix("Error:") }.count == 1, sourceLocation: sourceLocation)
     #expect(Array(lines.dropFirst()) == expected, "\(r.stderr)", sourceLocation: sourceLocation)
   }
 
   @Test func everyDifferenceIsListedAndNothingIsWritten() throws {
-    let first = try train(["--limit", "256", "--batch-size", "32", "--epochs", "2", "--validation", "none", "--seed", "5"])
+    let first = try train([
+      "--limit", "256", "--batch-size", "32", "--epochs", "2", "--validation", "none", "--seed", "5",
+    ])
     #expect(first.status == 0, "\(first.stderr)")
     let before = try snapshot()
     #expect(before.keys.sorted() == ["m.checkpoint.safetensors", "m.safetensors"])
 
-    let all = try train(["--resume", "--epochs", "1", "--seed", "7", "--batch-size", "64", "--learning-rate", "0.01",
-                         "--schedule", "constant", "--recipe", "best", "--limit", "300", "--validation", "test",
-                         "--dataset", "fashion"])
-    expectRefusal(all, lines: [
-      "  --epochs: checkpoint 2, command line 1 (a run can be extended, not shortened)",
-      "  --recipe: checkpoint seed, command line best",
-      "  --seed: checkpoint 5, command line 7",
-      "  --batch-size: checkpoint 32, command line 64",
-      "  --learning-rate: checkpoint 0.003, command line 0.01",
-      "  --schedule: checkpoint cosine, command line constant",
-      "  --validation: checkpoint none, command line test",
-      "  --limit: checkpoint 256, command line 300",
-      "  --dataset: checkpoint mnist, command line fashion",
+    let all = try train([
+      "--resume", "--epochs", "1", "--seed", "7", "--batch-size", "64", "--learning-rate", "0.01",
+      "--schedule", "constant", "--recipe", "best", "--limit", "300", "--validation", "test",
+      "--dataset", "fashion",
     ])
+    expectRefusal(
+      all,
+      lines: [
+        "  --epochs: checkpoint 2, command line 1 (a run can be extended, not shortened)",
+        "  --recipe: checkpoint seed, command line best",
+        "  --seed: checkpoint 5, command line 7",
+        "  --batch-size: checkpoint 32, command line 64",
+        "  --learning-rate: checkpoint 0.003, command line 0.01",
+        "  --schedule: checkpoint cosine, command line constant",
+        "  --validation: checkpoint none, command line test",
+        "  --limit: checkpoint 256, command line 300",
+        "  --dataset: checkpoint mnist, command line fashion",
+      ])
     #expect(try snapshot() == before)
 
     // The same values given again are no difference; left out, they are the checkpoint's.
-    let same = try train(["--resume", "--epochs", "3", "--seed", "5", "--batch-size", "32", "--learning-rate", "0.003",
-                          "--schedule", "cosine", "--recipe", "seed", "--limit", "256", "--validation", "none"])
+    let same = try train([
+      "--resume", "--epochs", "3", "--seed", "5", "--batch-size", "32", "--learning-rate", "0.003",
+      "--schedule", "cosine", "--recipe", "seed", "--limit", "256", "--validation", "none",
+    ])
     #expect(same.status == 0, "\(same.stderr)")
     #expect(same.stdout.contains("epoch 3/3") && !same.stdout.contains("epoch 2/3"), "\(same.stdout)")
     let facts = try #require(try ModelFile.read(path: model).facts)
@@ -78,7 +90,10 @@ import _TestSupport
     try SmallMNIST.write(to: changed, changePixel: 255 * 784 + 400)
     let r = try train(["--resume", "--epochs", "2"], data: changed)
     #expect(r.status == 1)
-    #expect(r.stderr.split(separator: "\n").dropFirst().map(String.init).map { $0.hasPrefix("  --data: checkpoint's training data has SHA-256") } == [true], "\(r.stderr)")
+    #expect(
+      r.stderr.split(separator: "\n").dropFirst().map(String.init).map {
+        $0.hasPrefix("  --data: checkpoint's training data has SHA-256")
+      } == [true], "\(r.stderr)")
     #expect(try snapshot().filter { $0.key != "changed" } == before)
     // A change past --limit is not training data: the resume goes on.
     let beyond = dir.path + "/beyond"
@@ -121,7 +136,9 @@ import _TestSupport
     try Safetensors.write(file, to: checkpoint)
     let r = try train(["--resume", "--epochs", "2"])
     #expect(r.status == 1)
-    #expect(r.stderr.split(separator: "\n").filter { !$0.isEmpty }.map { $0.hasPrefix("Error: \(checkpoint): adam_step") } == [true], "\(r.stderr)")
+    #expect(
+      r.stderr.split(separator: "\n").filter { !$0.isEmpty }.map { $0.hasPrefix("Error: \(checkpoint): adam_step") }
+        == [true], "\(r.stderr)")
   }
 
   @Test func helpDocumentsResume() throws {
@@ -138,8 +155,10 @@ import _TestSupport
   @Test func leftOutDatasetIsTheCheckpoints() throws {
     let dir = TemporaryDirectory()
     try SmallMNIST.write(to: dir.path + "/data")
-    let common = ["train", "--data", dir.path + "/data", "--backend", "cpu", "--threads", "2",
-                  "--out", dir.path + "/m.safetensors", "--limit", "64", "--batch-size", "32", "--validation", "none"]
+    let common = [
+      "train", "--data", dir.path + "/data", "--backend", "cpu", "--threads", "2",
+      "--out", dir.path + "/m.safetensors", "--limit", "64", "--batch-size", "32", "--validation", "none",
+    ]
     let first = try CLIRunner.run(common + ["--dataset", "fashion", "--epochs", "1"])
     #expect(first.status == 0, "\(first.stderr)")
     let resumed = try CLIRunner.run(common + ["--resume", "--epochs", "2"])

@@ -12,10 +12,14 @@ enum SmallMNIST {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     var images = training.images
     if let changePixel { images[changePixel] ^= 0xFF }
-    try idx(images, count: training.count, imageFile: true).write(to: URL(fileURLWithPath: folder + "/train-images-idx3-ubyte"))
-    try idx(training.labels, count: training.count, imageFile: false).write(to: URL(fileURLWithPath: folder + "/train-labels-idx1-ubyte"))
-    try idx(test.images, count: test.count, imageFile: true).write(to: URL(fileURLWithPath: folder + "/t10k-images-idx3-ubyte"))
-    try idx(test.labels, count: test.count, imageFile: false).write(to: URL(fileURLWithPath: folder + "/t10k-labels-idx1-ubyte"))
+    try idx(images, count: training.count, imageFile: true).write(
+      to: URL(fileURLWithPath: folder + "/train-images-idx3-ubyte"))
+    try idx(training.labels, count: training.count, imageFile: false).write(
+      to: URL(fileURLWithPath: folder + "/train-labels-idx1-ubyte"))
+    try idx(test.images, count: test.count, imageFile: true).write(
+      to: URL(fileURLWithPath: folder + "/t10k-images-idx3-ubyte"))
+    try idx(test.labels, count: test.count, imageFile: false).write(
+      to: URL(fileURLWithPath: folder + "/t10k-labels-idx1-ubyte"))
   }
 
   /// IDX: two zero bytes, type 0x08 (unsigned byte), the number of dimensions, each

@@ -1,5 +1,5 @@
-import Foundation
 import DigitsCore
+import Foundation
 import Testing
 
 @Suite struct ClassificationReportTests {

@@ -84,8 +84,10 @@ import _TestSupport
     ([UInt32(64 << 20) + 1], "more than the 67108864-byte limit"),
   ])
   func hugeDimensionsAreRefusedFromTheHeader(dims: [UInt32], expected: String) throws {
-    for (name, data) in [("raw", Data(HostileFiles.idxHeader(dims))),
-                         ("gz", HostileFiles.gzipBomb(prefix: HostileFiles.idxHeader(dims), zeroMiB: 0))] {
+    for (name, data) in [
+      ("raw", Data(HostileFiles.idxHeader(dims))),
+      ("gz", HostileFiles.gzipBomb(prefix: HostileFiles.idxHeader(dims), zeroMiB: 0)),
+    ] {
       let path = write("huge-\(name)", data)
       let error = #expect(throws: DigitsError.self) { try IDX.read(path: path) }
       #expect(error?.description.hasPrefix(path) == true)

@@ -21,7 +21,9 @@ import _TestSupport
     func loss(_ vals: [[Float]]) -> Double {
       let probe = SeedNetwork(backend: backend, values: vals)
       let s = backend.makeTensor([2])
-      pixels.withUnsafeBufferPointer { p in labels.withUnsafeBufferPointer { l in probe.evaluate(pixels: p, labels: l, stats: s) } }
+      pixels.withUnsafeBufferPointer { p in
+        labels.withUnsafeBufferPointer { l in probe.evaluate(pixels: p, labels: l, stats: s) }
+      }
       return Double(backend.download(s)[0]) / Double(n)
     }
 

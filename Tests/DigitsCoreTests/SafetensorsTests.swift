@@ -9,10 +9,14 @@ import _TestSupport
   func sampleModel() -> ModelFile {
     var rng = TestRandom(seed: 7)
     let params = SeedNetwork.parameterSpecs.map { rng.array($0.shape.reduce(1, *)) }
-    let history = [EpochRecord(epoch: 1, loss: 0.2, accuracy: 0.94, valLoss: 0.06, valAccuracy: 0.98, seconds: 5,
-                               imagesPerSecond: 11000, learningRate: 0.001)]
-    let facts = TrainingFacts(seed: 1, backend: "cpu", batchSize: 128, validation: "test set", trainingImages: 60000,
-                              recipe: "seed", date: "2026-11-25T00:00:00Z")
+    let history = [
+      EpochRecord(
+        epoch: 1, loss: 0.2, accuracy: 0.94, valLoss: 0.06, valAccuracy: 0.98, seconds: 5,
+        imagesPerSecond: 11000, learningRate: 0.001)
+    ]
+    let facts = TrainingFacts(
+      seed: 1, backend: "cpu", batchSize: 128, validation: "test set", trainingImages: 60000,
+      recipe: "seed", date: "2026-11-25T00:00:00Z")
     return ModelFile(parameters: params, dataset: .mnist, history: history, facts: facts)
   }
 
@@ -92,7 +96,9 @@ import _TestSupport
   // MARK: - Bounded cost: every size and offset is checked before anything is allocated
 
   func decodeError(_ data: Data, limits: Safetensors.Limits = .general) -> String {
-    let error = #expect(throws: DigitsError.self) { try Safetensors.decode(data, path: "f.safetensors", limits: limits) }
+    let error = #expect(throws: DigitsError.self) {
+      try Safetensors.decode(data, path: "f.safetensors", limits: limits)
+    }
     return error?.description ?? ""
   }
 
@@ -102,63 +108,83 @@ import _TestSupport
 
   /// The issue's 100-byte file: the old `shape.reduce(1, *)` trapped on overflow.
   @Test func shapeProductOverflowIsAnError() throws {
-    let file = HostileFiles.safetensors(header: "{" + entry("w", [4_294_967_296, 4_294_967_296, 2], 0, 16) + "}", body: 16)
-    #expect(decodeError(file) == "f.safetensors: tensor w: shape [4294967296, 4294967296, 2] needs more bytes than the file's 16")
+    let file = HostileFiles.safetensors(
+      header: "{" + entry("w", [4_294_967_296, 4_294_967_296, 2], 0, 16) + "}", body: 16)
+    #expect(
+      decodeError(file)
+        == "f.safetensors: tensor w: shape [4294967296, 4294967296, 2] needs more bytes than the file's 16")
     let big = HostileFiles.safetensors(header: "{" + entry("w", [Int.max], 0, 16) + "}", body: 16)
     #expect(decodeError(big).contains("needs more bytes than the file's 16"))
     // Numbers past Int, fractions and exponents in sizes are errors, never traps.
     for odd in [#"[18446744073709551615]"#, #"[1e30]"#, #"[-1e30]"#, #"[2.5]"#, #"[-9223372036854775808]"#] {
       let json = #"{"w":{"dtype":"F32","shape":\#(odd),"data_offsets":[0,\#(odd.dropFirst().dropLast())]}}"#
-      #expect(decodeError(HostileFiles.safetensors(header: json, body: 16)).hasPrefix("f.safetensors: tensor w"), "\(odd)")
+      #expect(
+        decodeError(HostileFiles.safetensors(header: json, body: 16)).hasPrefix("f.safetensors: tensor w"), "\(odd)")
     }
   }
 
   @Test func offsetsMustTileTheBody() throws {
     let a = entry("a", [2], 0, 8)
-    #expect(decodeError(HostileFiles.safetensors(header: "{" + entry("a", [2], 8, 0) + "}", body: 8))
-      .contains("data_offsets 8-0 do not hold"))
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 4, 12) + "}", body: 12))
-      == "f.safetensors: tensor b: data_offsets 4-12 overlap another tensor")
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 12, 20) + "}", body: 20))
-      == "f.safetensors: tensor b: data_offsets 12-20 leave bytes 8-12 unused")
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)}", body: 12)) == "f.safetensors: has 4 bytes after the last tensor")
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 8, 16) + "}", body: 12))
-      == "f.safetensors: truncated: tensor b ends at byte 16 of 12")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{" + entry("a", [2], 8, 0) + "}", body: 8))
+        .contains("data_offsets 8-0 do not hold"))
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 4, 12) + "}", body: 12))
+        == "f.safetensors: tensor b: data_offsets 4-12 overlap another tensor")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 12, 20) + "}", body: 20))
+        == "f.safetensors: tensor b: data_offsets 12-20 leave bytes 8-12 unused")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{\(a)}", body: 12))
+        == "f.safetensors: has 4 bytes after the last tensor")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{\(a)," + entry("b", [2], 8, 16) + "}", body: 12))
+        == "f.safetensors: truncated: tensor b ends at byte 16 of 12")
     // Back to back in any order in the JSON, and zero-size tensors anywhere, are fine.
-    let ok = HostileFiles.safetensors(header: "{" + entry("b", [1], 8, 12) + ",\(a)," + entry("z", [0], 8, 8) + "}", body: 12)
+    let ok = HostileFiles.safetensors(
+      header: "{" + entry("b", [1], 8, 12) + ",\(a)," + entry("z", [0], 8, 8) + "}", body: 12)
     #expect(try Safetensors.decode(ok, path: "ok").tensors.map(\.name) == ["a", "z", "b"])
   }
 
   /// JSONSerialization keeps one of two equal keys without a word; the reader must not.
   @Test func duplicateNamesAreAnError() throws {
     let a = entry("a", [1], 0, 4)
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4)) == "f.safetensors: safetensors header names a tensor twice")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{\(a),\(a)}", body: 4))
+        == "f.safetensors: safetensors header names a tensor twice")
   }
 
   @Test func headerLimits() throws {
     var limits = Safetensors.Limits.general
     limits.headerBytes = 10
-    #expect(decodeError(HostileFiles.safetensors(header: "{" + entry("a", [1], 0, 4) + "}", body: 4), limits: limits)
-      .contains("is implausible; the limit is 10)"))
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{" + entry("a", [1], 0, 4) + "}", body: 4), limits: limits)
+        .contains("is implausible; the limit is 10)"))
     limits = .general
     limits.entries = 2
     let three = ["a", "b", "c"].enumerated().map { entry($1, [1], 4 * $0, 4 * $0 + 4) }.joined(separator: ",")
-    #expect(decodeError(HostileFiles.safetensors(header: "{\(three)}", body: 12), limits: limits)
-      == "f.safetensors: safetensors header has 3 entries, more than the limit of 2")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{\(three)}", body: 12), limits: limits)
+        == "f.safetensors: safetensors header has 3 entries, more than the limit of 2")
     limits = .general
     limits.headerValues = 100
     let deep = #"{"__metadata__":{"x":"y"},"pad":["# + String(repeating: "0,", count: 200) + "0]}"
-    #expect(decodeError(HostileFiles.safetensors(header: deep), limits: limits).contains("JSON values, more than the limit of 100"))
+    #expect(
+      decodeError(HostileFiles.safetensors(header: deep), limits: limits).contains(
+        "JSON values, more than the limit of 100"))
     limits = .general
     limits.rank = 2
-    #expect(decodeError(HostileFiles.safetensors(header: "{" + entry("a", [1, 1, 1], 0, 4) + "}", body: 4), limits: limits)
-      == "f.safetensors: tensor a has 3 dimensions, more than 2")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: "{" + entry("a", [1, 1, 1], 0, 4) + "}", body: 4), limits: limits)
+        == "f.safetensors: tensor a has 3 dimensions, more than 2")
   }
 
   /// The JSON parser recurses per level: deep nesting is refused before it runs.
   @Test func deepNestingIsRefused() throws {
     let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
-    #expect(decodeError(HostileFiles.safetensors(header: deep)) == "f.safetensors: safetensors header is nested deeper than 16 levels")
+    #expect(
+      decodeError(HostileFiles.safetensors(header: deep))
+        == "f.safetensors: safetensors header is nested deeper than 16 levels")
   }
 
   /// Brackets, commas and colons inside strings are not counted as values or keys.
@@ -166,7 +192,8 @@ import _TestSupport
     var limits = Safetensors.Limits.general
     limits.headerValues = 20
     let noisy = String(repeating: #"[{,:\""#, count: 100)
-    let file = HostileFiles.safetensors(header: #"{"__metadata__":{"k":"\#(noisy)"},"# + entry("a:b", [1], 0, 4) + "}", body: 4)
+    let file = HostileFiles.safetensors(
+      header: #"{"__metadata__":{"k":"\#(noisy)"},"# + entry("a:b", [1], 0, 4) + "}", body: 4)
     let decoded = try Safetensors.decode(file, path: "f", limits: limits)
     #expect(decoded.tensors.map(\.name) == ["a:b"] && decoded.metadata["k"]?.count == 500)
   }

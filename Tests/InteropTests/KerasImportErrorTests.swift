@@ -33,7 +33,8 @@ struct KerasImportErrorTests {
   @Test("another architecture is refused, with or without its config", arguments: ["other.keras", "other.weights.h5"])
   func otherArchitecture(_ name: String) throws {
     let folder = TemporaryDirectory()
-    try expectRefused(KerasFixtures.path(name), words: name.hasSuffix(".keras") ? "seed CNN" : "expected", folder: folder.path)
+    try expectRefused(
+      KerasFixtures.path(name), words: name.hasSuffix(".keras") ? "seed CNN" : "expected", folder: folder.path)
   }
 
   /// Found by FuzzKerasImport: a damaged `model_config` attribute sends libhdf5 1.10.8 into
@@ -42,8 +43,9 @@ struct KerasImportErrorTests {
   @Test("a file that hangs libhdf5 is one error line after the time limit")
   func hdf5Hang() throws {
     let folder = TemporaryDirectory()
-    try expectRefused(KerasFixtures.path("fuzz/hdf5-global-heap-hang.h5"), words: "no answer from the HDF5 library",
-                      folder: folder.path, environment: ["DIGITS_IMPORT_TIMEOUT": "2"])
+    try expectRefused(
+      KerasFixtures.path("fuzz/hdf5-global-heap-hang.h5"), words: "no answer from the HDF5 library",
+      folder: folder.path, environment: ["DIGITS_IMPORT_TIMEOUT": "2"])
   }
 
   @Test("a missing file is refused")
@@ -63,8 +65,9 @@ struct KerasImportErrorTests {
     let r = try CLIRunner.run(["import", input, "--out", out], environment: environment)
     let lines = r.stderr.split(separator: "\n")
     #expect(r.status == 1, "\(input): status \(r.status), stderr \(r.stderr)")
-    #expect(lines.count == 1 && r.stderr.hasPrefix("Error: \(input)") && r.stderr.contains(words),
-            "\(input): expected one line starting 'Error: \(input)' and saying '\(words)', got:\n\(r.stderr)")
+    #expect(
+      lines.count == 1 && r.stderr.hasPrefix("Error: \(input)") && r.stderr.contains(words),
+      "\(input): expected one line starting 'Error: \(input)' and saying '\(words)', got:\n\(r.stderr)")
     #expect(!FileManager.default.fileExists(atPath: out), "\(input): wrote \(out)")
   }
 }

@@ -16,20 +16,27 @@ struct KerasImportTests {
     let out = folder.path + "/imported.safetensors"
     let imported = try CLIRunner.run(["import", KerasFixtures.path(name), "--out", out])
     try #require(imported.status == 0, "digits import \(name) failed: \(imported.stderr)")
-    let evaluated = try CLIRunner.run(["evaluate", "--model", out, "--data", TestData.mnistPath, "--backend", "cpu", "--json"])
+    let evaluated = try CLIRunner.run([
+      "evaluate", "--model", out, "--data", TestData.mnistPath, "--backend", "cpu", "--json",
+    ])
     try #require(evaluated.status == 0, "digits evaluate failed: \(evaluated.stderr)")
     struct Report: Decodable { var accuracy: Double }
     let accuracy = try JSONDecoder().decode(Report.self, from: Data(evaluated.stdout.utf8)).accuracy
-    #expect(abs(accuracy - facts.testAccuracy) <= 0.0001, "\(name): digits evaluate says \(accuracy), Keras said \(facts.testAccuracy)")
+    #expect(
+      abs(accuracy - facts.testAccuracy) <= 0.0001,
+      "\(name): digits evaluate says \(accuracy), Keras said \(facts.testAccuracy)")
   }
 
-  @Test("the imported model picks Keras' class for each of the first 1,000 test images", arguments: KerasFixtures.seedFiles)
+  @Test(
+    "the imported model picks Keras' class for each of the first 1,000 test images", arguments: KerasFixtures.seedFiles)
   func samePredictions(_ name: String) throws {
     let facts = try KerasFixtures.facts()
     let model = try KerasImport.read(path: KerasFixtures.path(name))
     let predicted = try classes(model, count: facts.first1000Predictions.count)
     let differing = predicted.indices.filter { predicted[$0] != facts.first1000Predictions[$0] }
-    #expect(differing.isEmpty, "\(name): \(differing.count) of 1,000 differ from Keras, first at image \(differing.first ?? -1)")
+    #expect(
+      differing.isEmpty,
+      "\(name): \(differing.count) of 1,000 differ from Keras, first at image \(differing.first ?? -1)")
   }
 
   @Test("the three Keras formats give the same weights")
@@ -46,12 +53,14 @@ struct KerasImportTests {
     let facts = try KerasFixtures.facts()
     let test = TestData.mnistTest
     func accuracy(_ model: ModelFile) throws -> Double {
-      try Evaluator(network: SeedNetwork(backend: CPUBackend(), values: model.parameters)).lossAndAccuracy(test).accuracy
+      try Evaluator(network: SeedNetwork(backend: CPUBackend(), values: model.parameters)).lossAndAccuracy(test)
+        .accuracy
     }
     let right = try accuracy(KerasImport.read(path: KerasFixtures.path("seed.keras")))
     let wrong = try accuracy(KerasImport.read(path: KerasFixtures.path("seed.keras"), flatten: .unconverted))
     #expect(abs(right - facts.testAccuracy) <= 0.0001)
-    #expect(abs(wrong - facts.testAccuracy) > 0.01, "unconverted flatten order gave \(wrong), Keras \(facts.testAccuracy)")
+    #expect(
+      abs(wrong - facts.testAccuracy) > 0.01, "unconverted flatten order gave \(wrong), Keras \(facts.testAccuracy)")
     print("flatten order: converted \(right), unconverted \(wrong), Keras \(facts.testAccuracy)")
   }
 

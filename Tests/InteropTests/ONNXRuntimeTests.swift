@@ -9,7 +9,8 @@ import _TestSupport
 /// onnx.checker passes, and ORT's probabilities on the first 1,000 MNIST test images equal
 /// digits' own within 1e-5 at batch sizes 1 and 1,000. The built-in model's export also runs
 /// the README's "Serving elsewhere" snippet; a model `digits train` just made is the round trip.
-@Suite("ONNX export checked by ONNX Runtime", .serialized, .enabled(if: PythonChecker.shouldRun, PythonChecker.skipMessage))
+@Suite(
+  "ONNX export checked by ONNX Runtime", .serialized, .enabled(if: PythonChecker.shouldRun, PythonChecker.skipMessage))
 struct ONNXRuntimeTests {
   static let images = TestData.mnistTest.slice(0..<1000)
 
@@ -36,7 +37,8 @@ struct ONNXRuntimeTests {
   /// Exports through the CLI, writes the images and digits' probabilities as raw Float32, runs the checker.
   func exportAndCheck(modelPath: String?, model: ModelFile, folder: String, readme: Bool) throws {
     let onnxPath = folder + "/model.onnx"
-    let export = try CLIRunner.run(["export"] + (modelPath.map { ["--model", $0] } ?? []) + ["--format", "onnx", "--out", onnxPath])
+    let export = try CLIRunner.run(
+      ["export"] + (modelPath.map { ["--model", $0] } ?? []) + ["--format", "onnx", "--out", onnxPath])
     try #require(export.status == 0, "digits export failed: \(export.stderr)")
 
     let data = Self.images

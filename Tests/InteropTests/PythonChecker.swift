@@ -18,12 +18,15 @@ enum PythonChecker {
   static var isAvailable: Bool { missing.isEmpty }
   static var shouldRun: Bool { isAvailable || TestEnvironment.isCI }
   static var skipMessage: Comment {
-    Comment(rawValue: "ONNX Runtime check skipped: missing \(missing.joined(separator: ", ")); with CI=true it fails instead")
+    Comment(
+      rawValue: "ONNX Runtime check skipped: missing \(missing.joined(separator: ", ")); with CI=true it fails instead")
   }
 
   /// Records a failure (CI=true without the modules) and returns false when the check cannot run.
   static func ready() -> Bool {
-    if !isAvailable { Issue.record("CI=true and the ONNX Runtime check cannot run: missing \(missing.joined(separator: ", "))") }
+    if !isAvailable {
+      Issue.record("CI=true and the ONNX Runtime check cannot run: missing \(missing.joined(separator: ", "))")
+    }
     return isAvailable
   }
 

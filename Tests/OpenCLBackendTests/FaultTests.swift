@@ -32,7 +32,8 @@ struct FaultTests {
   @Test(arguments: OpenCLTestDevice.indices)
   func classifierAndEvaluatorThrowTheFault(device: Int) throws {
     let backend = try OpenCLTestDevice.backend(device)
-    let model = ModelFile(parameters: SeedNetwork(backend: CPUBackend(threads: 1), seed: 1).parameterValues(), dataset: .mnist)
+    let model = ModelFile(
+      parameters: SeedNetwork(backend: CPUBackend(threads: 1), seed: 1).parameterValues(), dataset: .mnist)
     let classifier = DigitClassifier(model: model, backend: backend)
     let input = [Float](repeating: 0, count: 784)
     #expect(try classifier.classify(input).count == 10)

@@ -98,7 +98,9 @@ enum OpenCLTestDevice {
       let name = (try? OpenCLTestDevice.info(device)).map { "\(OpenCLTestDevice.driver(of: $0))" } ?? "none"
       return "device \(device) (\(name)), tuning \(tuning)"
     }
-    func backend() throws -> OpenCLBackend { try OpenCLTestDevice.backend(device, tuning: OpenCLTestDevice.tunings[tuning]) }
+    func backend() throws -> OpenCLBackend {
+      try OpenCLTestDevice.backend(device, tuning: OpenCLTestDevice.tunings[tuning])
+    }
     var isFast: Bool { OpenCLTestDevice.isFast(device) }
   }
 

@@ -41,22 +41,29 @@ struct TrainerPathTests {
       }
     }
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
-      if let report = mismatchReport(weights[0][i], weights[1][i], atol: 1e-5, rtol: 0, label: "trainer epoch \(spec.name)") {
+      if let report = mismatchReport(
+        weights[0][i], weights[1][i], atol: 1e-5, rtol: 0, label: "trainer epoch \(spec.name)")
+      {
         Issue.record(Comment(rawValue: report))
       }
     }
-    #expect(abs(records[0].loss - records[1].loss) <= 1e-5 * records[1].loss, "\(records[0].loss) vs \(records[1].loss)")
+    #expect(
+      abs(records[0].loss - records[1].loss) <= 1e-5 * records[1].loss, "\(records[0].loss) vs \(records[1].loss)")
     #expect(abs(records[0].accuracy - records[1].accuracy) * Double(data.count) <= 1)
   }
 
   /// Evaluation gathers from a resident copy: same loss and accuracy as the host path.
   @Test(arguments: OpenCLTestDevice.indices)
   func residentEvaluationMatchesHostUpload(device: Int) throws {
-    let test = try TrainingAgreementTests.mnist.get().loadTest().slice(0..<(OpenCLTestDevice.isFast(device) ? 1000 : 100))
+    let test = try TrainingAgreementTests.mnist.get().loadTest().slice(
+      0..<(OpenCLTestDevice.isFast(device) ? 1000 : 100))
     let values = SeedNetwork(backend: CPUBackend(threads: 1), seed: 5).parameterValues()
-    let opencl = try Evaluator(network: SeedNetwork(backend: try OpenCLTestDevice.backend(device), values: values), batchSize: 64)
-      .lossAndAccuracy(test)
-    let cpu = try Evaluator(network: SeedNetwork(backend: CPUBackend(), values: values), batchSize: 64).lossAndAccuracy(test)
+    let opencl = try Evaluator(
+      network: SeedNetwork(backend: try OpenCLTestDevice.backend(device), values: values), batchSize: 64
+    )
+    .lossAndAccuracy(test)
+    let cpu = try Evaluator(network: SeedNetwork(backend: CPUBackend(), values: values), batchSize: 64).lossAndAccuracy(
+      test)
     #expect(abs(opencl.loss - cpu.loss) <= 1e-5 * cpu.loss, "\(opencl) vs \(cpu)")
     #expect(abs(opencl.accuracy - cpu.accuracy) * Double(test.count) <= 1, "\(opencl) vs \(cpu)")
   }

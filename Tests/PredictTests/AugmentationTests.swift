@@ -28,8 +28,10 @@ import _TestSupport
   @Test func recipeBestFromTheCommandLine() throws {
     let dir = TemporaryDirectory()
     let out = dir.path + "/m.safetensors"
-    let r = try CLIRunner.run(["train", "--recipe", "best", "--epochs", "1", "--limit", "256", "--validation", "none",
-                               "--backend", "cpu", "--data", TestData.mnistPath, "--out", out])
+    let r = try CLIRunner.run([
+      "train", "--recipe", "best", "--epochs", "1", "--limit", "256", "--validation", "none",
+      "--backend", "cpu", "--data", TestData.mnistPath, "--out", out,
+    ])
     #expect(r.status == 0, "\(r.stderr)")
     let model = try ModelFile.read(path: out)
     #expect(model.facts?.recipe == "best")

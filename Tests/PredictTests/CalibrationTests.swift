@@ -18,11 +18,17 @@ struct CalibrationTests {
       for y in 0..<28 {
         for x in 0..<28 where ink[y * 28 + x] > 0 {
           let v = ink[y * 28 + x]
-          m += v; mx += v * Float(x); my += v * Float(y)
-          x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+          m += v
+          mx += v * Float(x)
+          my += v * Float(y)
+          x0 = min(x0, x)
+          x1 = max(x1, x)
+          y0 = min(y0, y)
+          y1 = max(y1, y)
         }
       }
-      sx += Double(mx / m); sy += Double(my / m)
+      sx += Double(mx / m)
+      sy += Double(my / m)
       let cw = x1 - x0 + 1, ch = y1 - y0 + 1
       var crop = [Float](repeating: 0, count: cw * ch)
       for y in 0..<ch { for x in 0..<cw { crop[y * cw + x] = ink[(y + y0) * 28 + x + x0] } }
@@ -33,8 +39,9 @@ struct CalibrationTests {
     }
     let n = Double(widths.count)
     widths.sort()
-    print("MNIST centre of mass x \(sx / n) y \(sy / n); stroke width at work resolution: "
-      + "p10 \(widths[widths.count / 10]) median \(widths[widths.count / 2]) p90 \(widths[widths.count * 9 / 10])")
+    print(
+      "MNIST centre of mass x \(sx / n) y \(sy / n); stroke width at work resolution: "
+        + "p10 \(widths[widths.count / 10]) median \(widths[widths.count / 2]) p90 \(widths[widths.count * 9 / 10])")
   }
 }
 
@@ -51,11 +58,14 @@ extension CalibrationTests {
         var img = original
         if r > 0 { Augmentation.best.augment(&img, rng: &rng) }
         for y in 0..<28 {
-          for x in 0..<28 { sheet[(r * 28 + y) * cols * 28 + c * 28 + x] = UInt8(min(255, max(0, img[y * 28 + x] * 255))) }
+          for x in 0..<28 {
+            sheet[(r * 28 + y) * cols * 28 + c * 28 + x] = UInt8(min(255, max(0, img[y * 28 + x] * 255)))
+          }
         }
       }
     }
-    try PNG.grayscale(sheet, width: cols * 28, height: rows * 28).write(to: URL(fileURLWithPath: "/tmp/digits-augmented.png"))
+    try PNG.grayscale(sheet, width: cols * 28, height: rows * 28).write(
+      to: URL(fileURLWithPath: "/tmp/digits-augmented.png"))
   }
 }
 
@@ -79,9 +89,13 @@ extension CalibrationTests {
       guard reading.number != truth, shown < 8 else { continue }
       shown += 1
       let map = InkMap.make(photo)
-      print("#\(s) \(truth) read \(reading.number): digits \(reading.digits.map { "\($0.digit)@\($0.box.x)+\($0.box.width) \(Int($0.confidence * 100))%" })")
-      try PNG.grayscale(photo.bytes, width: photo.width, height: photo.height).write(to: URL(fileURLWithPath: "/tmp/digits-multi-\(s).png"))
-      try PNG.grayscale(map.ink.map { UInt8($0 * 255) }, width: map.width, height: map.height).write(to: URL(fileURLWithPath: "/tmp/digits-multi-\(s)-ink.png"))
+      print(
+        "#\(s) \(truth) read \(reading.number): digits \(reading.digits.map { "\($0.digit)@\($0.box.x)+\($0.box.width) \(Int($0.confidence * 100))%" })"
+      )
+      try PNG.grayscale(photo.bytes, width: photo.width, height: photo.height).write(
+        to: URL(fileURLWithPath: "/tmp/digits-multi-\(s).png"))
+      try PNG.grayscale(map.ink.map { UInt8($0 * 255) }, width: map.width, height: map.height).write(
+        to: URL(fileURLWithPath: "/tmp/digits-multi-\(s)-ink.png"))
     }
   }
 }
@@ -92,11 +106,13 @@ extension CalibrationTests {
   @Test func reportNumbers() {
     let classifier = PredictionTests.classifier()
     let all = Array(0..<MNISTSamples.test.count)
-    let plain = PredictionTests.accuracy(classifier, all.map { MNISTSamples.picture(MNISTSamples.test, $0) },
-                                         all.map { Int(MNISTSamples.test.labels[$0]) })
+    let plain = PredictionTests.accuracy(
+      classifier, all.map { MNISTSamples.picture(MNISTSamples.test, $0) },
+      all.map { Int(MNISTSamples.test.labels[$0]) })
     let photoIndices = MNISTSamples.spread(2000, offset: 5)
-    let photos = PredictionTests.accuracy(classifier, PredictionTests.photos(photoIndices, seed: 1234),
-                                          photoIndices.map { Int(MNISTSamples.test.labels[$0]) })
+    let photos = PredictionTests.accuracy(
+      classifier, PredictionTests.photos(photoIndices, seed: 1234),
+      photoIndices.map { Int(MNISTSamples.test.labels[$0]) })
     var rng = SeededGenerator(seed: 55)
     var maker = PhotoMaker(seed: 56)
     maker.canvas = 120...200
@@ -111,7 +127,8 @@ extension CalibrationTests {
       let photo = maker.photo(strip.ink, width: strip.width, height: strip.height, digitHeight: 40...80)
       if reader.read(photo, classify: { classifier.probabilities($0) }).number == truth { right += 1 }
     }
-    print("REPORT all 10,000 test digits through preprocessing: \(plain * 100)%; 2,000 synthetic photos: \(photos * 100)%; "
-      + "500 synthetic numbers (2-5 digits): \(Double(right) / Double(strings) * 100)%")
+    print(
+      "REPORT all 10,000 test digits through preprocessing: \(plain * 100)%; 2,000 synthetic photos: \(photos * 100)%; "
+        + "500 synthetic numbers (2-5 digits): \(Double(right) / Double(strings) * 100)%")
   }
 }

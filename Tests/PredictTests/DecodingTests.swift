@@ -36,9 +36,13 @@ import _TestSupport
         var alpha = 1.0
         switch channels {
         case 1: lum = v[0]
-        case 2: lum = v[0]; alpha = v[1]
+        case 2:
+          lum = v[0]
+          alpha = v[1]
         case 3: lum = 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2]
-        default: lum = 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2]; alpha = v[3]
+        default:
+          lum = 0.299 * v[0] + 0.587 * v[1] + 0.114 * v[2]
+          alpha = v[3]
         }
         out.append(Float(lum * alpha + (1 - alpha)))
       }
@@ -46,8 +50,10 @@ import _TestSupport
     return out
   }
 
-  func check(_ data: Data, channels: Int, tolerance: Float = 1.5 / 255, _ what: String,
-             sourceLocation: SourceLocation = #_sourceLocation) throws {
+  func check(
+    _ data: Data, channels: Int, tolerance: Float = 1.5 / 255, _ what: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) throws {
     let image = try ImageDecoder.decode(data, name: what)
     #expect(image.width == Self.width && image.height == Self.height, "\(what)", sourceLocation: sourceLocation)
     let want = Self.expected(channels: channels)
@@ -57,22 +63,25 @@ import _TestSupport
 
   @Test(arguments: [1, 2, 3, 4], [8, 16])
   func png(channels: Int, depth: Int) throws {
-    let data = ImageEncoders.png(width: Self.width, height: Self.height, channels: channels, depth: depth,
-                                 samples: Self.samples(channels: channels, maxval: depth == 8 ? 255 : 65535))
+    let data = ImageEncoders.png(
+      width: Self.width, height: Self.height, channels: channels, depth: depth,
+      samples: Self.samples(channels: channels, maxval: depth == 8 ? 255 : 65535))
     try check(data, channels: channels, "PNG \(depth)-bit \(channels) channels")
   }
 
   @Test(arguments: [1, 3], [255, 65535])
   func pnm(channels: Int, maxval: Int) throws {
-    let data = ImageEncoders.pnm(width: Self.width, height: Self.height, channels: channels, maxval: maxval,
-                                 samples: Self.samples(channels: channels, maxval: maxval))
+    let data = ImageEncoders.pnm(
+      width: Self.width, height: Self.height, channels: channels, maxval: maxval,
+      samples: Self.samples(channels: channels, maxval: maxval))
     try check(data, channels: channels, "\(channels == 1 ? "PGM" : "PPM") maxval \(maxval)")
   }
 
   @Test(arguments: [3, 4])
   func bmp(channels: Int) throws {
-    let data = ImageEncoders.bmp(width: Self.width, height: Self.height, channels: channels,
-                                 samples: Self.samples(channels: channels, maxval: 255).map(UInt8.init))
+    let data = ImageEncoders.bmp(
+      width: Self.width, height: Self.height, channels: channels,
+      samples: Self.samples(channels: channels, maxval: 255).map(UInt8.init))
     try check(data, channels: channels, "BMP \(channels * 8)-bit")
   }
 
@@ -88,7 +97,8 @@ import _TestSupport
     let w = 32, h = 24
     var samples: [UInt8] = []
     for y in 0..<h { for x in 0..<w { for c in 0..<channels { samples.append(UInt8(40 + x * 4 + y * 3 + c * 10)) } } }
-    let image = try ImageDecoder.decode(ImageEncoders.jpeg(width: w, height: h, channels: channels, samples: samples, quality: 95), name: "t.jpg")
+    let image = try ImageDecoder.decode(
+      ImageEncoders.jpeg(width: w, height: h, channels: channels, samples: samples, quality: 95), name: "t.jpg")
     #expect(image.width == w && image.height == h)
     for y in 0..<h {
       for x in 0..<w {
@@ -101,28 +111,34 @@ import _TestSupport
 
   @Test func transparentBackgroundIsPaper() throws {
     // Black ink (alpha 255) on black-but-transparent background (alpha 0): paper is white.
-    let samples = [0, 0, 0, 0,  0, 0, 0, 255,  0, 0, 0, 128,  0, 0, 0, 0]
-    let image = try ImageDecoder.decode(ImageEncoders.png(width: 4, height: 1, channels: 4, depth: 8, samples: samples), name: "a.png")
+    let samples = [0, 0, 0, 0, 0, 0, 0, 255, 0, 0, 0, 128, 0, 0, 0, 0]
+    let image = try ImageDecoder.decode(
+      ImageEncoders.png(width: 4, height: 1, channels: 4, depth: 8, samples: samples), name: "a.png")
     #expect(image.pixels[0] == 1 && image.pixels[1] == 0 && abs(image.pixels[2] - 0.498) < 0.01 && image.pixels[3] == 1)
   }
 
   @Test func readsFilesFromDisk() throws {
     let dir = TemporaryDirectory()
     let path = dir.path + "/digit.png"
-    try ImageEncoders.png(width: 3, height: 2, channels: 1, depth: 8, samples: [0, 50, 100, 150, 200, 255]).write(to: URL(fileURLWithPath: path))
+    try ImageEncoders.png(width: 3, height: 2, channels: 1, depth: 8, samples: [0, 50, 100, 150, 200, 255]).write(
+      to: URL(fileURLWithPath: path))
     let image = try ImageDecoder.read(path: path)
     #expect(image.bytes == [0, 50, 100, 150, 200, 255])
   }
 
   // MARK: - Bad input
 
-  func expectError(_ data: Data, name: String = "bad.img", _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation) {
+  func expectError(
+    _ data: Data, name: String = "bad.img", _ fragments: String..., sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     do {
       let image = try ImageDecoder.decode(data, name: name)
       Issue.record("decoded \(image.width)x\(image.height) from bad input \(name)", sourceLocation: sourceLocation)
     } catch let error as DigitsError {
       #expect(error.description.hasPrefix(name + ": "), "\(error)", sourceLocation: sourceLocation)
-      for f in fragments { #expect(error.description.contains(f), "\(f) not in \(error)", sourceLocation: sourceLocation) }
+      for f in fragments {
+        #expect(error.description.contains(f), "\(f) not in \(error)", sourceLocation: sourceLocation)
+      }
     } catch {
       Issue.record("unexpected error type \(error)", sourceLocation: sourceLocation)
     }
@@ -134,7 +150,8 @@ import _TestSupport
   }
 
   @Test func truncatedFiles() {
-    let png = ImageEncoders.png(width: 40, height: 30, channels: 3, depth: 8, samples: [Int](repeating: 99, count: 3600))
+    let png = ImageEncoders.png(
+      width: 40, height: 30, channels: 3, depth: 8, samples: [Int](repeating: 99, count: 3600))
     expectError(png.prefix(png.count / 2), name: "half.png")
     expectError(png.prefix(20), name: "header.png")
     var samples = [UInt8](repeating: 0, count: 64 * 64)
@@ -143,7 +160,8 @@ import _TestSupport
     expectError(jpeg.prefix(jpeg.count / 2), name: "half.jpg", "truncated")
     let bmp = ImageEncoders.bmp(width: 40, height: 30, channels: 3, samples: [UInt8](repeating: 7, count: 3600))
     expectError(bmp.prefix(bmp.count / 2), name: "half.bmp", "truncated")
-    let pgm = ImageEncoders.pnm(width: 40, height: 30, channels: 1, maxval: 255, samples: [Int](repeating: 7, count: 1200))
+    let pgm = ImageEncoders.pnm(
+      width: 40, height: 30, channels: 1, maxval: 255, samples: [Int](repeating: 7, count: 1200))
     expectError(pgm.prefix(pgm.count / 2), name: "half.pgm", "truncated")
     let gif = ImageEncoders.gif(width: 40, height: 30, frames: [[UInt8](repeating: 9, count: 1200)])
     expectError(gif.prefix(gif.count / 2), name: "half.gif")
@@ -166,7 +184,8 @@ import _TestSupport
   @Test func onlyTheOfferedFormatsReachStb() throws {
     var tga: [UInt8] = [0, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 3, 0, 8, 0]  // 4x3 uncompressed gray
     tga += [UInt8](repeating: 200, count: 12)
-    let hdr = Array("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 2\n".utf8) + [128, 128, 128, 129, 128, 128, 128, 129]
+    let hdr =
+      Array("#?RADIANCE\nFORMAT=32-bit_rle_rgbe\n\n-Y 1 +X 2\n".utf8) + [128, 128, 128, 129, 128, 128, 128, 129]
     for (name, bytes) in [("digit.tga", tga), ("digit.hdr", hdr)] {
       var w: Int32 = 0, h: Int32 = 0, c: Int32 = 0
       #expect(stbi_info_from_memory(bytes, Int32(bytes.count), &w, &h, &c) == 1, "stb_image no longer reads \(name)")
@@ -177,7 +196,8 @@ import _TestSupport
 
   @Test func formatsAreToldByMagicBytes() {
     let png = ImageEncoders.png(width: 2, height: 2, channels: 1, depth: 8, samples: [0, 1, 2, 3])
-    let jpeg = ImageEncoders.jpeg(width: 8, height: 8, channels: 1, samples: [UInt8](repeating: 9, count: 64), quality: 90)
+    let jpeg = ImageEncoders.jpeg(
+      width: 8, height: 8, channels: 1, samples: [UInt8](repeating: 9, count: 64), quality: 90)
     let bmp = ImageEncoders.bmp(width: 2, height: 2, channels: 3, samples: [UInt8](repeating: 7, count: 12))
     let pgm = ImageEncoders.pnm(width: 2, height: 2, channels: 1, maxval: 255, samples: [1, 2, 3, 4])
     let ppm = ImageEncoders.pnm(width: 2, height: 2, channels: 3, maxval: 255, samples: [Int](repeating: 5, count: 12))

@@ -9,7 +9,9 @@ import _TestSupport
 /// documents, whatever the row filters, colour type and IDAT split; damaged ones fail cleanly.
 @Suite struct FastPNGTests {
   /// An 8-bit PNG of `samples`, row y filtered with filter y % 5, IDAT cut into `parts`.
-  static func png(width: Int, height: Int, channels: Int, samples: [UInt8], parts: Int = 3, filter: ((Int) -> Int)? = nil) -> Data {
+  static func png(
+    width: Int, height: Int, channels: Int, samples: [UInt8], parts: Int = 3, filter: ((Int) -> Int)? = nil
+  ) -> Data {
     let bpp = channels, stride = width * channels
     var raw: [UInt8] = []
     for y in 0..<height {
@@ -51,7 +53,9 @@ import _TestSupport
     return file
   }
 
-  static func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+  static func be32(_ v: Int) -> [UInt8] {
+    [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+  }
 
   static func chunk(_ type: String, _ body: [UInt8], into file: inout Data) {
     let typed = Array(type.utf8) + body
@@ -85,8 +89,10 @@ import _TestSupport
       i % 7 < 3 ? UInt8(255 - (i / channels) % 9) : UInt8(truncatingIfNeeded: random.next())
     }
     for parts in [1, 3] {
-      let image = try ImageDecoder.decode(Self.png(width: width, height: height, channels: channels, samples: samples,
-                                                   parts: parts), name: "test.png")
+      let image = try ImageDecoder.decode(
+        Self.png(
+          width: width, height: height, channels: channels, samples: samples,
+          parts: parts), name: "test.png")
       #expect(image.width == width && image.height == height)
       let wrong = (0..<(width * height)).filter { image.pixels[$0] != Self.luminance(samples, $0, channels: channels) }
       #expect(wrong.count == 0, "\(channels) channels, \(parts) IDAT: pixels differ, first \(wrong.prefix(5))")
@@ -97,7 +103,8 @@ import _TestSupport
     let samples = [UInt8](repeating: 200, count: 20 * 20 * 4)
     let good = Self.png(width: 20, height: 20, channels: 4, samples: samples, parts: 1)
     #expect(throws: DigitsError.self) { try ImageDecoder.decode(good.prefix(good.count - 30), name: "cut.png") }
-    let badFilter = Self.png(width: 20, height: 20, channels: 4, samples: samples, parts: 1, filter: { $0 == 7 ? 9 : 0 })
+    let badFilter = Self.png(
+      width: 20, height: 20, channels: 4, samples: samples, parts: 1, filter: { $0 == 7 ? 9 : 0 })
     #expect(throws: DigitsError.self) { try ImageDecoder.decode(badFilter, name: "filter.png") }
     var scrambled = good
     for i in 50..<min(70, scrambled.count - 20) { scrambled[i] ^= 0x5A }

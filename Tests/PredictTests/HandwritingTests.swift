@@ -11,7 +11,9 @@ import _TestSupport
 /// MNIST test, with and without its confidence threshold.
 @Suite struct HandwritingTests {
   static let model = try! DefaultModel.load()
-  static func classifier() -> DigitClassifier { DigitClassifier(model: model, backend: CPUBackend(threads: 2), batchSize: 500) }
+  static func classifier() -> DigitClassifier {
+    DigitClassifier(model: model, backend: CPUBackend(threads: 2), batchSize: 500)
+  }
 
   static func pixels(_ set: LabeledImages) -> [Float] { set.images.map { Float($0) / 255 } }
 
@@ -28,7 +30,9 @@ import _TestSupport
       #expect(ink > 30 && ink < 300, "drawing \(i): ink \(ink)")
       // Laid out like MNIST: the digit inside the 20x20 box, a blank margin round it.
       let side = MNISTShape.side
-      let margin = (0..<side).allSatisfy { image[image.startIndex + $0] == 0 && image[image.startIndex + (side - 1) * side + $0] == 0 }
+      let margin = (0..<side).allSatisfy {
+        image[image.startIndex + $0] == 0 && image[image.startIndex + (side - 1) * side + $0] == 0
+      }
       #expect(margin, "drawing \(i) touches the field's top or bottom row")
     }
   }

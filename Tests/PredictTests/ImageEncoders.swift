@@ -25,7 +25,9 @@ enum ImageEncoders {
     return png
   }
 
-  static func be32(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)] }
+  static func be32(_ v: Int) -> [UInt8] {
+    [UInt8(v >> 24 & 0xFF), UInt8(v >> 16 & 0xFF), UInt8(v >> 8 & 0xFF), UInt8(v & 0xFF)]
+  }
 
   static func chunk(_ type: String, _ body: [UInt8], into png: inout Data) {
     let typed = Array(type.utf8) + body
@@ -137,7 +139,8 @@ enum ImageEncoders {
     return sink.data
   }
 
-  static let write: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Void = { context, bytes, size in
+  static let write: @convention(c) (UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32) -> Void = {
+    context, bytes, size in
     let sink = Unmanaged<Sink>.fromOpaque(context!).takeUnretainedValue()
     sink.data.append(bytes!.assumingMemoryBound(to: UInt8.self), count: Int(size))
   }

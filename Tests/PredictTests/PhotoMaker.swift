@@ -50,7 +50,9 @@ struct PhotoMaker {
 
   /// Pastes digits side by side (a house number): each 28x28 frame advanced by a random
   /// step, so neighbouring digits sometimes nearly touch. Ink is combined with max.
-  mutating func strip(_ digits: [[Float]], step: ClosedRange<Float> = 18...26) -> (ink: [Float], width: Int, height: Int) {
+  mutating func strip(_ digits: [[Float]], step: ClosedRange<Float> = 18...26) -> (
+    ink: [Float], width: Int, height: Int
+  ) {
     var offsets: [Int] = [0]
     for _ in 1..<digits.count { offsets.append(offsets.last! + Int(rng.uniform(step.lowerBound, step.upperBound))) }
     let width = offsets.last! + 28, height = 28
@@ -74,7 +76,8 @@ func bilinear(_ img: [Float], _ w: Int, _ h: Int, _ u: Float, _ v: Float) -> Flo
   let x0 = Int(u.rounded(.down)), y0 = Int(v.rounded(.down))
   let fx = u - Float(x0), fy = v - Float(y0)
   func at(_ x: Int, _ y: Int) -> Float { x < 0 || y < 0 || x >= w || y >= h ? 0 : img[y * w + x] }
-  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy) + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
+  return (at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx) * (1 - fy)
+    + (at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx) * fy
 }
 
 func gaussianBlur(_ img: [Float], _ w: Int, _ h: Int, sigma: Float) -> [Float] {

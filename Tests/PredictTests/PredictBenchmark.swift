@@ -24,7 +24,8 @@ struct PredictBenchmark {
         for y in 0..<min(300, photo.height) { for x in 0..<min(300, photo.width) { square[x, y] = photo[x, y] } }
         photo = square
       }
-      let data = format == "png"
+      let data =
+        format == "png"
         ? PNG.grayscale(photo.bytes, width: 300, height: 300)
         : ImageEncoders.jpeg(width: 300, height: 300, channels: 1, samples: photo.bytes, quality: 85)
       try data.write(to: URL(fileURLWithPath: dir.path + String(format: "/%04d.", i) + format))
@@ -39,8 +40,11 @@ struct PredictBenchmark {
       #expect(r.stdout.split(separator: "\n").count == 1000)
       best = min(best, seconds)
     }
-    let right = try CLIRunner.run(["predict", "--backend", "cpu", "--json", dir.path]).stdout.split(separator: "\n").enumerated()
+    let right = try CLIRunner.run(["predict", "--backend", "cpu", "--json", dir.path]).stdout.split(separator: "\n")
+      .enumerated()
       .filter { i, line in line.contains("\"digit\":\(MNISTSamples.test.labels[i]),") }.count
-    print("predict 1000 \(format) files of 300x300: best of 3 \(String(format: "%.2f", best)) s (\(ProcessInfo.processInfo.activeProcessorCount) cores); \(right / 10)% right")
+    print(
+      "predict 1000 \(format) files of 300x300: best of 3 \(String(format: "%.2f", best)) s (\(ProcessInfo.processInfo.activeProcessorCount) cores); \(right / 10)% right"
+    )
   }
 }

@@ -19,7 +19,8 @@ import _TestSupport
     for (n, i) in indices.enumerated() {
       let photo = maker.photo(MNISTSamples.ink(MNISTSamples.test, i))
       let path = folder + "/digit\(n).\(n % 2 == 0 ? "png" : "jpg")"
-      let data = n % 2 == 0
+      let data =
+        n % 2 == 0
         ? PNG.grayscale(photo.bytes, width: photo.width, height: photo.height)
         : ImageEncoders.jpeg(width: photo.width, height: photo.height, channels: 1, samples: photo.bytes, quality: 85)
       try data.write(to: URL(fileURLWithPath: path))
@@ -78,7 +79,8 @@ import _TestSupport
     let truth = try writePhotos([0], into: folder)
     let good = truth.keys.first!
     try Data("definitely not a picture".utf8).write(to: URL(fileURLWithPath: folder + "/fake.png"))
-    let jpeg = ImageEncoders.jpeg(width: 64, height: 64, channels: 1, samples: [UInt8](repeating: 200, count: 4096), quality: 90)
+    let jpeg = ImageEncoders.jpeg(
+      width: 64, height: 64, channels: 1, samples: [UInt8](repeating: 200, count: 4096), quality: 90)
     try jpeg.prefix(jpeg.count / 2).write(to: URL(fileURLWithPath: folder + "/cut.jpg"))
     try Data().write(to: URL(fileURLWithPath: folder + "/empty.bmp"))
     let missing = dir.path + "/absent.png"
@@ -90,8 +92,10 @@ import _TestSupport
     #expect(r.stdout.split(separator: "\n").count == 1 && r.stdout.hasPrefix(good + ": \(truth[good]!)"), "\(r.stdout)")
     let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("Error: ") }
     #expect(errors.count == 5, "\(r.stderr)")
-    for (path, fragment) in [(folder + "/fake.png", "not a readable image"), (folder + "/cut.jpg", "truncated"),
-                             (folder + "/empty.bmp", "empty"), (missing, "no such file"), (emptyFolder, "no images")] {
+    for (path, fragment) in [
+      (folder + "/fake.png", "not a readable image"), (folder + "/cut.jpg", "truncated"),
+      (folder + "/empty.bmp", "empty"), (missing, "no such file"), (emptyFolder, "no images"),
+    ] {
       #expect(errors.contains { $0.contains(path) && $0.contains(fragment) }, "\(path): \(fragment) in \(r.stderr)")
     }
     #expect(!r.stderr.contains("Fatal error") && !r.stderr.contains("Stack dump"))
@@ -105,7 +109,8 @@ import _TestSupport
 
   @Test func blankPictureIsNoDigit() throws {
     let path = dir.path + "/blank.png"
-    try PNG.grayscale([UInt8](repeating: 230, count: 200 * 150), width: 200, height: 150).write(to: URL(fileURLWithPath: path))
+    try PNG.grayscale([UInt8](repeating: 230, count: 200 * 150), width: 200, height: 150).write(
+      to: URL(fileURLWithPath: path))
     let r = try CLIRunner.run(["predict", "--backend", "cpu", path])
     #expect(r.status == 0)
     #expect(r.stdout.hasPrefix(path + ": no digit"))
@@ -115,16 +120,20 @@ import _TestSupport
 
   @Test func standardInputRawArrays() throws {
     let indices = [0, 1, 2]
-    let text = indices.map { i in MNISTSamples.test.images[(i * 784)..<((i + 1) * 784)].map(String.init).joined(separator: " ") }
-      .joined(separator: "\n")
+    let text = indices.map { i in
+      MNISTSamples.test.images[(i * 784)..<((i + 1) * 784)].map(String.init).joined(separator: " ")
+    }
+    .joined(separator: "\n")
     let r = try CLIRunner.run(["predict", "--backend", "cpu", "--json", "-"], stdin: Data(text.utf8))
     #expect(r.status == 0, "\(r.stderr)")
     let lines = try jsonLines(r.stdout)
     #expect(lines.map { $0["file"] as? String } == ["-[0]", "-[1]", "-[2]"])
     #expect(lines.map { $0["digit"] as? Int } == indices.map { Int(MNISTSamples.test.labels[$0]) })
-    let png = try CLIRunner.run(["predict", "--backend", "cpu", "-"],
-                                stdin: try Data(contentsOf: URL(fileURLWithPath: try writePhotos([3], into: dir.path + "/in").keys.first!)))
-    #expect(png.status == 0 && png.stdout.hasPrefix("-: \(MNISTSamples.test.labels[3]) ("), "\(png.stdout) \(png.stderr)")
+    let png = try CLIRunner.run(
+      ["predict", "--backend", "cpu", "-"],
+      stdin: try Data(contentsOf: URL(fileURLWithPath: try writePhotos([3], into: dir.path + "/in").keys.first!)))
+    #expect(
+      png.status == 0 && png.stdout.hasPrefix("-: \(MNISTSamples.test.labels[3]) ("), "\(png.stdout) \(png.stderr)")
   }
 
   @Test func debugImagesShowWhatTheModelSees() throws {

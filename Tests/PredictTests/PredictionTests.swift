@@ -99,10 +99,13 @@ import Testing
       let reading = reader.read(photo) { classifier.probabilities($0) }
       if reading.number == truth { right += 1 } else { failures.append("#\(s) \(truth) read \(reading.number)") }
       digitsTotal += length
-      digitsRight += zip(reading.number, truth).filter { $0 == $1 }.count * (reading.number.count == truth.count ? 1 : 0)
+      digitsRight +=
+        zip(reading.number, truth).filter { $0 == $1 }.count * (reading.number.count == truth.count ? 1 : 0)
     }
     let acc = Double(right) / Double(strings)
-    print("numbers read right: \(acc * 100)% of \(strings); digits \(Double(digitsRight) / Double(digitsTotal) * 100)%; wrong: \(failures.joined(separator: "; "))")
+    print(
+      "numbers read right: \(acc * 100)% of \(strings); digits \(Double(digitsRight) / Double(digitsTotal) * 100)%; wrong: \(failures.joined(separator: "; "))"
+    )
     #expect(acc >= 0.95)
   }
 }

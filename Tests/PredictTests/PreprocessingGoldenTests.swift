@@ -65,7 +65,8 @@ import _TestSupport
 
   static let corpus: [Case] = {
     var cases: [Case] = []
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .deletingLastPathComponent()
     for name in ["four.png", "seven.png", "number-2024.png"] {
       cases.append(Case(name: name, file: try! Data(contentsOf: root.appendingPathComponent("docs/examples/\(name)"))))
     }
@@ -101,9 +102,11 @@ import _TestSupport
       var maker = PhotoMaker(seed: UInt64(100 + n))
       maker.canvas = [100...160, 160...300, 300...700, 700...1100][n % 4]
       let photo = maker.photo(MNISTSamples.ink(MNISTSamples.test, i))
-      let image = n % 3 == 1 ? GrayImage(width: photo.width, height: photo.height, pixels: photo.pixels.map { 1 - $0 }) : photo
+      let image =
+        n % 3 == 1 ? GrayImage(width: photo.width, height: photo.height, pixels: photo.pixels.map { 1 - $0 }) : photo
       let bytes = image.pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
-      let file = n % 2 == 0
+      let file =
+        n % 2 == 0
         ? ImageEncoders.jpeg(width: image.width, height: image.height, channels: 1, samples: bytes, quality: 85)
         : png(image, channels: n % 4 == 1 ? 3 : 1)
       cases.append(Case(name: "photo \(i) \(image.width)x\(image.height)", file: file))
@@ -111,7 +114,10 @@ import _TestSupport
     // A colour JPEG of a drawn digit.
     let drawn = StrokeDrawing.draw(shapes[4], thickness: 9, size: 200)
     let rgb = samples(drawn, channels: 3).map { UInt8($0) }
-    cases.append(Case(name: "drawn colour jpeg", file: ImageEncoders.jpeg(width: 200, height: 200, channels: 3, samples: rgb, quality: 80)))
+    cases.append(
+      Case(
+        name: "drawn colour jpeg",
+        file: ImageEncoders.jpeg(width: 200, height: 200, channels: 3, samples: rgb, quality: 80)))
     // A number (several digits) on a wide strip.
     var maker = PhotoMaker(seed: 7)
     let strip = maker.strip(MNISTSamples.spread(4, offset: 11).map { MNISTSamples.ink(MNISTSamples.test, $0) })
@@ -126,11 +132,21 @@ import _TestSupport
       ("1x300", GrayImage(width: 1, height: 300, pixels: (0..<300).map { $0 % 40 < 20 ? 0 : 1 })),
       ("700x3", GrayImage(width: 700, height: 3, pixels: (0..<2100).map { ($0 % 700) / 50 % 2 == 0 ? 0.1 : 0.9 })),
       ("noise", GrayImage(width: 150, height: 150, pixels: (0..<22500).map { _ in rng.uniform(0, 1) })),
-      ("faint", GrayImage(width: 100, height: 100, pixels: StrokeDrawing.draw(shapes[0], thickness: 6, size: 100).pixels.map { 0.95 + 0.05 * $0 })),
-      ("frame", GrayImage(width: 257, height: 131, pixels: (0..<(257 * 131)).map { i in
-        let x = i % 257, y = i / 257
-        return x < 4 || y < 4 || x > 250 || y > 125 || (x > 100 && x < 112 && y > 20 && y < 100) ? 0.05 : 0.9
-      })),
+      (
+        "faint",
+        GrayImage(
+          width: 100, height: 100,
+          pixels: StrokeDrawing.draw(shapes[0], thickness: 6, size: 100).pixels.map { 0.95 + 0.05 * $0 })
+      ),
+      (
+        "frame",
+        GrayImage(
+          width: 257, height: 131,
+          pixels: (0..<(257 * 131)).map { i in
+            let x = i % 257, y = i / 257
+            return x < 4 || y < 4 || x > 250 || y > 125 || (x > 100 && x < 112 && y > 20 && y < 100) ? 0.05 : 0.9
+          })
+      ),
     ]
     for (name, image) in odd { cases.append(Case(name: name, file: png(image, channels: 1))) }
     return cases
@@ -148,13 +164,15 @@ import _TestSupport
       if stbi_is_16_bit_from_memory(bytes.baseAddress, length) == 1 {
         let p = stbi_load_16_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0)!
         defer { stbi_image_free(p) }
-        return Reference.ImageDecoder.luminance(UnsafeBufferPointer(start: p, count: Int(w * h * channels)), width: Int(w),
-                                                height: Int(h), channels: Int(channels), scale: 1.0 / 65535.0)
+        return Reference.ImageDecoder.luminance(
+          UnsafeBufferPointer(start: p, count: Int(w * h * channels)), width: Int(w),
+          height: Int(h), channels: Int(channels), scale: 1.0 / 65535.0)
       }
       let p = stbi_load_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0)!
       defer { stbi_image_free(p) }
-      return Reference.ImageDecoder.luminance(UnsafeBufferPointer(start: p, count: Int(w * h * channels)), width: Int(w),
-                                              height: Int(h), channels: Int(channels), scale: 1.0 / 255.0)
+      return Reference.ImageDecoder.luminance(
+        UnsafeBufferPointer(start: p, count: Int(w * h * channels)), width: Int(w),
+        height: Int(h), channels: Int(channels), scale: 1.0 / 255.0)
     }
   }
 
@@ -170,7 +188,10 @@ import _TestSupport
       count += 1
       if first < 0 { first = i }
       let d = abs(a[i] - b[i])
-      if !(d <= worst) { worst = d; at = i }
+      if !(d <= worst) {
+        worst = d
+        at = i
+      }
     }
     guard count > 0 else { return nil }
     if !(worst <= tolerance) { return "\(count) values differ, worst \(worst) at \(at) (\(a[at]) vs \(b[at]))" }
@@ -181,7 +202,8 @@ import _TestSupport
   @Test func corpusIsVaried() {
     let corpus = Self.corpus
     #expect(corpus.count > 150)
-    let sizes = Set(corpus.map { (try? ImageDecoder.decode($0.file, name: $0.name)).map { max($0.width, $0.height) } ?? 0 })
+    let sizes = Set(
+      corpus.map { (try? ImageDecoder.decode($0.file, name: $0.name)).map { max($0.width, $0.height) } ?? 0 })
     for side in [28, 112, 140, 280, 300, 640, 1000] { #expect(sizes.contains(side)) }
     #expect(sizes.contains { $0 > 1000 })
   }
@@ -212,8 +234,9 @@ import _TestSupport
         #expect(parts.labels == refParts.labels, "\(what): component labels")
         #expect(parts.components.count == refParts.components.count, "\(what): component count")
         for (a, b) in zip(parts.components, refParts.components) {
-          #expect(a.area == b.area && a.mass == b.mass && a.touchesBorder == b.touchesBorder
-                  && a.minX == b.minX && a.maxX == b.maxX && a.minY == b.minY && a.maxY == b.maxY, "\(what): component")
+          #expect(
+            a.area == b.area && a.mass == b.mass && a.touchesBorder == b.touchesBorder
+              && a.minX == b.minX && a.maxX == b.maxX && a.minY == b.minY && a.maxY == b.maxY, "\(what): component")
         }
       }
 
@@ -222,8 +245,9 @@ import _TestSupport
       let ref = Reference.DigitPreprocessor().prepare(oldImage)
       #expect(out.note == ref.note, "\(c.name): note")
       #expect(out.darkInk == ref.darkInk, "\(c.name): polarity")
-      #expect(out.box.map { [$0.x, $0.y, $0.width, $0.height] } == ref.box.map { [$0.x, $0.y, $0.width, $0.height] },
-              "\(c.name): box")
+      #expect(
+        out.box.map { [$0.x, $0.y, $0.width, $0.height] } == ref.box.map { [$0.x, $0.y, $0.width, $0.height] },
+        "\(c.name): box")
       #expect((out.pixels == nil) == (ref.pixels == nil), "\(c.name): digit found")
       if let p = out.pixels, let q = ref.pixels {
         digits += 1

@@ -14,8 +14,9 @@ enum Reference {
     public var pixels: [Float]
 
     public init(width: Int, height: Int, pixels: [Float]) {
-      precondition(width >= 0 && height >= 0 && pixels.count == width * height,
-                   "GrayImage \(width)x\(height) needs \(width * height) pixels, got \(pixels.count)")
+      precondition(
+        width >= 0 && height >= 0 && pixels.count == width * height,
+        "GrayImage \(width)x\(height) needs \(width * height) pixels, got \(pixels.count)")
       self.width = width
       self.height = height
       self.pixels = pixels
@@ -107,16 +108,20 @@ enum Reference {
       guard let region = InkRegion(parts, keep: keep) else {
         return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: "no ink found (blank or too faint)")
       }
-      if let problem = tooLittle(region, map: map) { return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: problem) }
-      return PreparedDigit(pixels: layout(region, map: map), darkInk: map.darkInk, note: nil,
-                           box: region.sourceBox(in: map))
+      if let problem = tooLittle(region, map: map) {
+        return PreparedDigit(pixels: nil, darkInk: map.darkInk, note: problem)
+      }
+      return PreparedDigit(
+        pixels: layout(region, map: map), darkInk: map.darkInk, note: nil,
+        box: region.sourceBox(in: map))
     }
 
     /// The 28x28 field of one region of an ink map (the CLI's multi-digit reader uses it per digit).
     public func layout(_ region: InkRegion, map: InkMap) -> [Float] {
       let crop = region.crop(map)
-      return MNISTLayout.field(crop: crop, width: region.width, height: region.height,
-                               adjustStrokes: options.adjustStrokes)
+      return MNISTLayout.field(
+        crop: crop, width: region.width, height: region.height,
+        adjustStrokes: options.adjustStrokes)
     }
 
     /// Why a region is too small to be a digit, or nil.
@@ -219,8 +224,10 @@ enum Reference {
     /// side) that map is used, otherwise the part of the picture around the ink is mapped
     /// again at full resolution (up to `options.workingSide`). A coarse pass that finds no
     /// ink (a hairline lost in shrinking) falls back to `make` on the whole picture.
-    public static func focused(_ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
-                               enough: Int = 48) -> InkMap {
+    public static func focused(
+      _ image: GrayImage, options: Options = Options(), coarseSide: Int = 256,
+      enough: Int = 48
+    ) -> InkMap {
       guard max(image.width, image.height) > coarseSide else { return make(image, options: options) }
       var coarseOptions = options
       coarseOptions.workingSide = coarseSide
@@ -260,8 +267,9 @@ enum Reference {
 
       let inkLevel = typicalInk(d)
       guard inkLevel >= options.minContrast else {
-        return InkMap(width: w, height: h, ink: [Float](repeating: 0, count: w * h), darkInk: dark, contrast: inkLevel,
-                      shrink: factor)
+        return InkMap(
+          width: w, height: h, ink: [Float](repeating: 0, count: w * h), darkInk: dark, contrast: inkLevel,
+          shrink: factor)
       }
       let lo = options.noiseFloor * inkLevel, hi = options.fullInk * inkLevel
       let gain = 1 / (hi - lo)
@@ -324,7 +332,8 @@ enum Reference {
         }
       }
       for cell in 0..<(nx * ny) {
-        level[cell] = ImageOps.quantile(histogram: Array(histograms[(cell * 64)..<((cell + 1) * 64)]), total: counts[cell], 0.8)
+        level[cell] = ImageOps.quantile(
+          histogram: Array(histograms[(cell * 64)..<((cell + 1) * 64)]), total: counts[cell], 0.8)
       }
       var dilated = level
       for cy in 0..<ny {
@@ -379,16 +388,25 @@ enum Reference {
             let base = line * acrossStep
             var start = 0
             while start < along {
-              guard p[base + start * alongStep] > 0.5 else { start += 1; continue }
+              guard p[base + start * alongStep] > 0.5 else {
+                start += 1
+                continue
+              }
               var end = start
               while end < along && p[base + end * alongStep] > 0.5 { end += 1 }
               if start <= slack && end >= along - slack {
                 for t in start..<end {
                   let i = base + t * alongStep
                   var thick = 1, k = line - 1
-                  while k >= 0 && thick <= maxThick && p[i - (line - k) * acrossStep] > 0.5 { thick += 1; k -= 1 }
+                  while k >= 0 && thick <= maxThick && p[i - (line - k) * acrossStep] > 0.5 {
+                    thick += 1
+                    k -= 1
+                  }
                   k = line + 1
-                  while k < across && thick <= maxThick && p[i + (k - line) * acrossStep] > 0.5 { thick += 1; k += 1 }
+                  while k < across && thick <= maxThick && p[i + (k - line) * acrossStep] > 0.5 {
+                    thick += 1
+                    k += 1
+                  }
                   if thick <= maxThick {
                     erase.append(i)
                     // The anti-aliased fringe on either side of the line.
@@ -552,8 +570,10 @@ enum Reference {
       mutating func absorb(_ o: Component) {
         area += o.area
         mass += o.mass
-        minX = min(minX, o.minX); minY = min(minY, o.minY)
-        maxX = max(maxX, o.maxX); maxY = max(maxY, o.maxY)
+        minX = min(minX, o.minX)
+        minY = min(minY, o.minY)
+        maxX = max(maxX, o.maxX)
+        maxY = max(maxY, o.maxY)
         touchesBorder = touchesBorder || o.touchesBorder
       }
     }
@@ -656,8 +676,9 @@ enum Reference {
       self.height = h
       self.labels = labels
       self.components = (0..<n).map {
-        Component(area: area[$0], mass: mass[$0], minX: minX[$0], minY: minY[$0], maxX: maxX[$0], maxY: maxY[$0],
-                  touchesBorder: border[$0])
+        Component(
+          area: area[$0], mass: mass[$0], minX: minX[$0], minY: minY[$0], maxX: maxX[$0], maxY: maxY[$0],
+          touchesBorder: border[$0])
       }
     }
   }
@@ -694,7 +715,10 @@ enum Reference {
       for y in y0...y1 {
         for x in x0...x1 where keep[Int(parts.labels[y * parts.width + x])] {
           area += 1
-          bx0 = min(bx0, x); bx1 = max(bx1, x); by0 = min(by0, y); by1 = max(by1, y)
+          bx0 = min(bx0, x)
+          bx1 = max(bx1, x)
+          by0 = min(by0, y)
+          by1 = max(by1, y)
         }
       }
       guard area > 0 else { return nil }
@@ -824,8 +848,10 @@ enum Reference {
 
     /// `crop` holds ink (0...1) of `width` x `height` pixels, already cut to the digit. Returns
     /// 784 values, ink 1 on black 0.
-    public static func field(crop: [Float], width: Int, height: Int, adjustStrokes: Bool = true,
-                             strokeTarget: Float = targetStrokeWidth, centre: (x: Float, y: Float) = centre) -> [Float] {
+    public static func field(
+      crop: [Float], width: Int, height: Int, adjustStrokes: Bool = true,
+      strokeTarget: Float = targetStrokeWidth, centre: (x: Float, y: Float) = centre
+    ) -> [Float] {
       precondition(crop.count == width * height && width > 0 && height > 0)
       let scale = Float(box) / Float(max(width, height))
       let ow = max(1, Int((Float(width) * scale * Float(oversample)).rounded()))
@@ -867,7 +893,8 @@ enum Reference {
   /// (box filter with fractional edges), which anti-aliases when shrinking and replicates
   /// when enlarging.
   public enum Resample {
-    public static func area(_ src: [Float], width sw: Int, height sh: Int, toWidth dw: Int, toHeight dh: Int) -> [Float] {
+    public static func area(_ src: [Float], width sw: Int, height sh: Int, toWidth dw: Int, toHeight dh: Int) -> [Float]
+    {
       if sw == dw && sh == dh { return src }
       let xs = weights(from: sw, to: dw), ys = weights(from: sh, to: dh)
       var rows = [Float](repeating: 0, count: dw * sh)
@@ -908,8 +935,10 @@ enum Reference {
 
   enum ImageDecoder {
     /// Interleaved samples -> luminance in [0, 1], alpha composited on white.
-    static func luminance<T: BinaryInteger>(_ samples: UnsafeBufferPointer<T>, width: Int, height: Int,
-                                            channels: Int, scale: Float) -> GrayImage {
+    static func luminance<T: BinaryInteger>(
+      _ samples: UnsafeBufferPointer<T>, width: Int, height: Int,
+      channels: Int, scale: Float
+    ) -> GrayImage {
       let n = width * height
       var out = [Float](repeating: 1, count: n)
       out.withUnsafeMutableBufferPointer { o in

@@ -8,8 +8,10 @@ import Testing
 @Suite struct PreprocessingTests {
   /// Draws an ink image (ink 1 on 0) `scale` times larger at (x, y) on a canvas, dark ink
   /// `inkTone` on paper `paper`, or light ink on dark paper when `inverted`.
-  static func render(_ ink: [Float], _ w: Int = 28, _ h: Int = 28, scale: Float, canvas: (Int, Int), at: (Int, Int),
-                     paper: Float = 0.9, inkTone: Float = 0.1, inverted: Bool = false) -> GrayImage {
+  static func render(
+    _ ink: [Float], _ w: Int = 28, _ h: Int = 28, scale: Float, canvas: (Int, Int), at: (Int, Int),
+    paper: Float = 0.9, inkTone: Float = 0.1, inverted: Bool = false
+  ) -> GrayImage {
     var px = [Float](repeating: paper, count: canvas.0 * canvas.1)
     for y in 0..<canvas.1 {
       for x in 0..<canvas.0 {
@@ -56,8 +58,10 @@ import Testing
     return best
   }
 
-  func expectSame(_ variant: (Int) -> GrayImage, within tolerance: Float, _ what: String,
-                  sourceLocation: SourceLocation = #_sourceLocation) {
+  func expectSame(
+    _ variant: (Int) -> GrayImage, within tolerance: Float, _ what: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+  ) {
     var worst: Float = 0
     for index in Self.digits {
       let ink = MNISTSamples.ink(MNISTSamples.test, index)
@@ -80,7 +84,9 @@ import Testing
   }
 
   @Test func inverted() {
-    expectSame({ Self.render(Self.ink($0), scale: 6, canvas: (240, 220), at: (40, 30), inverted: true) }, within: 0.01, "inverted")
+    expectSame(
+      { Self.render(Self.ink($0), scale: 6, canvas: (240, 220), at: (40, 30), inverted: true) }, within: 0.01,
+      "inverted")
   }
 
   @Test func scaled() {
@@ -89,51 +95,58 @@ import Testing
   }
 
   @Test func lowContrastAndUnevenLight() {
-    expectSame({ i in
-      var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30), paper: 0.55, inkTone: 0.3)
-      for y in 0..<image.height {
-        for x in 0..<image.width { image[x, y] *= 1.5 - 0.9 * Float(x) / Float(image.width) * Float(y + 40) / Float(image.height + 40) }
-      }
-      return image
-    }, within: 0.04, "low contrast, shadowed")
+    expectSame(
+      { i in
+        var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30), paper: 0.55, inkTone: 0.3)
+        for y in 0..<image.height {
+          for x in 0..<image.width {
+            image[x, y] *= 1.5 - 0.9 * Float(x) / Float(image.width) * Float(y + 40) / Float(image.height + 40)
+          }
+        }
+        return image
+      }, within: 0.04, "low contrast, shadowed")
   }
 
   @Test func noiseAndJPEG() {
     var rng = SeededGenerator(seed: 3)
-    expectSame({ i in
-      let image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
-      let bytes = image.pixels.map { v -> UInt8 in
-        let u1 = max(rng.uniform(0, 1), 1e-7), u2 = rng.uniform(0, 1)
-        let n = 0.05 * (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-        return UInt8(max(0, min(255, (v + n) * 255)))
-      }
-      let jpeg = ImageEncoders.jpeg(width: image.width, height: image.height, channels: 1, samples: bytes, quality: 60)
-      return try! ImageDecoder.decode(jpeg, name: "noisy.jpg")
-    }, within: 0.045, "noise and JPEG")
+    expectSame(
+      { i in
+        let image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
+        let bytes = image.pixels.map { v -> UInt8 in
+          let u1 = max(rng.uniform(0, 1), 1e-7), u2 = rng.uniform(0, 1)
+          let n = 0.05 * (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+          return UInt8(max(0, min(255, (v + n) * 255)))
+        }
+        let jpeg = ImageEncoders.jpeg(
+          width: image.width, height: image.height, channels: 1, samples: bytes, quality: 60)
+        return try! ImageDecoder.decode(jpeg, name: "noisy.jpg")
+      }, within: 0.045, "noise and JPEG")
   }
 
   @Test func specksAndPaperEdgeIgnored() {
-    expectSame({ i in
-      var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
-      // Two specks of dirt away from the digit and a dark table edge along the bottom.
-      for (sx, sy) in [(220, 20), (15, 200)] {
-        for y in sy..<(sy + 3) { for x in sx..<(sx + 3) { image[x, y] = 0.1 } }
-      }
-      for y in 212..<220 { for x in 0..<240 { image[x, y] = 0.2 } }
-      return image
-    }, within: 0.01, "specks and paper edge")
+    expectSame(
+      { i in
+        var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
+        // Two specks of dirt away from the digit and a dark table edge along the bottom.
+        for (sx, sy) in [(220, 20), (15, 200)] {
+          for y in sy..<(sy + 3) { for x in sx..<(sx + 3) { image[x, y] = 0.1 } }
+        }
+        for y in 212..<220 { for x in 0..<240 { image[x, y] = 0.2 } }
+        return image
+      }, within: 0.01, "specks and paper edge")
   }
 
   @Test func ruledPaper() {
-    expectSame({ i in
-      var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
-      // Ruled lines every 36 px and a margin line, darker than light pencil.
-      for y in stride(from: 10, to: 220, by: 36) {
-        for x in 0..<240 { for t in 0..<2 { image[x, y + t] = min(image[x, y + t], 0.45) } }
-      }
-      for y in 0..<220 { image[18, y] = min(image[18, y], 0.45) }
-      return image
-    }, within: 0.04, "ruled paper")
+    expectSame(
+      { i in
+        var image = Self.render(Self.ink(i), scale: 6, canvas: (240, 220), at: (40, 30))
+        // Ruled lines every 36 px and a margin line, darker than light pencil.
+        for y in stride(from: 10, to: 220, by: 36) {
+          for x in 0..<240 { for t in 0..<2 { image[x, y + t] = min(image[x, y + t], 0.45) } }
+        }
+        for y in 0..<220 { image[18, y] = min(image[18, y], 0.45) }
+        return image
+      }, within: 0.04, "ruled paper")
   }
 
   @Test func layoutMatchesMNIST() {
@@ -145,8 +158,13 @@ import Testing
       for y in 0..<28 {
         for x in 0..<28 where out[y * 28 + x] > 0 {
           let v = out[y * 28 + x]
-          mass += v; mx += v * Float(x); my += v * Float(y)
-          x0 = min(x0, x); x1 = max(x1, x); y0 = min(y0, y); y1 = max(y1, y)
+          mass += v
+          mx += v * Float(x)
+          my += v * Float(y)
+          x0 = min(x0, x)
+          x1 = max(x1, x)
+          y0 = min(y0, y)
+          y1 = max(y1, y)
         }
       }
       #expect(abs(mx / mass - 14) <= 0.75 && abs(my / mass - 14) <= 0.75, "centre of mass \(mx / mass), \(my / mass)")
@@ -166,7 +184,8 @@ import Testing
     var outline = image
     for y in 1..<(image.height - 1) {
       for x in 1..<(image.width - 1) where image[x, y] < 0.5 {
-        let inside = image[x - 2 < 0 ? 0 : x - 2, y] < 0.5 && image[min(image.width - 1, x + 2), y] < 0.5
+        let inside =
+          image[x - 2 < 0 ? 0 : x - 2, y] < 0.5 && image[min(image.width - 1, x + 2), y] < 0.5
           && image[x, max(0, y - 2)] < 0.5 && image[x, min(image.height - 1, y + 2)] < 0.5
         if inside { outline[x, y] = 0.9 }
       }
@@ -182,7 +201,8 @@ import Testing
     let blank = GrayImage(width: 300, height: 200, value: 0.8)
     #expect(DigitPreprocessor().prepare(blank).pixels == nil)
     var rng = SeededGenerator(seed: 1)
-    let paperNoise = GrayImage(width: 300, height: 200, pixels: (0..<60_000).map { _ in 0.8 + rng.uniform(-0.03, 0.03) })
+    let paperNoise = GrayImage(
+      width: 300, height: 200, pixels: (0..<60_000).map { _ in 0.8 + rng.uniform(-0.03, 0.03) })
     #expect(DigitPreprocessor().prepare(paperNoise).pixels == nil)
     var dot = blank
     for y in 100..<103 { for x in 150..<153 { dot[x, y] = 0 } }

@@ -8,7 +8,9 @@ import _TestSupport
 @Suite struct TemperatureTests {
   /// `n` images whose network probabilities are softmax(z) while their labels follow
   /// softmax(z / trueTemperature): a network over-confident by that temperature.
-  static func overconfident(n: Int, trueTemperature: Double, seed: UInt64 = 5) -> (probabilities: [Float], labels: [UInt8]) {
+  static func overconfident(n: Int, trueTemperature: Double, seed: UInt64 = 5) -> (
+    probabilities: [Float], labels: [UInt8]
+  ) {
     var rng = SeededGenerator(seed: seed)
     var probabilities: [Float] = [], labels: [UInt8] = []
     for _ in 0..<n {
@@ -20,7 +22,10 @@ import _TestSupport
       probabilities += softmax(1).map(Float.init)
       let truth = softmax(trueTemperature)
       var u = Double(rng.uniform(0, 1)), label = 0
-      while label < MNISTShape.classes - 1 && u >= truth[label] { u -= truth[label]; label += 1 }
+      while label < MNISTShape.classes - 1 && u >= truth[label] {
+        u -= truth[label]
+        label += 1
+      }
       labels.append(UInt8(label))
     }
     return (probabilities, labels)
@@ -31,9 +36,12 @@ import _TestSupport
     let t = Calibration.fitTemperature(probabilities: p, labels: labels)
     #expect(abs(t - 2) < 0.2, "fitted \(t)")
     // The fitted temperature beats none on the likelihood, and lowers the calibration error.
-    #expect(Calibration.nll(probabilities: p, labels: labels, temperature: t) < Calibration.nll(probabilities: p, labels: labels, temperature: 1))
+    #expect(
+      Calibration.nll(probabilities: p, labels: labels, temperature: t)
+        < Calibration.nll(probabilities: p, labels: labels, temperature: 1))
     let before = Selective.expectedCalibrationError(Selective.answers(probabilities: p, labels: labels))
-    let after = Selective.expectedCalibrationError(Selective.answers(probabilities: Calibration.apply(p, temperature: t), labels: labels))
+    let after = Selective.expectedCalibrationError(
+      Selective.answers(probabilities: Calibration.apply(p, temperature: t), labels: labels))
     #expect(after < before / 2, "ECE \(before) -> \(after)")
   }
 
@@ -63,7 +71,9 @@ import _TestSupport
   @Test func answerIsUnsureBelowTheThreshold() {
     let p: [Float] = [0.01, 0.52, 0.01, 0.01, 0.01, 0.01, 0.01, 0.41, 0.005, 0.005]
     #expect(DigitAnswer(p[...], minConfidence: 0.5) == .digit(1, confidence: 0.52))
-    #expect(DigitAnswer(p[...], minConfidence: 0.9) == .unsure(candidates: [.init(digit: 1, confidence: 0.52), .init(digit: 7, confidence: 0.41)]))
+    #expect(
+      DigitAnswer(p[...], minConfidence: 0.9)
+        == .unsure(candidates: [.init(digit: 1, confidence: 0.52), .init(digit: 7, confidence: 0.41)]))
     #expect(DigitAnswer(p[...], minConfidence: 0.9).digit == nil)
   }
 
@@ -73,7 +83,8 @@ import _TestSupport
     var model = ModelFile(parameters: parameters, dataset: .mnist)
     #expect(model.effectiveCalibration == .uncalibrated)
     try model.write(to: dir.path + "/old.safetensors")
-    #expect(try ModelFile.read(path: dir.path + "/old.safetensors").calibration == nil, "files without the key keep working")
+    #expect(
+      try ModelFile.read(path: dir.path + "/old.safetensors").calibration == nil, "files without the key keep working")
     model.calibration = Calibration(temperature: 1.7, threshold: 0.81)
     try model.write(to: dir.path + "/new.safetensors")
     let back = try ModelFile.read(path: dir.path + "/new.safetensors")

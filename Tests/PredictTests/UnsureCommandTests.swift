@@ -40,12 +40,15 @@ import _TestSupport
     let text = try CLIRunner.run(["predict", "--backend", "cpu", Self.number])
     #expect(text.stdout == "\(Self.number): looks like several digits: 2024 (use --multi)\n", "\(text.stdout)")
     let line = try json(try CLIRunner.run(["predict", "--backend", "cpu", "--json", Self.number]).stdout)
-    #expect(line["digit"] is NSNull && line["reason"] as? String == "several" && line["number"] as? String == "2024", "\(line)")
+    #expect(
+      line["digit"] is NSNull && line["reason"] as? String == "several" && line["number"] as? String == "2024",
+      "\(line)")
   }
 
   @Test func blankKeepsItsReason() throws {
     let path = dir.path + "/blank.png"
-    try PNG.grayscale([UInt8](repeating: 230, count: 100 * 100), width: 100, height: 100).write(to: URL(fileURLWithPath: path))
+    try PNG.grayscale([UInt8](repeating: 230, count: 100 * 100), width: 100, height: 100).write(
+      to: URL(fileURLWithPath: path))
     let line = try json(try CLIRunner.run(["predict", "--backend", "cpu", "--json", path]).stdout)
     #expect(line["digit"] is NSNull && line["reason"] as? String == "blank", "\(line)")
   }

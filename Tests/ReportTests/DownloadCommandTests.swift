@@ -14,7 +14,9 @@ import _TestSupport
       .first { FileManager.default.isExecutableFile(atPath: $0) }
   }()
 
-  static func digits(_ args: [String], environment extra: [String: String] = [:]) throws -> (status: Int32, stdout: String, stderr: String) {
+  static func digits(_ args: [String], environment extra: [String: String] = [:]) throws -> (
+    status: Int32, stdout: String, stderr: String
+  ) {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: try #require(executable))
     p.arguments = args
@@ -30,14 +32,19 @@ import _TestSupport
     p.standardError = FileHandle(forWritingAtPath: err)
     try p.run()
     p.waitUntilExit()
-    return (p.terminationStatus, try String(contentsOfFile: out, encoding: .utf8), try String(contentsOfFile: err, encoding: .utf8))
+    return (
+      p.terminationStatus, try String(contentsOfFile: out, encoding: .utf8),
+      try String(contentsOfFile: err, encoding: .utf8)
+    )
   }
 
   /// Any CI value turns the skips here (and the OpenCL and browser ones) into failures:
   /// services set CI to "true", "1", "yes" or their own name.
   @Test func anyNonEmptyCIValueCounts() {
     for value in ["true", "1", "yes", "TRUE", "woodpecker"] { #expect(TestEnvironment.isCI(value), "CI=\(value)") }
-    for value in [nil, "", " ", "false", "FALSE", "0"] { #expect(!TestEnvironment.isCI(value), "CI=\(value ?? "unset")") }
+    for value in [nil, "", " ", "false", "FALSE", "0"] {
+      #expect(!TestEnvironment.isCI(value), "CI=\(value ?? "unset")")
+    }
   }
 
   @Test(.enabled(if: executable != nil || TestEnvironment.isCI)) func mirrorsFromTheEnvironment() throws {
@@ -55,8 +62,10 @@ import _TestSupport
   @Test(.enabled(if: executable != nil || TestEnvironment.isCI)) func noGoodMirrorIsOneLineAndAFailure() throws {
     let mirror = try LocalMirror(root: TestData.mnistPath)
     let dir = TemporaryDirectory()
-    let r = try Self.digits(["download", "--to", dir.path, "--tries", "1",
-                             "--mirror", mirror.url("missing").absoluteString, "--mirror", mirror.downURL.absoluteString])
+    let r = try Self.digits([
+      "download", "--to", dir.path, "--tries", "1",
+      "--mirror", mirror.url("missing").absoluteString, "--mirror", mirror.downURL.absoluteString,
+    ])
     #expect(r.status != 0)
     let last = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
     #expect(last.hasPrefix("Error: \(dir.path)/train-images-idx3-ubyte.gz: no mirror gave a good copy"), "\(r.stderr)")

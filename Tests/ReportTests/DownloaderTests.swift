@@ -102,7 +102,8 @@ import _TestSupport
     try downloader(labelsOnly([mirror.url("drop")]), dir).run {
       if case .started(_, _, let offset) = $0 { offsets.append(offset) }
     }
-    let size = try #require(FileManager.default.attributesOfItem(atPath: TestData.mnistPath + "/\(Self.labels).gz")[.size] as? Int)
+    let size = try #require(
+      FileManager.default.attributesOfItem(atPath: TestData.mnistPath + "/\(Self.labels).gz")[.size] as? Int)
     #expect(offsets == [0, Int64(size / 2)])
     #expect(mirror.log == ["/drop/\(Self.labels).gz -", "/drop/\(Self.labels).gz bytes=\(size / 2)-"])
     #expect(files(dir) == [Self.labels + ".gz"])
@@ -161,12 +162,16 @@ import _TestSupport
 
   @Test func mirrorListPrecedence() throws {
     let env = [DatasetSource.mirrorsVariable: "http://127.0.0.1:9/a, http://127.0.0.1:9/b/"]
-    #expect(try DatasetSource.mirrors(options: [], kind: .mnist, environment: env).map(\.absoluteString)
-      == ["http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"])
-    #expect(try DatasetSource.mirrors(options: ["http://127.0.0.1:9/c"], kind: .mnist, environment: env).map(\.absoluteString)
-      == ["http://127.0.0.1:9/c/"])
+    #expect(
+      try DatasetSource.mirrors(options: [], kind: .mnist, environment: env).map(\.absoluteString)
+        == ["http://127.0.0.1:9/a/", "http://127.0.0.1:9/b/"])
+    #expect(
+      try DatasetSource.mirrors(options: ["http://127.0.0.1:9/c"], kind: .mnist, environment: env).map(\.absoluteString)
+        == ["http://127.0.0.1:9/c/"])
     #expect(try DatasetSource.mirrors(options: [], kind: .fashion, environment: [:]).count == 2)
-    #expect(throws: DigitsError.self) { try DatasetSource.mirrors(options: ["ftp://x/"], kind: .mnist, environment: [:]) }
+    #expect(throws: DigitsError.self) {
+      try DatasetSource.mirrors(options: ["ftp://x/"], kind: .mnist, environment: [:])
+    }
   }
 
   @Test func builtInSumsMatchTheSharedSumsFile() throws {
@@ -180,8 +185,10 @@ import _TestSupport
   }
 
   /// Needs Debian's dataset-fashion-mnist: skipped without it, except on CI, where it fails.
-  @Test(.enabled(if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
-                 || TestEnvironment.isCI))
+  @Test(
+    .enabled(
+      if: FileManager.default.fileExists(atPath: "/usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz")
+        || TestEnvironment.isCI))
   func fashionSumsMatchDebiansFiles() throws {
     let file = try #require(DatasetSource.builtIn(.fashion).files.first { $0.stem == Self.labels })
     let gz = try Data(contentsOf: URL(fileURLWithPath: "/usr/share/datasets/fashion-mnist/\(Self.labels).gz"))

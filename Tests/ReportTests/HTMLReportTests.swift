@@ -4,7 +4,7 @@ import Testing
 import _TestSupport
 
 #if canImport(FoundationXML)
-import FoundationXML
+  import FoundationXML
 #endif
 
 /// The report page parsed as XML (it is written as polyglot HTML5): every section is there
@@ -29,11 +29,13 @@ import FoundationXML
   static func model(_ kind: DatasetKind = .mnist, epochs: Int = 3) -> ModelFile {
     let history = (1...max(1, epochs)).map { (e: Int) -> EpochRecord in
       let x = Double(e)
-      return EpochRecord(epoch: e, loss: 0.3 / x, accuracy: 0.9 + 0.02 * x, valLoss: 0.2 / x, valAccuracy: 0.93 + 0.015 * x,
-                         seconds: 5 + x / 10, imagesPerSecond: 11000, learningRate: 0.001)
+      return EpochRecord(
+        epoch: e, loss: 0.3 / x, accuracy: 0.9 + 0.02 * x, valLoss: 0.2 / x, valAccuracy: 0.93 + 0.015 * x,
+        seconds: 5 + x / 10, imagesPerSecond: 11000, learningRate: 0.001)
     }
-    let facts = TrainingFacts(seed: 7, backend: "cpu (2 threads, AVX2)", batchSize: 128, validation: "test set",
-                              trainingImages: 60000, recipe: "seed", date: "2025-01-02T03:04:05Z")
+    let facts = TrainingFacts(
+      seed: 7, backend: "cpu (2 threads, AVX2)", batchSize: 128, validation: "test set",
+      trainingImages: 60000, recipe: "seed", date: "2025-01-02T03:04:05Z")
     let parameters = SeedNetwork.parameterSpecs.map { [Float](repeating: 0, count: $0.shape.reduce(1, *)) }
     return ModelFile(parameters: parameters, dataset: kind, history: epochs == 0 ? [] : history, facts: facts)
   }
@@ -66,9 +68,10 @@ import FoundationXML
   }
 
   func report(_ model: ModelFile) -> HTMLReport {
-    HTMLReport(modelPath: "runs/model.safetensors", model: model, test: Self.test,
-               probabilities: Self.probabilities(Self.test), evaluationBackend: "reference (Float64)",
-               dataPath: TestData.mnistPath)
+    HTMLReport(
+      modelPath: "runs/model.safetensors", model: model, test: Self.test,
+      probabilities: Self.probabilities(Self.test), evaluationBackend: "reference (Float64)",
+      dataPath: TestData.mnistPath)
   }
 
   @Test func everySectionIsThere() throws {
@@ -124,7 +127,8 @@ import FoundationXML
 
   @Test func selfContained() throws {
     let doc = try Self.document(report(Self.model()))
-    #expect(try doc.nodes(forXPath: "//*[local-name()='script' or local-name()='link' or local-name()='iframe']").isEmpty)
+    #expect(
+      try doc.nodes(forXPath: "//*[local-name()='script' or local-name()='link' or local-name()='iframe']").isEmpty)
     for node in try doc.nodes(forXPath: "//@src | //@href") {
       let value = node.stringValue ?? ""
       #expect(value.hasPrefix("data:") || value.hasPrefix("#"), "external reference \(value)")

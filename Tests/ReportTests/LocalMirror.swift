@@ -133,7 +133,10 @@ final class LocalMirror: @unchecked Sendable {
     process.waitUntilExit()
   }
 
-  struct MirrorError: Error, CustomStringConvertible { let message: String; var description: String { message } }
+  struct MirrorError: Error, CustomStringConvertible {
+    let message: String
+    var description: String { message }
+  }
 
   /// Base URL of one mode, e.g. `url("good")` = http://127.0.0.1:PORT/good/.
   func url(_ mode: String) -> URL { URL(string: "http://127.0.0.1:\(port)/\(mode)/")! }

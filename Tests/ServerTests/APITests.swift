@@ -1,20 +1,22 @@
 import CPUBackend
 import DefaultModel
 import DigitsCore
-import DigitsVision
 import DigitsServer
+import DigitsVision
 import Foundation
 import Hummingbird
-import _HTTPTesting
 import Synchronization
 import Testing
+import _HTTPTesting
 import _TestSupport
 
 @Suite struct APITests {
   @Test func servesThePageAndItsAssets() async throws {
     try await ServerFixture.app().test(.router) { client in
-      for (path, type, marker) in [("/", "text/html", #"id="pad""#), ("/page.js", "text/javascript", "/api/predict"),
-                                   ("/page.css", "text/css", "#pad")] {
+      for (path, type, marker) in [
+        ("/", "text/html", #"id="pad""#), ("/page.js", "text/javascript", "/api/predict"),
+        ("/page.css", "text/css", "#pad"),
+      ] {
         try await client.execute(uri: path, method: .get) { response in
           #expect(response.status == .ok, "\(path)")
           #expect(response.headers[.contentType]?.hasPrefix(type) == true, "\(path): \(response.headers)")
@@ -27,8 +29,10 @@ import _TestSupport
   @Test func readsDrawnDigits() async throws {
     try await ServerFixture.app().test(.router) { client in
       for (digit, png) in ServerFixture.drawn {
-        try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                                 body: ByteBuffer(bytes: png)) { response in
+        try await client.execute(
+          uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+          body: ByteBuffer(bytes: png)
+        ) { response in
           #expect(response.status == .ok)
           let json = try ServerFixture.json(response)
           #expect(json["digit"] as? Int == digit, "\(json)")
@@ -49,8 +53,10 @@ import _TestSupport
   @Test func readsANumberInMultiMode() async throws {
     let png = try ServerFixture.example("number-2024.png")
     try await ServerFixture.app().test(.router) { client in
-      try await client.execute(uri: "/api/predict?multi=1", method: .post, headers: [.contentType: "image/png"],
-                               body: ByteBuffer(bytes: png)) { response in
+      try await client.execute(
+        uri: "/api/predict?multi=1", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: png)
+      ) { response in
         #expect(response.status == .ok)
         let json = try ServerFixture.json(response)
         #expect(json["number"] as? String == "2024", "\(json)")
@@ -65,8 +71,10 @@ import _TestSupport
     let blank = StrokeDrawing.png(GrayImage(width: 280, height: 280, value: 1))
     try await ServerFixture.app().test(.router) { client in
       for uri in ["/api/predict", "/api/predict?multi=1"] {
-        try await client.execute(uri: uri, method: .post, headers: [.contentType: "image/png"],
-                                 body: ByteBuffer(bytes: blank)) { response in
+        try await client.execute(
+          uri: uri, method: .post, headers: [.contentType: "image/png"],
+          body: ByteBuffer(bytes: blank)
+        ) { response in
           #expect(response.status == .ok)
           let json = try ServerFixture.json(response)
           #expect(json["digit"] is NSNull || json["number"] is NSNull, "\(json)")
@@ -82,8 +90,10 @@ import _TestSupport
         let json = try ServerFixture.json(response)
         #expect(json["predictions"] as? Int == 0 && json["batches"] as? Int == 0, "\(json)")
       }
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                               body: ByteBuffer(bytes: ServerFixture.drawn[0].png)) { #expect($0.status == .ok) }
+      try await client.execute(
+        uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: ServerFixture.drawn[0].png)
+      ) { #expect($0.status == .ok) }
       try await client.execute(uri: "/api/health", method: .get) { response in
         #expect(response.status == .ok)
         let json = try ServerFixture.json(response)
@@ -100,7 +110,8 @@ import _TestSupport
         #expect((json["architecture"] as? [Any])?.count == 7)
         // The built-in model validated on the split (it is calibrated there), so the API gives
         // validation_accuracy; a model validated on the test set gives test_accuracy instead.
-        let accuracy = try #require(((json["test_accuracy"] as? NSNumber) ?? (json["validation_accuracy"] as? NSNumber))?.doubleValue)
+        let accuracy = try #require(
+          ((json["test_accuracy"] as? NSNumber) ?? (json["validation_accuracy"] as? NSNumber))?.doubleValue)
         #expect(accuracy > 0.99)
         #expect((json["trained"] as? String)?.isEmpty == false)
       }
@@ -113,26 +124,43 @@ import _TestSupport
     let notAnImage = Data("hello, this is text".utf8)
     var limits = DigitsServer.Limits()
     limits.maxBodyBytes = 64 << 10
-    let cases: [(name: String, uri: String, method: HTTPRequest.Method, type: String?, body: Data, status: HTTPResponse.Status, says: String)] = [
-      ("empty body", "/api/predict", .post, "image/png", Data(), .badRequest, "empty body"),
-      ("text as PNG", "/api/predict", .post, "image/png", notAnImage, .badRequest, "not a readable image"),
-      ("truncated PNG", "/api/predict", .post, "image/png", seven.prefix(seven.count / 2), .badRequest, "request body"),
-      ("no content type", "/api/predict", .post, nil, seven, .unsupportedMediaType, "Content-Type"),
-      ("text content type", "/api/predict", .post, "text/plain", seven, .unsupportedMediaType, "text/plain"),
-      ("form upload", "/api/predict", .post, "multipart/form-data; boundary=x", seven, .unsupportedMediaType, "not a form"),
-      ("curl's default type", "/api/predict", .post, "application/x-www-form-urlencoded", seven, .unsupportedMediaType,
-       "-H 'Content-Type: image/png'"),
-      ("too large", "/api/predict", .post, "image/png", Data(count: 65 << 10), .contentTooLarge, "larger than"),
-      ("bad multi", "/api/predict?multi=2", .post, "image/png", seven, .badRequest, "multi must be 0 or 1"),
-      ("unknown parameter", "/api/predict?digits=3", .post, "image/png", seven, .badRequest, "unknown query parameter"),
-      ("unknown route", "/api/nothing", .get, nil, Data(), .notFound, "no such API route"),
-      ("wrong method", "/api/predict", .get, nil, Data(), .notFound, "no such API route"),
-    ]
+    let cases:
+      [(
+        name: String, uri: String, method: HTTPRequest.Method, type: String?, body: Data, status: HTTPResponse.Status,
+        says: String
+      )] = [
+        ("empty body", "/api/predict", .post, "image/png", Data(), .badRequest, "empty body"),
+        ("text as PNG", "/api/predict", .post, "image/png", notAnImage, .badRequest, "not a readable image"),
+        (
+          "truncated PNG", "/api/predict", .post, "image/png", seven.prefix(seven.count / 2), .badRequest,
+          "request body"
+        ),
+        ("no content type", "/api/predict", .post, nil, seven, .unsupportedMediaType, "Content-Type"),
+        ("text content type", "/api/predict", .post, "text/plain", seven, .unsupportedMediaType, "text/plain"),
+        (
+          "form upload", "/api/predict", .post, "multipart/form-data; boundary=x", seven, .unsupportedMediaType,
+          "not a form"
+        ),
+        (
+          "curl's default type", "/api/predict", .post, "application/x-www-form-urlencoded", seven,
+          .unsupportedMediaType,
+          "-H 'Content-Type: image/png'"
+        ),
+        ("too large", "/api/predict", .post, "image/png", Data(count: 65 << 10), .contentTooLarge, "larger than"),
+        ("bad multi", "/api/predict?multi=2", .post, "image/png", seven, .badRequest, "multi must be 0 or 1"),
+        (
+          "unknown parameter", "/api/predict?digits=3", .post, "image/png", seven, .badRequest,
+          "unknown query parameter"
+        ),
+        ("unknown route", "/api/nothing", .get, nil, Data(), .notFound, "no such API route"),
+        ("wrong method", "/api/predict", .get, nil, Data(), .notFound, "no such API route"),
+      ]
     try await ServerFixture.app(limits: limits).test(.router) { client in
       for c in cases {
         var headers = HTTPFields()
         if let type = c.type { headers[.contentType] = type }
-        try await client.execute(uri: c.uri, method: c.method, headers: headers, body: ByteBuffer(bytes: c.body)) { response in
+        try await client.execute(uri: c.uri, method: c.method, headers: headers, body: ByteBuffer(bytes: c.body)) {
+          response in
           #expect(response.status == c.status, "\(c.name): \(response.status)")
           #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, "\(c.name)")
           let message = try ServerFixture.json(response)["error"] as? String
@@ -140,8 +168,10 @@ import _TestSupport
         }
       }
       // Still serving.
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                               body: ByteBuffer(bytes: seven)) { response in
+      try await client.execute(
+        uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: seven)
+      ) { response in
         let digit = try ServerFixture.json(response)["digit"] as? Int
         #expect(digit == 7)
       }
@@ -152,8 +182,10 @@ import _TestSupport
   @Test func hugePictureIsRefused() async throws {
     let huge = PNG.grayscale([UInt8](repeating: 255, count: 9000 * 5000), width: 9000, height: 5000)
     try await ServerFixture.app().test(.router) { client in
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                               body: ByteBuffer(bytes: huge)) { response in
+      try await client.execute(
+        uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: huge)
+      ) { response in
         #expect(response.status == .contentTooLarge)
         let message = try ServerFixture.json(response)["error"] as? String
         #expect(message?.contains("9000x5000") == true, "\(message ?? "no error")")
@@ -168,8 +200,10 @@ import _TestSupport
       try await withThrowingTaskGroup(of: (Int, Int?).self) { group in
         for (digit, png) in requests {
           group.addTask {
-            try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                                     body: ByteBuffer(bytes: png)) { response in
+            try await client.execute(
+              uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+              body: ByteBuffer(bytes: png)
+            ) { response in
               (digit, try ServerFixture.json(response)["digit"] as? Int)
             }
           }

@@ -1,12 +1,12 @@
 import DigitsCore
-import DigitsVision
 import DigitsServer
+import DigitsVision
 import Foundation
 import Hummingbird
-import _HTTPTesting
 import NIOPosix
 import Synchronization
 import Testing
+import _HTTPTesting
 import _TestSupport
 
 /// The server under abuse: heavy pictures, bursts, foreign Host headers, a failing network.
@@ -15,7 +15,9 @@ import _TestSupport
   static let heavy: Data = {
     let side = 2449
     var image = GrayImage(width: side, height: side, value: 1)
-    for y in (side / 5)..<(side / 5 + side / 12) { for x in (side / 4)..<(3 * side / 4) { image.pixels[y * side + x] = 0 } }
+    for y in (side / 5)..<(side / 5 + side / 12) {
+      for x in (side / 4)..<(3 * side / 4) { image.pixels[y * side + x] = 0 }
+    }
     return StrokeDrawing.png(image)
   }()
 
@@ -34,10 +36,14 @@ import _TestSupport
           group.addTask {
             defer { heavyLeft.count.subtract(1, ordering: .relaxed) }
             let status = try await TestClient.withClient(
-              host: "localhost", port: port, configuration: .init(timeout: .seconds(60)), eventLoopGroupProvider: .shared(Self.clients)
+              host: "localhost", port: port, configuration: .init(timeout: .seconds(60)),
+              eventLoopGroupProvider: .shared(Self.clients)
             ) { heavyClient in
-              try await heavyClient.execute(.init("/api/predict", method: .post, authority: "localhost",
-                                                  headers: [.contentType: "image/png"], body: ByteBuffer(bytes: Self.heavy))).status
+              try await heavyClient.execute(
+                .init(
+                  "/api/predict", method: .post, authority: "localhost",
+                  headers: [.contentType: "image/png"], body: ByteBuffer(bytes: Self.heavy))
+              ).status
             }
             #expect(status == .ok)
           }
@@ -46,7 +52,9 @@ import _TestSupport
         var slowest = Duration.zero, busiest = 0
         repeat {
           var inFlight = 0
-          let took = try await ContinuousClock().measure { inFlight = try await Self.health(client)["in_flight"] as? Int ?? 0 }
+          let took = try await ContinuousClock().measure {
+            inFlight = try await Self.health(client)["in_flight"] as? Int ?? 0
+          }
           slowest = max(slowest, took)
           busiest = max(busiest, inFlight)
         } while heavyLeft.count.load(ordering: .relaxed) > 0
@@ -71,7 +79,8 @@ import _TestSupport
     limits.maxInFlight = 1
     try await ServerFixture.app(limits: limits, service: ServerFixture.makeService()).test(.live) { client in
       let port = try #require(client.port)
-      let head = "POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n"
+      let head =
+        "POST /api/predict HTTP/1.1\r\nHost: localhost\r\nContent-Type: image/png\r\nContent-Length: 1000\r\n\r\n"
       let slow = try RawHTTP(port: port)
       await slow.send(head + "\u{89}PNG")
       while try await Self.health(client)["in_flight"] as? Int != 1 { await Task.yield() }
@@ -85,8 +94,10 @@ import _TestSupport
 
       await slow.send(String(repeating: "x", count: 996))
       #expect(await slow.response().hasPrefix("HTTP/1.1 400"))
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                               body: ByteBuffer(bytes: ServerFixture.drawn[0].png)) { #expect($0.status == .ok) }
+      try await client.execute(
+        uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: ServerFixture.drawn[0].png)
+      ) { #expect($0.status == .ok) }
     }
   }
 
@@ -96,8 +107,10 @@ import _TestSupport
   func foreignHostsAreRefusedOnLoopback(bound: String, refuses: Bool) async throws {
     try await ServerFixture.app(boundHost: bound).test(.live) { client in
       let port = try #require(client.port)
-      let hosts = ["evil.example", "evil.example:\(port)", "localhost", "localhost:\(port)", "127.0.0.1:\(port)",
-                   "[::1]:\(port)", "LOCALHOST"]
+      let hosts = [
+        "evil.example", "evil.example:\(port)", "localhost", "localhost:\(port)", "127.0.0.1:\(port)",
+        "[::1]:\(port)", "LOCALHOST",
+      ]
       for host in hosts {
         let connection = try RawHTTP(port: port)
         await connection.send("GET /api/health HTTP/1.1\r\nHost: \(host)\r\n\r\n")
@@ -118,12 +131,14 @@ import _TestSupport
       log: { line in lines.withLock { $0.append(line) } })
     let png = ByteBuffer(bytes: ServerFixture.drawn[0].png)
     try await ServerFixture.app(service: service).test(.router) { client in
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: png) { response in
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: png) {
+        response in
         #expect(response.status == .internalServerError)
         let message = try ServerFixture.json(response)["error"] as? String
         #expect(message != nil && message?.contains(FailingNetwork.secret) == false, "\(message ?? "no error")")
       }
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: png) { response in
+      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: png) {
+        response in
         #expect(response.status == .ok)
         let digit = try ServerFixture.json(response)["digit"] as? Int
         #expect(digit == 1)

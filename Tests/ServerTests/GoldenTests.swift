@@ -2,8 +2,8 @@ import DigitsCore
 import DigitsVision
 import Foundation
 import Hummingbird
-import _HTTPTesting
 import Testing
+import _HTTPTesting
 import _TestSupport
 
 /// The API and `digits predict` are one pipeline: the same file gives the same 28x28 input
@@ -23,7 +23,9 @@ import _TestSupport
 
     for file in files {
       let debug = folder.path + "/seen-" + URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent
-      let cli = try CLIRunner.run(["predict", "--backend", "cpu", "--threads", "1", "--json", "--debug-preprocess", debug, file])
+      let cli = try CLIRunner.run([
+        "predict", "--backend", "cpu", "--threads", "1", "--json", "--debug-preprocess", debug, file,
+      ])
       #expect(cli.status == 0, "\(cli.stderr)")
       let line = try #require(JSONSerialization.jsonObject(with: Data(cli.stdout.utf8)) as? [String: Any])
       let cliProbabilities = try #require(ServerFixture.floats(line["probabilities"]))
@@ -33,8 +35,10 @@ import _TestSupport
 
       try await ServerFixture.app().test(.router) { client in
         let body = try Data(contentsOf: URL(fileURLWithPath: file))
-        try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                                 body: ByteBuffer(bytes: body)) { response in
+        try await client.execute(
+          uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+          body: ByteBuffer(bytes: body)
+        ) { response in
           let json = try ServerFixture.json(response)
           #expect(json["digit"] as? Int == cliDigit, "\(file)")
           #expect(ServerFixture.floats(json["probabilities"]) == cliProbabilities, "\(file)")

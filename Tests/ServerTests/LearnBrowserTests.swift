@@ -11,14 +11,17 @@ import _TestSupport
   .timeLimit(.minutes(5)))
 func learningLoopInRealBrowser() async throws {
   guard BrowserTestEnvironment.isAvailable else {
-    Issue.record("CI=true and the browser test cannot run: missing \(BrowserTestEnvironment.missing.joined(separator: ", "))")
+    Issue.record(
+      "CI=true and the browser test cannot run: missing \(BrowserTestEnvironment.missing.joined(separator: ", "))")
     return
   }
   let root = TestData.packageRoot
   let corrections = TemporaryDirectory()
   let server = Process()
   server.executableURL = CLIRunner.executable
-  server.arguments = ["serve", "--port", "0", "--backend", "cpu", "--corrections", corrections.path, "--data", TestData.mnistPath]
+  server.arguments = [
+    "serve", "--port", "0", "--backend", "cpu", "--corrections", corrections.path, "--data", TestData.mnistPath,
+  ]
   server.currentDirectoryURL = root
   let serverOut = OutputCollector(), serverErr = OutputCollector()
   server.standardOutput = serverOut.pipe
@@ -41,7 +44,9 @@ func learningLoopInRealBrowser() async throws {
 
   let browser = Process()
   browser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  browser.arguments = ["python3", "Tests/Browser/learn_test.py", "--url", url, "--screenshot", ".build/browser-test/learn.png"]
+  browser.arguments = [
+    "python3", "Tests/Browser/learn_test.py", "--url", url, "--screenshot", ".build/browser-test/learn.png",
+  ]
   browser.currentDirectoryURL = root
   var environment = ProcessInfo.processInfo.environment
   environment["PYTHONUNBUFFERED"] = "1"
@@ -59,8 +64,9 @@ func learningLoopInRealBrowser() async throws {
     browser.waitUntilExit()
   }
   _ = await waitUntil(seconds: 5) { browserOut.isEnded }
-  #expect(finished && browser.terminationStatus == 0,
-          "learn_test.py failed (status \(browser.terminationStatus)):\n\(browserOut.text)\n\(serverLog())")
+  #expect(
+    finished && browser.terminationStatus == 0,
+    "learn_test.py failed (status \(browser.terminationStatus)):\n\(browserOut.text)\n\(serverLog())")
   print(browserOut.text)
   let labels = (try? String(contentsOfFile: corrections.path + "/labels.csv", encoding: .utf8)) ?? ""
   #expect(labels.split(separator: "\n").count == 11, "labels.csv should hold a header and 10 corrections:\n\(labels)")

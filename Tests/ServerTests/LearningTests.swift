@@ -5,9 +5,9 @@ import DigitsVision
 import Dispatch
 import Foundation
 import Hummingbird
-import _HTTPTesting
 import Synchronization
 import Testing
+import _HTTPTesting
 import _TestSupport
 
 /// The corrections and fine-tune routes: what is saved on disk, the limits and error
@@ -72,7 +72,9 @@ import _TestSupport
     let fixture = try Fixture()
     try await fixture.app().test(.router) { client in
       for label in [1, 7] {
-        try await client.execute(uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: label)) {
+        try await client.execute(
+          uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: label)
+        ) {
           #expect($0.status == .created)
           #expect(Self.object($0)["count"] as? Int == (label == 1 ? 1 : 2))
         }
@@ -103,9 +105,15 @@ import _TestSupport
     let fixture = try Fixture(limits: storeLimits)
     let cases: [(name: String, type: String?, body: ByteBuffer, status: HTTPResponse.Status, says: String)] = [
       ("no content type", nil, Self.body(Self.one, label: 1), .unsupportedMediaType, "application/json"),
-      ("form", "application/x-www-form-urlencoded", Self.body(Self.one, label: 1), .unsupportedMediaType, "application/json"),
+      (
+        "form", "application/x-www-form-urlencoded", Self.body(Self.one, label: 1), .unsupportedMediaType,
+        "application/json"
+      ),
       ("not JSON", "application/json", ByteBuffer(string: "input28=1"), .badRequest, "expected JSON"),
-      ("too few values", "application/json", Self.body(Array(Self.one.prefix(100)), label: 1), .badRequest, "holds 100 numbers"),
+      (
+        "too few values", "application/json", Self.body(Array(Self.one.prefix(100)), label: 1), .badRequest,
+        "holds 100 numbers"
+      ),
       ("value above 1", "application/json", Self.body(Self.one.map { $0 * 2 }, label: 1), .badRequest, "0...1"),
       ("label 10", "application/json", Self.body(Self.one, label: 10), .badRequest, "digit 0-9"),
       ("label -1", "application/json", Self.body(Self.one, label: -1), .badRequest, "digit 0-9"),
@@ -124,10 +132,14 @@ import _TestSupport
         }
       }
       #expect(fixture.store.count == 0)
-      try await client.execute(uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: 1)) {
+      try await client.execute(
+        uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: 1)
+      ) {
         #expect($0.status == .created)
       }
-      try await client.execute(uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: 1)) {
+      try await client.execute(
+        uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: 1)
+      ) {
         #expect($0.status == .conflict)
         #expect((Self.object($0)["error"] as? String)?.contains("full") == true)
       }
@@ -156,15 +168,18 @@ import _TestSupport
     #expect(error(folder.path).contains("does not start with the header"))
     try Data("file,label,time\nc1.png,1,now\n".utf8).write(to: URL(fileURLWithPath: csv))
     #expect(error(folder.path) == "\(folder.path)/c1.png: no such file")
-    try PNG.grayscale([UInt8](repeating: 0, count: 100), width: 10, height: 10).write(to: URL(fileURLWithPath: folder.path + "/c1.png"))
+    try PNG.grayscale([UInt8](repeating: 0, count: 100), width: 10, height: 10).write(
+      to: URL(fileURLWithPath: folder.path + "/c1.png"))
     #expect(error(folder.path).hasSuffix("c1.png: is 10x10; corrections are 28x28"))
   }
 
   @Test func mixRepeatsCorrectionsToTheirShare() {
     let side = MNISTShape.side
-    let corrections = LabeledImages(images: [UInt8](repeating: 9, count: 3 * side * side), labels: [1, 1, 7], rows: side, columns: side)
-    let replay = LabeledImages(images: [UInt8](repeating: 0, count: 900 * side * side), labels: [UInt8](repeating: 3, count: 900),
-                               rows: side, columns: side)
+    let corrections = LabeledImages(
+      images: [UInt8](repeating: 9, count: 3 * side * side), labels: [1, 1, 7], rows: side, columns: side)
+    let replay = LabeledImages(
+      images: [UInt8](repeating: 0, count: 900 * side * side), labels: [UInt8](repeating: 3, count: 900),
+      rows: side, columns: side)
     var recipe = Finetune.Recipe()
     recipe.replayImages = 600
     recipe.correctionShare = 0.25
@@ -186,11 +201,14 @@ import _TestSupport
         #expect((Self.object(response)["error"] as? String)?.contains("no corrections yet") == true)
       }
       for label in [1, 1, 7] {
-        try await client.execute(uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: label)) {
+        try await client.execute(
+          uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: label)
+        ) {
           #expect($0.status == .created)
         }
       }
-      try await client.execute(uri: "/api/finetune", method: .post, headers: Self.json, body: ByteBuffer(string: "{}")) { response in
+      try await client.execute(uri: "/api/finetune", method: .post, headers: Self.json, body: ByteBuffer(string: "{}"))
+      { response in
         #expect(response.status == .accepted)
         #expect(Self.object(response)["state"] as? String == "running")
       }
@@ -198,10 +216,14 @@ import _TestSupport
         #expect(response.status == .conflict)
         #expect((Self.object(response)["error"] as? String)?.contains("already running") == true)
       }
-      try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) { #expect($0.status == .conflict) }
+      try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) {
+        #expect($0.status == .conflict)
+      }
       // Held at its start: still running, and predictions are answered meanwhile.
       func probabilities() async throws -> [Float] {
-        try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: seven)) {
+        try await client.execute(
+          uri: "/api/predict", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: seven)
+        ) {
           ServerFixture.floats(Self.object($0)["probabilities"]) ?? []
         }
       }
@@ -235,7 +257,9 @@ import _TestSupport
       #expect(fixture.installed.all.count == 2)
       #expect(fixture.installed.all.last == ServerFixture.model)
       #expect(try await probabilities() == original, "after undo the built-in model does not answer")
-      try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) { #expect($0.status == .conflict) }
+      try await client.execute(uri: "/api/finetune/undo", method: .post, headers: Self.json) {
+        #expect($0.status == .conflict)
+      }
     }
   }
 }

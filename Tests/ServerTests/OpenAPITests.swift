@@ -1,10 +1,10 @@
 import DigitsCore
-import DigitsVision
 import DigitsServer
+import DigitsVision
 import Foundation
 import Hummingbird
-import _HTTPTesting
 import Testing
+import _HTTPTesting
 import _TestSupport
 
 /// /api/openapi.json stays true: every route it names answers, and every answer (status,
@@ -32,8 +32,9 @@ import _TestSupport
       Case(path: "/api/predict", query: "", method: .post, type: "image/png", body: Data(count: 65 << 10)),
       Case(path: "/api/finetune", query: "", method: .post, type: "application/json", body: Data()),
       Case(path: "/api/corrections", query: "", method: .get, type: nil, body: Data()),
-      Case(path: "/api/corrections", query: "", method: .post, type: "application/json",
-           body: Data(LearningTests.body(LearningTests.one, label: 1).readableBytesView)),
+      Case(
+        path: "/api/corrections", query: "", method: .post, type: "application/json",
+        body: Data(LearningTests.body(LearningTests.one, label: 1).readableBytesView)),
       Case(path: "/api/corrections", query: "", method: .post, type: "application/json", body: Data("{}".utf8)),
       Case(path: "/api/corrections", query: "", method: .post, type: "text/plain", body: Data("{}".utf8)),
       Case(path: "/api/finetune", query: "", method: .get, type: nil, body: Data()),
@@ -56,9 +57,10 @@ import _TestSupport
       for c in Self.cases {
         var headers = HTTPFields()
         if let type = c.type { headers[.contentType] = type }
-        answers.append(try await client.execute(
-          uri: c.path + c.query, method: c.method, headers: headers, body: ByteBuffer(bytes: c.body)
-        ) { (Int($0.status.code), $0.headers[.contentType], Data($0.body.readableBytesView)) })
+        answers.append(
+          try await client.execute(
+            uri: c.path + c.query, method: c.method, headers: headers, body: ByteBuffer(bytes: c.body)
+          ) { (Int($0.status.code), $0.headers[.contentType], Data($0.body.readableBytesView)) })
       }
       return answers
     }
@@ -66,7 +68,8 @@ import _TestSupport
       let what = "\(c.method) \(c.path)\(c.query) -> \(answer.status)"
       let operation = paths[c.path]?[c.method.rawValue.lowercased()] as? [String: Any]
       let responses = try #require(operation?["responses"] as? [String: Any], "\(what): not documented")
-      let documented = try #require(responses[String(answer.status)].map(schema.resolve), "\(what): status not documented")
+      let documented = try #require(
+        responses[String(answer.status)].map(schema.resolve), "\(what): status not documented")
       let content = (documented["content"] as? [String: Any])?["application/json"] as? [String: Any]
       let bodySchema = try #require(content?["schema"] as? [String: Any], "\(what): no JSON schema")
       let body = try JSONSerialization.jsonObject(with: answer.body, options: .fragmentsAllowed)
@@ -109,7 +112,9 @@ struct Schema {
     switch schema["type"] as? String {
     case "object":
       guard let object = value as? [String: Any] else { return ["\(path): not an object"] }
-      var problems = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map { "\(path).\($0) missing" }
+      var problems = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map {
+        "\(path).\($0) missing"
+      }
       if let properties = schema["properties"] as? [String: Any] {
         for (key, item) in object {
           guard let property = properties[key] else {
@@ -122,8 +127,12 @@ struct Schema {
       return problems
     case "array":
       guard let array = value as? [Any] else { return ["\(path): not an array"] }
-      if let least = schema["minItems"] as? Int, array.count < least { return ["\(path): \(array.count) items < \(least)"] }
-      if let most = schema["maxItems"] as? Int, array.count > most { return ["\(path): \(array.count) items > \(most)"] }
+      if let least = schema["minItems"] as? Int, array.count < least {
+        return ["\(path): \(array.count) items < \(least)"]
+      }
+      if let most = schema["maxItems"] as? Int, array.count > most {
+        return ["\(path): \(array.count) items > \(most)"]
+      }
       guard let items = schema["items"] else { return [] }
       return array.enumerated().flatMap { check($1, against: items, at: "\(path)[\($0)]") }
     case "string":
@@ -131,7 +140,9 @@ struct Schema {
     case "integer", "number":
       guard let number = (value as? Int).map(Double.init) ?? (value as? Double) ?? (value as? NSNumber)?.doubleValue
       else { return ["\(path): not a number"] }
-      if schema["type"] as? String == "integer", number.rounded() != number { return ["\(path): \(number) not an integer"] }
+      if schema["type"] as? String == "integer", number.rounded() != number {
+        return ["\(path): \(number) not an integer"]
+      }
       if let least = Self.double(schema["minimum"]), number < least { return ["\(path): \(number) < \(least)"] }
       if let most = Self.double(schema["maximum"]), number > most { return ["\(path): \(number) > \(most)"] }
       return []

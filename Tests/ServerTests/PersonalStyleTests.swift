@@ -42,7 +42,8 @@ import _TestSupport
   }
 
   static func mnistAccuracy(_ model: ModelFile, _ test: LabeledImages) throws -> Double {
-    try Evaluator(network: SeedNetwork(backend: CPUBackend(threads: 2), values: model.parameters)).lossAndAccuracy(test).accuracy
+    try Evaluator(network: SeedNetwork(backend: CPUBackend(threads: 2), values: model.parameters)).lossAndAccuracy(test)
+      .accuracy
   }
 
   @Test(.timeLimit(.minutes(5)))
@@ -58,14 +59,17 @@ import _TestSupport
       let mine = probe.labels.indices.filter { probe.labels[$0] == digit }
       return mine.filter { probeAnswers[$0] == digit }.count < 8
     }
-    try #require(!confused.isEmpty, "the built-in model reads every digit of this writer; give the writer a style it does not know")
+    try #require(
+      !confused.isEmpty, "the built-in model reads every digit of this writer; give the writer a style it does not know"
+    )
 
     // 10 corrections per confused digit, through the store (PNG + labels.csv) and back.
     let folder = TemporaryDirectory()
     let store = try CorrectionStore(folder: folder.path)
     let corrections = Self.drawings(confused, count: Self.correctionsPerDigit, stream: 2)
     for (i, label) in corrections.labels.enumerated() {
-      try store.add(input28: Array(corrections.inputs[(i * MNISTShape.pixels)..<((i + 1) * MNISTShape.pixels)]), label: label)
+      try store.add(
+        input28: Array(corrections.inputs[(i * MNISTShape.pixels)..<((i + 1) * MNISTShape.pixels)]), label: label)
     }
     if let keep = ProcessInfo.processInfo.environment["DIGITS_KEEP_CORRECTIONS"] {
       try? FileManager.default.removeItem(atPath: keep)
@@ -84,12 +88,17 @@ import _TestSupport
     let mnistBefore = try Self.mnistAccuracy(base, test), mnistAfter = try Self.mnistAccuracy(model, test)
     for digit in 0..<10 {
       let mine = fresh.labels.indices.filter { fresh.labels[$0] == digit }
-      print(String(format: "writer's %d: %2d/%d before, %2d/%d after", digit, mine.filter { before[$0] == digit }.count,
-                   mine.count, mine.filter { after[$0] == digit }.count, mine.count))
+      print(
+        String(
+          format: "writer's %d: %2d/%d before, %2d/%d after", digit, mine.filter { before[$0] == digit }.count,
+          mine.count, mine.filter { after[$0] == digit }.count, mine.count))
     }
-    print(String(format: "confused digits %@; %d corrections; writer %.1f%% -> %.1f%% (%d drawings); MNIST test %.2f%% -> %.2f%%",
-                 "\(confused)", saved.count, accuracyBefore * 100, accuracyAfter * 100, fresh.labels.count,
-                 mnistBefore * 100, mnistAfter * 100))
+    print(
+      String(
+        format:
+          "confused digits %@; %d corrections; writer %.1f%% -> %.1f%% (%d drawings); MNIST test %.2f%% -> %.2f%%",
+        "\(confused)", saved.count, accuracyBefore * 100, accuracyAfter * 100, fresh.labels.count,
+        mnistBefore * 100, mnistAfter * 100))
 
     #expect(accuracyAfter > accuracyBefore, "the writer's accuracy went from \(accuracyBefore) to \(accuracyAfter)")
     #expect(accuracyAfter >= 0.95, "after learning, the writer's 200 drawings are read at \(accuracyAfter)")

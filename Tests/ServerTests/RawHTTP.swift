@@ -2,7 +2,7 @@ import Dispatch
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// One HTTP/1.1 exchange over a plain socket, written by hand: for what a client library
@@ -22,7 +22,9 @@ final class RawHTTP: @unchecked Sendable {
     address.sin_addr.s_addr = inet_addr("127.0.0.1")
     address.sin_port = in_port_t(UInt16(port).bigEndian)
     let connected = withUnsafePointer(to: &address) {
-      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+      $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+        connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+      }
     }
     guard connected == 0 else {
       close(fd)
@@ -56,7 +58,8 @@ final class RawHTTP: @unchecked Sendable {
   static func complete(_ bytes: Data) -> Bool {
     guard let end = bytes.range(of: Data("\r\n\r\n".utf8)) else { return false }
     let head = String(decoding: bytes[..<end.lowerBound], as: UTF8.self).lowercased()
-    let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+    let length =
+      head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
       .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
     return bytes.count - end.upperBound >= length
   }

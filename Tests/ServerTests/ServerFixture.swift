@@ -1,8 +1,8 @@
 import CPUBackend
 import DefaultModel
 import DigitsCore
-import DigitsVision
 import DigitsServer
+import DigitsVision
 import Foundation
 import Hummingbird
 import _HTTPTesting
@@ -19,7 +19,8 @@ enum ServerFixture {
     fallback: (() throws -> any ServingNetwork)? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
   ) -> PredictionService {
     PredictionService(
-      model: model, modelName: DefaultModel.name, classifier: network ?? cpuClassifier(), backendDescription: "cpu (1 thread)",
+      model: model, modelName: DefaultModel.name, classifier: network ?? cpuClassifier(),
+      backendDescription: "cpu (1 thread)",
       maxPixels: maxPixels, fallback: fallback, fallbackDescription: "cpu (fallback)", log: log)
   }
 
@@ -41,8 +42,13 @@ enum ServerFixture {
   /// 280x280 pad.
   static let drawn: [(digit: Int, png: Data)] = [
     (1, StrokeDrawing.png(StrokeDrawing.draw([[(0.5, 0.15), (0.5, 0.85)]], thickness: 18, size: 280))),
-    (7, StrokeDrawing.png(StrokeDrawing.draw([[(0.25, 0.2), (0.75, 0.2)], [(0.75, 0.2), (0.42, 0.85)]],
-                                             thickness: 18, size: 280))),
+    (
+      7,
+      StrokeDrawing.png(
+        StrokeDrawing.draw(
+          [[(0.25, 0.2), (0.75, 0.2)], [(0.75, 0.2), (0.42, 0.85)]],
+          thickness: 18, size: 280))
+    ),
   ]
 
   static func json(_ response: TestResponse) throws -> [String: Any] {

@@ -12,7 +12,10 @@ import Testing
 /// DIGITS_BENCHMARK_STAGE=classify times only the stages whose name starts so, for a profiler.)
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_BENCHMARK"] != nil))
 struct ServerStageBenchmark {
-  static func time(_ label: String, repeats: Int = Int(ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_REPEATS"] ?? "300")!, per: Int = 1, _ body: () -> Void) {
+  static func time(
+    _ label: String, repeats: Int = Int(ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_REPEATS"] ?? "300")!,
+    per: Int = 1, _ body: () -> Void
+  ) {
     if let only = ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_STAGE"], !label.hasPrefix(only) { return }
     body()
     let start = ContinuousClock.now
@@ -22,7 +25,10 @@ struct ServerStageBenchmark {
   }
 
   @Test func stages() throws {
-    let data = try ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_IMAGE"].map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
+    let data =
+      try ProcessInfo.processInfo.environment["DIGITS_BENCHMARK_IMAGE"].map {
+        try Data(contentsOf: URL(fileURLWithPath: $0))
+      }
       ?? ServerFixture.drawn[1].png
     let image = try ImageDecoder.decode(data, name: "bench")
     print("image \(image.width)x\(image.height), \(data.count) bytes")

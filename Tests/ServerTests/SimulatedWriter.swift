@@ -14,11 +14,19 @@ struct SimulatedWriter {
     [StrokeDrawing.circle(0.5, 0.5, 0.24, 0.36)],
     [[(0.23, 0.28), (0.59, 0.11), (0.58, 0.89)]],
     [StrokeDrawing.circle(0.5, 0.32, 0.22, 0.2, from: .pi, to: 2.2 * .pi) + [(0.28, 0.86), (0.76, 0.86)]],
-    [StrokeDrawing.circle(0.48, 0.31, 0.2, 0.18, from: -0.8 * .pi, to: 0.5 * .pi),
-     StrokeDrawing.circle(0.48, 0.68, 0.23, 0.2, from: -0.5 * .pi, to: 0.8 * .pi)],
+    [
+      StrokeDrawing.circle(0.48, 0.31, 0.2, 0.18, from: -0.8 * .pi, to: 0.5 * .pi),
+      StrokeDrawing.circle(0.48, 0.68, 0.23, 0.2, from: -0.5 * .pi, to: 0.8 * .pi),
+    ],
     [[(0.46, 0.12), (0.24, 0.6), (0.78, 0.6)], [(0.62, 0.36), (0.62, 0.88)]],
-    [[(0.72, 0.14), (0.34, 0.14), (0.31, 0.46)], StrokeDrawing.circle(0.5, 0.64, 0.22, 0.22, from: -0.8 * .pi, to: 0.8 * .pi)],
-    [[(0.66, 0.14), (0.46, 0.28), (0.33, 0.48), (0.30, 0.67)] + StrokeDrawing.circle(0.5, 0.67, 0.2, 0.2, from: .pi, to: 3 * .pi)],
+    [
+      [(0.72, 0.14), (0.34, 0.14), (0.31, 0.46)],
+      StrokeDrawing.circle(0.5, 0.64, 0.22, 0.22, from: -0.8 * .pi, to: 0.8 * .pi),
+    ],
+    [
+      [(0.66, 0.14), (0.46, 0.28), (0.33, 0.48), (0.30, 0.67)]
+        + StrokeDrawing.circle(0.5, 0.67, 0.2, 0.2, from: .pi, to: 3 * .pi)
+    ],
     [[(0.24, 0.16), (0.76, 0.16), (0.44, 0.88)], [(0.40, 0.52), (0.72, 0.52)]],
     [StrokeDrawing.circle(0.5, 0.3, 0.18, 0.17), StrokeDrawing.circle(0.5, 0.68, 0.22, 0.2)],
     [StrokeDrawing.circle(0.5, 0.32, 0.21, 0.19), [(0.71, 0.32), (0.64, 0.88)]],
@@ -47,6 +55,7 @@ struct SimulatedWriter {
 
   /// What the model sees of drawing `index` of `digit`: 784 values, ink 1.
   static func input28(_ digit: Int, index: Int, seed: UInt64) -> [Float] {
-    DigitPreprocessor().prepare(draw(digit, index: index, seed: seed)).pixels ?? [Float](repeating: 0, count: MNISTShape.pixels)
+    DigitPreprocessor().prepare(draw(digit, index: index, seed: seed)).pixels
+      ?? [Float](repeating: 0, count: MNISTShape.pixels)
   }
 }

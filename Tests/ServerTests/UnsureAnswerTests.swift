@@ -5,8 +5,8 @@ import DigitsServer
 import DigitsVision
 import Foundation
 import Hummingbird
-import _HTTPTesting
 import Testing
+import _HTTPTesting
 import _TestSupport
 
 /// `POST /api/predict` saying what it does not know: `"reason": "unsure"` with the two
@@ -14,14 +14,17 @@ import _TestSupport
 /// `"blank"` for no ink.
 @Suite struct UnsureAnswerTests {
   static func service(minConfidence: Double?) -> PredictionService {
-    PredictionService(model: ServerFixture.model, modelName: DefaultModel.name, classifier: ServerFixture.cpuClassifier(),
-                      backendDescription: "cpu (1 thread)", minConfidence: minConfidence)
+    PredictionService(
+      model: ServerFixture.model, modelName: DefaultModel.name, classifier: ServerFixture.cpuClassifier(),
+      backendDescription: "cpu (1 thread)", minConfidence: minConfidence)
   }
 
   static func post(_ png: Data, service: PredictionService) async throws -> [String: Any] {
     let body = try await ServerFixture.app(service: service).test(.router) { client in
-      try await client.execute(uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
-                               body: ByteBuffer(bytes: png)) { response in
+      try await client.execute(
+        uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: png)
+      ) { response in
         #expect(response.status == .ok)
         return Data(response.body.readableBytesView)
       }
@@ -36,7 +39,8 @@ import _TestSupport
     #expect(candidates.count == 2 && candidates.first?["digit"] as? Int == 7)
     let top = try #require(candidates.first?["confidence"] as? Double)
     #expect(json["confidence"] as? Double == top)
-    #expect(ServerFixture.floats(json["probabilities"])?.count == 10 && ServerFixture.floats(json["input28"])?.count == 784)
+    #expect(
+      ServerFixture.floats(json["probabilities"])?.count == 10 && ServerFixture.floats(json["input28"])?.count == 784)
   }
 
   @Test func theModelsThresholdAnswersAClearDigit() async throws {
@@ -46,7 +50,9 @@ import _TestSupport
 
   @Test func severalDigitsWithoutMulti() async throws {
     let json = try await Self.post(try ServerFixture.example("number-2024.png"), service: ServerFixture.service)
-    #expect(json["digit"] is NSNull && json["reason"] as? String == "several" && json["number"] as? String == "2024", "\(json)")
+    #expect(
+      json["digit"] is NSNull && json["reason"] as? String == "several" && json["number"] as? String == "2024",
+      "\(json)")
   }
 
   @Test func blankSaysBlank() async throws {

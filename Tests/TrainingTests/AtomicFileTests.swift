@@ -26,7 +26,9 @@ import _TestSupport
     let dead = ".m.safetensors.\(Self.deadPid).tmp"
     let live = ".m.safetensors.1.tmp"  // pid 1 is alive wherever this runs
     let other = ".n.safetensors.\(Self.deadPid).tmp"
-    for name in [dead, live, other] { #expect(FileManager.default.createFile(atPath: dir.path + "/" + name, contents: Data([1, 2]))) }
+    for name in [dead, live, other] {
+      #expect(FileManager.default.createFile(atPath: dir.path + "/" + name, contents: Data([1, 2])))
+    }
     try AtomicFile.write(Data("new".utf8), to: path)
     #expect(try names() == [live, other, "m.safetensors"].sorted())
     #expect(FileManager.default.contents(atPath: path) == Data("new".utf8))
@@ -38,7 +40,8 @@ import _TestSupport
     let victim = dir.path + "/victim"
     #expect(FileManager.default.createFile(atPath: victim, contents: Data("keep".utf8)))
     let path = dir.path + "/m.safetensors"
-    try FileManager.default.createSymbolicLink(atPath: dir.path + "/.m.safetensors.\(getpid()).tmp", withDestinationPath: victim)
+    try FileManager.default.createSymbolicLink(
+      atPath: dir.path + "/.m.safetensors.\(getpid()).tmp", withDestinationPath: victim)
     try AtomicFile.write(Data("model".utf8), to: path)
     #expect(FileManager.default.contents(atPath: victim) == Data("keep".utf8))
     #expect(FileManager.default.contents(atPath: path) == Data("model".utf8))

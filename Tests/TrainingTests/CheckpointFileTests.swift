@@ -13,18 +13,21 @@ import _TestSupport
     var rng = TestRandom(seed: 3)
     let values = SeedNetwork.parameterSpecs.map { rng.array($0.shape.reduce(1, *)) }
     let history = (1...2).map {
-      EpochRecord(epoch: $0, loss: 0.5, accuracy: 0.8, valLoss: nil, valAccuracy: nil, seconds: 1, imagesPerSecond: 256,
-                  learningRate: 0.003)
+      EpochRecord(
+        epoch: $0, loss: 0.5, accuracy: 0.8, valLoss: nil, valAccuracy: nil, seconds: 1, imagesPerSecond: 256,
+        learningRate: 0.003)
     }
-    var facts = TrainingFacts(seed: 1, backend: "cpu", batchSize: 32, validation: "none", trainingImages: 256,
-                              recipe: "seed", date: "2026-11-30T00:00:00Z")
+    var facts = TrainingFacts(
+      seed: 1, backend: "cpu", batchSize: 32, validation: "none", trainingImages: 256,
+      recipe: "seed", date: "2026-11-30T00:00:00Z")
     facts.epochs = 3
     facts.schedule = .cosine
     facts.scheduleEpochs = 3
     facts.learningRate = 0.003
     facts.dataSHA256 = String(repeating: "ab", count: 32)
-    return ModelFile(parameters: values, dataset: .mnist, history: history, facts: facts,
-                     adam: (16, values.map { $0.map { $0 / 10 } }, values.map { $0.map { $0 * $0 } }))
+    return ModelFile(
+      parameters: values, dataset: .mnist, history: history, facts: facts,
+      adam: (16, values.map { $0.map { $0 / 10 } }, values.map { $0.map { $0 * $0 } }))
   }
 
   /// The longest run `train` accepts still writes a checkpoint the reader accepts: its history,
@@ -33,13 +36,16 @@ import _TestSupport
     var longest = checkpoint()
     let epochs = TrainingLimits.epochs
     longest.history = (1...epochs).map {
-      EpochRecord(epoch: $0, loss: 0.123456789012345678, accuracy: 0.987654321098765432, valLoss: 0.123456789012345678,
-                  valAccuracy: 0.987654321098765432, seconds: 12345.6789012345678, imagesPerSecond: 12345.6789012345678,
-                  learningRate: 0.00123456789012345678)
+      EpochRecord(
+        epoch: $0, loss: 0.123456789012345678, accuracy: 0.987654321098765432, valLoss: 0.123456789012345678,
+        valAccuracy: 0.987654321098765432, seconds: 12345.6789012345678, imagesPerSecond: 12345.6789012345678,
+        learningRate: 0.00123456789012345678)
     }
     longest.facts?.epochs = epochs
     longest.facts?.scheduleEpochs = epochs
-    longest.facts?.resumes = (1...epochs).map { .init(epoch: $0, backend: String(repeating: "b", count: 80), date: "2026-11-30T00:00:00Z") }
+    longest.facts?.resumes = (1...epochs).map {
+      .init(epoch: $0, backend: String(repeating: "b", count: 80), date: "2026-11-30T00:00:00Z")
+    }
     longest.adam?.step = epochs * 8
     let path = dir.path + "/longest.safetensors"
     try longest.write(to: path)
@@ -88,8 +94,10 @@ import _TestSupport
   }
 
   @Test func adamStepIsHeldToItsLimitAndHistory() throws {
-    for (step, fragment) in [("-1", "not a count"), ("99999999999999999999999", "not a count"),
-                             (String(TrainingLimits.adamSteps + 1), "not a count"), ("17", "more than the 16 steps"), ("x", "not a count")] {
+    for (step, fragment) in [
+      ("-1", "not a count"), ("99999999999999999999999", "not a count"),
+      (String(TrainingLimits.adamSteps + 1), "not a count"), ("17", "more than the 16 steps"), ("x", "not a count"),
+    ] {
       var file = try checkpoint().safetensors()
       file.metadata["adam_step"] = step
       #expect(readError(try encoded(file)).contains(fragment), "adam_step \(step)")
@@ -107,7 +115,13 @@ import _TestSupport
     #expect(readError(try withMetadata("training") { $0["batch_size"] = 0 }).contains("batch_size 0"))
     #expect(readError(try withMetadata("training") { $0["batch_size"] = 1 << 40 }).contains("batch_size"))
     #expect(readError(try withMetadata("training") { $0["epochs"] = 0 }).contains("epochs 0"))
-    #expect(readError(try withMetadata("training") { $0["epochs"] = 1; $0["schedule_epochs"] = 1 }).contains("more than the 1 the run planned"))
+    #expect(
+      readError(
+        try withMetadata("training") {
+          $0["epochs"] = 1
+          $0["schedule_epochs"] = 1
+        }
+      ).contains("more than the 1 the run planned"))
     #expect(readError(try withMetadata("training") { $0["schedule_epochs"] = 9 }).contains("schedule_epochs 9"))
     #expect(readError(try withMetadata("training") { $0["training_images"] = -5 }).contains("training_images"))
     #expect(readError(try withMetadata("training") { $0["limit"] = 0 }).contains("limit 0"))

@@ -9,12 +9,15 @@ import _TestSupport
   static let training = TestData.mnistTraining
   static let test = TestData.mnistTest
 
-  func trainer(seed: UInt64 = 5, epochs: Int, threads: Int = 2, history: [EpochRecord] = [], from model: ModelFile? = nil) -> Trainer {
+  func trainer(
+    seed: UInt64 = 5, epochs: Int, threads: Int = 2, history: [EpochRecord] = [], from model: ModelFile? = nil
+  ) -> Trainer {
     let backend = CPUBackend(threads: threads)
     var config = TrainingConfig()
     config.epochs = epochs
     config.seed = seed
-    let network = model.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
+    let network =
+      model.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
       ?? SeedNetwork(backend: backend, seed: seed)
     return Trainer(network: network, config: config, history: history)
   }
@@ -29,8 +32,9 @@ import _TestSupport
     #expect(last.valAccuracy! >= 0.96, "validation accuracy \(last.valAccuracy!)")
     #expect(last.loss < t.history[0].loss, "loss did not fall: \(t.history.map(\.loss))")
     // The evaluator's two paths agree: device stats vs. downloaded probabilities.
-    let report = ClassificationReport(labels: held.labels, probabilities: try Evaluator(network: t.network).probabilities(held),
-                                      classNames: DatasetKind.mnist.classNames)
+    let report = ClassificationReport(
+      labels: held.labels, probabilities: try Evaluator(network: t.network).probabilities(held),
+      classNames: DatasetKind.mnist.classNames)
     #expect(abs(report.accuracy - last.valAccuracy!) < 1e-9)
     #expect(abs(report.loss - last.valLoss!) < 1e-3)
   }
@@ -88,9 +92,12 @@ import _TestSupport
     let batches = 7
     let steps = (0..<15).flatMap { epoch in (0..<batches).map { (epoch, $0) } }
     let changed = steps.prefix(10 * batches).filter {
-      ten.learningRate(epoch: $0.0, batch: $0.1, batches: batches) != fifteen.learningRate(epoch: $0.0, batch: $0.1, batches: batches)
+      ten.learningRate(epoch: $0.0, batch: $0.1, batches: batches)
+        != fifteen.learningRate(epoch: $0.0, batch: $0.1, batches: batches)
     }
-    #expect(changed.isEmpty, "\(changed.count) steps of epochs 1-10 changed rate, first: epoch \(changed.first.map { $0.0 + 1 } ?? 0)")
+    #expect(
+      changed.isEmpty,
+      "\(changed.count) steps of epochs 1-10 changed rate, first: epoch \(changed.first.map { $0.0 + 1 } ?? 0)")
     let floor = ten.learningRate * 0.01
     let offFloor = steps.suffix(5 * batches).map { fifteen.learningRate(epoch: $0.0, batch: $0.1, batches: batches) }
       .filter { abs($0 - floor) > floor * 1e-6 }
@@ -98,7 +105,8 @@ import _TestSupport
     #expect(ten.learningRate(epoch: 9, batch: batches - 1, batches: batches) > floor)
     var constant = fifteen
     constant.schedule = .constant
-    #expect((0..<15).allSatisfy { constant.learningRate(epoch: $0, batch: 3, batches: batches) == constant.learningRate })
+    #expect(
+      (0..<15).allSatisfy { constant.learningRate(epoch: $0, batch: 3, batches: batches) == constant.learningRate })
   }
 
   /// Through the trainer: a 3-epoch run extended to 5 records the same first three rates
@@ -114,17 +122,20 @@ import _TestSupport
       c.seed = 3
       return c
     }
-    let three = Trainer(network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 3, horizon: nil))
+    let three = Trainer(
+      network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 3, horizon: nil))
     try three.run(train: data, validation: nil, observer: nil)
     let extended = Trainer(network: three.network, config: config(epochs: 5, horizon: 3), history: three.history)
     try extended.run(train: data, validation: nil, observer: nil)
-    let straight = Trainer(network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 5, horizon: 3))
+    let straight = Trainer(
+      network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 5, horizon: 3))
     try straight.run(train: data, validation: nil, observer: nil)
     #expect(extended.history.count == 5)
     #expect(Array(extended.history.prefix(3)) == three.history)
     #expect(extended.history.map(\.learningRate) == straight.history.map(\.learningRate))
     let floor = Double(TrainingConfig().learningRate(progress: 1))
-    #expect(extended.history.suffix(2).allSatisfy { $0.learningRate == floor }, "\(extended.history.map(\.learningRate))")
+    #expect(
+      extended.history.suffix(2).allSatisfy { $0.learningRate == floor }, "\(extended.history.map(\.learningRate))")
     #expect(extended.network.parameterValues().elementsEqual(straight.network.parameterValues()))
   }
 }

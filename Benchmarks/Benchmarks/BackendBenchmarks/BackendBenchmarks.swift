@@ -73,7 +73,8 @@ func gemmBenchmarks(path: CPUPath, threads: Int) {
         b.withUnsafeBufferPointer { b in
           c.withUnsafeMutableBufferPointer { c in
             let av = MatrixView(a.baseAddress!, rows: s.m, columns: s.k, rowStride: s.k)
-            let bv = s.transposedB
+            let bv =
+              s.transposedB
               ? MatrixView(b.baseAddress!, rows: s.k, columns: s.n, rowStride: 1, columnStride: s.k)
               : MatrixView(b.baseAddress!, rows: s.k, columns: s.n, rowStride: s.n)
             let cv = MutableMatrixView(c.baseAddress!, rows: s.m, columns: s.n, rowStride: s.n)
@@ -95,13 +96,15 @@ func gemmBenchmarks(path: CPUPath, threads: Int) {
 func forwardBenchmark(label: String, make: @escaping @Sendable () -> any Backend) {
   let count = 10_000
   let flops = 2.0 * Double(count) * Double(26 * 26 * 32 * 9 + 11 * 11 * 64 * 288 + 1600 * 128 + 128 * 10)
-  Benchmark("forward 10k images \(label)", configuration: .init(maxDuration: .seconds(5), maxIterations: 20)) { benchmark in
+  Benchmark("forward 10k images \(label)", configuration: .init(maxDuration: .seconds(5), maxIterations: 20)) {
+    benchmark in
     var state: UInt64 = 7
     let pixels = (0..<(count * MNISTShape.pixels)).map { _ -> UInt8 in
       state = state &* 6_364_136_223_846_793_005 &+ 1
       return UInt8(truncatingIfNeeded: state >> 56)
     }
-    let images = LabeledImages(images: pixels, labels: [UInt8](repeating: 0, count: count), rows: MNISTShape.side, columns: MNISTShape.side)
+    let images = LabeledImages(
+      images: pixels, labels: [UInt8](repeating: 0, count: count), rows: MNISTShape.side, columns: MNISTShape.side)
     let evaluator = Evaluator(network: SeedNetwork(backend: make(), seed: 1))
     blackHole(try! evaluator.probabilities(images))
     benchmark.startMeasurement()

@@ -78,22 +78,53 @@ func layerBenchmarks(label: String, make: @escaping @Sendable () -> any Backend)
   let conv1 = 2.0 * Double(n * 32 * 9 * 26 * 26), conv2 = 2.0 * Double(n * 64 * 288 * 121)
   let dense1 = 2.0 * Double(n * 1600 * 128)
   let ops: [(name: String, flops: Double, run: (NetworkTensors) -> Void)] = [
-    ("conv1 forward", conv1, { t in t.backend.conv2dForward(input: t.x, weight: t.w1, bias: t.b1, output: t.y1, relu: true) }),
-    ("conv1 backward weight", conv1, { t in t.backend.conv2dBackwardWeight(input: t.x, outputGrad: t.dy1, weightGrad: t.dw1, biasGrad: t.db1) }),
+    (
+      "conv1 forward", conv1,
+      { t in t.backend.conv2dForward(input: t.x, weight: t.w1, bias: t.b1, output: t.y1, relu: true) }
+    ),
+    (
+      "conv1 backward weight", conv1,
+      { t in t.backend.conv2dBackwardWeight(input: t.x, outputGrad: t.dy1, weightGrad: t.dw1, biasGrad: t.db1) }
+    ),
     ("pool1 forward", 0, { t in t.backend.maxPool2Forward(input: t.y1, output: t.p1, argmax: t.a1) }),
     ("pool1 backward", 0, { t in t.backend.maxPool2Backward(outputGrad: t.dp1, argmax: t.a1, inputGrad: t.dy1) }),
     ("relu1 backward", 0, { t in t.backend.reluBackward(output: t.y1, outputGrad: t.dy1) }),
-    ("conv2 forward", conv2, { t in t.backend.conv2dForward(input: t.p1, weight: t.w2, bias: t.b2, output: t.y2, relu: true) }),
-    ("conv2 backward input", conv2, { t in t.backend.conv2dBackwardInput(outputGrad: t.dy2, weight: t.w2, inputGrad: t.dp1) }),
-    ("conv2 backward weight", conv2, { t in t.backend.conv2dBackwardWeight(input: t.p1, outputGrad: t.dy2, weightGrad: t.dw2, biasGrad: t.db2) }),
+    (
+      "conv2 forward", conv2,
+      { t in t.backend.conv2dForward(input: t.p1, weight: t.w2, bias: t.b2, output: t.y2, relu: true) }
+    ),
+    (
+      "conv2 backward input", conv2,
+      { t in t.backend.conv2dBackwardInput(outputGrad: t.dy2, weight: t.w2, inputGrad: t.dp1) }
+    ),
+    (
+      "conv2 backward weight", conv2,
+      { t in t.backend.conv2dBackwardWeight(input: t.p1, outputGrad: t.dy2, weightGrad: t.dw2, biasGrad: t.db2) }
+    ),
     ("pool2 forward", 0, { t in t.backend.maxPool2Forward(input: t.y2, output: t.p2, argmax: t.a2) }),
     ("pool2 backward", 0, { t in t.backend.maxPool2Backward(outputGrad: t.dp2, argmax: t.a2, inputGrad: t.dy2) }),
-    ("dense1 forward", dense1, { t in t.backend.denseForward(input: t.p2, weight: t.w3, bias: t.b3, output: t.h, relu: true) }),
-    ("dense1 backward input", dense1, { t in t.backend.denseBackwardInput(outputGrad: t.dh, weight: t.w3, inputGrad: t.dp2) }),
-    ("dense1 backward weight", dense1, { t in t.backend.denseBackwardWeight(input: t.p2, outputGrad: t.dh, weightGrad: t.dw3, biasGrad: t.db3) }),
+    (
+      "dense1 forward", dense1,
+      { t in t.backend.denseForward(input: t.p2, weight: t.w3, bias: t.b3, output: t.h, relu: true) }
+    ),
+    (
+      "dense1 backward input", dense1,
+      { t in t.backend.denseBackwardInput(outputGrad: t.dh, weight: t.w3, inputGrad: t.dp2) }
+    ),
+    (
+      "dense1 backward weight", dense1,
+      { t in t.backend.denseBackwardWeight(input: t.p2, outputGrad: t.dh, weightGrad: t.dw3, biasGrad: t.db3) }
+    ),
     ("adam (8 parameters)", 0, { t in t.adam(step: 3) }),
     ("evaluation forward", 0, { t in t.forward() }),
-    ("training step", 0, { t in t.forward(); t.backward(); t.adam(step: 3) }),
+    (
+      "training step", 0,
+      { t in
+        t.forward()
+        t.backward()
+        t.adam(step: 3)
+      }
+    ),
   ]
   for op in ops {
     Benchmark("\(op.name) N=\(n) \(label)") { benchmark in

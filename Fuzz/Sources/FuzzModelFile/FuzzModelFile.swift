@@ -14,9 +14,12 @@ func fuzz(_ start: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
   let data = start.map { Data(bytes: $0, count: count) } ?? Data()
   guard let file = try? Safetensors.decode(data, path: "fuzz") else { return 0 }
   _ = try? ModelFile(file, path: "fuzz")
-  let adam = file.metadata["adam_step"] == nil ? [] : builtIn.flatMap { t in
-    ["m", "v"].map { Safetensors.NamedTensor(name: "adam.\($0).\(t.name)", shape: t.shape, values: t.values) }
-  }
+  let adam =
+    file.metadata["adam_step"] == nil
+    ? []
+    : builtIn.flatMap { t in
+      ["m", "v"].map { Safetensors.NamedTensor(name: "adam.\($0).\(t.name)", shape: t.shape, values: t.values) }
+    }
   _ = try? ModelFile(Safetensors.File(tensors: file.tensors + builtIn + adam, metadata: file.metadata), path: "fuzz")
   return 0
 }

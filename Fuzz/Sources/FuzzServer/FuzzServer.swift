@@ -2,10 +2,11 @@ import CPUBackend
 import DefaultModel
 import DigitsCore
 import DigitsVision
-@testable import DigitsServer
 import Foundation
 import FuzzDriver
 import HummingbirdCore
+
+@testable import DigitsServer
 
 /// `POST /api/predict` without the network socket: the query string, the Content-Type and
 /// the body go through the same checks and the same `PredictionService` (the built-in model

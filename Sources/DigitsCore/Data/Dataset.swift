@@ -27,7 +27,9 @@ public struct LabeledImages: Sendable {
   }
 
   /// Writes images `indices` scaled to [0, 1] into `pixels` and their labels into `labels`.
-  public func fill(indices: ArraySlice<Int>, pixels: UnsafeMutableBufferPointer<Float>, labels out: UnsafeMutableBufferPointer<Float>) {
+  public func fill(
+    indices: ArraySlice<Int>, pixels: UnsafeMutableBufferPointer<Float>, labels out: UnsafeMutableBufferPointer<Float>
+  ) {
     let p = pixelsPerImage
     images.withUnsafeBufferPointer { src in
       for (slot, index) in indices.enumerated() {
@@ -64,7 +66,9 @@ public enum DatasetKind: String, CaseIterable, Codable, Sendable {
   /// How a user gets the files when none are found.
   public var installHint: String {
     switch self {
-    case .mnist: return "run `digits download` or pass --data DIR holding train-images-idx3-ubyte.gz and the other three MNIST files"
+    case .mnist:
+      return
+        "run `digits download` or pass --data DIR holding train-images-idx3-ubyte.gz and the other three MNIST files"
     case .fashion: return "run `apt-get install dataset-fashion-mnist` or `digits download --dataset fashion`"
     }
   }
@@ -87,11 +91,15 @@ public struct DatasetFolder: Sendable {
   /// Finds the folder: the explicit option, then `$DIGITS_DATA`, then the kind's defaults.
   /// The error names every place it looked and how to get the files. `testOnly`: a folder
   /// with just the two test files will do (evaluation never reads the training set).
-  public static func locate(option: String?, kind: DatasetKind = .mnist, testOnly: Bool = false,
-                            environment: [String: String] = ProcessInfo.processInfo.environment) throws -> DatasetFolder {
+  public static func locate(
+    option: String?, kind: DatasetKind = .mnist, testOnly: Bool = false,
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> DatasetFolder {
     let fileStems = testOnly ? Array(Self.fileStems[2...]) : Self.fileStems
     var candidates: [String] = []
-    if let option { candidates = [option] } else {
+    if let option {
+      candidates = [option]
+    } else {
       if let env = environment["DIGITS_DATA"], !env.isEmpty { candidates.append(env) }
       candidates += kind.defaultDirectories
     }
@@ -102,7 +110,8 @@ public struct DatasetFolder: Sendable {
       let missing = fileStems.filter { resolve(option, $0) == nil }
       throw DigitsError.file(option, "missing \(missing.joined(separator: ", ")) (raw or .gz); \(kind.installHint)")
     }
-    throw DigitsError("no \(kind.rawValue) data set found in \(candidates.joined(separator: ", ")); \(kind.installHint)")
+    throw DigitsError(
+      "no \(kind.rawValue) data set found in \(candidates.joined(separator: ", ")); \(kind.installHint)")
   }
 
   /// `stem` or `stem.gz` inside `dir`, whichever exists.
@@ -126,11 +135,14 @@ public struct DatasetFolder: Sendable {
 
   /// Loads and cross-checks one image file and one label file. Each costs at most the
   /// payload its header declares (see `IDX`), and the bytes are kept without a copy.
-  public static func load(imagePath: String, labelPath: String, classes: Int = MNISTShape.classes) throws -> LabeledImages {
+  public static func load(imagePath: String, labelPath: String, classes: Int = MNISTShape.classes) throws
+    -> LabeledImages
+  {
     let images = try IDX.read(path: imagePath)
     let labels = try IDX.read(path: labelPath)
     guard images.dimensions.count == 3 else {
-      throw DigitsError.file(imagePath, "expected 3 dimensions (count, rows, columns), found \(images.dimensions.count)")
+      throw DigitsError.file(
+        imagePath, "expected 3 dimensions (count, rows, columns), found \(images.dimensions.count)")
     }
     guard labels.dimensions.count == 1 else {
       throw DigitsError.file(labelPath, "expected 1 dimension (count), found \(labels.dimensions.count)")
@@ -140,7 +152,8 @@ public struct DatasetFolder: Sendable {
     }
     guard images.dimensions[0] > 0 else { throw DigitsError.file(imagePath, "holds no images") }
     guard images.dimensions[0] == labels.dimensions[0] else {
-      throw DigitsError.file(labelPath, "holds \(labels.dimensions[0]) labels but \(imagePath) holds \(images.dimensions[0]) images")
+      throw DigitsError.file(
+        labelPath, "holds \(labels.dimensions[0]) labels but \(imagePath) holds \(images.dimensions[0]) images")
     }
     if let bad = labels.bytes.firstIndex(where: { Int($0) >= classes }) {
       throw DigitsError.file(labelPath, "label \(labels.bytes[bad]) at index \(bad) is not a class 0-\(classes - 1)")

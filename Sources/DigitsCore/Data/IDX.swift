@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// The IDX format of the MNIST files: big-endian magic 0x0000TTDD (T = 0x08 unsigned byte
@@ -33,18 +34,22 @@ public enum IDX {
   /// Parses an IDX file held in memory (not gzip-compressed).
   public static func parse(_ data: Data, path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
     var offset = 0
-    return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: { buffer in
-      let n = min(buffer.count, data.count - offset)
-      data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
-      offset += n
-      return n
-    }, fileSize: data.count)
+    return try parse(
+      path: path, maxPayloadBytes: maxPayloadBytes,
+      read: { buffer in
+        let n = min(buffer.count, data.count - offset)
+        data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+        offset += n
+        return n
+      }, fileSize: data.count)
   }
 
   /// The header, then exactly the payload it declares. `read` fills its buffer and returns
   /// the count, fewer only at the end; `fileSize` (when known) is checked before reading data.
-  static func parse(path: String, maxPayloadBytes: Int, read: (UnsafeMutableRawBufferPointer) throws -> Int,
-                    fileSize: Int?) throws -> Array {
+  static func parse(
+    path: String, maxPayloadBytes: Int, read: (UnsafeMutableRawBufferPointer) throws -> Int,
+    fileSize: Int?
+  ) throws -> Array {
     var head = [UInt8](repeating: 0, count: 4)
     let got = try head.withUnsafeMutableBytes { try read($0) }
     guard got == 4 else { throw DigitsError.file(path, "too short for an IDX file (\(got) bytes)") }
@@ -94,7 +99,10 @@ public enum IDX {
     for d in dims {
       let (p, overflow) = product.multipliedReportingOverflow(by: d)
       guard !overflow, p <= limit else {
-        throw DigitsError.file(path, "dimensions \(dims.map(String.init).joined(separator: "x")) declare more than the \(limit)-byte limit of an IDX file")
+        throw DigitsError.file(
+          path,
+          "dimensions \(dims.map(String.init).joined(separator: "x")) declare more than the \(limit)-byte limit of an IDX file"
+        )
       }
       product = p
     }
@@ -104,7 +112,9 @@ public enum IDX {
   /// Encodes bytes as an IDX file (used by tests and by tools that write data sets).
   public static func encode(dimensions: [Int], bytes: [UInt8]) -> Data {
     var out: [UInt8] = [0, 0, 0x08, UInt8(dimensions.count)]
-    for d in dimensions { out += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)] }
+    for d in dimensions {
+      out += [UInt8(d >> 24 & 0xFF), UInt8(d >> 16 & 0xFF), UInt8(d >> 8 & 0xFF), UInt8(d & 0xFF)]
+    }
     return Data(out + bytes)
   }
 

@@ -30,7 +30,9 @@ public enum AtomicFile {
   /// of that name). Unset, as always outside tests, it does nothing.
   static let testPause: (milliseconds: UInt32, name: String?)? = {
     let environment = ProcessInfo.processInfo.environment
-    return environment["DIGITS_TEST_WRITE_PAUSE_MS"].flatMap(UInt32.init).map { ($0, environment["DIGITS_TEST_WRITE_PAUSE_FILE"]) }
+    return environment["DIGITS_TEST_WRITE_PAUSE_MS"].flatMap(UInt32.init).map {
+      ($0, environment["DIGITS_TEST_WRITE_PAUSE_FILE"])
+    }
   }()
 
   /// The temporary file being written; `append` writes every byte or throws.
@@ -55,7 +57,8 @@ public enum AtomicFile {
 
   public static func write(_ data: Data, to path: String) throws {
     try write(to: path) { file in
-      guard let pause = testPause, pause.name == nil || pause.name == URL(fileURLWithPath: path).lastPathComponent, data.count > 1
+      guard let pause = testPause, pause.name == nil || pause.name == URL(fileURLWithPath: path).lastPathComponent,
+        data.count > 1
       else { return try file.append(data) }
       try file.append(data.prefix(data.count / 2))
       FileHandle.standardError.write(Data("digits-test: paused writing \(path)\n".utf8))
@@ -76,7 +79,9 @@ public enum AtomicFile {
     removeLeftovers(of: name, in: folder)
     let temp = (folder as NSString).appendingPathComponent(".\(name).\(getpid()).tmp")
     let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw DigitsError.file(temp, "cannot create temporary file (\(String(cString: strerror(errno))))") }
+    guard fd >= 0 else {
+      throw DigitsError.file(temp, "cannot create temporary file (\(String(cString: strerror(errno))))")
+    }
     do {
       try body(Temporary(descriptor: fd, path: temp))
       guard fsync(fd) == 0 else { throw DigitsError.file(path, "cannot write (\(String(cString: strerror(errno))))") }
@@ -114,7 +119,9 @@ public enum AtomicFile {
   /// EINVAL means the file system has no such thing to sync (some network file systems).
   static func syncFolder(_ folder: String, for path: String) throws {
     let fd = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    guard fd >= 0 else { throw DigitsError.file(folder, "cannot open folder to sync it (\(String(cString: strerror(errno))))") }
+    guard fd >= 0 else {
+      throw DigitsError.file(folder, "cannot open folder to sync it (\(String(cString: strerror(errno))))")
+    }
     defer { close(fd) }
     if fsync(fd) != 0, errno != EINVAL {
       throw DigitsError.file(path, "written, but its folder could not be synced (\(String(cString: strerror(errno))))")
@@ -126,7 +133,8 @@ public enum AtomicFile {
   static func removeLeftovers(of name: String, in folder: String) {
     let prefix = ".\(name).", suffix = ".tmp"
     guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-    for entry in entries where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
+    for entry in entries
+    where entry.hasPrefix(prefix) && entry.hasSuffix(suffix) && entry.count > prefix.count + suffix.count {
       guard let pid = Int32(entry.dropFirst(prefix.count).dropLast(suffix.count)), pid > 0 else { continue }
       if pid == getpid() || (kill(pid, 0) != 0 && errno == ESRCH) {
         unlink((folder as NSString).appendingPathComponent(entry))

@@ -1,7 +1,8 @@
 import CZlib
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// gzip decompression through zlib, for the .gz copies of the IDX files. Every entry point

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// A file of untrusted bytes, opened for reading: refused unless it is a regular file (it

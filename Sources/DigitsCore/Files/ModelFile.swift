@@ -24,8 +24,10 @@ public struct ModelFile: Equatable, Sendable {
   /// Adam state when this is a checkpoint.
   public var adam: (step: Int, m: [[Float]], v: [[Float]])?
 
-  public init(parameters: [[Float]], dataset: DatasetKind, history: [EpochRecord] = [], facts: TrainingFacts? = nil,
-              adam: (step: Int, m: [[Float]], v: [[Float]])? = nil, calibration: Calibration? = nil) {
+  public init(
+    parameters: [[Float]], dataset: DatasetKind, history: [EpochRecord] = [], facts: TrainingFacts? = nil,
+    adam: (step: Int, m: [[Float]], v: [[Float]])? = nil, calibration: Calibration? = nil
+  ) {
     self.parameters = parameters
     self.calibration = calibration
     self.dataset = dataset
@@ -37,7 +39,8 @@ public struct ModelFile: Equatable, Sendable {
 
   public static func == (a: ModelFile, b: ModelFile) -> Bool {
     a.parameters == b.parameters && a.dataset == b.dataset && a.classNames == b.classNames && a.history == b.history
-      && a.facts == b.facts && a.calibration == b.calibration && a.adam?.step == b.adam?.step && a.adam?.m == b.adam?.m && a.adam?.v == b.adam?.v
+      && a.facts == b.facts && a.calibration == b.calibration && a.adam?.step == b.adam?.step && a.adam?.m == b.adam?.m
+      && a.adam?.v == b.adam?.v
   }
 
   // MARK: - Encoding
@@ -94,10 +97,16 @@ public struct ModelFile: Equatable, Sendable {
   public init(_ file: Safetensors.File, path: String) throws {
     let remedy = "make one with `digits train`"
     guard file.metadata["format"] == Self.format else {
-      throw DigitsError.file(path, "not a digits model (metadata \"format\" is \(file.metadata["format"].map { "\"\($0)\"" } ?? "missing")); \(remedy)")
+      throw DigitsError.file(
+        path,
+        "not a digits model (metadata \"format\" is \(file.metadata["format"].map { "\"\($0)\"" } ?? "missing")); \(remedy)"
+      )
     }
     guard file.metadata["format_version"] == Self.formatVersion else {
-      throw DigitsError.file(path, "model format version \(file.metadata["format_version"] ?? "?") is not supported (this is \(Self.formatVersion)); \(remedy)")
+      throw DigitsError.file(
+        path,
+        "model format version \(file.metadata["format_version"] ?? "?") is not supported (this is \(Self.formatVersion)); \(remedy)"
+      )
     }
     guard file.metadata["architecture"] == Self.architecture else {
       throw DigitsError.file(path, "model has another architecture than the seed CNN; \(remedy)")
@@ -106,7 +115,9 @@ public struct ModelFile: Equatable, Sendable {
     for t in file.tensors { byName[t.name] = t }
     func tensor(_ name: String, _ shape: [Int]) throws -> [Float] {
       guard let t = byName.removeValue(forKey: name) else { throw DigitsError.file(path, "missing tensor \(name)") }
-      guard t.shape == shape else { throw DigitsError.file(path, "tensor \(name) has shape \(t.shape), expected \(shape)") }
+      guard t.shape == shape else {
+        throw DigitsError.file(path, "tensor \(name) has shape \(t.shape), expected \(shape)")
+      }
       return t.values
     }
     let specs = SeedNetwork.parameterSpecs
@@ -114,7 +125,8 @@ public struct ModelFile: Equatable, Sendable {
     var adam: (step: Int, m: [[Float]], v: [[Float]])?
     if let stepText = file.metadata["adam_step"] {
       guard let step = Int(stepText), (0...TrainingLimits.adamSteps).contains(step) else {
-        throw DigitsError.file(path, "adam_step \"\(stepText.prefix(40))\" is not a count in 0...\(TrainingLimits.adamSteps)")
+        throw DigitsError.file(
+          path, "adam_step \"\(stepText.prefix(40))\" is not a count in 0...\(TrainingLimits.adamSteps)")
       }
       var m: [[Float]] = [], v: [[Float]] = []
       for spec in specs {
@@ -156,10 +168,14 @@ public struct ModelFile: Equatable, Sendable {
   func checkNumbers(path: String) throws {
     if let problem = facts?.problem() { throw DigitsError.file(path, problem) }
     if let c = calibration, !(Calibration.temperatureRange.contains(c.temperature) && (0...1).contains(c.threshold)) {
-      throw DigitsError.file(path, "metadata \"calibration\" holds temperature \(c.temperature) or threshold \(c.threshold) out of range")
+      throw DigitsError.file(
+        path, "metadata \"calibration\" holds temperature \(c.temperature) or threshold \(c.threshold) out of range")
     }
     guard history.count <= (facts?.epochs ?? TrainingLimits.epochs) else {
-      throw DigitsError.file(path, "history holds \(history.count) epochs, more than the \(facts?.epochs ?? TrainingLimits.epochs) the run planned")
+      throw DigitsError.file(
+        path,
+        "history holds \(history.count) epochs, more than the \(facts?.epochs ?? TrainingLimits.epochs) the run planned"
+      )
     }
     if let problem = history.indices.lazy.compactMap({ self.history[$0].problem(at: $0) }).first {
       throw DigitsError.file(path, problem)
@@ -169,7 +185,10 @@ public struct ModelFile: Equatable, Sendable {
     if let adam, let facts {
       let steps = history.count * ((facts.trainingImages + facts.batchSize - 1) / facts.batchSize)
       guard adam.step <= steps else {
-        throw DigitsError.file(path, "adam_step \(adam.step) is more than the \(steps) steps of \(history.count) epochs of \(facts.trainingImages) images in batches of \(facts.batchSize)")
+        throw DigitsError.file(
+          path,
+          "adam_step \(adam.step) is more than the \(steps) steps of \(history.count) epochs of \(facts.trainingImages) images in batches of \(facts.batchSize)"
+        )
       }
     }
   }

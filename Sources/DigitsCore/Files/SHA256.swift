@@ -105,8 +105,14 @@ public struct SHA256: Sendable {
             b = a
             a = t1 &+ s0 &+ maj
           }
-          a0 &+= a; b0 &+= b; c0 &+= c; d0 &+= d
-          e0 &+= e; f0 &+= f; g0 &+= g; h0 &+= h
+          a0 &+= a
+          b0 &+= b
+          c0 &+= c
+          d0 &+= d
+          e0 &+= e
+          f0 &+= f
+          g0 &+= g
+          h0 &+= h
         }
       }
     }

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+  import Glibc
 #endif
 
 /// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON
@@ -51,7 +52,8 @@ public enum Safetensors {
     }
 
     /// Any safetensors file this package might meet.
-    public static let general = Limits(fileBytes: 1 << 30, headerBytes: 100_000_000, headerValues: 1 << 20, entries: 1 << 16)
+    public static let general = Limits(
+      fileBytes: 1 << 30, headerBytes: 100_000_000, headerValues: 1 << 20, entries: 1 << 16)
     /// A digits model or checkpoint: 225,034 parameters (three times that with the Adam
     /// state: 2,700,408 bytes) and 24 tensors; the rest of the 3 MiB is room for the header
     /// and a long training history (about 1,500 epochs; `TrainingLimits.epochs` is 1,000).
@@ -79,9 +81,14 @@ public enum Safetensors {
     for t in file.tensors {
       t.values.withUnsafeBufferPointer { p in
         if Int(1).littleEndian == 1 {
-          out.append(UnsafeBufferPointer(start: UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UInt8.self), count: p.count * 4))
+          out.append(
+            UnsafeBufferPointer(
+              start: UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: UInt8.self), count: p.count * 4))
         } else {
-          for v in p { var b = v.bitPattern.littleEndian; withUnsafeBytes(of: &b) { out.append(contentsOf: $0) } }
+          for v in p {
+            var b = v.bitPattern.littleEndian
+            withUnsafeBytes(of: &b) { out.append(contentsOf: $0) }
+          }
         }
       }
     }
@@ -105,10 +112,13 @@ public enum Safetensors {
   static func decode(size: Int, path: String, limits: Limits, readAt: ReadAt) throws -> File {
     guard size >= 8 else { throw DigitsError.file(path, "too short for a safetensors file (\(size) bytes)") }
     var n: UInt64 = 0
-    guard try withUnsafeMutableBytes(of: &n, { try readAt(0, $0) }) == 8 else { throw DigitsError.file(path, "cannot be read") }
+    guard try withUnsafeMutableBytes(of: &n, { try readAt(0, $0) }) == 8 else {
+      throw DigitsError.file(path, "cannot be read")
+    }
     n = UInt64(littleEndian: n)
     guard n <= UInt64(limits.headerBytes) else {
-      throw DigitsError.file(path, "not a safetensors file (header length \(n) is implausible; the limit is \(limits.headerBytes))")
+      throw DigitsError.file(
+        path, "not a safetensors file (header length \(n) is implausible; the limit is \(limits.headerBytes))")
     }
     let headerEnd = 8 + Int(n)
     guard size >= headerEnd else { throw DigitsError.file(path, "truncated safetensors header") }
@@ -137,14 +147,16 @@ public enum Safetensors {
 
   /// Parses and checks the JSON header; `body` is the byte count after it.
   static func parseHeader(_ headerBytes: UnsafeRawBufferPointer, body: Int, path: String, limits: Limits) throws
-    -> (entries: [(name: String, shape: [Int], begin: Int, end: Int)], metadata: [String: String]) {
+    -> (entries: [(name: String, shape: [Int], begin: Int, end: Int)], metadata: [String: String])
+  {
     // The parser recurses per level: a deep header could overflow the stack.
     guard JSONShape.depth(headerBytes) <= JSONShape.maxDepth else {
       throw DigitsError.file(path, "safetensors header is nested deeper than \(JSONShape.maxDepth) levels")
     }
     let values = JSONShape.valueCount(headerBytes)
     guard values <= limits.headerValues else {
-      throw DigitsError.file(path, "safetensors header holds \(values) JSON values, more than the limit of \(limits.headerValues)")
+      throw DigitsError.file(
+        path, "safetensors header holds \(values) JSON values, more than the limit of \(limits.headerValues)")
     }
     let header: Header
     do {
@@ -158,7 +170,8 @@ public enum Safetensors {
     }
     let tensorCount = header.tensors.count
     guard tensorCount <= limits.entries else {
-      throw DigitsError.file(path, "safetensors header has \(tensorCount) entries, more than the limit of \(limits.entries)")
+      throw DigitsError.file(
+        path, "safetensors header has \(tensorCount) entries, more than the limit of \(limits.entries)")
     }
     guard tensorCount + (header.metadata == nil ? 0 : 1) == JSONShape.topLevelKeyCount(headerBytes) else {
       throw DigitsError.file(path, "safetensors header names a tensor twice")
@@ -171,8 +184,12 @@ public enum Safetensors {
       }
       let (dtype, shape, offsets) = (entry.dtype, entry.shape, entry.dataOffsets)
       guard dtype == "F32" else { throw DigitsError.file(path, "tensor \(name) is \(dtype); only F32 is supported") }
-      guard shape.count <= limits.rank else { throw DigitsError.file(path, "tensor \(name) has \(shape.count) dimensions, more than \(limits.rank)") }
-      guard shape.allSatisfy({ $0 >= 0 }) else { throw DigitsError.file(path, "tensor \(name) has a negative dimension") }
+      guard shape.count <= limits.rank else {
+        throw DigitsError.file(path, "tensor \(name) has \(shape.count) dimensions, more than \(limits.rank)")
+      }
+      guard shape.allSatisfy({ $0 >= 0 }) else {
+        throw DigitsError.file(path, "tensor \(name) has a negative dimension")
+      }
       let byteCount = try tensorBytes(shape, name: name, body: body, path: path)
       let (begin, end) = (offsets[0], offsets[1])
       guard begin >= 0, end >= begin, end - begin == byteCount else {
@@ -184,9 +201,16 @@ public enum Safetensors {
     entries.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
     var cursor = 0
     for e in entries {
-      guard e.begin >= cursor else { throw DigitsError.file(path, "tensor \(e.name): data_offsets \(e.begin)-\(e.end) overlap another tensor") }
-      guard e.begin == cursor else { throw DigitsError.file(path, "tensor \(e.name): data_offsets \(e.begin)-\(e.end) leave bytes \(cursor)-\(e.begin) unused") }
-      guard e.end <= body else { throw DigitsError.file(path, "truncated: tensor \(e.name) ends at byte \(e.end) of \(body)") }
+      guard e.begin >= cursor else {
+        throw DigitsError.file(path, "tensor \(e.name): data_offsets \(e.begin)-\(e.end) overlap another tensor")
+      }
+      guard e.begin == cursor else {
+        throw DigitsError.file(
+          path, "tensor \(e.name): data_offsets \(e.begin)-\(e.end) leave bytes \(cursor)-\(e.begin) unused")
+      }
+      guard e.end <= body else {
+        throw DigitsError.file(path, "truncated: tensor \(e.name) ends at byte \(e.end) of \(body)")
+      }
       cursor = e.end
     }
     guard cursor == body else { throw DigitsError.file(path, "has \(body - cursor) bytes after the last tensor") }
@@ -210,7 +234,8 @@ public enum Safetensors {
   public static func read(path: String, limits: Limits = .general) throws -> File {
     let file = try InputFile(path: path)
     guard file.size <= limits.fileBytes else {
-      throw DigitsError.file(path, "is \(file.size) bytes, more than the \(limits.fileBytes)-byte limit for this kind of file")
+      throw DigitsError.file(
+        path, "is \(file.size) bytes, more than the \(limits.fileBytes)-byte limit for this kind of file")
     }
     return try decode(size: file.size, path: path, limits: limits) { try file.read(at: $0, into: $1) }
   }
@@ -286,7 +311,9 @@ enum JSONShape {
   static func valueCount(_ text: UnsafeRawBufferPointer) -> Int {
     var count = 1
     scan(text) { byte, _ in
-      if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") || byte == UInt8(ascii: ",") || byte == UInt8(ascii: ":") {
+      if byte == UInt8(ascii: "[") || byte == UInt8(ascii: "{") || byte == UInt8(ascii: ",")
+        || byte == UInt8(ascii: ":")
+      {
         count += 1
       }
     }
@@ -316,12 +343,20 @@ enum JSONShape {
     var depth = 0, inString = false, escaped = false
     for byte in text {
       if inString {
-        if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+        if escaped {
+          escaped = false
+        } else if byte == UInt8(ascii: "\\") {
+          escaped = true
+        } else if byte == UInt8(ascii: "\"") {
+          inString = false
+        }
         continue
       }
       switch byte {
       case UInt8(ascii: "\""): inString = true
-      case UInt8(ascii: "["), UInt8(ascii: "{"): visit(byte, depth); depth += 1
+      case UInt8(ascii: "["), UInt8(ascii: "{"):
+        visit(byte, depth)
+        depth += 1
       case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
       default: visit(byte, depth)
       }

@@ -17,8 +17,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     case imagesPerSecond = "images_per_second", learningRate = "learning_rate"
   }
 
-  public init(epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?,
-              seconds: Double, imagesPerSecond: Double, learningRate: Double) {
+  public init(
+    epoch: Int, loss: Double, accuracy: Double, valLoss: Double?, valAccuracy: Double?,
+    seconds: Double, imagesPerSecond: Double, learningRate: Double
+  ) {
     self.epoch = epoch
     self.loss = loss
     self.accuracy = accuracy
@@ -87,8 +89,10 @@ public struct TrainingFacts: Codable, Equatable, Sendable {
     case learningRate = "learning_rate", dataSHA256 = "data_sha256"
   }
 
-  public init(seed: UInt64, backend: String, batchSize: Int, validation: String, trainingImages: Int,
-              recipe: String, date: String, version: String = DigitsVersion.current) {
+  public init(
+    seed: UInt64, backend: String, batchSize: Int, validation: String, trainingImages: Int,
+    recipe: String, date: String, version: String = DigitsVersion.current
+  ) {
     self.seed = seed
     self.backend = backend
     self.batchSize = batchSize
@@ -115,9 +119,13 @@ public struct TrainingFacts: Codable, Equatable, Sendable {
     if let scheduleEpochs, !(1...(epochs ?? L.epochs)).contains(scheduleEpochs) {
       return "training schedule_epochs \(scheduleEpochs) is not in 1...\(epochs ?? L.epochs)"
     }
-    if let learningRate, !(learningRate.isFinite && learningRate > 0) { return "training learning_rate \(learningRate) is not a positive number" }
+    if let learningRate, !(learningRate.isFinite && learningRate > 0) {
+      return "training learning_rate \(learningRate) is not a positive number"
+    }
     if let limit, !(1...L.images).contains(limit) { return "training limit \(limit) is not in 1...\(L.images)" }
-    if let dataSHA256, dataSHA256.count != 64 || !dataSHA256.allSatisfy(\.isHexDigit) { return "training data_sha256 is not a SHA-256" }
+    if let dataSHA256, dataSHA256.count != 64 || !dataSHA256.allSatisfy(\.isHexDigit) {
+      return "training data_sha256 is not a SHA-256"
+    }
     if let resumes, resumes.count > L.epochs || resumes.contains(where: { !(1...L.epochs).contains($0.epoch) }) {
       return "training resumes are out of range"
     }

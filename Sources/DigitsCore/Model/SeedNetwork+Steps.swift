@@ -7,7 +7,11 @@ extension SeedNetwork {
     let w = workspace(count)
     fill(w.input, w.labels)
     forward(w)
-    if let fused = backend as? FusedReLUBackwardBackend { backward(w, stats: stats, fused: fused) } else { backward(w, stats: stats) }
+    if let fused = backend as? FusedReLUBackwardBackend {
+      backward(w, stats: stats, fused: fused)
+    } else {
+      backward(w, stats: stats)
+    }
     step += 1
     updateParameters(AdamStep(learningRate: learningRate, step: step))
   }
@@ -52,7 +56,8 @@ extension SeedNetwork {
       return
     }
     for i in parameters.indices {
-      backend.adamUpdate(parameter: parameters[i], gradient: gradients[i], m: moments[i].m, v: moments[i].v, step: hyper)
+      backend.adamUpdate(
+        parameter: parameters[i], gradient: gradients[i], m: moments[i].m, v: moments[i].v, step: hyper)
     }
   }
 }

@@ -138,8 +138,10 @@ public final class SeedNetwork {
   // MARK: - Public steps
 
   /// One Adam step on a batch. Adds (sum of losses, correct count) to `stats` on the device.
-  public func trainStep(pixels: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Float>, stats: Tensor,
-                        learningRate: Float) {
+  public func trainStep(
+    pixels: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Float>, stats: Tensor,
+    learningRate: Float
+  ) {
     let n = labels.count
     let w = workspace(n)
     load(w, pixels: pixels, labels: labels)
@@ -148,12 +150,15 @@ public final class SeedNetwork {
     step += 1
     let hyper = AdamStep(learningRate: learningRate, step: step)
     for i in parameters.indices {
-      backend.adamUpdate(parameter: parameters[i], gradient: gradients[i], m: moments[i].m, v: moments[i].v, step: hyper)
+      backend.adamUpdate(
+        parameter: parameters[i], gradient: gradients[i], m: moments[i].m, v: moments[i].v, step: hyper)
     }
   }
 
   /// Computes the gradients of one batch without updating anything (for gradient checks).
-  public func gradients(pixels: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Float>, stats: Tensor) -> [[Float]] {
+  public func gradients(pixels: UnsafeBufferPointer<Float>, labels: UnsafeBufferPointer<Float>, stats: Tensor)
+    -> [[Float]]
+  {
     let w = workspace(labels.count)
     load(w, pixels: pixels, labels: labels)
     forward(w)

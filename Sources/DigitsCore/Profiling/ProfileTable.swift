@@ -47,7 +47,10 @@ public struct ProfileTable: Sendable {
 
   private func row(_ name: String, _ phase: String, _ calls: Int, _ seconds: Double, _ total: Double) -> String {
     let share = total > 0 ? 100 * seconds / total : 0
-    return name.padding(toLength: 32, withPad: " ", startingAt: 0) + phase.padding(toLength: 8, withPad: " ", startingAt: 0)
-      + String(format: "%8d %11.1f %10.3f %6.1f%%", calls, seconds * 1000, calls > 0 ? seconds * 1000 / Double(calls) : 0, share)
+    return name.padding(toLength: 32, withPad: " ", startingAt: 0)
+      + phase.padding(toLength: 8, withPad: " ", startingAt: 0)
+      + String(
+        format: "%8d %11.1f %10.3f %6.1f%%", calls, seconds * 1000, calls > 0 ? seconds * 1000 / Double(calls) : 0,
+        share)
   }
 }

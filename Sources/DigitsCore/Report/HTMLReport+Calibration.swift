@@ -12,8 +12,9 @@ public struct CalibrationFigures: Sendable {
   public init(probabilities: [Float], labels: [UInt8], calibration: Calibration, classes: Int = MNISTShape.classes) {
     self.calibration = calibration
     before = Selective.answers(probabilities: probabilities, labels: labels, classes: classes)
-    after = Selective.answers(probabilities: Calibration.apply(probabilities, temperature: calibration.temperature, classes: classes),
-                              labels: labels, classes: classes)
+    after = Selective.answers(
+      probabilities: Calibration.apply(probabilities, temperature: calibration.temperature, classes: classes),
+      labels: labels, classes: classes)
   }
 
   public var eceBefore: Double { Selective.expectedCalibrationError(before) }
@@ -25,12 +26,17 @@ extension HTMLReport {
     let atThreshold = Selective.coverage(c.after, minConfidence: c.calibration.threshold)
     let at95 = Selective.coverage(c.after, minConfidence: 0.95)
     var h = "<section id=\"calibration\"><h2>Calibration</h2>\n"
-    h += "<p class=\"note\">Temperature \(HTML.fixed(c.calibration.temperature, 3)) (fitted on the validation split; 1 = none). "
-    h += "Expected calibration error (15 bins) on the test set: <b id=\"ece-before\">\(HTML.percent(c.eceBefore))</b> before, "
+    h +=
+      "<p class=\"note\">Temperature \(HTML.fixed(c.calibration.temperature, 3)) (fitted on the validation split; 1 = none). "
+    h +=
+      "Expected calibration error (15 bins) on the test set: <b id=\"ece-before\">\(HTML.percent(c.eceBefore))</b> before, "
     h += "<b id=\"ece-after\">\(HTML.percent(c.eceAfter))</b> after.</p>\n"
-    h += "<div class=\"charts\">" + ReliabilityDiagram(before: Selective.bins(c.before), after: Selective.bins(c.after)).svg() + "</div>\n"
+    h +=
+      "<div class=\"charts\">"
+      + ReliabilityDiagram(before: Selective.bins(c.before), after: Selective.bins(c.after)).svg() + "</div>\n"
     h += "<table><thead><tr><th>answers given at</th><th>coverage</th><th>right</th></tr></thead><tbody>\n"
-    h += "<tr><td>&ge; \(HTML.fixed(c.calibration.threshold, 3)) (the unsure threshold)</td><td>\(HTML.percent(atThreshold.coverage))</td><td>\(HTML.percent(atThreshold.accuracy))</td></tr>\n"
+    h +=
+      "<tr><td>&ge; \(HTML.fixed(c.calibration.threshold, 3)) (the unsure threshold)</td><td>\(HTML.percent(atThreshold.coverage))</td><td>\(HTML.percent(atThreshold.accuracy))</td></tr>\n"
     h += "<tr><td>&ge; 0.95</td><td>\(HTML.percent(at95.coverage))</td><td>\(HTML.percent(at95.accuracy))</td></tr>\n"
     h += "</tbody></table></section>\n"
     return h

@@ -7,7 +7,8 @@ extension HTMLReport {
     var s = "<table id=\"classification-report\" class=\"numbers\"><thead><tr><th>class</th><th>precision</th>"
     s += "<th>recall</th><th>f1-score</th><th>support</th></tr></thead><tbody>"
     for c in rows {
-      s += "<tr><th>\(HTML.escape(c.name))</th><td>\(HTML.fixed(c.precision, 4))</td><td>\(HTML.fixed(c.recall, 4))</td>"
+      s +=
+        "<tr><th>\(HTML.escape(c.name))</th><td>\(HTML.fixed(c.precision, 4))</td><td>\(HTML.fixed(c.recall, 4))</td>"
       s += "<td>\(HTML.fixed(c.f1, 4))</td><td>\(c.support)</td></tr>"
     }
     let total = rows.reduce(0) { $0 + $1.support }
@@ -16,10 +17,12 @@ extension HTMLReport {
     func weighted(_ f: (ClassificationReport.ClassScores) -> Double) -> Double {
       total > 0 ? rows.map { f($0) * Double($0.support) }.reduce(0, +) / Double(total) : 0
     }
-    s += "</tbody><tfoot><tr><th>accuracy</th><td></td><td></td><td>\(HTML.fixed(evaluation.accuracy, 4))</td><td>\(total)</td></tr>"
+    s +=
+      "</tbody><tfoot><tr><th>accuracy</th><td></td><td></td><td>\(HTML.fixed(evaluation.accuracy, 4))</td><td>\(total)</td></tr>"
     s += "<tr><th>macro avg</th><td>\(HTML.fixed(macro(\.precision), 4))</td><td>\(HTML.fixed(macro(\.recall), 4))</td>"
     s += "<td>\(HTML.fixed(macro(\.f1), 4))</td><td>\(total)</td></tr>"
-    s += "<tr><th>weighted avg</th><td>\(HTML.fixed(weighted(\.precision), 4))</td><td>\(HTML.fixed(weighted(\.recall), 4))</td>"
+    s +=
+      "<tr><th>weighted avg</th><td>\(HTML.fixed(weighted(\.precision), 4))</td><td>\(HTML.fixed(weighted(\.recall), 4))</td>"
     s += "<td>\(HTML.fixed(weighted(\.f1), 4))</td><td>\(total)</td></tr></tfoot></table>\n"
     return s
   }
@@ -29,17 +32,20 @@ extension HTMLReport {
       return "<div id=\"misclassified\" class=\"grid\"><p class=\"note\">No test image was misclassified.</p></div>\n"
     }
     let names = model.classNames
-    var s = "<p class=\"note\">The \(misclassified.count) wrong predictions the model was surest of, as stored in the test set. "
+    var s =
+      "<p class=\"note\">The \(misclassified.count) wrong predictions the model was surest of, as stored in the test set. "
     s += "Caption: true class, then the prediction and its probability.</p>\n<div id=\"misclassified\" class=\"grid\">"
     for m in misclassified {
       let uri = PNG.dataURI(m.pixels, width: imageSide, height: imageSide)
-      let tip = "test image \(m.index): true \(names[m.label]) (p \(HTML.percent(m.labelProbability))), "
+      let tip =
+        "test image \(m.index): true \(names[m.label]) (p \(HTML.percent(m.labelProbability))), "
         + "predicted \(names[m.predicted]) (p \(HTML.percent(m.confidence)))"
       s += "<figure class=\"digit\" title=\"\(HTML.escape(tip))\" data-index=\"\(m.index)\">"
       s += "<img src=\"\(uri)\" width=\"84\" height=\"84\" alt=\"test image \(m.index)\"/>"
       s += "<figcaption><span class=\"true\">\(HTML.escape(names[m.label]))</span> "
       s += "<span class=\"arrow\">\u{2192}</span> <span class=\"predicted\">\(HTML.escape(names[m.predicted]))</span>"
-      s += "<br/><span class=\"confidence\">\(Self.confidence(m.confidence))</span> <span class=\"index\">#\(m.index)</span></figcaption></figure>"
+      s +=
+        "<br/><span class=\"confidence\">\(Self.confidence(m.confidence))</span> <span class=\"index\">#\(m.index)</span></figcaption></figure>"
     }
     return s + "</div>\n"
   }
@@ -70,8 +76,12 @@ extension HTMLReport {
       let seconds = model.history.map(\.seconds)
       let total = seconds.reduce(0, +)
       rows.append(("epochs", "\(model.history.last!.epoch)"))
-      rows.append(("seconds per epoch", "\(HTML.fixed(total / Double(seconds.count), 2)) mean, "
-        + "\(HTML.fixed(seconds.min()!, 2)) to \(HTML.fixed(seconds.max()!, 2)) (\(HTML.fixed(total, 1)) s in all)"))
+      rows.append(
+        (
+          "seconds per epoch",
+          "\(HTML.fixed(total / Double(seconds.count), 2)) mean, "
+            + "\(HTML.fixed(seconds.min()!, 2)) to \(HTML.fixed(seconds.max()!, 2)) (\(HTML.fixed(total, 1)) s in all)"
+        ))
       let rate = model.history.map(\.imagesPerSecond).reduce(0, +) / Double(model.history.count)
       rows.append(("images per second", HTML.fixed(rate, 0)))
     }
@@ -82,9 +92,14 @@ extension HTMLReport {
       ]
     }
     rows += [
-      ("evaluated on", evaluationBackend), ("test images", "\(evaluation.perClass.reduce(0) { $0 + $1.support })"
-        + (dataPath.map { " from \($0)" } ?? "")),
-      ("host CPU", Self.hostCPU ?? "-"), ("report by digits", DigitsVersion.current), ("report written", Self.timestamp(generated)),
+      ("evaluated on", evaluationBackend),
+      (
+        "test images",
+        "\(evaluation.perClass.reduce(0) { $0 + $1.support })"
+          + (dataPath.map { " from \($0)" } ?? "")
+      ),
+      ("host CPU", Self.hostCPU ?? "-"), ("report by digits", DigitsVersion.current),
+      ("report written", Self.timestamp(generated)),
     ]
     var s = "<table id=\"facts\" class=\"facts\"><tbody>"
     for (key, value) in rows { s += "<tr><th>\(HTML.escape(key))</th><td>\(HTML.escape(value))</td></tr>" }
@@ -94,8 +109,8 @@ extension HTMLReport {
   /// The processor's model name from /proc/cpuinfo (Linux), for the facts table.
   static let hostCPU: String? = {
     guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
-          let colon = line.firstIndex(of: ":")
+      let line = info.split(separator: "\n").first(where: { $0.hasPrefix("model name") }),
+      let colon = line.firstIndex(of: ":")
     else { return nil }
     return line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
   }()

@@ -22,8 +22,10 @@ public struct HTMLReport {
   /// Reliability diagram and ECE before/after the model's temperature (`calibration` section).
   public var calibration: CalibrationFigures?
 
-  public init(modelPath: String, model: ModelFile, evaluation: ClassificationReport, misclassified: [MisclassifiedImage],
-              imageSide: Int = MNISTShape.side, evaluationBackend: String, dataPath: String? = nil, generated: Date = Date()) {
+  public init(
+    modelPath: String, model: ModelFile, evaluation: ClassificationReport, misclassified: [MisclassifiedImage],
+    imageSide: Int = MNISTShape.side, evaluationBackend: String, dataPath: String? = nil, generated: Date = Date()
+  ) {
     self.modelPath = modelPath
     self.model = model
     self.evaluation = evaluation
@@ -36,15 +38,20 @@ public struct HTMLReport {
 
   /// Scores `probabilities` ([count * classes], from `Evaluator.probabilities`) against
   /// `test` and picks the `misclassifiedLimit` most confident mistakes.
-  public init(modelPath: String, model: ModelFile, test: LabeledImages, probabilities: [Float],
-              evaluationBackend: String, dataPath: String? = nil, misclassifiedLimit: Int = 36) {
-    let evaluation = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: model.classNames)
+  public init(
+    modelPath: String, model: ModelFile, test: LabeledImages, probabilities: [Float],
+    evaluationBackend: String, dataPath: String? = nil, misclassifiedLimit: Int = 36
+  ) {
+    let evaluation = ClassificationReport(
+      labels: test.labels, probabilities: probabilities, classNames: model.classNames)
     let wrong = MisclassifiedImage.mostConfident(
       test, probabilities: probabilities, classes: model.classNames.count, limit: misclassifiedLimit)
-    self.init(modelPath: modelPath, model: model, evaluation: evaluation, misclassified: wrong, imageSide: test.rows,
-              evaluationBackend: evaluationBackend, dataPath: dataPath)
-    calibration = CalibrationFigures(probabilities: probabilities, labels: test.labels, calibration: model.effectiveCalibration,
-                                     classes: model.classNames.count)
+    self.init(
+      modelPath: modelPath, model: model, evaluation: evaluation, misclassified: wrong, imageSide: test.rows,
+      evaluationBackend: evaluationBackend, dataPath: dataPath)
+    calibration = CalibrationFigures(
+      probabilities: probabilities, labels: test.labels, calibration: model.effectiveCalibration,
+      classes: model.classNames.count)
   }
 
   /// Writes the page atomically (temp file + rename).
@@ -61,33 +68,39 @@ public struct HTMLReport {
     h += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n"
     h += "<title>digits report: \(HTML.escape(name))</title>\n<style>\(Self.css)</style>\n</head>\n<body>\n"
     h += "<header><h1>digits report <span class=\"model\">\(HTML.escape(name))</span></h1>"
-    h += "<p class=\"sub\">\(datasetTitle) test set, \(images) images, evaluated on \(HTML.escape(evaluationBackend))</p></header>\n"
+    h +=
+      "<p class=\"sub\">\(datasetTitle) test set, \(images) images, evaluated on \(HTML.escape(evaluationBackend))</p></header>\n"
 
     h += "<section id=\"summary\" class=\"tiles\">"
     h += tile("test accuracy", HTML.percent(evaluation.accuracy))
     h += tile("test loss", HTML.fixed(evaluation.loss, 4))
     h += tile("misclassified", "\(errors) of \(images)")
     let epochs = model.history.last?.epoch ?? model.history.count
-    let meanSeconds = model.history.isEmpty ? nil : model.history.map(\.seconds).reduce(0, +) / Double(model.history.count)
-    h += tile("epochs", model.history.isEmpty ? "-" : "\(epochs)", detail: meanSeconds.map { "\(HTML.fixed($0, 1)) s each" })
+    let meanSeconds =
+      model.history.isEmpty ? nil : model.history.map(\.seconds).reduce(0, +) / Double(model.history.count)
+    h += tile(
+      "epochs", model.history.isEmpty ? "-" : "\(epochs)", detail: meanSeconds.map { "\(HTML.fixed($0, 1)) s each" })
     h += "</section>\n"
 
     h += "<section><h2>Training</h2>\n<div class=\"charts\">\n\(lossChart().svg())\n\(accuracyChart().svg())\n</div>\n"
     h += historyTable() + "</section>\n"
     h += "<section><h2>Confusion matrix</h2>\n<p class=\"note\">Rows: true class; columns: predicted class. "
     h += "Blue: correct (shade by recall). Red: mistakes (shade by count, relative to the largest).</p>\n"
-    h += "<div class=\"scroll\">" + SVGConfusionMatrix(confusion: evaluation.confusion, classNames: model.classNames).svg()
+    h +=
+      "<div class=\"scroll\">" + SVGConfusionMatrix(confusion: evaluation.confusion, classNames: model.classNames).svg()
     h += "</div>\n</section>\n"
     h += "<section><h2>Classification report</h2>\n" + classificationTable() + "</section>\n"
     h += "<section><h2>Most confidently misclassified</h2>\n" + misclassifiedGrid() + "</section>\n"
     if let calibration { h += calibrationSection(calibration) }
     h += "<section><h2>Run</h2>\n" + factsTable() + "</section>\n"
-    h += "<footer>digits \(DigitsVersion.current), \(HTML.escape(Self.timestamp(generated)))</footer>\n</body>\n</html>\n"
+    h +=
+      "<footer>digits \(DigitsVersion.current), \(HTML.escape(Self.timestamp(generated)))</footer>\n</body>\n</html>\n"
     return h
   }
 
   func tile(_ label: String, _ value: String, detail: String? = nil) -> String {
-    var s = "<div class=\"tile\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value\">\(HTML.escape(value))</div>"
+    var s =
+      "<div class=\"tile\"><div class=\"label\">\(HTML.escape(label))</div><div class=\"value\">\(HTML.escape(value))</div>"
     if let detail { s += "<div class=\"detail\">\(HTML.escape(detail))</div>" }
     return s + "</div>"
   }
@@ -133,10 +146,12 @@ public struct HTMLReport {
   func historyTable() -> String {
     guard !model.history.isEmpty else { return "<p class=\"note\">The model file holds no training history.</p>\n" }
     var s = "<table id=\"history\" class=\"numbers\"><thead><tr><th>epoch</th><th>loss</th><th>accuracy</th>"
-    s += "<th>val loss</th><th>val accuracy</th><th>seconds</th><th>images/s</th><th>learning rate</th></tr></thead><tbody>"
+    s +=
+      "<th>val loss</th><th>val accuracy</th><th>seconds</th><th>images/s</th><th>learning rate</th></tr></thead><tbody>"
     for r in model.history {
       s += "<tr><td>\(r.epoch)</td><td>\(HTML.fixed(r.loss, 4))</td><td>\(HTML.percent(r.accuracy))</td>"
-      s += "<td>\(HTML.fixed(r.valLoss, 4))</td><td>\(HTML.percent(r.valAccuracy))</td><td>\(HTML.fixed(r.seconds, 1))</td>"
+      s +=
+        "<td>\(HTML.fixed(r.valLoss, 4))</td><td>\(HTML.percent(r.valAccuracy))</td><td>\(HTML.fixed(r.seconds, 1))</td>"
       s += "<td>\(HTML.fixed(r.imagesPerSecond, 0))</td><td>\(HTML.escape(Self.shortNumber(r.learningRate)))</td></tr>"
     }
     return s + "</tbody></table>\n"

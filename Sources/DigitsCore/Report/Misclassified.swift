@@ -15,8 +15,10 @@ public struct MisclassifiedImage: Equatable, Sendable {
 
   /// The `limit` wrong predictions with the highest confidence, most confident first
   /// (ties by test-set order). `probabilities` is [count * classes].
-  public static func mostConfident(_ data: LabeledImages, probabilities: [Float], classes: Int = MNISTShape.classes,
-                                   limit: Int = 30) -> [MisclassifiedImage] {
+  public static func mostConfident(
+    _ data: LabeledImages, probabilities: [Float], classes: Int = MNISTShape.classes,
+    limit: Int = 30
+  ) -> [MisclassifiedImage] {
     precondition(probabilities.count == data.count * classes)
     var wrong: [(index: Int, predicted: Int, confidence: Float)] = []
     for i in 0..<data.count {

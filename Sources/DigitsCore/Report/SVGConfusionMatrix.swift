@@ -22,13 +22,17 @@ struct SVGConfusionMatrix {
     let maxOff = max(1, (0..<k).flatMap { i in (0..<k).filter { $0 != i }.map { confusion[i][$0] } }.max() ?? 0)
     let c = HTML.coord
 
-    var s = #"<svg id="\#(id)" class="matrix" viewBox="0 0 \#(c(width)) \#(c(height))" width="\#(c(width))" role="img" aria-label="confusion matrix" xmlns="http://www.w3.org/2000/svg">"#
-    s += #"<text class="axis-label" x="\#(c(left + cell * Double(k) / 2))" y="16" text-anchor="middle">predicted class</text>"#
-    s += #"<text class="axis-label" transform="translate(16 \#(c(top + cell * Double(k) / 2))) rotate(-90)" text-anchor="middle">true class</text>"#
+    var s =
+      #"<svg id="\#(id)" class="matrix" viewBox="0 0 \#(c(width)) \#(c(height))" width="\#(c(width))" role="img" aria-label="confusion matrix" xmlns="http://www.w3.org/2000/svg">"#
+    s +=
+      #"<text class="axis-label" x="\#(c(left + cell * Double(k) / 2))" y="16" text-anchor="middle">predicted class</text>"#
+    s +=
+      #"<text class="axis-label" transform="translate(16 \#(c(top + cell * Double(k) / 2))) rotate(-90)" text-anchor="middle">true class</text>"#
     for (j, name) in classNames.enumerated() {
       let x = left + cell * (Double(j) + 0.5)
       if rotate {
-        s += #"<text class="tick" transform="translate(\#(c(x)) \#(c(top - 6))) rotate(-45)">\#(HTML.escape(name))</text>"#
+        s +=
+          #"<text class="tick" transform="translate(\#(c(x)) \#(c(top - 6))) rotate(-45)">\#(HTML.escape(name))</text>"#
       } else {
         s += #"<text class="tick" x="\#(c(x))" y="\#(c(top - 8))" text-anchor="middle">\#(HTML.escape(name))</text>"#
       }
@@ -36,7 +40,8 @@ struct SVGConfusionMatrix {
     for (i, row) in confusion.enumerated() {
       let y = top + cell * Double(i)
       let support = row.reduce(0, +)
-      s += #"<text class="tick" x="\#(c(left - 8))" y="\#(c(y + cell / 2 + 4))" text-anchor="end">\#(HTML.escape(classNames[i]))</text>"#
+      s +=
+        #"<text class="tick" x="\#(c(left - 8))" y="\#(c(y + cell / 2 + 4))" text-anchor="end">\#(HTML.escape(classNames[i]))</text>"#
       for (j, count) in row.enumerated() {
         let x = left + cell * Double(j)
         let t: Double
@@ -51,9 +56,11 @@ struct SVGConfusionMatrix {
         let share = support > 0 ? String(format: "%.2f%%", Double(count) / Double(support) * 100) : "-"
         let tip = "true \(classNames[i]), predicted \(classNames[j]): \(count) (\(share) of true \(classNames[i]))"
         s += #"<g class="cell" data-row="\#(i)" data-column="\#(j)"><title>\#(HTML.escape(tip))</title>"#
-        s += #"<rect x="\#(c(x))" y="\#(c(y))" width="\#(c(cell - 2))" height="\#(c(cell - 2))" rx="3" fill="\#(color)"/>"#
+        s +=
+          #"<rect x="\#(c(x))" y="\#(c(y))" width="\#(c(cell - 2))" height="\#(c(cell - 2))" rx="3" fill="\#(color)"/>"#
         let ink = t > 0.55 ? "#ffffff" : (count == 0 ? "#b8bec8" : "#1f2937")
-        s += #"<text x="\#(c(x + cell / 2 - 1))" y="\#(c(y + cell / 2 + 4))" text-anchor="middle" fill="\#(ink)" class="count">\#(count)</text></g>"#
+        s +=
+          #"<text x="\#(c(x + cell / 2 - 1))" y="\#(c(y + cell / 2 + 4))" text-anchor="middle" fill="\#(ink)" class="count">\#(count)</text></g>"#
       }
     }
     return s + "</svg>"

@@ -47,12 +47,14 @@ struct SVGLineChart {
     func py(_ v: Double) -> Double { top + plotH - (v - y0) / (y1 - y0) * plotH }
     let c = HTML.coord
 
-    var s = #"<svg id="\#(id)" class="chart" viewBox="0 0 \#(c(width)) \#(c(height))" role="img" aria-label="\#(HTML.escape(title))" xmlns="http://www.w3.org/2000/svg">"#
+    var s =
+      #"<svg id="\#(id)" class="chart" viewBox="0 0 \#(c(width)) \#(c(height))" role="img" aria-label="\#(HTML.escape(title))" xmlns="http://www.w3.org/2000/svg">"#
     s += #"<text class="chart-title" x="\#(c(left))" y="22">\#(HTML.escape(title))</text>"#
     // Grid and y ticks.
     for t in ticks {
       s += #"<line class="gridline" x1="\#(c(left))" x2="\#(c(left + plotW))" y1="\#(c(py(t)))" y2="\#(c(py(t)))"/>"#
-      s += #"<text class="tick" x="\#(c(left - 8))" y="\#(c(py(t) + 4))" text-anchor="end">\#(HTML.escape(format(t)))</text>"#
+      s +=
+        #"<text class="tick" x="\#(c(left - 8))" y="\#(c(py(t) + 4))" text-anchor="end">\#(HTML.escape(format(t)))</text>"#
     }
     // X ticks: every epoch, or about ten of them.
     let every = max(1, Int((Double(x.count) / 10).rounded(.up)))
@@ -61,9 +63,11 @@ struct SVGLineChart {
       s += #"<line class="axis" x1="\#(c(xp))" x2="\#(c(xp))" y1="\#(c(top + plotH))" y2="\#(c(top + plotH + 5))"/>"#
       s += #"<text class="tick" x="\#(c(xp))" y="\#(c(top + plotH + 19))" text-anchor="middle">\#(e)</text>"#
     }
-    s += #"<line class="axis" x1="\#(c(left))" x2="\#(c(left + plotW))" y1="\#(c(top + plotH))" y2="\#(c(top + plotH))"/>"#
+    s +=
+      #"<line class="axis" x1="\#(c(left))" x2="\#(c(left + plotW))" y1="\#(c(top + plotH))" y2="\#(c(top + plotH))"/>"#
     s += #"<line class="axis" x1="\#(c(left))" x2="\#(c(left))" y1="\#(c(top))" y2="\#(c(top + plotH))"/>"#
-    s += #"<text class="axis-label" x="\#(c(left + plotW / 2))" y="\#(c(height - 8))" text-anchor="middle">epoch</text>"#
+    s +=
+      #"<text class="axis-label" x="\#(c(left + plotW / 2))" y="\#(c(height - 8))" text-anchor="middle">epoch</text>"#
 
     for (n, line) in series.enumerated() {
       let points = zip(x, line.values).compactMap { e, v in v.flatMap { Self.plottable($0) ? (e, $0) : nil } }
@@ -79,15 +83,18 @@ struct SVGLineChart {
       s += "</g>"
       // Legend, top right, one entry per series.
       let lx = left + plotW - 150 + Double(n % 2) * 80
-      s += #"<line x1="\#(c(lx))" x2="\#(c(lx + 18))" y1="18" y2="18" stroke="\#(line.color)" stroke-width="2.2"\#(dash)/>"#
+      s +=
+        #"<line x1="\#(c(lx))" x2="\#(c(lx + 18))" y1="18" y2="18" stroke="\#(line.color)" stroke-width="2.2"\#(dash)/>"#
       s += #"<text class="legend" x="\#(c(lx + 23))" y="22">\#(HTML.escape(line.name))</text>"#
     }
     if leftOut > 0 {
       let what = leftOut == 1 ? "1 value" : "\(leftOut) values"
-      s += #"<text class="empty left-out" x="\#(c(left + plotW / 2))" y="\#(c(height - 24))" text-anchor="middle">\#(what) left out: NaN, infinite or beyond ±1e12</text>"#
+      s +=
+        #"<text class="empty left-out" x="\#(c(left + plotW / 2))" y="\#(c(height - 24))" text-anchor="middle">\#(what) left out: NaN, infinite or beyond ±1e12</text>"#
     }
     if all.isEmpty && leftOut == 0 {
-      s += #"<text class="empty" x="\#(c(left + plotW / 2))" y="\#(c(top + plotH / 2))" text-anchor="middle">no history in the model file</text>"#
+      s +=
+        #"<text class="empty" x="\#(c(left + plotW / 2))" y="\#(c(top + plotH / 2))" text-anchor="middle">no history in the model file</text>"#
     }
     return s + "</svg>"
   }

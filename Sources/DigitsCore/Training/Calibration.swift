@@ -34,25 +34,44 @@ public struct Calibration: Codable, Equatable, Sendable {
   public static func fit(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes) -> Calibration {
     let t = fitTemperature(probabilities: probabilities, labels: labels, classes: classes)
     let calibrated = apply(probabilities, temperature: t, classes: classes)
-    return Calibration(temperature: t, threshold: threshold(probabilities: calibrated, labels: labels, classes: classes))
+    return Calibration(
+      temperature: t, threshold: threshold(probabilities: calibrated, labels: labels, classes: classes))
   }
 
   /// The temperature of least mean negative log-likelihood: golden-section search on log T
   /// (the NLL is convex in 1/T, so unimodal on the searched range).
-  public static func fitTemperature(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes) -> Double {
+  public static func fitTemperature(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes)
+    -> Double
+  {
     var lo = log(temperatureRange.lowerBound), hi = log(temperatureRange.upperBound)
     let g = (5.0.squareRoot() - 1) / 2
-    func f(_ logT: Double) -> Double { nll(probabilities: probabilities, labels: labels, temperature: exp(logT), classes: classes) }
+    func f(_ logT: Double) -> Double {
+      nll(probabilities: probabilities, labels: labels, temperature: exp(logT), classes: classes)
+    }
     var a = hi - g * (hi - lo), b = lo + g * (hi - lo)
     var fa = f(a), fb = f(b)
     for _ in 0..<50 {
-      if fa < fb { hi = b; b = a; fb = fa; a = hi - g * (hi - lo); fa = f(a) } else { lo = a; a = b; fa = fb; b = lo + g * (hi - lo); fb = f(b) }
+      if fa < fb {
+        hi = b
+        b = a
+        fb = fa
+        a = hi - g * (hi - lo)
+        fa = f(a)
+      } else {
+        lo = a
+        a = b
+        fa = fb
+        b = lo + g * (hi - lo)
+        fb = f(b)
+      }
     }
     return exp((lo + hi) / 2)
   }
 
   /// Mean -log p(true class) after temperature `temperature`.
-  public static func nll(probabilities: [Float], labels: [UInt8], temperature: Double, classes: Int = MNISTShape.classes) -> Double {
+  public static func nll(
+    probabilities: [Float], labels: [UInt8], temperature: Double, classes: Int = MNISTShape.classes
+  ) -> Double {
     var total = 0.0
     for (i, label) in labels.enumerated() {
       let logits = (0..<classes).map { log(max(Double(probabilities[i * classes + $0]), 1e-30)) / temperature }
@@ -64,7 +83,8 @@ public struct Calibration: Codable, Equatable, Sendable {
   }
 
   /// Probabilities ([n * classes]) after temperature `temperature`.
-  public static func apply(_ probabilities: [Float], temperature: Double, classes: Int = MNISTShape.classes) -> [Float] {
+  public static func apply(_ probabilities: [Float], temperature: Double, classes: Int = MNISTShape.classes) -> [Float]
+  {
     if temperature == 1 { return probabilities }
     var out = probabilities
     for row in 0..<(probabilities.count / classes) {
@@ -99,7 +119,10 @@ public struct Calibration: Codable, Equatable, Sendable {
 /// Answers with their confidence: coverage and accuracy above a confidence, and calibration
 /// error (ECE) over confidence bins.
 public enum Selective {
-  public struct Answer: Sendable { public var confidence: Double; public var right: Bool }
+  public struct Answer: Sendable {
+    public var confidence: Double
+    public var right: Bool
+  }
 
   public static func answers(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes) -> [Answer] {
     labels.indices.map { i in
@@ -113,7 +136,9 @@ public enum Selective {
   public static func coverage(_ answers: [Answer], minConfidence: Double) -> (coverage: Double, accuracy: Double) {
     let given = answers.filter { $0.confidence >= minConfidence }
     let right = given.filter(\.right).count
-    return (Double(given.count) / Double(max(1, answers.count)), given.isEmpty ? 1 : Double(right) / Double(given.count))
+    return (
+      Double(given.count) / Double(max(1, answers.count)), given.isEmpty ? 1 : Double(right) / Double(given.count)
+    )
   }
 
   public struct Bin: Sendable, Equatable {
@@ -126,11 +151,14 @@ public enum Selective {
     var n = [Int](repeating: 0, count: count), conf = [Double](repeating: 0, count: count), acc = conf
     for a in answers {
       let b = min(count - 1, Int(a.confidence * Double(count)))
-      n[b] += 1; conf[b] += a.confidence; acc[b] += a.right ? 1 : 0
+      n[b] += 1
+      conf[b] += a.confidence
+      acc[b] += a.right ? 1 : 0
     }
     return (0..<count).map { b in
-      Bin(lower: Double(b) / Double(count), upper: Double(b + 1) / Double(count), count: n[b],
-          confidence: n[b] > 0 ? conf[b] / Double(n[b]) : 0, accuracy: n[b] > 0 ? acc[b] / Double(n[b]) : 0)
+      Bin(
+        lower: Double(b) / Double(count), upper: Double(b + 1) / Double(count), count: n[b],
+        confidence: n[b] > 0 ? conf[b] / Double(n[b]) : 0, accuracy: n[b] > 0 ? acc[b] / Double(n[b]) : 0)
     }
   }
 

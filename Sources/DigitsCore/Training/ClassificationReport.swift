@@ -54,15 +54,21 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
     func f(_ x: Double) -> String { String(format: "%.4f", x) }
     let width = max(12, perClass.map(\.name.count).max() ?? 0)
     func pad(_ s: String, _ w: Int) -> String { String(repeating: " ", count: max(0, w - s.count)) + s }
-    var lines = ["accuracy \(String(format: "%.2f", accuracy * 100))%  loss \(f(loss))  (\(perClass.reduce(0) { $0 + $1.support }) images)", ""]
+    var lines = [
+      "accuracy \(String(format: "%.2f", accuracy * 100))%  loss \(f(loss))  (\(perClass.reduce(0) { $0 + $1.support }) images)",
+      "",
+    ]
     lines.append(pad("class", width) + pad("precision", 11) + pad("recall", 9) + pad("f1", 9) + pad("support", 9))
     for c in perClass {
-      lines.append(pad(c.name, width) + pad(f(c.precision), 11) + pad(f(c.recall), 9) + pad(f(c.f1), 9) + pad(String(c.support), 9))
+      lines.append(
+        pad(c.name, width) + pad(f(c.precision), 11) + pad(f(c.recall), 9) + pad(f(c.f1), 9) + pad(String(c.support), 9)
+      )
     }
     let n = Double(perClass.count)
-    lines.append(pad("macro avg", width) + pad(f(perClass.reduce(0) { $0 + $1.precision } / n), 11)
-      + pad(f(perClass.reduce(0) { $0 + $1.recall } / n), 9) + pad(f(perClass.reduce(0) { $0 + $1.f1 } / n), 9)
-      + pad(String(perClass.reduce(0) { $0 + $1.support }), 9))
+    lines.append(
+      pad("macro avg", width) + pad(f(perClass.reduce(0) { $0 + $1.precision } / n), 11)
+        + pad(f(perClass.reduce(0) { $0 + $1.recall } / n), 9) + pad(f(perClass.reduce(0) { $0 + $1.f1 } / n), 9)
+        + pad(String(perClass.reduce(0) { $0 + $1.support }), 9))
     lines += ["", "confusion matrix (rows: true class, columns: predicted)"]
     let cell = max(5, (confusion.flatMap { $0 }.max() ?? 0).description.count + 1)
     lines.append(pad("", 4) + (0..<confusion.count).map { pad(String($0), cell) }.joined())
@@ -72,4 +78,3 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
     return lines.joined(separator: "\n")
   }
 }
-

@@ -54,13 +54,16 @@ public struct Evaluator {
       let count = min(batchSize, data.count - start)
       pixels.withUnsafeMutableBufferPointer { p in
         labels.withUnsafeMutableBufferPointer { l in
-          data.fill(indices: Array(start..<(start + count))[...],
-                    pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
-                    labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
+          data.fill(
+            indices: Array(start..<(start + count))[...],
+            pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
+            labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
         }
       }
       body(count) { input, labelTensor in
-        pixels.withUnsafeBufferPointer { backend.upload(UnsafeBufferPointer(rebasing: $0[0..<(count * MNISTShape.pixels)]), to: input) }
+        pixels.withUnsafeBufferPointer {
+          backend.upload(UnsafeBufferPointer(rebasing: $0[0..<(count * MNISTShape.pixels)]), to: input)
+        }
         labels.withUnsafeBufferPointer { backend.upload(UnsafeBufferPointer(rebasing: $0[0..<count]), to: labelTensor) }
       }
       start += count

@@ -101,17 +101,23 @@ public enum Finetune {
     try trainer.run(train: train, validation: nil, observer: observer)
     try backend.throwIfFaulted()
     let blend = recipe.blend
-    let tuned = zip(model.parameters, network.parameterValues()).map { old, new in zip(old, new).map { $0 + blend * ($1 - $0) } }
-    // The blended weights are the model: they are the ones validated.
-    let scores = try validation.map { try Evaluator(network: SeedNetwork(backend: backend, values: tuned)).lossAndAccuracy($0) }
-    let offset = model.history.count
-    let history = model.history + trainer.history.map { record in
-      var record = record
-      record.epoch += offset
-      record.valLoss = scores?.loss
-      record.valAccuracy = scores?.accuracy
-      return record
+    let tuned = zip(model.parameters, network.parameterValues()).map { old, new in
+      zip(old, new).map { $0 + blend * ($1 - $0) }
     }
+    // The blended weights are the model: they are the ones validated.
+    let scores = try validation.map {
+      try Evaluator(network: SeedNetwork(backend: backend, values: tuned)).lossAndAccuracy($0)
+    }
+    let offset = model.history.count
+    let history =
+      model.history
+      + trainer.history.map { record in
+        var record = record
+        record.epoch += offset
+        record.valLoss = scores?.loss
+        record.valAccuracy = scores?.accuracy
+        return record
+      }
     var facts = TrainingFacts(
       seed: recipe.seed, backend: backend.name, batchSize: recipe.batchSize,
       validation: validation == nil ? ValidationSource.none.label : ValidationSource.test.label,

@@ -116,8 +116,10 @@ public final class Trainer {
   /// once, each epoch's shuffled order once (outside the steps), and a step enqueues its work
   /// (gather, forward, backward, Adam) and flushes, without waiting: the host only waits for
   /// the progress reads (at most every `progressInterval`) and at the epoch's end.
-  public func run(train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
-                  checkpoint: (([EpochRecord]) throws -> Void)? = nil) throws {
+  public func run(
+    train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
+    checkpoint: (([EpochRecord]) throws -> Void)? = nil
+  ) throws {
     let backend = network.backend
     let n = config.batchSize
     var pixels = [Float](repeating: 0, count: n * MNISTShape.pixels)
@@ -152,14 +154,19 @@ public final class Trainer {
           let indices = permutation[first..<(first + count)]
           pixels.withUnsafeMutableBufferPointer { p in
             labels.withUnsafeMutableBufferPointer { l in
-              train.fill(indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
-                         labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
+              train.fill(
+                indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
+                labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
             }
           }
           if let augment = config.augment { augment(&pixels, count, &rng) }
           network.trainStep(count: count, stats: stats, learningRate: lr) { input, labelTensor in
-            pixels.withUnsafeBufferPointer { backend.upload(UnsafeBufferPointer(rebasing: $0[0..<(count * MNISTShape.pixels)]), to: input) }
-            labels.withUnsafeBufferPointer { backend.upload(UnsafeBufferPointer(rebasing: $0[0..<count]), to: labelTensor) }
+            pixels.withUnsafeBufferPointer {
+              backend.upload(UnsafeBufferPointer(rebasing: $0[0..<(count * MNISTShape.pixels)]), to: input)
+            }
+            labels.withUnsafeBufferPointer {
+              backend.upload(UnsafeBufferPointer(rebasing: $0[0..<count]), to: labelTensor)
+            }
           }
         }
         let now = DispatchTime.now().uptimeNanoseconds
@@ -169,8 +176,9 @@ public final class Trainer {
           let s = backend.download(stats)
           try backend.throwIfFaulted()
           let seen = Double(min(train.count, (b + 1) * n))
-          observer.batchesDone(epoch: epoch, epochs: config.epochs, done: b + 1, total: batches,
-                               loss: Double(s[0]) / seen, accuracy: Double(s[1]) / seen)
+          observer.batchesDone(
+            epoch: epoch, epochs: config.epochs, done: b + 1, total: batches,
+            loss: Double(s[0]) / seen, accuracy: Double(s[1]) / seen)
         }
       }
       if let countersBefore, let profiler {
@@ -179,8 +187,9 @@ public final class Trainer {
       }
       let s = backend.download(stats)
       try backend.throwIfFaulted()
-      observer?.batchesDone(epoch: epoch, epochs: config.epochs, done: batches, total: batches,
-                            loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count))
+      observer?.batchesDone(
+        epoch: epoch, epochs: config.epochs, done: batches, total: batches,
+        loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count))
       let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       let val = try validation.map { try Evaluator(network: network).lossAndAccuracy($0, resident: residentValidation) }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

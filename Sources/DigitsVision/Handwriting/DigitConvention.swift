@@ -45,7 +45,10 @@ public enum DigitConvention: String, CaseIterable, Sendable {
     switch self {
     case .zero:
       let start = pen.u(-1.9, -1.3)
-      return [L.arc(pen.p(0.5, 0.5), SIMD2(pen.u(0.26, 0.4), pen.u(0.44, 0.5)), from: start, to: start + 2 * .pi + pen.u(0, 0.4))]
+      return [
+        L.arc(
+          pen.p(0.5, 0.5), SIMD2(pen.u(0.26, 0.4), pen.u(0.44, 0.5)), from: start, to: start + 2 * .pi + pen.u(0, 0.4))
+      ]
     case .onePlain:
       return [L.line(pen.p(0.5, 0), pen.p(0.5, 1))]
     case .oneFlag, .oneFlagFoot:
@@ -78,14 +81,18 @@ public enum DigitConvention: String, CaseIterable, Sendable {
     case .three:
       let mid = pen.p(0.45, 0.5)
       let upper = L.arc(SIMD2(0.48, mid.y / 2), SIMD2(pen.u(0.24, 0.32), mid.y / 2), from: 1.1 * .pi, to: 2.5 * .pi)
-      let lower = L.arc(SIMD2(0.48, (1 + mid.y) / 2), SIMD2(pen.u(0.3, 0.36), (1 - mid.y) / 2), from: 1.5 * .pi, to: pen.u(2.75, 2.95) * .pi)
+      let lower = L.arc(
+        SIMD2(0.48, (1 + mid.y) / 2), SIMD2(pen.u(0.3, 0.36), (1 - mid.y) / 2), from: 1.5 * .pi,
+        to: pen.u(2.75, 2.95) * .pi)
       return [L.join(upper, lower)]
     case .fourClosed:
       let x = pen.u(0.6, 0.72), bar = pen.u(0.6, 0.72)
       return [L.line(pen.p(x, 0), pen.p(0.08, bar), pen.p(0.92, bar)), L.line(pen.p(x, 0), pen.p(x, 1))]
     case .fourOpen:
       let bar = pen.u(0.5, 0.65), x = pen.u(0.62, 0.75)
-      return [L.line(pen.p(0.22, 0), pen.p(0.16, bar), pen.p(0.92, bar)), L.line(pen.p(x, pen.u(0, 0.25)), pen.p(x, 1))]
+      return [
+        L.line(pen.p(0.22, 0), pen.p(0.16, bar), pen.p(0.92, bar)), L.line(pen.p(x, pen.u(0, 0.25)), pen.p(x, 1)),
+      ]
     case .five:
       let top = pen.p(0.3, 0), neck = pen.p(0.26, pen.u(0.38, 0.48))
       let r = SIMD2(pen.u(0.3, 0.36), (1 - neck.y) / 2)
@@ -96,7 +103,8 @@ public enum DigitConvention: String, CaseIterable, Sendable {
       let centre = SIMD2<Float>(0.5, 1 - r.y)
       let loop = L.arc(centre, r, from: .pi, to: 3 * .pi + pen.u(-0.2, 0.2))
       let start = pen.p(0.72, 0)
-      let sweep = L.arc(SIMD2(start.x, loop[0].y), SIMD2(start.x - loop[0].x, loop[0].y - start.y), from: 1.5 * .pi, to: 1 * .pi)
+      let sweep = L.arc(
+        SIMD2(start.x, loop[0].y), SIMD2(start.x - loop[0].x, loop[0].y - start.y), from: 1.5 * .pi, to: 1 * .pi)
       return [L.join(sweep, loop)]
     case .sevenPlain, .sevenCrossbar:
       let a = pen.p(0.12, 0), b = pen.p(0.88, 0), c = pen.p(pen.u(0.3, 0.45), 1)
@@ -110,8 +118,10 @@ public enum DigitConvention: String, CaseIterable, Sendable {
       return strokes
     case .eight:
       let waist = pen.u(0.4, 0.5)
-      return [L.arc(pen.p(0.5, waist / 2), SIMD2(pen.u(0.2, 0.28), waist / 2), from: 0, to: 2 * .pi),
-              L.arc(pen.p(0.5, (1 + waist) / 2), SIMD2(pen.u(0.26, 0.34), (1 - waist) / 2), from: 0, to: 2 * .pi)]
+      return [
+        L.arc(pen.p(0.5, waist / 2), SIMD2(pen.u(0.2, 0.28), waist / 2), from: 0, to: 2 * .pi),
+        L.arc(pen.p(0.5, (1 + waist) / 2), SIMD2(pen.u(0.26, 0.34), (1 - waist) / 2), from: 0, to: 2 * .pi),
+      ]
     case .nineStraight, .nineCurled:
       let r = SIMD2(pen.u(0.26, 0.34), pen.u(0.2, 0.27))
       let centre = pen.p(0.45, r.y)
@@ -119,7 +129,8 @@ public enum DigitConvention: String, CaseIterable, Sendable {
       let joint = centre + SIMD2(r.x, 0)
       guard self == .nineCurled else { return [L.join(head, L.line(joint, pen.p(joint.x - pen.u(0, 0.12), 1)))] }
       let curl = pen.u(0.18, 0.3)
-      let bottom = L.arc(SIMD2(joint.x - curl, 1 - curl * 0.9), SIMD2(curl, curl * 0.9), from: 0, to: pen.u(0.75, 1) * .pi)
+      let bottom = L.arc(
+        SIMD2(joint.x - curl, 1 - curl * 0.9), SIMD2(curl, curl * 0.9), from: 0, to: pen.u(0.75, 1) * .pi)
       return [L.join(head, L.line(joint, bottom[0]), bottom)]
     }
   }

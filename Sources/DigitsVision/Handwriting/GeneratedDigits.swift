@@ -28,7 +28,8 @@ public enum GeneratedDigits {
   public static func mixed(into train: LabeledImages, seed: UInt64) -> LabeledImages {
     let generated = Double(train.count) * trainingShare / (1 - trainingShare)
     let perConvention = max(1, Int((generated / Double(DigitConvention.allCases.count)).rounded()))
-    let drawings = HandwritingGenerator(style: .training).dataset(perConvention: perConvention, seed: seed ^ 0x7261_696E_5374_726B)
+    let drawings = HandwritingGenerator(style: .training).dataset(
+      perConvention: perConvention, seed: seed ^ 0x7261_696E_5374_726B)
     var images = train.images + drawings.images, labels = train.labels + drawings.labels
     let kinds = NotADigit.allCases
     let perKind = notADigitDrawings(trainingImages: train.count) / kinds.count
@@ -51,6 +52,7 @@ public enum GeneratedDigits {
   /// The style test set of `convention`: 200 drawings in the test style and seed.
   public static func styleTest(_ convention: DigitConvention, count: Int = styleTestPerConvention) -> LabeledImages {
     let index = UInt64(DigitConvention.allCases.firstIndex(of: convention)!)
-    return HandwritingGenerator(style: .styleTest).dataset([convention], perConvention: count, seed: styleTestSeed &+ index)
+    return HandwritingGenerator(style: .styleTest).dataset(
+      [convention], perConvention: count, seed: styleTestSeed &+ index)
   }
 }

@@ -38,7 +38,8 @@ public struct HandwritingGenerator: Sendable {
     let scale = Self.canvasHeight / max(hi.y - lo.y, 0.3)
     let pen = rng.uniform(style.penWidth.lowerBound, style.penWidth.upperBound) * Self.canvasHeight
     let margin = pen / 2 + 2
-    let w = Int(((hi.x - lo.x) * scale + 2 * margin).rounded(.up)), h = Int(((hi.y - lo.y) * scale + 2 * margin).rounded(.up))
+    let w = Int(((hi.x - lo.x) * scale + 2 * margin).rounded(.up)),
+      h = Int(((hi.y - lo.y) * scale + 2 * margin).rounded(.up))
     let pixels = shaped.map { $0.map { ($0 - lo) * scale + margin } }
     let ink = rng.uniform(style.ink.lowerBound, style.ink.upperBound)
     let crop = PenRaster.render(pixels, pen: pen, ink: ink, width: w, height: h)
@@ -49,7 +50,9 @@ public struct HandwritingGenerator: Sendable {
   }
 
   /// `perConvention` drawings of each of `conventions`, interleaved, as 8-bit labelled images.
-  public func dataset(_ conventions: [DigitConvention] = DigitConvention.allCases, perConvention: Int, seed: UInt64) -> LabeledImages {
+  public func dataset(_ conventions: [DigitConvention] = DigitConvention.allCases, perConvention: Int, seed: UInt64)
+    -> LabeledImages
+  {
     let items = (0..<perConvention).flatMap { _ in conventions }
     var images = [UInt8](repeating: 0, count: items.count * MNISTShape.pixels)
     var root = SeededGenerator(seed: seed)
@@ -61,11 +64,14 @@ public struct HandwritingGenerator: Sendable {
         for i in stride(from: chunk, to: items.count, by: chunks) {
           var rng = SeededGenerator(seed: seeds[i])
           let field = draw(items[i], rng: &rng)
-          for p in 0..<MNISTShape.pixels { base[i * MNISTShape.pixels + p] = UInt8((max(0, min(1, field[p])) * 255).rounded()) }
+          for p in 0..<MNISTShape.pixels {
+            base[i * MNISTShape.pixels + p] = UInt8((max(0, min(1, field[p])) * 255).rounded())
+          }
         }
       }
     }
-    return LabeledImages(images: images, labels: items.map { UInt8($0.digit) }, rows: MNISTShape.side, columns: MNISTShape.side)
+    return LabeledImages(
+      images: images, labels: items.map { UInt8($0.digit) }, rows: MNISTShape.side, columns: MNISTShape.side)
   }
 }
 

@@ -17,8 +17,10 @@ public struct HandwritingStyle: Sendable {
   /// Pen pressure: ink darkness at the stroke's centre.
   public var ink: ClosedRange<Float>
 
-  public init(penWidth: ClosedRange<Float>, slant: ClosedRange<Float>, maxRotation: Float, aspect: ClosedRange<Float>,
-              wobble: Float, warp: Float, ink: ClosedRange<Float>) {
+  public init(
+    penWidth: ClosedRange<Float>, slant: ClosedRange<Float>, maxRotation: Float, aspect: ClosedRange<Float>,
+    wobble: Float, warp: Float, ink: ClosedRange<Float>
+  ) {
     self.penWidth = penWidth
     self.slant = slant
     self.maxRotation = maxRotation

@@ -15,16 +15,31 @@ public enum NotADigit: String, CaseIterable, Sendable {
     switch self {
     case .letters:
       switch Self.letterNames[Int(pen.rng.next() % UInt64(Self.letterNames.count))] {
-      case "A": return [L.line(pen.p(0.05, 1), pen.p(0.5, 0), pen.p(0.95, 1)), L.line(pen.p(0.25, 0.6), pen.p(0.75, 0.6))]
-      case "E": return [L.line(pen.p(0.85, 0), pen.p(0.15, 0), pen.p(0.15, 1), pen.p(0.85, 1)), L.line(pen.p(0.15, 0.5), pen.p(0.7, 0.5))]
-      case "F": return [L.line(pen.p(0.85, 0), pen.p(0.15, 0), pen.p(0.15, 1)), L.line(pen.p(0.15, 0.5), pen.p(0.7, 0.5))]
-      case "H": return [L.line(pen.p(0.1, 0), pen.p(0.1, 1)), L.line(pen.p(0.9, 0), pen.p(0.9, 1)), L.line(pen.p(0.1, 0.5), pen.p(0.9, 0.5))]
-      case "K": return [L.line(pen.p(0.15, 0), pen.p(0.15, 1)), L.line(pen.p(0.85, 0), pen.p(0.15, 0.55), pen.p(0.9, 1))]
+      case "A":
+        return [L.line(pen.p(0.05, 1), pen.p(0.5, 0), pen.p(0.95, 1)), L.line(pen.p(0.25, 0.6), pen.p(0.75, 0.6))]
+      case "E":
+        return [
+          L.line(pen.p(0.85, 0), pen.p(0.15, 0), pen.p(0.15, 1), pen.p(0.85, 1)),
+          L.line(pen.p(0.15, 0.5), pen.p(0.7, 0.5)),
+        ]
+      case "F":
+        return [L.line(pen.p(0.85, 0), pen.p(0.15, 0), pen.p(0.15, 1)), L.line(pen.p(0.15, 0.5), pen.p(0.7, 0.5))]
+      case "H":
+        return [
+          L.line(pen.p(0.1, 0), pen.p(0.1, 1)), L.line(pen.p(0.9, 0), pen.p(0.9, 1)),
+          L.line(pen.p(0.1, 0.5), pen.p(0.9, 0.5)),
+        ]
+      case "K":
+        return [L.line(pen.p(0.15, 0), pen.p(0.15, 1)), L.line(pen.p(0.85, 0), pen.p(0.15, 0.55), pen.p(0.9, 1))]
       case "M": return [L.line(pen.p(0.05, 1), pen.p(0.1, 0), pen.p(0.5, 0.6), pen.p(0.9, 0), pen.p(0.95, 1))]
       case "N": return [L.line(pen.p(0.1, 1), pen.p(0.1, 0), pen.p(0.9, 1), pen.p(0.9, 0))]
       case "R":
-        return [L.join(L.line(pen.p(0.15, 1), pen.p(0.15, 0)), L.arc(SIMD2(0.45, 0.25), SIMD2(0.35, 0.25), from: 1.5 * .pi, to: 2.5 * .pi),
-                       L.line(pen.p(0.15, 0.5), pen.p(0.9, 1)))]
+        return [
+          L.join(
+            L.line(pen.p(0.15, 1), pen.p(0.15, 0)),
+            L.arc(SIMD2(0.45, 0.25), SIMD2(0.35, 0.25), from: 1.5 * .pi, to: 2.5 * .pi),
+            L.line(pen.p(0.15, 0.5), pen.p(0.9, 1)))
+        ]
       case "W": return [L.line(pen.p(0, 0), pen.p(0.25, 1), pen.p(0.5, 0.35), pen.p(0.75, 1), pen.p(1, 0))]
       case "X": return [L.line(pen.p(0.1, 0), pen.p(0.9, 1)), L.line(pen.p(0.9, 0), pen.p(0.1, 1))]
       default: return [L.line(pen.p(0.1, 0), pen.p(0.5, 0.5), pen.p(0.9, 0)), L.line(pen.p(0.5, 0.5), pen.p(0.5, 1))]
@@ -46,8 +61,10 @@ public enum NotADigit: String, CaseIterable, Sendable {
         }
         return [spiral]
       default:
-        return [L.arc(SIMD2(0.5, 0.5), SIMD2(0.5, 0.5), from: 0, to: 2 * .pi),
-                L.line(pen.p(0.15, 0.15), pen.p(0.85, 0.85)), L.line(pen.p(0.85, 0.15), pen.p(0.15, 0.85))]
+        return [
+          L.arc(SIMD2(0.5, 0.5), SIMD2(0.5, 0.5), from: 0, to: 2 * .pi),
+          L.line(pen.p(0.15, 0.15), pen.p(0.85, 0.85)), L.line(pen.p(0.85, 0.15), pen.p(0.15, 0.85)),
+        ]
       }
     case .scribbles:
       var points = [SIMD2<Float>(pen.u(0, 1), pen.u(0, 1))]
