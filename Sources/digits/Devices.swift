@@ -39,19 +39,12 @@ extension Digits {
         cpu = "cpu (unavailable: \(error.description))"
       }
       if json {
-        var object: [String: Any] = [
-          "devices": devices.map { d -> [String: Any] in
-            [
-              "index": d.index, "platform": d.platformName, "platform_index": d.platformIndex, "name": d.name,
-              "vendor": d.vendor, "type": d.kind.rawValue, "compute_units": d.computeUnits,
-              "memory_bytes": d.globalMemoryBytes, "opencl_version": d.openCLVersion, "driver_version": d.driverVersion,
-            ]
-          },
-          "auto": auto.map { "opencl:\($0.index)" } ?? "cpu",
-          "cpu": cpu,
-        ]
-        if let problem { object["problem"] = problem }
-        let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        let listing = DeviceListing(
+          devices: devices.map(DeviceListing.Device.init), auto: auto.map { "opencl:\($0.index)" } ?? "cpu", cpu: cpu,
+          problem: problem)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data = try encoder.encode(listing)
         print(String(decoding: data, as: UTF8.self))
         return
       }
@@ -67,4 +60,37 @@ extension Digits {
       }
     }
   }
+}
+
+/// `digits devices --json`: snake_case keys, `problem` only when OpenCL could not be asked.
+struct DeviceListing: Encodable {
+  struct Device: Encodable {
+    let index: Int
+    let platform: String
+    let platformIndex: Int
+    let name: String
+    let vendor: String
+    let type: String
+    let computeUnits: Int
+    let memoryBytes: UInt64
+    let openclVersion: String
+    let driverVersion: String
+
+    enum CodingKeys: String, CodingKey {
+      case index, platform, name, vendor, type
+      case platformIndex = "platform_index", computeUnits = "compute_units", memoryBytes = "memory_bytes"
+      case openclVersion = "opencl_version", driverVersion = "driver_version"
+    }
+
+    init(_ d: OpenCLDeviceInfo) {
+      (index, platform, platformIndex, name, vendor) = (d.index, d.platformName, d.platformIndex, d.name, d.vendor)
+      (type, computeUnits, memoryBytes) = (d.kind.rawValue, d.computeUnits, d.globalMemoryBytes)
+      (openclVersion, driverVersion) = (d.openCLVersion, d.driverVersion)
+    }
+  }
+
+  let devices: [Device]
+  let auto: String
+  let cpu: String
+  let problem: String?
 }
