@@ -48,7 +48,9 @@ public enum ONNXExport {
       node("Flatten", ["pool2"], "flat", [attribute("axis", 1)]),
       node("Gemm", ["flat", "fc1.weight", "fc1.bias"], "fc1", [attribute("transB", 1)]),
       node("Relu", ["fc1"], "relu3"),
-      node("Gemm", ["relu3", "fc2.weight", "fc2.bias"], "logits", [attribute("transB", 1)]),
+      // The model's calibration temperature T divides the logits (alpha = beta = 1/T), so the
+      // probabilities are the ones digits predict and serve answer with.
+      node("Gemm", ["relu3", "fc2.weight", "fc2.bias"], "logits", [attribute("transB", 1)] + temperature(model)),
       node("Softmax", ["logits"], outputName, [attribute("axis", 1)]),
     ]
     var result = Onnx_ModelProto()
@@ -136,6 +138,19 @@ public enum ONNXExport {
     a.type = .ints
     a.ints = ints
     return a
+  }
+
+  /// Gemm's alpha and beta scaling fc2 by 1/T; none when the model has no calibration.
+  static func temperature(_ model: ModelFile) -> [Onnx_AttributeProto] {
+    let t = model.effectiveCalibration.temperature
+    guard t != 1 else { return [] }
+    return ["alpha", "beta"].map { name in
+      var a = Onnx_AttributeProto()
+      a.name = name
+      a.type = .float
+      a.f = Float(1 / t)
+      return a
+    }
   }
 
   static func attribute(_ name: String, _ int: Int64) -> Onnx_AttributeProto {

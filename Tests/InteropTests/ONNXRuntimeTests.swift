@@ -48,7 +48,8 @@ struct ONNXRuntimeTests {
       labels.withUnsafeMutableBufferPointer { data.fill(indices: Array(0..<data.count)[...], pixels: p, labels: $0) }
     }
     let network = SeedNetwork(backend: CPUBackend(), values: model.parameters)
-    let probabilities = try Evaluator(network: network).probabilities(data)
+    // What digits predict answers with: the network's probabilities at the model's temperature.
+    let probabilities = model.effectiveCalibration.apply(try Evaluator(network: network).probabilities(data))
     try littleEndianBytes(pixels).write(to: URL(fileURLWithPath: folder + "/images.f32"))
     try littleEndianBytes(probabilities).write(to: URL(fileURLWithPath: folder + "/expected.f32"))
 
