@@ -30,7 +30,7 @@ public enum DigitsServer {
     "image/x-portable-graymap", "image/x-portable-pixmap", "image/x-portable-anymap",
   ]
 
-  /// The routes, for `makeApplication` and for tests (HummingbirdTesting drives a router).
+  /// The routes, for `makeApplication` and for tests (through _HTTPTesting).
   /// `boundHost`: the address listened on; when it is loopback, requests for other hosts are
   /// refused (`HostCheckMiddleware`).
   public static func router(

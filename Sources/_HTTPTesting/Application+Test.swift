@@ -21,11 +21,19 @@ extension ApplicationProtocol {
     async throws -> Value
   {
     let app = OnFreePort(base: self)
+    let server = ServiceGroup(
+      configuration: .init(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: app.logger))
     return try await withThrowingTaskGroup(of: Void.self) { group in
-      group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-      defer { group.cancelAll() }
-      let port = try await app.port.value()
-      return try await test(TestClient(port: port))
+      group.addTask { try await server.run() }
+      do {
+        let port = try await app.port.value()
+        let value = try await test(TestClient(port: port))
+        await server.triggerGracefulShutdown()
+        return value
+      } catch {
+        await server.triggerGracefulShutdown()
+        throw error
+      }
     }
   }
 }
@@ -41,7 +49,12 @@ struct OnFreePort<Base: ApplicationProtocol>: ApplicationProtocol {
   var server: HTTPServerBuilder { base.server }
   var eventLoopGroup: any EventLoopGroup { base.eventLoopGroup }
   var configuration: ApplicationConfiguration { base.configuration.with(address: .hostname("localhost", port: 0)) }
-  var logger: Logger { base.logger }
+  /// Warnings and worse only: a line per server start would bury the test output.
+  var logger: Logger {
+    var quiet = base.logger
+    quiet.logLevel = .warning
+    return quiet
+  }
   var services: [any Service] { base.services }
   var processesRunBeforeServerStart: [@Sendable () async throws -> Void] { base.processesRunBeforeServerStart }
 
