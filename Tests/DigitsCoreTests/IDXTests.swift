@@ -66,9 +66,11 @@ import _TestSupport
     #expect(e3?.description.contains("20x20") == true)
   }
 
+  /// With a home of its own: the machine's ~/.cache/digits/mnist (CI fills it) must not answer.
   @Test func missingDataSaysWhereItLooked() throws {
     let error = #expect(throws: DigitsError.self) {
-      try DatasetFolder.locate(option: nil, environment: ["DIGITS_DATA": dir.path + "/nowhere"])
+      try DatasetFolder.locate(
+        option: nil, environment: ["DIGITS_DATA": dir.path + "/nowhere", "HOME": dir.path + "/home"])
     }
     #expect(error?.description.contains(dir.path + "/nowhere") == true)
     #expect(error?.description.contains("digits download") == true)

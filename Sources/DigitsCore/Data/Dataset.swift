@@ -56,7 +56,11 @@ public enum DatasetKind: String, CaseIterable, Codable, Sendable {
 
   /// Folders searched after `--data` and `$DIGITS_DATA`.
   public var defaultDirectories: [String] {
-    let home = FileManager.default.homeDirectoryForCurrentUser.path
+    defaultDirectories(home: FileManager.default.homeDirectoryForCurrentUser.path)
+  }
+
+  /// The same under another home folder (`$HOME` of the environment `locate` is given).
+  public func defaultDirectories(home: String) -> [String] {
     switch self {
     case .mnist: return ["\(home)/.cache/digits/mnist"]
     case .fashion: return ["\(home)/.cache/digits/fashion-mnist", "/usr/share/datasets/fashion-mnist"]
@@ -101,7 +105,7 @@ public struct DatasetFolder: Sendable {
       candidates = [option]
     } else {
       if let env = environment["DIGITS_DATA"], !env.isEmpty { candidates.append(env) }
-      candidates += kind.defaultDirectories
+      candidates += environment["HOME"].map(kind.defaultDirectories(home:)) ?? kind.defaultDirectories
     }
     for dir in candidates where fileStems.allSatisfy({ stem in resolve(dir, stem) != nil }) {
       return DatasetFolder(path: dir, kind: kind)
