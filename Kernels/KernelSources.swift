@@ -12,6 +12,7 @@ public enum KernelSources {
       ("loss.cl", text(PackageResources.loss_cl)),
       ("adam.cl", text(PackageResources.adam_cl)),
       ("data.cl", text(PackageResources.data_cl)),
+      ("augment.cl", text(PackageResources.augment_cl)),
     ]
   }
 

@@ -28,11 +28,52 @@ public struct Augmentation: Sendable {
   public var noiseProbability: Float = 0.15
   public var maxNoise: Float = 0.08
   public var relayoutProbability: Float = 0.4
+  /// Whether relayout brings strokes near MNIST's width (`MNISTLayout.field`'s `adjustStrokes`).
+  public var relayoutAdjustsStrokes = true
 
   public init() {}
 
   /// The augmentation of `digits train --recipe best`.
   public static let best = Augmentation()
+
+  /// `best` as an OpenCL device does it (`OpenCLBackend`'s augment.cl), so a `--recipe best`
+  /// run keeps the training set on the device: everything but the stroke adjustment of
+  /// relayout. That one step works on a 4x oversampled image (up to 80x80) with a distance
+  /// transform and repeated morphology, far past one work-group's local memory and a fair
+  /// share of a step; cropping, fitting and centring, the part that mimics a photo's layout,
+  /// stay. Its host reference is this value's `apply(_:count:batchSeed:)`.
+  public static let bestOnDevice: Augmentation = {
+    var a = Augmentation.best
+    a.relayoutAdjustsStrokes = false
+    return a
+  }()
+
+  /// This augmentation as a `DeviceAugmentingBackend` takes it; nil when relayout adjusts
+  /// strokes, which a device does not do.
+  public var device: DeviceAugmentation? {
+    if relayoutAdjustsStrokes && relayoutProbability > 0 { return nil }
+    return DeviceAugmentation(
+      affineProbability: affineProbability, maxRotation: maxRotation, scaleLow: scale.lowerBound,
+      scaleHigh: scale.upperBound, maxAspect: maxAspect, maxShear: maxShear, maxShift: maxShift,
+      thicknessProbability: thicknessProbability, blurProbability: blurProbability, noiseProbability: noiseProbability,
+      maxNoise: maxNoise, relayoutProbability: relayoutProbability, inkThreshold: Self.inkThreshold,
+      box: MNISTLayout.box, oversample: MNISTLayout.oversample, centreX: MNISTLayout.centre.x,
+      centreY: MNISTLayout.centre.y)
+  }
+
+  /// As `TrainingConfig.augment` wants it, drawing as a `DeviceAugmentingBackend` does: one
+  /// batch seed from the epoch's generator (`apply(_:count:batchSeed:)`).
+  public var deviceBatchFunction: @Sendable (inout [Float], Int, inout SeededGenerator) -> Void {
+    let me = self
+    return { pixels, count, rng in me.apply(&pixels, count: count, batchSeed: rng.next()) }
+  }
+
+  /// Augments the first `count` images of `pixels` ([count * 784]) in place, image i with the
+  /// generator seeded by `DeviceAugmentation.imageSeed(batchSeed:slot: i)`: the host reference
+  /// of `DeviceAugmentingBackend.gather`.
+  public func apply(_ pixels: inout [Float], count: Int, batchSeed: UInt64) {
+    apply(&pixels, seeds: (0..<count).map { DeviceAugmentation.imageSeed(batchSeed: batchSeed, slot: $0) })
+  }
 
   /// As `TrainingConfig.augment` wants it.
   public var batchFunction: @Sendable (inout [Float], Int, inout SeededGenerator) -> Void {
@@ -42,7 +83,11 @@ public struct Augmentation: Sendable {
 
   /// Augments the first `count` images of `pixels` ([count * 784]) in place.
   public func apply(_ pixels: inout [Float], count: Int, rng: inout SeededGenerator) {
-    let seeds = (0..<count).map { _ in rng.next() }
+    apply(&pixels, seeds: (0..<count).map { _ in rng.next() })
+  }
+
+  private func apply(_ pixels: inout [Float], seeds: [UInt64]) {
+    let count = seeds.count
     let chunks = min(count, max(1, ProcessInfo.processInfo.activeProcessorCount))
     pixels.withUnsafeMutableBufferPointer { all in
       nonisolated(unsafe) let base = all.baseAddress!  // each chunk writes only its own images
@@ -65,7 +110,7 @@ public struct Augmentation: Sendable {
     if rng.uniform(0, 1) < thicknessProbability {
       image = Self.morph(image, thicken: rng.uniform(0, 1) < 0.5, strength: rng.uniform(0.3, 1))
     }
-    if rng.uniform(0, 1) < relayoutProbability { image = Self.relayout(image) }
+    if rng.uniform(0, 1) < relayoutProbability { image = Self.relayout(image, adjustStrokes: relayoutAdjustsStrokes) }
     if rng.uniform(0, 1) < blurProbability { image = Self.blur(image, sigma: rng.uniform(0.4, 0.9)) }
     if rng.uniform(0, 1) < noiseProbability {
       let sigma = rng.uniform(0, maxNoise)
@@ -87,7 +132,7 @@ public struct Augmentation: Sendable {
     let a10 = sn * sx, a11 = sn * shear * sy + c * sy
     let det = a00 * a11 - a01 * a10
     let i00 = a11 / det, i01 = -a01 / det, i10 = -a10 / det, i11 = a00 / det
-    let centre: Float = 13.5
+    let centre = Float(side - 1) / 2
     var out = [Float](repeating: 0, count: side * side)
     for y in 0..<side {
       for x in 0..<side {
@@ -148,11 +193,14 @@ public struct Augmentation: Sendable {
     return out
   }
 
+  /// Ink above this is the digit's when relayout crops.
+  static let inkThreshold: Float = 0.05
+
   /// Crop to the ink, fit 20x20, centre of mass in 28x28: what a photo goes through.
-  static func relayout(_ img: [Float]) -> [Float] {
+  static func relayout(_ img: [Float], adjustStrokes: Bool) -> [Float] {
     var x0 = side, x1 = -1, y0 = side, y1 = -1
     for y in 0..<side {
-      for x in 0..<side where img[y * side + x] > 0.05 {
+      for x in 0..<side where img[y * side + x] > inkThreshold {
         x0 = min(x0, x)
         x1 = max(x1, x)
         y0 = min(y0, y)
@@ -163,7 +211,7 @@ public struct Augmentation: Sendable {
     let w = x1 - x0 + 1, h = y1 - y0 + 1
     var crop = [Float](repeating: 0, count: w * h)
     for y in 0..<h { for x in 0..<w { crop[y * w + x] = img[(y + y0) * side + x + x0] } }
-    return MNISTLayout.field(crop: crop, width: w, height: h)
+    return MNISTLayout.field(crop: crop, width: w, height: h, adjustStrokes: adjustStrokes)
   }
 
   /// Standard normal (Box-Muller).

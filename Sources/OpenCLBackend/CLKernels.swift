@@ -27,6 +27,7 @@ final class CLKernels {
     case adamUpdate = "adam_update"
     case adamUpdateAll = "adam_update_all"
     case gatherImages = "gather_images"
+    case augmentImages = "augment_images"
 
     /// The tiled GEMM kernels: local size fixed by the tuning (reqd_work_group_size).
     static let gemmKernels: [Name] = [
@@ -34,14 +35,17 @@ final class CLKernels {
       .denseBackwardWeight,
     ]
     /// Kernels whose local size is fixed at build time; the rest take any local size.
-    var hasFixedWorkGroup: Bool { Self.gemmKernels.contains(self) || self == .softmaxCrossEntropy }
+    /// (augment_images picks its own: a kernel with barriers, rusticl allows it fewer work-items.)
+    var hasFixedWorkGroup: Bool {
+      Self.gemmKernels.contains(self) || self == .softmaxCrossEntropy || self == .augmentImages
+    }
 
     /// Where `--profile` files the kernel's time.
     var phase: OpPhase {
       switch self {
       case .conv2dForward, .denseForward, .maxPool2Forward, .softmaxProbabilities: return .forward
       case .adamUpdate, .adamUpdateAll: return .update
-      case .gatherImages: return .transfer
+      case .gatherImages, .augmentImages: return .transfer
       default: return .backward
       }
     }

@@ -263,7 +263,12 @@ enum TrainingRecipe: String, ExpressibleByArgument, CaseIterable {
 
   func apply(to config: inout TrainingConfig) {
     config.recipe = rawValue
-    if self == .best { config.augment = Augmentation.best.batchFunction }
+    if self == .best {
+      config.augment = Augmentation.best.batchFunction
+      // On a device that augments (OpenCL): the same steps but relayout's stroke adjustment,
+      // so the training set stays on the device (Augmentation.bestOnDevice says why).
+      config.deviceAugmentation = Augmentation.bestOnDevice.device
+    }
   }
 }
 

@@ -18,6 +18,18 @@ public protocol DeviceDataBackend: Backend {
   func flush()
 }
 
+/// A backend that augments the images it gathers, on the device (issue 15: `--recipe best`
+/// with the training set resident). The trainer uses it when `TrainingConfig.deviceAugmentation`
+/// is set; the host reference is DigitsVision's `Augmentation` with the same settings
+/// (`Augmentation.apply(_:count:batchSeed:)`).
+public protocol DeviceAugmentingBackend: DeviceDataBackend {
+  /// `gather`, then the image in slot i augmented as `augmentation` says with the generator
+  /// `SeededGenerator(seed: DeviceAugmentation.imageSeed(batchSeed: batchSeed, slot: i))`.
+  func gather(
+    _ images: any DeviceImages, order: Tensor?, start: Int, pixels: Tensor, labels: Tensor,
+    augmentation: DeviceAugmentation, batchSeed: UInt64)
+}
+
 /// A backend that updates every parameter tensor with one Adam launch.
 public protocol FusedAdamBackend: Backend {
   /// `adamUpdate` on every (parameter, gradient, m, v) at once.

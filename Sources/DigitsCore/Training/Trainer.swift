@@ -49,6 +49,9 @@ public struct TrainingConfig: Sendable {
   public var scheduleEpochs: Int? = nil
   /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation.
   public var augment: (@Sendable (inout [Float], Int, inout SeededGenerator) -> Void)? = nil
+  /// The augmentation a `DeviceAugmentingBackend` does instead of `augment`, keeping the
+  /// training set on the device; other backends use `augment`.
+  public var deviceAugmentation: DeviceAugmentation? = nil
   public var recipe = "seed"
 
   public init() {}
@@ -112,10 +115,12 @@ public final class Trainer {
   /// Trains from the epoch after the last one in `history` up to `config.epochs`.
   /// `checkpoint` runs after each epoch with the history so far; if it throws, training stops.
   ///
-  /// On a `DeviceDataBackend` without host augmentation the training images go to the device
-  /// once, each epoch's shuffled order once (outside the steps), and a step enqueues its work
-  /// (gather, forward, backward, Adam) and flushes, without waiting: the host only waits for
-  /// the progress reads (at most every `progressInterval`) and at the epoch's end.
+  /// On a `DeviceDataBackend` without host augmentation (or a `DeviceAugmentingBackend` given
+  /// `deviceAugmentation`) the training images go to the device once, each epoch's shuffled
+  /// order once (outside the steps), and a step enqueues its work (gather, forward, backward,
+  /// Adam) and flushes, without waiting: the host only waits for the progress reads (at most
+  /// every `progressInterval`) and at the epoch's end. A device-augmented step takes its batch
+  /// seed from the epoch's generator, as `Augmentation.apply(_:count:batchSeed:)` does on the host.
   public func run(
     train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
     checkpoint: (([EpochRecord]) throws -> Void)? = nil
@@ -129,7 +134,9 @@ public final class Trainer {
     let device = backend as? DeviceDataBackend
     let profiler = backend as? ProfilingBackend
     let epochs = history.count..<max(history.count, config.epochs)
-    let resident = config.augment == nil && !epochs.isEmpty ? device?.makeDeviceImages(train) : nil
+    let augmenting = config.deviceAugmentation.flatMap { a in (backend as? DeviceAugmentingBackend).map { ($0, a) } }
+    let onDevice = config.augment == nil || augmenting != nil
+    let resident = onDevice && !epochs.isEmpty ? device?.makeDeviceImages(train) : nil
     let residentValidation = epochs.isEmpty ? nil : validation.flatMap { v in device?.makeDeviceImages(v) }
     let order = resident.map { _ in backend.makeTensor([train.count]) }
     for epoch in epochs {
@@ -146,8 +153,15 @@ public final class Trainer {
         let count = min(train.count, first + n) - first
         let lr = config.learningRate(epoch: epoch, batch: b, batches: batches)
         if let device, let resident, let order {
+          let batchSeed = augmenting == nil ? 0 : rng.next()
           network.trainStep(count: count, stats: stats, learningRate: lr) { input, labelTensor in
-            device.gather(resident, order: order, start: first, pixels: input, labels: labelTensor)
+            if let (augmenter, augmentation) = augmenting {
+              augmenter.gather(
+                resident, order: order, start: first, pixels: input, labels: labelTensor, augmentation: augmentation,
+                batchSeed: batchSeed)
+            } else {
+              device.gather(resident, order: order, start: first, pixels: input, labels: labelTensor)
+            }
           }
           device.flush()
         } else {

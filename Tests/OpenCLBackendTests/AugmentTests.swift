@@ -1,0 +1,167 @@
+import CPUBackend
+import DigitsCore
+import DigitsVision
+import Foundation
+import OpenCLBackend
+import Testing
+import _TestSupport
+
+/// augment.cl against its host reference, `Augmentation.apply(_:count:batchSeed:)` with the
+/// same settings and seeds (issue 15: `--recipe best` with the training set on the device).
+@Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
+struct AugmentTests {
+  static let pixels = MNISTShape.pixels
+  /// Both 32-bit halves with the sign bit set, so a sign-extension slip changes every seed.
+  static let batchSeed: UInt64 = 0x9E6C_63D0_876A_1F5B
+
+  /// `count` training images from `start` as the host feeds them (bytes / 255).
+  static func host(_ data: LabeledImages, count: Int) -> [Float] {
+    var pixels = [Float](repeating: 0, count: count * Self.pixels)
+    var labels = [Float](repeating: 0, count: count)
+    pixels.withUnsafeMutableBufferPointer { p in
+      labels.withUnsafeMutableBufferPointer { l in data.fill(indices: Array(0..<count)[...], pixels: p, labels: l) }
+    }
+    return pixels
+  }
+
+  /// The device's augmented gather of images 0..<count of `data` with `augmentation`.
+  static func device(_ backend: OpenCLBackend, _ data: LabeledImages, count: Int, _ augmentation: DeviceAugmentation)
+    throws -> (pixels: [Float], labels: [Float])
+  {
+    let set = backend.makeDeviceImages(data)
+    let pixels = backend.makeTensor([count, 1, MNISTShape.side, MNISTShape.side])
+    let labels = backend.makeTensor([count])
+    backend.gather(
+      set, order: nil, start: 0, pixels: pixels, labels: labels, augmentation: augmentation, batchSeed: batchSeed)
+    let result = (backend.download(pixels), backend.download(labels))
+    try backend.throwIfFaulted()
+    return result
+  }
+
+  /// Per image: the largest |device - host|.
+  static func differences(_ a: [Float], _ b: [Float], count: Int) -> [Float] {
+    (0..<count).map { i in
+      (0..<Self.pixels).map { p in abs(a[i * Self.pixels + p] - b[i * Self.pixels + p]) }.max()!
+    }
+  }
+
+  /// `--recipe best` as the device does it, on 256 training images (32 on rusticl).
+  @Test(arguments: OpenCLTestDevice.indices)
+  func deviceMatchesHostReference(device: Int) throws {
+    try compare(device: device, Augmentation.bestOnDevice, count: OpenCLTestDevice.isFast(device) ? 256 : 32)
+  }
+
+  /// Every step on every image (all probabilities 1), so each runs on top of all the others.
+  @Test(arguments: OpenCLTestDevice.indices)
+  func everyStepOnEveryImageMatchesHostReference(device: Int) throws {
+    var all = Augmentation.bestOnDevice
+    all.affineProbability = 1
+    all.thicknessProbability = 1
+    all.relayoutProbability = 1
+    all.blurProbability = 1
+    all.noiseProbability = 1
+    try compare(device: device, all, count: OpenCLTestDevice.isFast(device) ? 128 : 16)
+  }
+
+  /// Largest |device - host| of an image, a quarter of one grey level (1/255). Derived: OpenCL
+  /// allows sin/cos 4 ulp, exp/log/sqrt 3, division 2.5, so the inverse warp's coefficients
+  /// carry ~16 ulp (1e-6 relative) and a sample position (|dx|, |dy| <= 16, coefficients <= 1.6)
+  /// ~5e-5 px per axis; bilinear interpolation of [0,1] values moves at most the sum, 1e-4.
+  /// Thickness, blur and area resampling average (no growth); blur's peak renormalisation
+  /// scales by at most 1 / (centre weight)^2 < 5, and the Box-Muller noise adds < 1e-6. Measured
+  /// on PoCL and rusticl: 1.7e-6.
+  static let bound: Float = 1e-3
+
+  /// Device and host agree per image within `bound`, but for an image whose relayout decision
+  /// sits on an edge: a pixel within ~1e-5 of the ink threshold at the crop box's border, or a
+  /// centre of mass within ~1e-5 of half a pixel, moves the whole digit by a pixel or changes
+  /// its size. Such an image may differ by anything; at most 1 in 128 may (measured: none in
+  /// 256 + 128 on PoCL, 32 + 16 on rusticl). Labels are equal, and the augmentation did change
+  /// the images (at least 80%; each step has its own probability, the warp alone 90%).
+  func compare(device: Int, _ augmentation: Augmentation, count: Int) throws {
+    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<count)
+    let plain = Self.host(data, count: count)
+    var expected = plain
+    augmentation.apply(&expected, count: count, batchSeed: Self.batchSeed)
+    let observed = try Self.device(
+      try OpenCLTestDevice.backend(device), data, count: count, try #require(augmentation.device))
+    #expect(observed.labels == data.labels.map(Float.init))
+    let diffs = Self.differences(observed.pixels, expected, count: count)
+    let beyond = diffs.indices.filter { diffs[$0] > Self.bound }
+    #expect(
+      beyond.count <= count / 128,
+      "\(beyond.count) of \(count) images beyond \(Self.bound): \(beyond.map { "\($0): \(diffs[$0])" })")
+    let worst = diffs.indices.filter { !beyond.contains($0) }.max { diffs[$0] < diffs[$1] }
+    #expect(diffs.max()! <= Self.bound || !beyond.isEmpty)
+    let changed = Self.differences(observed.pixels, plain, count: count).filter { $0 > 0.01 }.count
+    #expect(changed * 5 >= count * 4, "only \(changed) of \(count) images augmented")
+    print(
+      "augment on device \(device), \(count) images: largest difference within bound \(worst.map { diffs[$0] } ?? 0)")
+  }
+
+  /// With every probability 0 no step runs: the augmenting gather is the plain gather, bit
+  /// for bit, through a shuffled order from an offset.
+  @Test(arguments: OpenCLTestDevice.indices)
+  func noStepIsThePlainGather(device: Int) throws {
+    let count = OpenCLTestDevice.isFast(device) ? 128 : 16
+    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(3 * count))
+    var none = try #require(Augmentation.bestOnDevice.device)
+    none.affineProbability = 0
+    none.thicknessProbability = 0
+    none.relayoutProbability = 0
+    none.blurProbability = 0
+    none.noiseProbability = 0
+    let backend = try OpenCLTestDevice.backend(device)
+    let set = backend.makeDeviceImages(data)
+    let order = backend.makeTensor([data.count])
+    var shuffle = SeededGenerator(seed: 9)
+    shuffle.permutation(data.count).map(Float.init).withUnsafeBufferPointer { backend.upload($0, to: order) }
+    var results: [[Float]] = []
+    for augment in [false, true] {
+      let pixels = backend.makeTensor([count, 1, MNISTShape.side, MNISTShape.side])
+      let labels = backend.makeTensor([count])
+      if augment {
+        backend.gather(
+          set, order: order, start: count, pixels: pixels, labels: labels, augmentation: none, batchSeed: 1)
+      } else {
+        backend.gather(set, order: order, start: count, pixels: pixels, labels: labels)
+      }
+      results.append(backend.download(pixels) + backend.download(labels))
+    }
+    try backend.throwIfFaulted()
+    #expect(results[0] == results[1])
+  }
+
+  /// A `--recipe best` epoch on OpenCL (20 steps of 16 images; 4 on rusticl): the training set
+  /// stays on the device (no host-blocking call, nothing uploaded in a step, at most 20
+  /// launches), and it trains as the CPU does with the host reference of the device's
+  /// augmentation (`Augmentation.deviceBatchFunction`): same loss, weights within 1e-4.
+  @Test(arguments: OpenCLTestDevice.indices)
+  func bestRecipeStepsStayOnTheDevice(device: Int) throws {
+    let batch = OpenCLTestDevice.isFast(device) ? 16 : 4
+    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(20 * batch))
+    var config = TrainingConfig()
+    config.epochs = 1
+    config.batchSize = batch
+    config.learningRate = 1e-3
+    config.schedule = .constant
+    config.seed = 3
+    config.augment = Augmentation.best.batchFunction
+    config.deviceAugmentation = Augmentation.bestOnDevice.device
+    var cpuConfig = config
+    cpuConfig.augment = Augmentation.bestOnDevice.deviceBatchFunction
+    let opencl = Trainer(network: SeedNetwork(backend: try OpenCLTestDevice.backend(device), seed: 3), config: config)
+    try opencl.run(train: data, validation: nil, observer: nil)
+    #expect(opencl.stepsRun == 20)
+    let c = opencl.stepCounters
+    #expect(c.launches <= 20 * 20, "\(Double(c.launches) / 20) launches a step")
+    #expect(c.hostWaits == 0, "\(c.hostWaits) host-blocking calls in 20 steps")
+    #expect(c.bytesUploaded == 0, "\(c.bytesUploaded) bytes uploaded in 20 steps")
+    let cpu = Trainer(network: SeedNetwork(backend: CPUBackend(), seed: 3), config: cpuConfig)
+    try cpu.run(train: data, validation: nil, observer: nil)
+    let (a, b) = (opencl.history[0], cpu.history[0])
+    #expect(abs(a.loss - b.loss) <= 1e-4 * b.loss, "\(a.loss) vs \(b.loss)")
+    TrainingAgreementTests.compare(
+      opencl.network.parameterValues(), cpu.network.parameterValues(), atol: 1e-4, rtol: 0, what: "best recipe epoch")
+  }
+}
