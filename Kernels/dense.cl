@@ -1,6 +1,9 @@
 // dense.cl: fully connected layer (weights [O, I], the PyTorch layout) as GEMMs on gemm.cl's
 // tile loop. Letters: N batch rows, I inputs, O outputs.
-//   dense_forward          y[N, O]  = x[N, I] * w[O, I]^T + b, then ReLU if asked
+//   dense_forward          y[N, O]  = x[N, I] * w[O, I]^T + b, then ReLU if asked; split
+//                          along I when the call is too small to fill the device: slice z
+//                          writes partial[z][N, O] and dense_forward_reduce finishes (with
+//                          one slice, direct != 0, the kernel writes y itself)
 //   dense_backward_input   dx[N, I] = dy[N, O] * w[O, I], times (relu_y > 0) with use_relu
 //                          (the ReLU backward of the layer below folded in)
 //   dense_backward_weight  partial[z][O, I+1] = dy^T[O, N] * [x | 1][N, I+1] over the z-th
@@ -10,12 +13,16 @@
 // Work-items: gemm.cl's mapping (group 0 over output columns, group 1 over output rows,
 // group 2 over split-K slices). Local size (TS_N/WPT_N, TS_M/WPT_M, 1).
 
+// Slice z covers inputs [z*chunk, min((z+1)*chunk, I)); chunk is a multiple of TS_K.
 __kernel GEMM_ATTRIBUTES void dense_forward(const __global float* x, const __global float* w,
                                             const __global float* b, __global float* y,
-                                            int N, int I, int O, int relu) {
+                                            int N, int I, int O, int relu, int chunk,
+                                            __global float* partial, int direct) {
+  const int z = get_group_id(2);
+  const int kBegin = z * chunk, kEnd = min(I, kBegin + chunk);
 #define A_AT(m, k) x[(m) * I + (k)]
 #define B_AT(k, n) w[(n) * I + (k)]
-  GEMM_TILE_LOOP(N, O, 0, I, A_AT, 1, B_AT, 1)
+  GEMM_TILE_LOOP(N, O, kBegin, kEnd, A_AT, 1, B_AT, 1)
 #undef A_AT
 #undef B_AT
   for (int wm = 0; wm < WPT_M; wm++) {
@@ -24,8 +31,12 @@ __kernel GEMM_ATTRIBUTES void dense_forward(const __global float* x, const __glo
     for (int wn = 0; wn < WPT_N; wn++) {
       const int o = GEMM_COL(wn);
       if (o >= O) continue;
-      const float v = acc[wm][wn] + b[o];
-      y[r * O + o] = relu ? fmax(v, 0.0f) : v;
+      if (!direct) {
+        partial[(z * N + r) * O + o] = acc[wm][wn];
+      } else {
+        const float v = acc[wm][wn] + b[o];
+        y[r * O + o] = relu ? fmax(v, 0.0f) : v;
+      }
     }
   }
 }

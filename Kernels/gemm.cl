@@ -1,5 +1,6 @@
 // gemm.cl: the work-group-tiled GEMM core that conv2d.cl and dense.cl expand inside their
-// kernels, and gemm_reduce_splitk, which finishes split-K weight gradients.
+// kernels, and the split-K reductions that finish weight gradients (gemm_reduce_splitk) and
+// split dense forward calls (dense_forward_reduce).
 //
 // C[M, NC] = A[M, KD] * B[KD, NC]. A and B are never materialised: each op passes element
 // loaders A_AT(m, k) and B_AT(k, n), so a convolution's im2col happens in the tile loads.
@@ -100,17 +101,49 @@
     }                                                                                        \
   } while (0)
 
-// One work-item per element of a [M, cols] result: sums `slices` partial results laid out
-// [slices][M][cols]; columns 0..cols-2 go to out[M, cols-1], column cols-1 to bias[M] (the
-// weight-gradient GEMMs append a column of ones to get the bias gradient in the same pass).
-// Global size: M*cols rounded up to the local size; any local size.
+// Split-K reductions: the slices of a [count] result, laid out [slices][count], summed in
+// parallel. A work-group is (x, lanes) work-items, x <= REDUCE_X and lanes <= REDUCE_LANES:
+// work-item (i, lane) sums slices lane, lane + lanes, ... of element group*x + i (neighbouring
+// work-items read neighbouring floats), then every lane adds the lanes' sums in lane order,
+// so the result is the same bits on every run. Global size (count rounded up to x, lanes).
+#define REDUCE_X 32
+#define REDUCE_LANES 8
+
+// The sum over slices of partial[.][i]; every work-item of the group must call it.
+float reduce_slices(const __global float* partial, int i, int count, int slices,
+                    __local float* sums) {
+  const int x = get_local_id(0), lane = get_local_id(1), lanes = get_local_size(1);
+  float s = 0.0f;
+  if (i < count)
+    for (int z = lane; z < slices; z += lanes) s += partial[z * count + i];
+  sums[lane * REDUCE_X + x] = s;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  float total = 0.0f;
+  for (int l = 0; l < lanes; l++) total += sums[l * REDUCE_X + x];
+  return total;
+}
+
+// Weight gradients [M, cols]: columns 0..cols-2 go to out[M, cols-1], column cols-1 to
+// bias[M] (the weight-gradient GEMMs append a column of ones to get the bias gradient in the
+// same pass).
 __kernel void gemm_reduce_splitk(const __global float* partial, __global float* out,
                                  __global float* bias, int M, int cols, int slices) {
+  __local float sums[REDUCE_LANES * REDUCE_X];
   const int i = get_global_id(0);
-  if (i >= M * cols) return;
-  float s = 0.0f;
-  for (int z = 0; z < slices; z++) s += partial[z * M * cols + i];
+  const float s = reduce_slices(partial, i, M * cols, slices, sums);
+  if (i >= M * cols || get_local_id(1) != 0) return;
   const int row = i / cols, col = i - row * cols;
   if (col == cols - 1) bias[row] = s;
   else out[row * (cols - 1) + col] = s;
+}
+
+// Dense forward y[N, O] = sum of the slices + b, then ReLU if asked.
+__kernel void dense_forward_reduce(const __global float* partial, const __global float* b,
+                                   __global float* y, int N, int O, int slices, int relu) {
+  __local float sums[REDUCE_LANES * REDUCE_X];
+  const int i = get_global_id(0);
+  const float s = reduce_slices(partial, i, N * O, slices, sums);
+  if (i >= N * O || get_local_id(1) != 0) return;
+  const float v = s + b[i % O];
+  y[i] = relu ? fmax(v, 0.0f) : v;
 }

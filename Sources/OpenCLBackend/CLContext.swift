@@ -99,6 +99,7 @@ final class CLProgram: @unchecked Sendable {
   private(set) var gemmWorkGroupLimit: Int?
   private(set) var lossWorkGroupLimit: Int?
   private(set) var elementwiseWorkGroupLimit: Int?
+  private(set) var reduceWorkGroupLimit: Int?
   /// The most local memory any kernel uses (CL_KERNEL_LOCAL_MEM_SIZE); nil when unknown.
   private(set) var localMemoryBytes: UInt64?
 
@@ -140,7 +141,8 @@ final class CLProgram: @unchecked Sendable {
     }
     gemmWorkGroupLimit = least(CLKernels.Name.gemmKernels)
     lossWorkGroupLimit = least([.softmaxCrossEntropy])
-    elementwiseWorkGroupLimit = least(CLKernels.Name.allCases.filter { !$0.hasFixedWorkGroup })
+    elementwiseWorkGroupLimit = least(CLKernels.Name.allCases.filter(\.isElementwise))
+    reduceWorkGroupLimit = least(CLKernels.Name.reduceKernels)
     localMemoryBytes = CLKernels.Name.allCases.compactMap { kernelInfo($0, CL_KERNEL_LOCAL_MEM_SIZE, UInt64.self) }
       .max()
   }

@@ -13,6 +13,7 @@ enum CLArg {
 final class CLKernels {
   enum Name: String, CaseIterable {
     case gemmReduceSplitK = "gemm_reduce_splitk"
+    case denseForwardReduce = "dense_forward_reduce"
     case conv2dForward = "conv2d_forward"
     case conv2dBackwardInput = "conv2d_backward_input"
     case conv2dBackwardWeight = "conv2d_backward_weight"
@@ -34,16 +35,20 @@ final class CLKernels {
       .conv2dForward, .conv2dBackwardInput, .conv2dBackwardWeight, .denseForward, .denseBackwardInput,
       .denseBackwardWeight,
     ]
+    /// The split-K reductions: 2-D work-groups of (elements, slice lanes) sharing local memory.
+    static let reduceKernels: [Name] = [.gemmReduceSplitK, .denseForwardReduce]
     /// Kernels whose local size is fixed at build time; the rest take any local size.
     /// (augment_images picks its own: a kernel with barriers, rusticl allows it fewer work-items.)
     var hasFixedWorkGroup: Bool {
       Self.gemmKernels.contains(self) || self == .softmaxCrossEntropy || self == .augmentImages
     }
+    /// One work-item per element, no local memory: any local size (`elementwiseLocalSize`).
+    var isElementwise: Bool { !hasFixedWorkGroup && !Self.reduceKernels.contains(self) }
 
     /// Where `--profile` files the kernel's time.
     var phase: OpPhase {
       switch self {
-      case .conv2dForward, .denseForward, .maxPool2Forward, .softmaxProbabilities: return .forward
+      case .conv2dForward, .denseForward, .denseForwardReduce, .maxPool2Forward, .softmaxProbabilities: return .forward
       case .adamUpdate, .adamUpdateAll: return .update
       case .gatherImages, .augmentImages: return .transfer
       default: return .backward
@@ -58,6 +63,9 @@ final class CLKernels {
   /// Local size of the one-work-item-per-element kernels: a multiple of the device's
   /// preferred work-group multiple, at most 256.
   let elementwiseLocalSize: Int
+  /// Work-items of a reduction group: `elements` along dimension 0 (at most gemm.cl's
+  /// REDUCE_X) times `lanes` slice lanes along dimension 1 (at most REDUCE_LANES).
+  let reduceLocalSize: (elements: Int, lanes: Int)
 
   init(program: CLProgram, context: CLContext, queue: cl_command_queue, recorder: CLRecorder, limits: OpenCLLimits)
     throws(CLError)
@@ -81,6 +89,10 @@ final class CLKernels {
     let limit = program.elementwiseWorkGroupLimit ?? limits.usableWorkGroupSize
     let cap = max(1, min(256, limit, limits.usableWorkGroupSize, limits.usableWorkItems(dimension: 0)))
     elementwiseLocalSize = cap >= multiple ? cap / multiple * multiple : cap
+    let group = max(
+      1, min(256, program.reduceWorkGroupLimit ?? limits.usableWorkGroupSize, limits.usableWorkGroupSize))
+    let lanes = min(8, max(1, group / 32), limits.usableWorkItems(dimension: 1))
+    reduceLocalSize = (max(1, min(32, group / lanes, limits.usableWorkItems(dimension: 0))), lanes)
   }
 
   deinit {
@@ -121,6 +133,12 @@ final class CLKernels {
       }
       try CLAPI.check(status, "clSetKernelArg(\(name.rawValue), \(i))")
     }
+  }
+
+  /// A split-K reduction of `count` elements over `slices` slices (gemm.cl's reduce_slices).
+  func launchReduce(_ name: Name, elements count: Int, slices: Int, _ args: [CLArg]) throws(CLError) {
+    let lanes = min(reduceLocalSize.lanes, slices), x = reduceLocalSize.elements
+    try launch(name, global: [(count + x - 1) / x * x, lanes], local: [x, lanes], args)
   }
 
   /// A 1-D launch with one work-item per element of `count`.

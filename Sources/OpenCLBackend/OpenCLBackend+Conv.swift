@@ -8,10 +8,12 @@ extension OpenCLBackend {
     ShapeCheck.require(
       w.shape == [k, c, 3, 3] && b.shape == [k] && y.shape == [n, k, h - 2, wd - 2], "conv2dForward",
       "x \(x.shape), w \(w.shape), b \(b.shape), y \(y.shape)")
-    let grid = gemmGrid(rows: k, cols: n * (h - 2) * (wd - 2))
     launch(
-      .conv2dForward, global: grid.global, local: grid.local, .mem(mem(x).mem), .mem(mem(w).mem),
-      .mem(mem(b).mem), .mem(mem(y).mem), .int(n), .int(c), .int(h), .int(wd), .int(k), .int(relu ? 1 : 0))
+      .conv2dForward, gemmLaunch(rows: k, cols: n * (h - 2) * (wd - 2), depth: c * 9, split: .never),
+      arguments: [
+        .mem(mem(x).mem), .mem(mem(w).mem), .mem(mem(b).mem), .mem(mem(y).mem), .int(n), .int(c), .int(h),
+        .int(wd), .int(k), .int(relu ? 1 : 0),
+      ])
   }
 
   public func conv2dBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
@@ -20,10 +22,11 @@ extension OpenCLBackend {
     ShapeCheck.require(
       w.shape == [k, c, 3, 3] && dy.shape == [n, k, h - 2, wd - 2], "conv2dBackwardInput",
       "dy \(dy.shape), w \(w.shape), dx \(dx.shape)")
-    let grid = gemmGrid(rows: c, cols: n * h * wd)
     launch(
-      .conv2dBackwardInput, global: grid.global, local: grid.local, .mem(mem(dy).mem), .mem(mem(w).mem),
-      .mem(mem(dx).mem), .int(n), .int(c), .int(h), .int(wd), .int(k))
+      .conv2dBackwardInput, gemmLaunch(rows: c, cols: n * h * wd, depth: k * 9, split: .never),
+      arguments: [
+        .mem(mem(dy).mem), .mem(mem(w).mem), .mem(mem(dx).mem), .int(n), .int(c), .int(h), .int(wd), .int(k),
+      ])
   }
 
   public func conv2dBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {

@@ -8,10 +8,20 @@ extension OpenCLBackend {
     ShapeCheck.require(
       x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
       "x \(x.shape), w \(w.shape), b \(b.shape), y \(y.shape)")
-    let grid = gemmGrid(rows: n, cols: o)
+    let gemm = gemmLaunch(rows: n, cols: o, depth: i, split: .toFill)
+    let (slices, ym, bm) = (gemm.plan.slices, mem(y).mem, mem(b).mem)
+    let partial = slices == 1 ? mem(y) : scratchBuffer(count: slices * n * o)
     launch(
-      .denseForward, global: grid.global, local: grid.local, .mem(mem(x).mem), .mem(mem(w).mem),
-      .mem(mem(b).mem), .mem(mem(y).mem), .int(n), .int(i), .int(o), .int(relu ? 1 : 0))
+      .denseForward, gemm,
+      arguments: [
+        .mem(mem(x).mem), .mem(mem(w).mem), .mem(bm), .mem(ym), .int(n), .int(i), .int(o), .int(relu ? 1 : 0),
+        .int(gemm.plan.chunk), .mem(partial.mem), .int(slices == 1 ? 1 : 0),
+      ])
+    if slices > 1 {
+      launchReduce(
+        .denseForwardReduce, elements: n * o, slices: slices,
+        arguments: [.mem(partial.mem), .mem(bm), .mem(ym), .int(n), .int(o), .int(slices), .int(relu ? 1 : 0)])
+    }
   }
 
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
@@ -27,10 +37,12 @@ extension OpenCLBackend {
     let (o, i, n) = (w[0], w[1], dy[0])
     ShapeCheck.require(
       dy.shape == [n, o] && dx.count == n * i, "denseBackwardInput", "dy \(dy.shape), w \(w.shape), dx \(dx.shape)")
-    let grid = gemmGrid(rows: n, cols: i)
     launch(
-      .denseBackwardInput, global: grid.global, local: grid.local, .mem(mem(dy).mem), .mem(mem(w).mem),
-      .mem(mem(dx).mem), .int(n), .int(i), .int(o), .mem(mem(reluOutput ?? dx).mem), .int(reluOutput == nil ? 0 : 1))
+      .denseBackwardInput, gemmLaunch(rows: n, cols: i, depth: o, split: .never),
+      arguments: [
+        .mem(mem(dy).mem), .mem(mem(w).mem), .mem(mem(dx).mem), .int(n), .int(i), .int(o),
+        .mem(mem(reluOutput ?? dx).mem), .int(reluOutput == nil ? 0 : 1),
+      ])
   }
 
   public func denseBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {

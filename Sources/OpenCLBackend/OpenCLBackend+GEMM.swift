@@ -1,25 +1,40 @@
-/// Launch shapes for the GEMM kernels of gemm.cl, conv2d.cl and dense.cl.
+/// Launch shapes for the GEMM kernels of gemm.cl, conv2d.cl and dense.cl, planned per call
+/// shape (`GEMMPlan`): the device's tiles, or its narrow tiles for calls too small to fill it.
 extension OpenCLBackend {
-  /// Global and local sizes for a `rows` x `cols` output in gemm.cl's tiles, `slices` deep.
-  func gemmGrid(rows: Int, cols: Int, slices: Int = 1) -> (global: [Int], local: [Int]) {
-    let t = tuning
-    let local = [t.tileN / t.workPerItemN, t.tileM / t.workPerItemM, 1]
-    let global = [
-      (cols + t.tileN - 1) / t.tileN * local[0], (rows + t.tileM - 1) / t.tileM * local[1], slices,
-    ]
-    return (global, local)
+  /// A planned GEMM call: the plan, the kernels built with its tiles, and the global and
+  /// local sizes of its launch.
+  struct GEMMLaunch {
+    let plan: GEMMPlan
+    let kernels: CLKernels
+    let global: [Int]
+    let local: [Int]
   }
 
-  /// How to cut a reduction of `depth` for a `rows` x `cols` output into slices so that about
-  /// `tuning.targetWorkGroups` work-groups run, each slice at least eight k-tiles long (so
-  /// the dense layers at batch 128 run as one slice and skip the reduce launch); `chunk`
-  /// (a multiple of tileK) is each slice's length.
-  func splitK(rows: Int, cols: Int, depth: Int) -> (slices: Int, chunk: Int) {
-    let t = tuning
-    let tiles = ((rows + t.tileM - 1) / t.tileM) * ((cols + t.tileN - 1) / t.tileN)
-    let wanted = max(1, min(256, t.targetWorkGroups / max(1, tiles), depth / (8 * t.tileK)))
-    let chunk = ((depth + wanted - 1) / wanted + t.tileK - 1) / t.tileK * t.tileK
-    return (max(1, (depth + chunk - 1) / chunk), max(chunk, t.tileK))
+  /// Plans a `rows` x `cols` output reducing over `depth`. Narrow tiles are used only when
+  /// their kernels could be built (`narrowKernels`); otherwise the call keeps the wide ones.
+  func gemmLaunch(rows: Int, cols: Int, depth: Int, split: GEMMPlan.Split) -> GEMMLaunch {
+    var plan = GEMMPlan.make(
+      rows: rows, cols: cols, depth: depth, split: split, tuning: tuning, narrowAvailable: tuning.narrowed != nil)
+    var chosen = kernels
+    if plan.narrow {
+      if let narrow = narrowKernels {
+        chosen = narrow
+      } else {
+        plan = GEMMPlan.make(
+          rows: rows, cols: cols, depth: depth, split: split, tuning: tuning, narrowAvailable: false)
+      }
+    }
+    let t = plan.narrow ? tuning.narrowed! : tuning
+    let local = [t.tileN / t.workPerItemN, t.tileM / t.workPerItemM, 1]
+    let global = [
+      (cols + t.tileN - 1) / t.tileN * local[0], (rows + t.tileM - 1) / t.tileM * local[1], plan.slices,
+    ]
+    return GEMMLaunch(plan: plan, kernels: chosen, global: global, local: local)
+  }
+
+  /// Runs a GEMM kernel as planned.
+  func launch(_ name: CLKernels.Name, _ gemm: GEMMLaunch, arguments: [CLArg]) {
+    launch(name, global: gemm.global, local: gemm.local, on: gemm.kernels, arguments: arguments)
   }
 
   /// Runs a weight-gradient kernel (conv2d_backward_weight or dense_backward_weight) whose
@@ -31,20 +46,16 @@ extension OpenCLBackend {
     _ kernel: CLKernels.Name, rows: Int, cols: Int, depth: Int, dw: CLBuffer, db: CLBuffer,
     arguments: (CLBuffer, Int) -> [CLArg]
   ) {
-    let (slices, chunk) = splitK(rows: rows, cols: cols, depth: depth)
-    let grid = gemmGrid(rows: rows, cols: cols, slices: slices)
+    let gemm = gemmLaunch(rows: rows, cols: cols, depth: depth, split: .toTarget)
+    let slices = gemm.plan.slices
     if slices == 1 {
-      launch(
-        kernel, global: grid.global, local: grid.local,
-        arguments: arguments(dw, chunk) + [.mem(dw.mem), .mem(db.mem), .int(1)])
+      launch(kernel, gemm, arguments: arguments(dw, gemm.plan.chunk) + [.mem(dw.mem), .mem(db.mem), .int(1)])
       return
     }
     let partial = scratchBuffer(count: slices * rows * cols)
-    launch(
-      kernel, global: grid.global, local: grid.local,
-      arguments: arguments(partial, chunk) + [.mem(dw.mem), .mem(db.mem), .int(0)])
-    launch(
-      .gemmReduceSplitK, elements: rows * cols, .mem(partial.mem), .mem(dw.mem), .mem(db.mem),
-      .int(rows), .int(cols), .int(slices))
+    launch(kernel, gemm, arguments: arguments(partial, gemm.plan.chunk) + [.mem(dw.mem), .mem(db.mem), .int(0)])
+    launchReduce(
+      .gemmReduceSplitK, elements: rows * cols, slices: slices,
+      arguments: [.mem(partial.mem), .mem(dw.mem), .mem(db.mem), .int(rows), .int(cols), .int(slices)])
   }
 }

@@ -27,6 +27,10 @@ public final class OpenCLBackend: ProfilingBackend {
   let recorder: CLRecorder
   /// Split-K partial sums of the weight-gradient GEMMs, grown on demand, reused by each call.
   private var scratch: CLBuffer?
+  /// The kernels built with the narrow tiles (`tuning.narrowed`), for GEMM calls too small
+  /// to fill the device; built on the first such call, nil when they cannot be (those calls
+  /// then keep the wide tiles). Never built on a device that every call fills.
+  private(set) lazy var narrowKernels: CLKernels? = makeNarrowKernels()
   /// The first OpenCL call that failed after `init`; every op is skipped once it is set.
   public private(set) var fault: DigitsError?
 
@@ -206,9 +210,23 @@ public final class OpenCLBackend: ProfilingBackend {
     launch(name, global: global, local: local, arguments: args)
   }
 
-  func launch(_ name: CLKernels.Name, global: [Int], local: [Int], arguments args: [CLArg]) {
+  func launch(
+    _ name: CLKernels.Name, global: [Int], local: [Int], on chosen: CLKernels? = nil, arguments args: [CLArg]
+  ) {
     if fault != nil { return }
-    do { try kernels.launch(name, global: global, local: local, args) } catch { fail(error) }
+    do { try (chosen ?? kernels).launch(name, global: global, local: local, args) } catch { fail(error) }
+  }
+
+  func launchReduce(_ name: CLKernels.Name, elements count: Int, slices: Int, arguments args: [CLArg]) {
+    if fault != nil { return }
+    do { try kernels.launchReduce(name, elements: count, slices: slices, args) } catch { fail(error) }
+  }
+
+  private func makeNarrowKernels() -> CLKernels? {
+    guard let narrowed = tuning.narrowed, narrowed.problem(within: limits) == nil,
+      let program = try? context.program(tuning: narrowed, limits: limits)
+    else { return nil }
+    return try? CLKernels(program: program, context: context, queue: queue, recorder: recorder, limits: limits)
   }
 
   func launch(_ name: CLKernels.Name, elements count: Int, _ args: CLArg...) {

@@ -13,10 +13,13 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
   public var lossWorkGroup: Int
   /// Split-K weight gradients aim for about this many work-groups in flight.
   public var targetWorkGroups: Int
+  /// A GEMM call with fewer work-groups than this (the device's compute units) takes the
+  /// narrow tiles and, where it can, split-K (`GEMMPlan`). 1 keeps every call on these tiles.
+  public var fillWorkGroups: Int
 
   public init(
     tileM: Int, tileN: Int, tileK: Int, workPerItemM: Int, workPerItemN: Int,
-    lossWorkGroup: Int = 64, targetWorkGroups: Int = 8
+    lossWorkGroup: Int = 64, targetWorkGroups: Int = 8, fillWorkGroups: Int = 1
   ) {
     self.tileM = tileM
     self.tileN = tileN
@@ -25,6 +28,21 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
     self.workPerItemN = workPerItemN
     self.lossWorkGroup = lossWorkGroup
     self.targetWorkGroups = targetWorkGroups
+    self.fillWorkGroups = fillWorkGroups
+  }
+
+  /// The tiles for calls too small to fill the device: half as high and half as wide, the
+  /// same outputs per work-item (a quarter of the work-items), tileK cut to the work-group
+  /// if need be; nil when the tiles cannot be halved.
+  public var narrowed: OpenCLTuning? {
+    var t = self
+    t.tileM /= 2
+    t.tileN /= 2
+    guard t.tileM >= workPerItemM, t.tileN >= workPerItemN, t.tileM % workPerItemM == 0, t.tileN % workPerItemN == 0
+    else { return nil }
+    t.tileK = min(tileK, t.gemmWorkGroupSize)
+    t.fillWorkGroups = 1
+    return t
   }
 
   /// Work-items in one GEMM work-group.
@@ -114,6 +132,7 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
     return (device.kind == .gpu ? gpu + small : cpu + small).map {
       var t = $0
       t.targetWorkGroups = groups
+      t.fillWorkGroups = device.computeUnits
       t.lossWorkGroup = min(loss, largestPowerOfTwo(atMost: widest))
       return t
     }

@@ -6,7 +6,7 @@ import _TestSupport
 
 /// The shared op-by-op checks of _TestSupport: OpenCL against the Float64 reference and
 /// against the CPU backend, on every device, with the device's own tiles and with the GPU tiles
-/// where the device takes them.
+/// (as such, and planned as on an H200) where the device takes them.
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct BackendCheckTests {
   static let shapes: [BackendCheckShape] = [
@@ -18,7 +18,7 @@ struct BackendCheckTests {
     BackendCheckShape(batch: 2, channels: 3, filters: 33, height: 13, width: 9, denseOutputs: 17),
   ]
 
-  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 1]), shapes)
+  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 1, 3]), shapes)
   func agreesWithReferenceAndCPU(target: OpenCLTestDevice.Target, shape: BackendCheckShape) throws {
     let opencl = try target.backend()
     let vsReference = BackendChecks.compareWithReference(opencl, shape: shape)

@@ -71,6 +71,7 @@ struct OpTests {
   /// (n, o, input shape after the batch axis).
   static let denseShapes: [[Int]] = [
     [1, 1, 1], [3, 10, 37], [127, 33, 65], [5, 17, 3, 4, 4], [2, 128, 64, 5, 5], [127, 10, 128],
+    [128, 128, 64, 5, 5],
   ]
 
   @Test(arguments: cases(denseShapes) { $0.reduce(1, *) })

@@ -80,7 +80,8 @@ enum OpenCLTestDevice {
 
   /// Tunings the op tests cover: the device's own choice, the GPU tiles (so GPU code paths
   /// run on CPU drivers too) and deliberately odd small tiles with many split-K slices and a
-  /// tiny loss work-group. A tuning the device (or its driver's kernels) cannot take is
+  /// tiny loss work-group, and the GPU tiles planned as on an H200, so the narrow tiles and
+  /// the split dense forward run too. A tuning the device (or its driver's kernels) cannot take is
   /// refused by the backend, and is left out here for that device.
   static let tunings: [OpenCLTuning?] = [
     nil,
@@ -88,6 +89,7 @@ enum OpenCLTestDevice {
       tileM: 64, tileN: 64, tileK: 16, workPerItemM: 4, workPerItemN: 4, lossWorkGroup: 256, targetWorkGroups: 528),
     OpenCLTuning(
       tileM: 8, tileN: 16, tileK: 4, workPerItemM: 2, workPerItemN: 4, lossWorkGroup: 4, targetWorkGroups: 64),
+    OpenCLTuning.h200,
   ]
 
   /// One device with one of `tunings`: the first argument of the op tests.
@@ -117,6 +119,14 @@ enum OpenCLTestDevice {
     guard let tuning, device >= 0 else { return true }
     return (try? OpenCLBackend(deviceIndex: device, tuning: tuning)) != nil
   }
+}
+
+extension OpenCLTuning {
+  /// The GPU tiles as an H200 would plan them: 132 compute units to fill, 528 work-groups
+  /// for split-K weight gradients.
+  static let h200 = OpenCLTuning(
+    tileM: 64, tileN: 64, tileK: 16, workPerItemM: 4, workPerItemN: 4, lossWorkGroup: 256, targetWorkGroups: 528,
+    fillWorkGroups: 132)
 }
 
 /// Present in every run: on CI a missing device is a failure here too, not only a skip.

@@ -86,18 +86,19 @@ struct CPUAgreementTests {
   /// every parameter within 1e-5 (the steps move them by up to ~2e-2; PoCL vs the CPU
   /// backend measured 3e-7), the summed loss within 1e-5 relative and the correct counts
   /// within one tie. Batch 16 (4 in debug builds, where the CPU backend's SIMD code is slow,
-  /// and on rusticl).
-  @Test(arguments: OpenCLTestDevice.indices)
-  func twentyStepsEndClose(device: Int) throws {
+  /// and on rusticl). With the device's own tiles, and with the GPU tiles planned as on an
+  /// H200 (narrow tiles, split dense forward) where the device takes them.
+  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]))
+  func twentyStepsEndClose(target: OpenCLTestDevice.Target) throws {
     #if DEBUG
       let batch = 4
     #else
-      let batch = OpenCLTestDevice.isFast(device) ? 16 : 4
+      let batch = target.isFast ? 16 : 4
     #endif
     let (pixels, labels) = try TrainingAgreementTests.batch(20 * batch)
     var results: [[[Float]]] = []
     var stats: [[Float]] = []
-    for backend in [try OpenCLTestDevice.backend(device), CPUBackend()] as [any Backend] {
+    for backend in [try target.backend(), CPUBackend()] as [any Backend] {
       let network = SeedNetwork(backend: backend, seed: 3)
       let s = backend.makeTensor([2])
       for step in 0..<20 {

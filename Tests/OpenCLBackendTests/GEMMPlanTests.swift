@@ -1,0 +1,104 @@
+import DigitsCore
+import OpenCLBackend
+import Testing
+
+/// The per-call tile plans (`GEMMPlan`), without a device: every GEMM-like call of the seed
+/// network at batch 128, planned for an H200 and for PoCL on 2 cores.
+struct GEMMPlanTests {
+  /// A GEMM-like call: output rows x cols, reduction depth, and whether it may split.
+  struct Call: CustomStringConvertible {
+    let name: String
+    let rows: Int, cols: Int, depth: Int
+    let split: GEMMPlan.Split
+    var description: String { "\(name) \(rows)x\(cols)x\(depth)" }
+  }
+
+  /// The seed network's calls at batch n (conv1 has no input gradient).
+  static func calls(batch n: Int) -> [Call] {
+    [
+      Call(name: "conv1 forward", rows: 32, cols: n * 26 * 26, depth: 9, split: .never),
+      Call(name: "conv2 forward", rows: 64, cols: n * 11 * 11, depth: 32 * 9, split: .never),
+      Call(name: "fc1 forward", rows: n, cols: 128, depth: 1600, split: .toFill),
+      Call(name: "fc2 forward", rows: n, cols: 10, depth: 128, split: .toFill),
+      Call(name: "fc2 input gradient", rows: n, cols: 128, depth: 10, split: .never),
+      Call(name: "fc2 weight gradient", rows: 10, cols: 129, depth: n, split: .toTarget),
+      Call(name: "fc1 input gradient", rows: n, cols: 1600, depth: 128, split: .never),
+      Call(name: "fc1 weight gradient", rows: 128, cols: 1601, depth: n, split: .toTarget),
+      Call(name: "conv2 input gradient", rows: 32, cols: n * 13 * 13, depth: 64 * 9, split: .never),
+      Call(name: "conv2 weight gradient", rows: 64, cols: 32 * 9 + 1, depth: n * 11 * 11, split: .toTarget),
+      Call(name: "conv1 weight gradient", rows: 32, cols: 10, depth: n * 26 * 26, split: .toTarget),
+    ]
+  }
+
+  static func plan(_ call: Call, _ tuning: OpenCLTuning) -> GEMMPlan {
+    GEMMPlan.make(
+      rows: call.rows, cols: call.cols, depth: call.depth, split: call.split, tuning: tuning, narrowAvailable: true)
+  }
+
+  /// On an H200 every call fills the 132 compute units, except the two whose whole output and
+  /// reduction are too small to cut further (fc2's forward and weight gradient: about 0.3
+  /// MFLOP each, a few microseconds however they run). Without per-call plans fc1's forward
+  /// GEMM ran as 4 work-groups.
+  @Test func everyCallFillsAnH200ThatCan() {
+    let tuning = OpenCLTuning.h200
+    for call in Self.calls(batch: 128) {
+      let plan = Self.plan(call, tuning)
+      let small = call.rows * call.cols * call.depth < 1_000_000
+      #expect(plan.workGroups >= 132 || small, "\(call): \(plan)")
+      let covered = plan.slices * plan.chunk
+      #expect(covered >= call.depth && covered - plan.chunk < call.depth, "\(call): \(plan) leaves a slice empty")
+    }
+    let fc1 = Self.plan(Self.calls(batch: 128)[2], tuning)
+    #expect(fc1.narrow && fc1.slices > 1, "fc1 forward: \(fc1)")
+  }
+
+  /// On PoCL (2 compute units, 64x128 tiles) every call keeps the wide tiles and the dense
+  /// forward calls do not split, so a step is still 20 launches; the weight gradients split
+  /// as before (about 8 work-groups).
+  @Test func cpuDriverPlansAreTheWideTiles() {
+    let pocl = OpenCLTuning(
+      tileM: 64, tileN: 128, tileK: 16, workPerItemM: 8, workPerItemN: 8, targetWorkGroups: 8, fillWorkGroups: 2)
+    for call in Self.calls(batch: 128) {
+      let plan = Self.plan(call, pocl)
+      #expect(!plan.narrow, "\(call): \(plan)")
+      if call.split != .toTarget { #expect(plan.slices == 1, "\(call): \(plan)") }
+    }
+    let conv1 = Self.plan(Self.calls(batch: 128)[10], pocl)
+    #expect(conv1.slices == 8 && conv1.workGroups == 8, "conv1 weight gradient: \(conv1)")
+  }
+
+  /// The narrow tiles halve both sides and keep each work-item's outputs; tileK shrinks to
+  /// the work-group when it would not fit the conv kernels' tables.
+  @Test func narrowTilesAreHalfTheWideOnes() throws {
+    let narrow = try #require(OpenCLTuning.h200.narrowed)
+    #expect([narrow.tileM, narrow.tileN, narrow.tileK] == [32, 32, 16])
+    #expect(narrow.gemmWorkGroupSize == 64 && narrow.fillWorkGroups == 1)
+    let rusticl = OpenCLTuning(tileM: 16, tileN: 32, tileK: 16, workPerItemM: 4, workPerItemN: 4)
+    let small = try #require(rusticl.narrowed)
+    #expect([small.tileM, small.tileN, small.tileK, small.gemmWorkGroupSize] == [8, 16, 8, 8])
+    #expect(OpenCLTuning(tileM: 4, tileN: 4, tileK: 4, workPerItemM: 4, workPerItemN: 4).narrowed == nil)
+  }
+}
+
+/// The plans as the backend runs them: fc1's forward GEMM at batch 128 is one launch when its
+/// plan has one slice (the device's own plan on a CPU driver), and two (the split GEMM and its
+/// reduce) when it splits, as planned for an H200; the values are checked against the
+/// reference in `OpTests.dense`.
+@Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
+struct GEMMPlanLaunchTests {
+  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]))
+  func fc1ForwardLaunches(target: OpenCLTestDevice.Target) throws {
+    let backend = try target.backend()
+    let x = backend.makeTensor([128, 1600]), w = backend.makeTensor([128, 1600])
+    let b = backend.makeTensor([128]), y = backend.makeTensor([128, 128])
+    let before = backend.counters
+    backend.denseForward(input: x, weight: w, bias: b, output: y, relu: true)
+    try backend.throwIfFaulted()
+    let launches = (backend.counters - before).launches
+    let plan = GEMMPlan.make(
+      rows: 128, cols: 128, depth: 1600, split: .toFill, tuning: backend.tuning,
+      narrowAvailable: backend.tuning.narrowed != nil)
+    #expect(launches == (plan.slices > 1 ? 2 : 1), "\(backend.name): \(plan)")
+    if OpenCLTestDevice.tunings[target.tuning] == .h200 { #expect(plan.slices > 1) }
+  }
+}
