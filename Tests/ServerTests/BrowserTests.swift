@@ -98,6 +98,82 @@ func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
   return true
 }
 
+/// `digits serve --port 0` in a child process, with the URL it printed and its output.
+struct ServedDigits {
+  let process: Process
+  let url: String
+  private let out: OutputCollector
+  private let err: OutputCollector
+
+  /// Everything the server printed, for failure messages.
+  func log() -> String { "server stdout:\n\(out.text)\nserver stderr:\n\(err.text)" }
+
+  /// Kills the server if it still runs.
+  func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+  /// Starts `digits serve --port 0` with `arguments` in the package root and waits up to 20 s
+  /// for the http:// URL it prints; when none comes, records the issue with the server's
+  /// output, stops it and returns nil.
+  static func start(_ arguments: [String]) async throws -> ServedDigits? {
+    let process = Process()
+    process.executableURL = CLIRunner.executable
+    process.arguments = ["serve", "--port", "0"] + arguments
+    process.currentDirectoryURL = TestData.packageRoot
+    let out = OutputCollector(), err = OutputCollector()
+    process.standardOutput = out.pipe
+    process.standardError = err.pipe
+    process.standardInput = FileHandle.nullDevice
+    try process.run()
+    let urlPattern = try Regex("http://[^\\s]+")
+    var url: String?
+    let announced = await waitUntil(seconds: 20) {
+      if let match = out.text.firstMatch(of: urlPattern) { url = String(out.text[match.range]) }
+      return url != nil || !process.isRunning
+    }
+    let served = ServedDigits(process: process, url: url ?? "", out: out, err: err)
+    guard announced, url != nil else {
+      Issue.record(
+        "digits serve did not print its http:// URL within 20 s (running: \(process.isRunning))\n\(served.log())")
+      served.stop()
+      return nil
+    }
+    return served
+  }
+}
+
+/// A script of Tests/Browser run by python3 in the package root, stdout and stderr together.
+struct BrowserScript {
+  let process = Process()
+  private let collected = OutputCollector()
+
+  init(_ script: String, _ arguments: [String]) throws {
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", script] + arguments
+    process.currentDirectoryURL = TestData.packageRoot
+    var environment = ProcessInfo.processInfo.environment
+    environment["PYTHONUNBUFFERED"] = "1"
+    process.environment = environment
+    process.standardOutput = collected.pipe
+    process.standardError = collected.pipe
+    process.standardInput = FileHandle.nullDevice
+  }
+
+  /// Runs the script for at most `seconds` (killed after that); returns whether it ended.
+  func run(seconds: Double) async throws -> Bool {
+    try process.run()
+    let finished = await waitUntil(seconds: seconds) { !process.isRunning }
+    if !finished {
+      kill(process.processIdentifier, SIGKILL)
+      process.waitUntilExit()
+    }
+    _ = await waitUntil(seconds: 5) { collected.isEnded }
+    return finished
+  }
+
+  var output: String { collected.text }
+  var status: Int32 { process.terminationStatus }
+}
+
 @Test(
   "the drawing page works in a real browser (headless Chromium)",
   .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage),
@@ -108,75 +184,35 @@ func drawingPageInRealBrowser() async throws {
       "CI=true and the browser test cannot run: missing \(BrowserTestEnvironment.missing.joined(separator: ", "))")
     return
   }
-  let root = TestData.packageRoot
-
-  // The server, on a free port.
-  let server = Process()
-  server.executableURL = CLIRunner.executable
-  server.arguments = ["serve", "--port", "0", "--backend", "cpu"]
-  server.currentDirectoryURL = root
-  let serverOut = OutputCollector(), serverErr = OutputCollector()
-  server.standardOutput = serverOut.pipe
-  server.standardError = serverErr.pipe
-  server.standardInput = FileHandle.nullDevice
-  try server.run()
-  defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
-  func serverLog() -> String { "server stdout:\n\(serverOut.text)\nserver stderr:\n\(serverErr.text)" }
-
-  let urlPattern = try Regex("http://[^\\s]+")
-  var url: String?
-  let announced = await waitUntil(seconds: 20) {
-    if let match = serverOut.text.firstMatch(of: urlPattern) { url = String(serverOut.text[match.range]) }
-    return url != nil || !server.isRunning
-  }
-  guard announced, let url else {
-    Issue.record(
-      "digits serve did not print its http:// URL within 20 s (running: \(server.isRunning))\n\(serverLog())")
-    return
-  }
+  guard let server = try await ServedDigits.start(["--backend", "cpu"]) else { return }
+  let (url, serverLog) = (server.url, server.log)
+  defer { server.stop() }
 
   // The browser script.
-  let browser = Process()
-  browser.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-  browser.arguments = [
-    "python3", "Tests/Browser/draw_test.py", "--url", url,
-    "--screenshot", ".build/browser-test/screenshot.png", "--examples", "docs/examples",
-  ]
-  browser.currentDirectoryURL = root
-  var environment = ProcessInfo.processInfo.environment
-  environment["PYTHONUNBUFFERED"] = "1"
-  browser.environment = environment
-  let browserOut = OutputCollector()
-  browser.standardOutput = browserOut.pipe
-  browser.standardError = browserOut.pipe
-  browser.standardInput = FileHandle.nullDevice
+  let browser = try BrowserScript(
+    "Tests/Browser/draw_test.py",
+    ["--url", url, "--screenshot", ".build/browser-test/screenshot.png", "--examples", "docs/examples"])
   let started = Date()
-  try browser.run()
-  defer { if browser.isRunning { kill(browser.processIdentifier, SIGKILL) } }
   // Every wait in the script has its own 10 s timeout; this bounds the whole run.
-  let finished = await waitUntil(seconds: 150) { !browser.isRunning }
-  if !finished {
-    kill(browser.processIdentifier, SIGKILL)
-    browser.waitUntilExit()
-  }
-  _ = await waitUntil(seconds: 5) { browserOut.isEnded }
+  let finished = try await browser.run(seconds: 150)
   let seconds = Date().timeIntervalSince(started)
-  #expect(finished, "draw_test.py ran over 150 s and was killed\n\(browserOut.text)\n\(serverLog())")
+  #expect(finished, "draw_test.py ran over 150 s and was killed\n\(browser.output)\n\(serverLog())")
   #expect(
-    finished && browser.terminationStatus == 0,
-    "draw_test.py exited with status \(browser.terminationStatus):\n\(browserOut.text)\n\(serverLog())")
+    finished && browser.status == 0,
+    "draw_test.py exited with status \(browser.status):\n\(browser.output)\n\(serverLog())")
   print("browser test: \(String(format: "%.1f", seconds)) s against \(url)")
 
   // A clean shutdown on SIGINT.
-  server.interrupt()
-  let stopped = await waitUntil(seconds: 10) { !server.isRunning }
+  let process = server.process
+  process.interrupt()
+  let stopped = await waitUntil(seconds: 10) { !process.isRunning }
   #expect(stopped, "digits serve still running 10 s after SIGINT\n\(serverLog())")
   if stopped {
     #expect(
-      server.terminationReason == .exit && server.terminationStatus == 0,
+      process.terminationReason == .exit && process.terminationStatus == 0,
       """
-      digits serve ended with \(server.terminationReason == .exit ? "status" : "signal") \
-      \(server.terminationStatus) after SIGINT, expected status 0
+      digits serve ended with \(process.terminationReason == .exit ? "status" : "signal") \
+      \(process.terminationStatus) after SIGINT, expected status 0
       \(serverLog())
       """)
   }
