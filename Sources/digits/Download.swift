@@ -44,7 +44,7 @@ extension Digits {
     }
 
     func run() throws {
-      let directory = to ?? dataset.defaultDirectories[0]
+      let directory = to ?? dataset.defaultDirectories()[0]
       var source = DatasetSource.builtIn(dataset)
       source.mirrors = try DatasetSource.mirrors(options: mirrors, kind: dataset)
       var downloader = Downloader(source: source, directory: directory)

@@ -54,13 +54,11 @@ public enum DatasetKind: String, CaseIterable, Codable, Sendable {
     }
   }
 
-  /// Folders searched after `--data` and `$DIGITS_DATA`.
-  public var defaultDirectories: [String] {
-    defaultDirectories(home: FileManager.default.homeDirectoryForCurrentUser.path)
-  }
-
-  /// The same under another home folder (`$HOME` of the environment `locate` is given).
-  public func defaultDirectories(home: String) -> [String] {
+  /// Folders searched after `--data` and `$DIGITS_DATA`, under `$HOME` of `environment`
+  /// (the user's home folder when it has none), so `digits download` writes where `locate`
+  /// looks.
+  public func defaultDirectories(environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+    let home = environment["HOME"] ?? FileManager.default.homeDirectoryForCurrentUser.path
     switch self {
     case .mnist: return ["\(home)/.cache/digits/mnist"]
     case .fashion: return ["\(home)/.cache/digits/fashion-mnist", "/usr/share/datasets/fashion-mnist"]
@@ -105,7 +103,7 @@ public struct DatasetFolder: Sendable {
       candidates = [option]
     } else {
       if let env = environment["DIGITS_DATA"], !env.isEmpty { candidates.append(env) }
-      candidates += environment["HOME"].map(kind.defaultDirectories(home:)) ?? kind.defaultDirectories
+      candidates += kind.defaultDirectories(environment: environment)
     }
     for dir in candidates where fileStems.allSatisfy({ stem in resolve(dir, stem) != nil }) {
       return DatasetFolder(path: dir, kind: kind)
