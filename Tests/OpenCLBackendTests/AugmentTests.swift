@@ -63,6 +63,18 @@ struct AugmentTests {
     try compare(device: device, all, count: OpenCLTestDevice.isFast(device) ? 128 : 16)
   }
 
+  /// Groups of 24 work-items (784 pixels are no multiple of it), as on a device that allows few.
+  @Test(arguments: OpenCLTestDevice.indices)
+  func smallWorkGroupsMatchHostReference(device: Int) throws {
+    var all = Augmentation.bestOnDevice
+    all.thicknessProbability = 1
+    all.relayoutProbability = 1
+    all.blurProbability = 1
+    all.noiseProbability = 1
+    let backend = try OpenCLTestDevice.backend(device, limits: OpenCLLimits(maxWorkGroupSize: 24))
+    try compare(backend, all, count: 16)
+  }
+
   /// Largest |device - host| of an image, a quarter of one grey level (1/255). Derived: OpenCL
   /// allows sin/cos 4 ulp, exp/log/sqrt 3, division 2.5, so the inverse warp's coefficients
   /// carry ~16 ulp (1e-6 relative) and a sample position (|dx|, |dy| <= 16, coefficients <= 1.6)
@@ -75,16 +87,21 @@ struct AugmentTests {
   /// Device and host agree per image within `bound`, but for an image whose relayout decision
   /// sits on an edge: a pixel within ~1e-5 of the ink threshold at the crop box's border, or a
   /// centre of mass within ~1e-5 of half a pixel, moves the whole digit by a pixel or changes
-  /// its size. Such an image may differ by anything; at most 1 in 128 may (measured: none in
-  /// 256 + 128 on PoCL, 32 + 16 on rusticl). Labels are equal, and the augmentation did change
-  /// the images (at least 80%; each step has its own probability, the warp alone 90%).
+  /// its size. Such an image may differ by anything; at most 1 in 128 may (measured: none, also
+  /// in 16,384 + 8,192 images on PoCL, the largest difference 3.3e-6). Labels are equal, and
+  /// the augmentation did change the images (at least 80%; each step has its own probability,
+  /// the warp alone 90%).
   func compare(device: Int, _ augmentation: Augmentation, count: Int) throws {
+    try compare(try OpenCLTestDevice.backend(device), augmentation, count: count)
+  }
+
+  func compare(_ backend: OpenCLBackend, _ augmentation: Augmentation, count: Int) throws {
+    let device = backend.device.index
     let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<count)
     let plain = Self.host(data, count: count)
     var expected = plain
     augmentation.apply(&expected, count: count, batchSeed: Self.batchSeed)
-    let observed = try Self.device(
-      try OpenCLTestDevice.backend(device), data, count: count, try #require(augmentation.device))
+    let observed = try Self.device(backend, data, count: count, try #require(augmentation.device))
     #expect(observed.labels == data.labels.map(Float.init))
     let diffs = Self.differences(observed.pixels, expected, count: count)
     let beyond = diffs.indices.filter { diffs[$0] > Self.bound }
@@ -92,11 +109,10 @@ struct AugmentTests {
       beyond.count <= count / 128,
       "\(beyond.count) of \(count) images beyond \(Self.bound): \(beyond.map { "\($0): \(diffs[$0])" })")
     let worst = diffs.indices.filter { !beyond.contains($0) }.max { diffs[$0] < diffs[$1] }
-    #expect(diffs.max()! <= Self.bound || !beyond.isEmpty)
     let changed = Self.differences(observed.pixels, plain, count: count).filter { $0 > 0.01 }.count
     #expect(changed * 5 >= count * 4, "only \(changed) of \(count) images augmented")
-    print(
-      "augment on device \(device), \(count) images: largest difference within bound \(worst.map { diffs[$0] } ?? 0)")
+    let rest = worst.map { diffs[$0] } ?? 0
+    print("augment on device \(device), \(count) images: \(beyond.count) beyond the bound, the rest within \(rest)")
   }
 
   /// With every probability 0 no step runs: the augmenting gather is the plain gather, bit
