@@ -59,7 +59,7 @@ extension Digits {
 
     @Option(
       help:
-        "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise; generalises to real pictures)."
+        "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise, MNIST-style relayout; generalises to real pictures; on OpenCL done on the device, whose relayout keeps stroke width)."
     )
     var recipe: TrainingRecipe?
 
