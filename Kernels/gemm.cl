@@ -125,12 +125,23 @@ float reduce_slices(const __global float* partial, int i, int count, int slices,
 
 // Weight gradients [M, cols]: columns 0..cols-2 go to out[M, cols-1], column cols-1 to
 // bias[M] (the weight-gradient GEMMs append a column of ones to get the bias gradient in the
-// same pass).
-__kernel void gemm_reduce_splitk(const __global float* partial, __global float* out,
-                                 __global float* bias, int M, int cols, int slices) {
+// same pass). Two reductions in one launch: work-groups below groups0 do the first (partial0
+// into out0 and bias0), the rest the second; a work-group takes one branch as a whole, so the
+// barrier in reduce_slices is reached by all its work-items. One reduction: pass it twice
+// with groups0 = every work-group.
+__kernel void gemm_reduce_splitk(const __global float* partial0, __global float* out0,
+                                 __global float* bias0, int M0, int cols0, int slices0,
+                                 const __global float* partial1, __global float* out1,
+                                 __global float* bias1, int M1, int cols1, int slices1,
+                                 int groups0) {
   __local float sums[REDUCE_LANES * REDUCE_X];
-  const int i = get_global_id(0);
-  const float s = reduce_slices(partial, i, M * cols, slices, sums);
+  const int second = get_group_id(0) >= groups0;
+  const __global float* partial = second ? partial1 : partial0;
+  __global float* out = second ? out1 : out0;
+  __global float* bias = second ? bias1 : bias0;
+  const int M = second ? M1 : M0, cols = second ? cols1 : cols0;
+  const int i = get_global_id(0) - (second ? groups0 * (int)get_local_size(0) : 0);
+  const float s = reduce_slices(partial, i, M * cols, second ? slices1 : slices0, sums);
   if (i >= M * cols || get_local_id(1) != 0) return;
   const int row = i / cols, col = i - row * cols;
   if (col == cols - 1) bias[row] = s;

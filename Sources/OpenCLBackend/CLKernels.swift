@@ -135,10 +135,10 @@ final class CLKernels {
     }
   }
 
-  /// A split-K reduction of `count` elements over `slices` slices (gemm.cl's reduce_slices).
-  func launchReduce(_ name: Name, elements count: Int, slices: Int, _ args: [CLArg]) throws(CLError) {
+  /// A split-K reduction (gemm.cl's reduce_slices) of `groups` work-groups over `slices` slices.
+  func launchReduce(_ name: Name, groups: Int, slices: Int, _ args: [CLArg]) throws(CLError) {
     let lanes = min(reduceLocalSize.lanes, slices), x = reduceLocalSize.elements
-    try launch(name, global: [(count + x - 1) / x * x, lanes], local: [x, lanes], args)
+    try launch(name, global: [groups * x, lanes], local: [x, lanes], args)
   }
 
   /// A 1-D launch with one work-item per element of `count`.

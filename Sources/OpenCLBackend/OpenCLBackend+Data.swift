@@ -54,6 +54,7 @@ extension OpenCLBackend: DeviceDataBackend, FusedAdamBackend, FusedReLUBackwardB
   }
 
   public func flush() {
+    finishReductions()
     if fault == nil { check(api.flush(queue), "clFlush") }
   }
 

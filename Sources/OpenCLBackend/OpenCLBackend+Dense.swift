@@ -18,8 +18,9 @@ extension OpenCLBackend {
         .int(gemm.plan.chunk), .mem(partial.mem), .int(slices == 1 ? 1 : 0),
       ])
     if slices > 1 {
+      let x = kernels.reduceLocalSize.elements
       launchReduce(
-        .denseForwardReduce, elements: n * o, slices: slices,
+        .denseForwardReduce, groups: (n * o + x - 1) / x, slices: slices,
         arguments: [.mem(partial.mem), .mem(bm), .mem(ym), .int(n), .int(o), .int(slices), .int(relu ? 1 : 0)])
     }
   }

@@ -39,9 +39,9 @@ extension OpenCLBackend {
 
   /// Runs a weight-gradient kernel (conv2d_backward_weight or dense_backward_weight) whose
   /// output is [rows, cols] with the bias gradient in the last column, split along `depth`
-  /// into scratch partials, then sums the slices into `dw` [rows, cols-1] and `db` [rows].
-  /// `arguments(partial, chunk)` gives the kernel's arguments before dw, db and `direct`.
-  /// With one slice the kernel writes dw and db itself: one launch instead of two.
+  /// into scratch partials, whose sum into `dw` [rows, cols-1] and `db` [rows] waits in
+  /// `pendingReductions`. `arguments(partial, chunk)` gives the kernel's arguments before dw,
+  /// db and `direct`. With one slice the kernel writes dw and db itself: no reduction at all.
   func weightGradient(
     _ kernel: CLKernels.Name, rows: Int, cols: Int, depth: Int, dw: CLBuffer, db: CLBuffer,
     arguments: (CLBuffer, Int) -> [CLArg]
@@ -54,8 +54,54 @@ extension OpenCLBackend {
     }
     let partial = scratchBuffer(count: slices * rows * cols)
     launch(kernel, gemm, arguments: arguments(partial, gemm.plan.chunk) + [.mem(dw.mem), .mem(db.mem), .int(0)])
-    launchReduce(
-      .gemmReduceSplitK, elements: rows * cols, slices: slices,
-      arguments: [.mem(partial.mem), .mem(dw.mem), .mem(db.mem), .int(rows), .int(cols), .int(slices)])
+    if fault == nil {
+      pendingReductions.append(
+        PendingReduction(partial: partial, dw: dw, db: db, rows: rows, cols: cols, slices: slices))
+    }
+  }
+
+  /// Enqueues the waiting weight-gradient reductions, two to a launch. A step's gradients are
+  /// read only by Adam, so conv2's and conv1's reductions share one launch instead of two.
+  /// Every path that could touch a waiting dw or db (a launch naming it, a download, upload
+  /// or fill of it) calls this first, and so do flush, synchronize and the profile.
+  func finishReductions() {
+    guard !pendingReductions.isEmpty else { return }
+    let waiting = pendingReductions
+    pendingReductions = []
+    let x = kernels.reduceLocalSize.elements
+    for first in stride(from: 0, to: waiting.count, by: 2) {
+      let a = waiting[first], b = first + 1 < waiting.count ? waiting[first + 1] : a
+      let groupsA = (a.rows * a.cols + x - 1) / x
+      let groupsB = first + 1 < waiting.count ? (b.rows * b.cols + x - 1) / x : 0
+      launchReduce(
+        .gemmReduceSplitK, groups: groupsA + groupsB, slices: max(a.slices, b.slices),
+        arguments: a.arguments + b.arguments + [.int(groupsA)])
+    }
+  }
+
+  /// `finishReductions` when `arguments` name a buffer a waiting reduction writes (a kernel
+  /// reading or writing it, or a transfer or fill of it, must come after the reduction).
+  func finishReductions(ifRead arguments: [CLArg]) {
+    guard !pendingReductions.isEmpty else { return }
+    let written = Set(pendingReductions.flatMap { [$0.dw.mem, $0.db.mem] })
+    if arguments.contains(where: { if case .mem(let m) = $0 { written.contains(m) } else { false } }) {
+      finishReductions()
+    }
+  }
+}
+
+/// A split-K weight gradient whose slices (`partial`, [slices][rows][cols]) still have to be
+/// summed into dw and db.
+struct PendingReduction {
+  let partial: CLBuffer
+  let dw: CLBuffer
+  let db: CLBuffer
+  let rows: Int
+  let cols: Int
+  let slices: Int
+
+  /// gemm_reduce_splitk's arguments for one of its two reductions.
+  var arguments: [CLArg] {
+    [.mem(partial.mem), .mem(dw.mem), .mem(db.mem), .int(rows), .int(cols), .int(slices)]
   }
 }

@@ -25,8 +25,11 @@ public final class OpenCLBackend: ProfilingBackend {
   let kernels: CLKernels
   let pool: CLBufferPool
   let recorder: CLRecorder
-  /// Split-K partial sums of the weight-gradient GEMMs, grown on demand, reused by each call.
-  private var scratch: CLBuffer?
+  /// Split-K partial sums, grown on demand: slot i holds the partials of the i-th reduction
+  /// still waiting (`pendingReductions`); the next free slot is reused by each call.
+  private var scratch: [CLBuffer] = []
+  /// Weight-gradient reductions enqueued later, together (`finishReductions`).
+  var pendingReductions: [PendingReduction] = []
   /// The kernels built with the narrow tiles (`tuning.narrowed`), for GEMM calls too small
   /// to fill the device; built on the first such call, nil when they cannot be (those calls
   /// then keep the wide tiles). Never built on a device that every call fills.
@@ -122,6 +125,7 @@ public final class OpenCLBackend: ProfilingBackend {
 
   /// Device time per kernel (from profiling events; zero times without `profiling`).
   public func opTimes() -> [OpTime] {
+    finishReductions()
     if fault == nil { _ = api.finish(queue) }
     return recorder.opTimes()
   }
@@ -138,6 +142,7 @@ public final class OpenCLBackend: ProfilingBackend {
     let buffer = mem(tensor)
     ShapeCheck.require(values.count == buffer.count, "upload", "\(values.count) values for \(tensor.shape)")
     if values.isEmpty || fault != nil { return }
+    finishReductions(ifRead: [.mem(buffer.mem)])
     recorder.waited()
     recorder.uploaded(values.count * 4)
     let status = api.enqueueWriteBuffer(
@@ -148,6 +153,7 @@ public final class OpenCLBackend: ProfilingBackend {
   public func download(_ tensor: Tensor) -> [Float] {
     let buffer = mem(tensor)
     if buffer.count == 0 { return [] }
+    finishReductions(ifRead: [.mem(buffer.mem)])
     if fault != nil { return [Float](repeating: 0, count: buffer.count) }
     recorder.waited()
     recorder.downloaded(buffer.count * 4)
@@ -162,6 +168,7 @@ public final class OpenCLBackend: ProfilingBackend {
   public func zero(_ tensor: Tensor) { zero(mem(tensor)) }
 
   public func synchronize() {
+    finishReductions()
     if fault != nil { return }
     recorder.waited()
     check(api.finish(queue), "clFinish")
@@ -183,6 +190,7 @@ public final class OpenCLBackend: ProfilingBackend {
   }
 
   func zero(_ buffer: CLBuffer) {
+    finishReductions(ifRead: [.mem(buffer.mem)])
     if fault != nil { return }
     var pattern: Float = 0
     recorder.filled()
@@ -198,11 +206,13 @@ public final class OpenCLBackend: ProfilingBackend {
     return buffer
   }
 
-  /// A scratch buffer of at least `count` floats, valid until the next call.
+  /// A scratch buffer of at least `count` floats that no waiting reduction reads, valid until
+  /// the next call.
   func scratchBuffer(count: Int) -> CLBuffer {
-    if let scratch, scratch.count >= count { return scratch }
+    let slot = pendingReductions.count
+    if slot < scratch.count, scratch[slot].count >= count { return scratch[slot] }
     let buffer = make(count: count)
-    scratch = buffer
+    if slot < scratch.count { scratch[slot] = buffer } else { scratch.append(buffer) }
     return buffer
   }
 
@@ -213,13 +223,16 @@ public final class OpenCLBackend: ProfilingBackend {
   func launch(
     _ name: CLKernels.Name, global: [Int], local: [Int], on chosen: CLKernels? = nil, arguments args: [CLArg]
   ) {
+    finishReductions(ifRead: args)
     if fault != nil { return }
     do { try (chosen ?? kernels).launch(name, global: global, local: local, args) } catch { fail(error) }
   }
 
-  func launchReduce(_ name: CLKernels.Name, elements count: Int, slices: Int, arguments args: [CLArg]) {
+  /// A split-K reduction of `groups` work-groups, each summing up to `slices` slices of
+  /// `kernels.reduceLocalSize.elements` elements.
+  func launchReduce(_ name: CLKernels.Name, groups: Int, slices: Int, arguments args: [CLArg]) {
     if fault != nil { return }
-    do { try kernels.launchReduce(name, elements: count, slices: slices, args) } catch { fail(error) }
+    do { try kernels.launchReduce(name, groups: groups, slices: slices, args) } catch { fail(error) }
   }
 
   private func makeNarrowKernels() -> CLKernels? {
@@ -234,6 +247,7 @@ public final class OpenCLBackend: ProfilingBackend {
   }
 
   func launch(_ name: CLKernels.Name, elements count: Int, arguments args: [CLArg]) {
+    finishReductions(ifRead: args)
     if fault != nil { return }
     do { try kernels.launch(name, elements: count, args) } catch { fail(error) }
   }

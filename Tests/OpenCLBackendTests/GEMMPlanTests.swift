@@ -1,6 +1,7 @@
 import DigitsCore
 import OpenCLBackend
 import Testing
+import _TestSupport
 
 /// The per-call tile plans (`GEMMPlan`), without a device: every GEMM-like call of the seed
 /// network at batch 128, planned for an H200 and for PoCL on 2 cores.
@@ -100,5 +101,58 @@ struct GEMMPlanLaunchTests {
       narrowAvailable: backend.tuning.narrowed != nil)
     #expect(launches == (plan.slices > 1 ? 2 : 1), "\(backend.name): \(plan)")
     if OpenCLTestDevice.tunings[target.tuning] == .h200 { #expect(plan.slices > 1) }
+  }
+
+  /// Two split-K weight gradients (conv1's and conv2's shapes at batch 16) wait and are summed
+  /// by one reduce launch, run as soon as a kernel names one of their outputs: the ReLU
+  /// backward below must see the finished dw1 (a reduce enqueued after it would overwrite
+  /// the masked values). Both gradients then match the Float64 reference. Not on rusticl,
+  /// whose small tiles leave conv2's gradient in one slice.
+  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]).filter(\.isFast))
+  func splitWeightGradientsShareOneReduce(target: OpenCLTestDevice.Target) throws {
+    let backend = try target.backend()
+    let reference = ReferenceBackend()
+    var rng = TestRandom(seed: 29)
+    // (n, c, h, w, k) of conv1 and conv2 at batch 16.
+    let shapes = [[16, 1, 28, 28, 32], [16, 32, 13, 13, 64]]
+    for sh in shapes {
+      let plan = GEMMPlan.make(
+        rows: sh[4], cols: sh[1] * 9 + 1, depth: sh[0] * (sh[2] - 2) * (sh[3] - 2), split: .toTarget,
+        tuning: backend.tuning, narrowAvailable: backend.tuning.narrowed != nil)
+      try #require(plan.slices > 1, "\(sh) must split for this test: \(plan)")
+    }
+    let values = shapes.map { sh in
+      (x: rng.array(sh[0] * sh[1] * sh[2] * sh[3]), dy: rng.array(sh[0] * sh[4] * (sh[2] - 2) * (sh[3] - 2)))
+    }
+    let mask = rng.array(32 * 9)
+    var results: [[[Float]]] = []
+    for be in [backend, reference] as [any Backend] {
+      let before = (be as? OpenCLBackend)?.counters
+      var outputs: [(dw: Tensor, db: Tensor)] = []
+      for (sh, v) in zip(shapes, values) {
+        let x = be.makeTensor([sh[0], sh[1], sh[2], sh[3]]), dy = be.makeTensor([sh[0], sh[4], sh[2] - 2, sh[3] - 2])
+        v.x.withUnsafeBufferPointer { be.upload($0, to: x) }
+        v.dy.withUnsafeBufferPointer { be.upload($0, to: dy) }
+        let dw = be.makeTensor([sh[4], sh[1], 3, 3]), db = be.makeTensor([sh[4]])
+        outputs.append((dw, db))
+        be.conv2dBackwardWeight(input: x, outputGrad: dy, weightGrad: dw, biasGrad: db)
+      }
+      if be === backend, let before { #expect((backend.counters - before).launches == 2, "the two GEMMs only") }
+      let y = be.makeTensor([32, 1, 3, 3])
+      mask.withUnsafeBufferPointer { be.upload($0, to: y) }
+      let launchesBefore = (be as? OpenCLBackend)?.counters.launches
+      be.reluBackward(output: y, outputGrad: outputs[0].dw)
+      if let launchesBefore, let opencl = be as? OpenCLBackend {
+        #expect(opencl.counters.launches - launchesBefore == 2, "one reduce for both gradients, then the ReLU")
+      }
+      results.append(outputs.flatMap { [be.download($0.dw), be.download($0.db)] })
+    }
+    let depths = shapes.map { $0[0] * ($0[2] - 2) * ($0[3] - 2) }
+    for (i, label) in ["dw1 masked", "db1", "dw2", "db2"].enumerated() {
+      let atol = DerivedTolerance.dot(depth: depths[i / 2], meanAbsProduct: i % 2 == 0 ? 0.25 : 0.5)
+      if let report = mismatchReport(results[0][i], results[1][i], atol: atol, rtol: 1e-5, label: label) {
+        Issue.record(Comment(rawValue: report))
+      }
+    }
   }
 }
