@@ -5,9 +5,10 @@
 //                   memory (cur/other: side * side floats each, passed as __local arguments).
 //                   Work-item 0 makes every random draw, in the host's order, from its own
 //                   xoshiro256** (SeededGenerator, seeded through SplitMix64 with the slot's
-//                   seed: aug_image_seed), and does the short serial parts (ink box, peaks,
-//                   centre of mass, the noise's 2 draws a pixel); the group does the pixel work.
-// Local size: any (barriers between the steps). Global size: n * local size.
+//                   seed: aug_image_seed), including the noise's 2 a pixel (a chain: written
+//                   to local memory for the group to use), and the centre of mass (summed in
+//                   the host's order); the group does the pixel work and the max/box reductions.
+// Local size: any up to AUG_GROUP_MAX (barriers between the steps). Global size: n * local size.
 // Float results match the host within the ulps of sin/cos/exp/log/sqrt and division; the
 // uniform draws are exact (FP_CONTRACT OFF: no fused multiply-add where the host has none).
 
@@ -60,10 +61,12 @@ inline float aug_uniform(aug_rng* r, float lo, float hi) {
   return lo + scaled * (1.0f / 16777216.0f);
 }
 
-// Standard normal (Box-Muller), as Augmentation.gaussian.
-inline float aug_gaussian(aug_rng* r) {
-  const float u1 = fmax(aug_uniform(r, 0.0f, 1.0f), 1e-7f);
-  const float u2 = aug_uniform(r, 0.0f, 1.0f);
+// Standard normal (Box-Muller), as Augmentation.gaussian, from two draws' top 24 bits (as
+// floats: exact): uniform(0, 1) is then bits * 2^-24, exactly as aug_uniform gives it.
+inline float aug_gaussian(float bits1, float bits2) {
+#pragma OPENCL FP_CONTRACT OFF
+  const float u1 = fmax(bits1 * (1.0f / 16777216.0f), 1e-7f);
+  const float u2 = bits2 * (1.0f / 16777216.0f);
   return sqrt(-2.0f * log(u1)) * cos((2.0f * M_PI_F) * u2);
 }
 
@@ -97,19 +100,28 @@ inline float aug_area2(__local const float* line, int stride, int j, int n, int 
   return s;
 }
 
-inline float aug_max(__local const float* img, int count) {
-  float m = img[0];
-  for (int i = 1; i < count; ++i) m = fmax(m, img[i]);
-  return m;
+// The host's largest local size (OpenCLBackend+Augment.swift): the partials' length.
+#define AUG_GROUP_MAX 128
+
+// The largest of img[0..<count), in every work-item; all work-items of the group must call it.
+inline float aug_group_max(__local const float* img, int count, __local float* partial) {
+  const int lid = get_local_id(0), local_size = get_local_size(0);
+  float m = -MAXFLOAT;
+  for (int i = lid; i < count; i += local_size) m = fmax(m, img[i]);
+  partial[lid] = m;
+  barrier(CLK_LOCAL_MEM_FENCE);
+  float r = partial[0];
+  for (int i = 1; i < local_size; ++i) r = fmax(r, partial[i]);
+  barrier(CLK_LOCAL_MEM_FENCE);
+  return r;
 }
 
 // The draws and the serial parts are made by work-item 0 into these, read by all after a barrier.
 typedef struct {
   int affine, thicken, morph, relayout, blur, noise;
-  float i00, i01, i10, i11, tx, ty, strength, noise_sigma, before, after;
+  float i00, i01, i10, i11, tx, ty, strength, noise_sigma;
   float kernel5[5];
   int x0, y0, w, h, ow, oh, fw, fh, ox, oy;
-  float peak;
 } aug_plan;
 
 __kernel void augment_images(const __global uchar* images, const __global uchar* labels,
@@ -123,6 +135,8 @@ __kernel void augment_images(const __global uchar* images, const __global uchar*
                              __local float* cur, __local float* other) {
 #pragma OPENCL FP_CONTRACT OFF
   __local aug_plan plan;
+  __local float partial[AUG_GROUP_MAX];
+  __local int ink[4 * AUG_GROUP_MAX];
   const int slot = get_group_id(0), lid = get_local_id(0), local_size = get_local_size(0);
   const int P = side * side;
   const int image = use_order ? (int)order[start + slot] : start + slot;
@@ -207,14 +221,17 @@ __kernel void augment_images(const __global uchar* images, const __global uchar*
   // Relayout: crop to the ink, fit box x box (area resampling through an oversampled size),
   // peak to 1, centre of mass on (centre_x, centre_y) in whole pixels, kept inside the field.
   if (plan.relayout) {
+    int x0 = side, x1 = -1, y0 = side, y1 = -1;
+    for (int p = lid; p < P; p += local_size) {
+      const int y = p / side, x = p - y * side;
+      if (cur[p] > ink_threshold) x0 = min(x0, x), x1 = max(x1, x), y0 = min(y0, y), y1 = max(y1, y);
+    }
+    ink[4 * lid] = x0, ink[4 * lid + 1] = x1, ink[4 * lid + 2] = y0, ink[4 * lid + 3] = y1;
+    barrier(CLK_LOCAL_MEM_FENCE);
     if (lid == 0) {
-      int x0 = side, x1 = -1, y0 = side, y1 = -1;
-      for (int y = 0; y < side; ++y) {
-        for (int x = 0; x < side; ++x) {
-          if (cur[y * side + x] > ink_threshold) {
-            x0 = min(x0, x), x1 = max(x1, x), y0 = min(y0, y), y1 = max(y1, y);
-          }
-        }
+      for (int i = 1; i < local_size; ++i) {
+        x0 = min(x0, ink[4 * i]), x1 = max(x1, ink[4 * i + 1]);
+        y0 = min(y0, ink[4 * i + 2]), y1 = max(y1, ink[4 * i + 3]);
       }
       plan.w = x1 >= x0 ? x1 - x0 + 1 : 0;
       plan.h = y1 - y0 + 1, plan.x0 = x0, plan.y0 = y0;
@@ -242,10 +259,9 @@ __kernel void augment_images(const __global uchar* images, const __global uchar*
         cur[p] = aug_area2(other + fx, fw, fy, h, oh, fh);
       }
       barrier(CLK_LOCAL_MEM_FENCE);
-      if (lid == 0) plan.peak = aug_max(cur, fw * fh);
-      barrier(CLK_LOCAL_MEM_FENCE);
-      if (plan.peak > 0.0f) {
-        for (int p = lid; p < fw * fh; p += local_size) cur[p] = fmin(1.0f, cur[p] / plan.peak);
+      const float peak = aug_group_max(cur, fw * fh, partial);
+      if (peak > 0.0f) {
+        for (int p = lid; p < fw * fh; p += local_size) cur[p] = fmin(1.0f, cur[p] / peak);
       }
       barrier(CLK_LOCAL_MEM_FENCE);
       if (lid == 0) {
@@ -275,7 +291,7 @@ __kernel void augment_images(const __global uchar* images, const __global uchar*
 
   // Blur: separable Gaussian (radius 2), peak brought back to the original's.
   if (plan.blur) {
-    if (lid == 0) plan.before = aug_max(cur, P);
+    const float before = aug_group_max(cur, P, partial);
     for (int p = lid; p < P; p += local_size) {
       const int y = p / side, x = p - y * side;
       float s = 0.0f;
@@ -294,20 +310,29 @@ __kernel void augment_images(const __global uchar* images, const __global uchar*
       cur[p] = s;
     }
     barrier(CLK_LOCAL_MEM_FENCE);
-    if (lid == 0) plan.after = aug_max(cur, P);
-    barrier(CLK_LOCAL_MEM_FENCE);
-    if (plan.after > 0.0f) {
-      for (int p = lid; p < P; p += local_size) cur[p] = fmin(1.0f, cur[p] * plan.before / plan.after);
+    const float after = aug_group_max(cur, P, partial);
+    if (after > 0.0f) {
+      for (int p = lid; p < P; p += local_size) cur[p] = fmin(1.0f, cur[p] * before / after);
     }
     barrier(CLK_LOCAL_MEM_FENCE);
   }
 
-  // Noise: 2 draws a pixel in pixel order, so work-item 0 walks the image.
-  if (plan.noise && lid == 0) {
-    for (int p = 0; p < P; ++p) {
-      cur[p] = fmin(1.0f, fmax(0.0f, cur[p] + plan.noise_sigma * aug_gaussian(&rng)));
+  // Noise: 2 draws a pixel in pixel order. Work-item 0 runs the generator (a chain) for half
+  // the image at a time into `other`; the group turns the draws into noise.
+  if (plan.noise) {
+    const int chunk = P / 2;
+    for (int first = 0; first < P; first += chunk) {
+      const int count = min(chunk, P - first);
+      if (lid == 0) {
+        for (int i = 0; i < 2 * count; ++i) other[i] = (float)(aug_next(&rng) >> 40);
+      }
+      barrier(CLK_LOCAL_MEM_FENCE);
+      for (int i = lid; i < count; i += local_size) {
+        const float g = aug_gaussian(other[2 * i], other[2 * i + 1]);
+        cur[first + i] = fmin(1.0f, fmax(0.0f, cur[first + i] + plan.noise_sigma * g));
+      }
+      barrier(CLK_LOCAL_MEM_FENCE);
     }
   }
-  barrier(CLK_LOCAL_MEM_FENCE);
   for (int p = lid; p < P; p += local_size) pixels[slot * P + p] = cur[p];
 }

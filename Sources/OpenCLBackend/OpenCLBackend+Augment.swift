@@ -20,7 +20,8 @@ extension OpenCLBackend: DeviceAugmentingBackend {
     if fault != nil || n == 0 { return }
     let kernel = kernels.kernel(.augmentImages)
     let imageBytes = set.pixelsPerImage * MemoryLayout<Float>.size
-    guard UInt64(2 * imageBytes + 1024) <= limits.usableLocalMemoryBytes else {
+    // Plus its own: 128 partial maxima, 4 x 128 ink-box ints and the plan (under 3 KB).
+    guard UInt64(2 * imageBytes + 3 * 1024) <= limits.usableLocalMemoryBytes else {
       return fail(.call("augment_images needs \(2 * imageBytes) bytes of local memory", status: -5))
     }
     // The two image buffers are __local arguments 27 and 28, after those `launch` sets.
@@ -41,8 +42,9 @@ extension OpenCLBackend: DeviceAugmentingBackend {
       .float(a.centreX), .float(a.centreY), .mem(mem(pixels).mem), .mem(mem(labels).mem))
   }
 
-  /// One work-group per image: up to 128 work-items (a few pixels each), within what the
-  /// device allows this kernel (rusticl: 32 for a kernel with barriers) and the limits asked for.
+  /// One work-group per image: up to 128 work-items (a few pixels each; augment.cl's
+  /// AUG_GROUP_MAX), within what the device allows this kernel (rusticl: 32 for a kernel with
+  /// barriers) and the limits asked for.
   private func augmentLocalSize(_ kernel: cl_kernel) -> Int {
     var allowed = 0
     let status = api.getKernelWorkGroupInfo(
