@@ -38,10 +38,11 @@ public struct Augmentation: Sendable {
 
   /// `best` as an OpenCL device does it (`OpenCLBackend`'s augment.cl), so a `--recipe best`
   /// run keeps the training set on the device: everything but the stroke adjustment of
-  /// relayout. That one step works on a 4x oversampled image (up to 80x80) with a distance
-  /// transform and repeated morphology, far past one work-group's local memory and a fair
-  /// share of a step; cropping, fitting and centring, the part that mimics a photo's layout,
-  /// stay. Its host reference is this value's `apply(_:count:batchSeed:)`.
+  /// relayout. That one step measures stroke width and dilates step by step on a 4x
+  /// oversampled image (up to 80x80 floats, 25 KB: past the 16 KiB of local memory small GPUs
+  /// have), and it only acts on strokes under 3/4 of MNIST's median width; cropping, fitting
+  /// and centring, the part that mimics a photo's layout, stay. Its host reference is this
+  /// value's `apply(_:count:batchSeed:)`.
   public static let bestOnDevice: Augmentation = {
     var a = Augmentation.best
     a.relayoutAdjustsStrokes = false
