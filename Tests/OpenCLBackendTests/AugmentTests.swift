@@ -154,14 +154,8 @@ struct AugmentTests {
   /// augmentation (`Augmentation.deviceBatchFunction`): same loss, weights within 1e-4.
   @Test(arguments: OpenCLTestDevice.indices)
   func bestRecipeStepsStayOnTheDevice(device: Int) throws {
-    let batch = OpenCLTestDevice.isFast(device) ? 16 : 4
-    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(20 * batch))
-    var config = TrainingConfig()
-    config.epochs = 1
-    config.batchSize = batch
-    config.learningRate = 1e-3
-    config.schedule = .constant
-    config.seed = 3
+    let (data, twentySteps) = try TrainerPathTests.twentySteps(fast: OpenCLTestDevice.isFast(device))
+    var config = twentySteps
     config.augment = Augmentation.best.batchFunction
     config.deviceAugmentation = Augmentation.bestOnDevice.device
     var cpuConfig = config

@@ -18,14 +18,7 @@ struct TrainerPathTests {
   /// the split weight gradients share one reduce launch) where the device takes those tiles.
   @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]))
   func epochOnTheDeviceMatchesTheCPU(target: OpenCLTestDevice.Target) throws {
-    let batch = target.isFast ? 16 : 4
-    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(20 * batch))
-    var config = TrainingConfig()
-    config.epochs = 1
-    config.batchSize = batch
-    config.learningRate = 1e-3
-    config.schedule = .constant
-    config.seed = 3
+    let (data, config) = try Self.twentySteps(fast: target.isFast)
     var weights: [[[Float]]] = []
     var records: [EpochRecord] = []
     let opencl = try target.backend()
@@ -52,6 +45,20 @@ struct TrainerPathTests {
     #expect(
       abs(records[0].loss - records[1].loss) <= 1e-5 * records[1].loss, "\(records[0].loss) vs \(records[1].loss)")
     #expect(abs(records[0].accuracy - records[1].accuracy) * Double(data.count) <= 1)
+  }
+
+  /// One epoch of 20 steps of MNIST training images (batch 16, or 4 on a slow device), seed 3,
+  /// a constant learning rate of 1e-3: the trainer runs the tests here compare.
+  static func twentySteps(fast: Bool) throws -> (LabeledImages, TrainingConfig) {
+    let batch = fast ? 16 : 4
+    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(20 * batch))
+    var config = TrainingConfig()
+    config.epochs = 1
+    config.batchSize = batch
+    config.learningRate = 1e-3
+    config.schedule = .constant
+    config.seed = 3
+    return (data, config)
   }
 
   /// Evaluation gathers from a resident copy: same loss and accuracy as the host path.
