@@ -60,7 +60,7 @@ let package = Package(
       name: "digits",
       dependencies: [
         "DigitsCore", "DigitsVision", "DigitsDownload", "CPUBackend", "OpenCLBackend", "DefaultModel", "DigitsServer",
-        "DigitsInterop",
+        "DigitsInterop", "DigitsChecks",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Hummingbird", package: "hummingbird"),
       ]),

@@ -9,9 +9,15 @@ extension Digits {
     static let configuration = CommandConfiguration(
       abstract: "List the OpenCL platforms and devices, and which one --backend auto uses.",
       discussion: """
+        --check runs the OpenCL agreement tests on a device (every op, forward and backward,
+        against a Float64 reference and the CPU backend, then 20 training steps against the
+        CPU backend on MNIST digits) and exits 1 when it disagrees: for a GPU machine
+        without Swift, where the test suite cannot run.
+
         Examples:
           digits devices
           digits devices --json
+          digits devices --check --device 0 --data mnist
           OCL_ICD_VENDORS=/etc/OpenCL/vendors digits devices
         """)
 
@@ -21,7 +27,22 @@ extension Digits {
     )
     var json = false
 
+    @Flag(help: "Check that OpenCL devices compute what the CPU backend computes (every device, or --device).")
+    var check = false
+
+    @Option(help: "With --check: only this device (an index from the listing).")
+    var device: Int?
+
+    @Option(help: "With --check: the MNIST folder for the training steps (default: as train finds it).")
+    var data: String?
+
+    func validate() throws {
+      if !check && (device != nil || data != nil) { throw ValidationError("--device and --data go with --check") }
+      if check && json { throw ValidationError("--check prints lines, not JSON; drop --json") }
+    }
+
     func run() throws {
+      if check { return try runCheck() }
       var devices: [OpenCLDeviceInfo] = []
       var problem: String?
       do {
@@ -93,4 +114,36 @@ struct DeviceListing: Encodable {
   let auto: String
   let cpu: String
   let problem: String?
+}
+
+extension Digits.Devices {
+  /// `--check`: every chosen device through `DeviceCheck`; fails when there is none to check
+  /// or any disagrees.
+  func runCheck() throws {
+    let all = try OpenCLDevices.list()
+    var chosen = all
+    if let device {
+      guard let found = all.first(where: { $0.index == device }) else {
+        throw CLError.deviceIndexOutOfRange(index: device, devices: all)
+      }
+      chosen = [found]
+    }
+    if chosen.isEmpty { throw DigitsError("no OpenCL device to check") }
+    // MNIST test digits for the training steps: --data must hold them; by default they are
+    // used where train would find them, and the steps are skipped (said so) where not.
+    let digits =
+      try data.map { try DatasetFolder.locate(option: $0, testOnly: true).loadTest() }
+      ?? (try? DatasetFolder.locate(option: nil, testOnly: true).loadTest())
+    var failed: [String] = []
+    for info in chosen {
+      let failures = try DeviceCheck.run(device: info, digits: digits)
+      for failure in failures { print("  \(failure)") }
+      if !failures.isEmpty { failed.append("\(info.index) (\(info.name))") }
+    }
+    if !failed.isEmpty {
+      throw DigitsError(
+        "OpenCL device \(failed.joined(separator: ", ")) disagrees with the CPU backend or the reference")
+    }
+    print("every checked device agrees with the CPU backend and the Float64 reference")
+  }
 }

@@ -1,0 +1,26 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// `digits devices --check`, the OpenCL agreement tests as a command for a GPU machine
+/// without Swift: on a device here every part is checked and agrees, and it exits 0; a
+/// device that is not there exits 1 with one line. Not on rusticl, where the network-sized
+/// shapes take minutes.
+@Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
+struct DeviceCheckCommandTests {
+  @Test(arguments: OpenCLTestDevice.indices.filter(OpenCLTestDevice.isFast))
+  func checkAgreesOnADeviceHere(device: Int) throws {
+    let run = try CLIRunner.run(["devices", "--check", "--device", "\(device)", "--data", TestData.mnistPath])
+    #expect(run.status == 0, "\(run.stdout)\n\(run.stderr)")
+    let lines = run.stdout.split(separator: "\n")
+    #expect(lines.filter { $0.contains("every op vs the Float64 reference") && $0.hasSuffix(": ok") }.count == 6)
+    #expect(lines.contains { $0.contains("20 Adam steps vs the CPU backend") && $0.hasSuffix(": ok") }, "\(run.stdout)")
+    #expect(!run.stdout.contains("FAILED"))
+  }
+
+  @Test func missingDeviceIsOneErrorLine() throws {
+    let run = try CLIRunner.run(["devices", "--check", "--device", "99"])
+    #expect(run.status == 1)
+    #expect(run.stderr.split(separator: "\n").count == 1 && run.stderr.hasPrefix("Error: "), "\(run.stderr)")
+  }
+}
