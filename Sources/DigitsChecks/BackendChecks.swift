@@ -22,6 +22,27 @@ public struct BackendCheckShape: Sendable, CustomStringConvertible {
   }
 }
 
+extension BackendCheckShape {
+  /// Odd shapes every backend is checked on: batch 1, 3 and 127, channel counts and sizes
+  /// that no tile divides, odd heights and widths (pooling drops a row or column), and the
+  /// seed network's two layers at batch 1.
+  public static let odd: [BackendCheckShape] = [
+    BackendCheckShape(batch: 1, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 10),
+    BackendCheckShape(batch: 3, channels: 5, filters: 3, height: 7, width: 7, denseOutputs: 5),
+    BackendCheckShape(batch: 127, channels: 1, filters: 3, height: 5, width: 5, denseOutputs: 3),
+    BackendCheckShape(batch: 1, channels: 32, filters: 64, height: 13, width: 13, denseOutputs: 128),
+    BackendCheckShape(batch: 3, channels: 33, filters: 17, height: 7, width: 6, denseOutputs: 1),
+    BackendCheckShape(batch: 2, channels: 3, filters: 33, height: 13, width: 9, denseOutputs: 17),
+  ]
+
+  /// The seed network's two convolution layers (and a dense layer of their size) at the
+  /// training batch of 128.
+  public static let network: [BackendCheckShape] = [
+    BackendCheckShape(batch: 128, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 10),
+    BackendCheckShape(batch: 128, channels: 32, filters: 64, height: 13, width: 13, denseOutputs: 128),
+  ]
+}
+
 /// One output of one op, with the tolerance it is held to against the Float64 reference.
 public struct BackendCheckOutput {
   public var name: String

@@ -8,16 +8,8 @@ import OpenCLBackend
 /// backward, against the Float64 reference and the CPU backend on odd shapes and the seed
 /// network's own, then 20 Adam steps against the CPU backend on MNIST digits.
 enum DeviceCheck {
-  /// Odd shapes (batch 1, 3, 127; sizes no tile divides) and the seed network's two layers
-  /// at batch 128: the shapes of BackendCheckTests plus the real ones.
-  static let shapes: [BackendCheckShape] = [
-    BackendCheckShape(batch: 1, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 10),
-    BackendCheckShape(batch: 3, channels: 5, filters: 3, height: 7, width: 7, denseOutputs: 5),
-    BackendCheckShape(batch: 127, channels: 1, filters: 3, height: 5, width: 5, denseOutputs: 3),
-    BackendCheckShape(batch: 3, channels: 33, filters: 17, height: 7, width: 6, denseOutputs: 1),
-    BackendCheckShape(batch: 128, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 10),
-    BackendCheckShape(batch: 128, channels: 32, filters: 64, height: 13, width: 13, denseOutputs: 128),
-  ]
+  /// The odd shapes every backend is checked on, and the seed network's at batch 128.
+  static let shapes = BackendCheckShape.odd + BackendCheckShape.network
   /// The training-step bound of CPUAgreementTests: every parameter within 1e-5 after 20
   /// steps (PoCL measured 3e-7), the summed loss within 1e-5 relative.
   static let stepBound: Float = 1e-5

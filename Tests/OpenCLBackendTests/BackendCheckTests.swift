@@ -9,14 +9,7 @@ import _TestSupport
 /// (as such, and planned as on an H200) where the device takes them.
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct BackendCheckTests {
-  static let shapes: [BackendCheckShape] = [
-    BackendCheckShape(batch: 1, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 10),
-    BackendCheckShape(batch: 3, channels: 5, filters: 3, height: 7, width: 7, denseOutputs: 5),
-    BackendCheckShape(batch: 127, channels: 1, filters: 3, height: 5, width: 5, denseOutputs: 3),
-    BackendCheckShape(batch: 1, channels: 32, filters: 64, height: 13, width: 13, denseOutputs: 128),
-    BackendCheckShape(batch: 3, channels: 33, filters: 17, height: 7, width: 6, denseOutputs: 1),
-    BackendCheckShape(batch: 2, channels: 3, filters: 33, height: 13, width: 9, denseOutputs: 17),
-  ]
+  static let shapes = BackendCheckShape.odd
 
   @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 1, 3]), shapes)
   func agreesWithReferenceAndCPU(target: OpenCLTestDevice.Target, shape: BackendCheckShape) throws {
