@@ -1,9 +1,9 @@
 /// How one GEMM-like call is launched: which tiles, and into how many split-K slices.
 ///
 /// Tiles are chosen per device (`OpenCLTuning`) and then per call shape: a call whose output
-/// covers fewer work-groups than the device has compute units gets the narrow tiles (half
-/// as high and half as wide: up to four times the work-groups) where they give more, and a call that can split its
-/// reduction does so until the device is full. On an H200 (132 compute units, 64x64 tiles)
+/// covers fewer work-groups than the device has compute units gets the narrow tiles (half as
+/// high and half as wide: up to four times the work-groups) where they give more, and a call
+/// that can split its reduction does so until the device is full. On an H200 (132 compute units, 64x64 tiles)
 /// fc1's forward GEMM at batch 128 is 4 work-groups; narrow tiles and 9 slices make it 144.
 /// On a CPU driver (2 compute units) every call of the network already fills the device with
 /// the wide tiles, so nothing changes there.

@@ -18,9 +18,8 @@ extension OpenCLBackend {
         .int(gemm.plan.chunk), .mem(partial.mem), .int(slices == 1 ? 1 : 0),
       ])
     if slices > 1 {
-      let x = kernels.reduceLocalSize.elements
       launchReduce(
-        .denseForwardReduce, groups: (n * o + x - 1) / x, slices: slices,
+        .denseForwardReduce, groups: reduceGroups(elements: n * o), slices: slices,
         arguments: [.mem(partial.mem), .mem(bm), .mem(ym), .int(n), .int(o), .int(slices), .int(relu ? 1 : 0)])
     }
   }

@@ -68,20 +68,25 @@ extension OpenCLBackend {
     guard !pendingReductions.isEmpty else { return }
     let waiting = pendingReductions
     pendingReductions = []
-    let x = kernels.reduceLocalSize.elements
     for first in stride(from: 0, to: waiting.count, by: 2) {
       let a = waiting[first], b = first + 1 < waiting.count ? waiting[first + 1] : a
-      let groupsA = (a.rows * a.cols + x - 1) / x
-      let groupsB = first + 1 < waiting.count ? (b.rows * b.cols + x - 1) / x : 0
+      let groupsA = reduceGroups(elements: a.rows * a.cols)
+      let groupsB = first + 1 < waiting.count ? reduceGroups(elements: b.rows * b.cols) : 0
       launchReduce(
         .gemmReduceSplitK, groups: groupsA + groupsB, slices: max(a.slices, b.slices),
         arguments: a.arguments + b.arguments + [.int(groupsA)])
     }
   }
 
+  /// Work-groups of a split-K reduction over `elements` outputs.
+  func reduceGroups(elements: Int) -> Int {
+    let x = kernels.reduceLocalSize.elements
+    return (elements + x - 1) / x
+  }
+
   /// `finishReductions` when `arguments` name a buffer a waiting reduction writes (a kernel
   /// reading or writing it, or a transfer or fill of it, must come after the reduction).
-  func finishReductions(ifRead arguments: [CLArg]) {
+  func finishReductions(touching arguments: [CLArg]) {
     guard !pendingReductions.isEmpty else { return }
     let written = Set(pendingReductions.flatMap { [$0.dw.mem, $0.db.mem] })
     if arguments.contains(where: { if case .mem(let m) = $0 { written.contains(m) } else { false } }) {

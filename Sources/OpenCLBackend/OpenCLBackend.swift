@@ -142,7 +142,7 @@ public final class OpenCLBackend: ProfilingBackend {
     let buffer = mem(tensor)
     ShapeCheck.require(values.count == buffer.count, "upload", "\(values.count) values for \(tensor.shape)")
     if values.isEmpty || fault != nil { return }
-    finishReductions(ifRead: [.mem(buffer.mem)])
+    finishReductions(touching: [.mem(buffer.mem)])
     recorder.waited()
     recorder.uploaded(values.count * 4)
     let status = api.enqueueWriteBuffer(
@@ -153,7 +153,7 @@ public final class OpenCLBackend: ProfilingBackend {
   public func download(_ tensor: Tensor) -> [Float] {
     let buffer = mem(tensor)
     if buffer.count == 0 { return [] }
-    finishReductions(ifRead: [.mem(buffer.mem)])
+    finishReductions(touching: [.mem(buffer.mem)])
     if fault != nil { return [Float](repeating: 0, count: buffer.count) }
     recorder.waited()
     recorder.downloaded(buffer.count * 4)
@@ -190,7 +190,7 @@ public final class OpenCLBackend: ProfilingBackend {
   }
 
   func zero(_ buffer: CLBuffer) {
-    finishReductions(ifRead: [.mem(buffer.mem)])
+    finishReductions(touching: [.mem(buffer.mem)])
     if fault != nil { return }
     var pattern: Float = 0
     recorder.filled()
@@ -223,7 +223,7 @@ public final class OpenCLBackend: ProfilingBackend {
   func launch(
     _ name: CLKernels.Name, global: [Int], local: [Int], on chosen: CLKernels? = nil, arguments args: [CLArg]
   ) {
-    finishReductions(ifRead: args)
+    finishReductions(touching: args)
     if fault != nil { return }
     do { try (chosen ?? kernels).launch(name, global: global, local: local, args) } catch { fail(error) }
   }
@@ -247,7 +247,7 @@ public final class OpenCLBackend: ProfilingBackend {
   }
 
   func launch(_ name: CLKernels.Name, elements count: Int, arguments args: [CLArg]) {
-    finishReductions(ifRead: args)
+    finishReductions(touching: args)
     if fault != nil { return }
     do { try kernels.launch(name, elements: count, args) } catch { fail(error) }
   }
