@@ -33,8 +33,11 @@ enum DeviceCheck {
       print("  training steps not checked: no MNIST found (pass --data DIR)")
       return failures
     }
-    let (weights, losses) = try trainSteps(on: [backend, CPUBackend()], digits: digits)
-    let worst = zip(weights[0], weights[1]).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .nan
+    let (pixels, labels) = digits.floats(0..<(steps * batch))
+    let runs = try TrainingAgreement.run(
+      on: [backend, CPUBackend()], pixels: pixels, labels: labels, steps: steps, batch: batch, seed: 3)
+    let worst = zip(runs[0].weights, runs[1].weights).flatMap { zip($0, $1).map { abs($0 - $1) } }.max() ?? .nan
+    let losses = runs.map { $0.stats[0] }
     let lossGap = abs(losses[0] - losses[1]) / losses[1]
     let agrees = worst <= stepBound && lossGap <= stepBound
     print(
@@ -42,35 +45,5 @@ enum DeviceCheck {
         + "\(worst), loss sums \(losses[0]) and \(losses[1]) (bound \(stepBound)): \(agrees ? "ok" : "FAILED")")
     if !agrees { failures.append("\(steps) training steps: weights differ by \(worst), loss by \(lossGap) relative") }
     return failures
-  }
-
-  /// The seed network from seed 3 after `steps` steps of the first digits on each backend:
-  /// its parameters and the summed loss.
-  static func trainSteps(on backends: [any Backend], digits: LabeledImages) throws -> ([[[Float]]], [Float]) {
-    let count = steps * batch
-    var pixels = [Float](repeating: 0, count: count * MNISTShape.pixels)
-    var labels = [Float](repeating: 0, count: count)
-    pixels.withUnsafeMutableBufferPointer { p in
-      labels.withUnsafeMutableBufferPointer { l in digits.fill(indices: Array(0..<count)[...], pixels: p, labels: l) }
-    }
-    var weights: [[[Float]]] = []
-    var losses: [Float] = []
-    for backend in backends {
-      let network = SeedNetwork(backend: backend, seed: 3)
-      let stats = backend.makeTensor([2])
-      for step in 0..<steps {
-        let images = (step * batch)..<(step * batch + batch)
-        let range = (images.lowerBound * MNISTShape.pixels)..<(images.upperBound * MNISTShape.pixels)
-        pixels[range].withUnsafeBufferPointer { p in
-          labels[images].withUnsafeBufferPointer { l in
-            network.trainStep(pixels: p, labels: l, stats: stats, learningRate: 1e-3)
-          }
-        }
-      }
-      weights.append(network.parameterValues())
-      losses.append(backend.download(stats)[0])
-      try backend.throwIfFaulted()
-    }
-    return (weights, losses)
   }
 }

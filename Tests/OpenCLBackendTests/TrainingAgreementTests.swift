@@ -12,15 +12,7 @@ struct TrainingAgreementTests {
 
   /// The first `count` training images as (pixels in [0,1], labels).
   static func batch(_ count: Int, from start: Int = 0) throws -> (pixels: [Float], labels: [Float]) {
-    let data = try mnist.get().loadTraining()
-    var pixels = [Float](repeating: 0, count: count * 784)
-    var labels = [Float](repeating: 0, count: count)
-    pixels.withUnsafeMutableBufferPointer { p in
-      labels.withUnsafeMutableBufferPointer { l in
-        data.fill(indices: Array(start..<(start + count))[...], pixels: p, labels: l)
-      }
-    }
-    return (pixels, labels)
+    try mnist.get().loadTraining().floats(start..<(start + count))
   }
 
   /// Compares every parameter-shaped tensor of two networks: |o - e| <= atol * max|e| + rtol * |e|,
@@ -96,23 +88,10 @@ struct CPUAgreementTests {
       let batch = target.isFast ? 16 : 4
     #endif
     let (pixels, labels) = try TrainingAgreementTests.batch(20 * batch)
-    var results: [[[Float]]] = []
-    var stats: [[Float]] = []
-    for backend in [try target.backend(), CPUBackend()] as [any Backend] {
-      let network = SeedNetwork(backend: backend, seed: 3)
-      let s = backend.makeTensor([2])
-      for step in 0..<20 {
-        let range = (step * batch)..<(step * batch + batch)
-        pixels[(range.lowerBound * 784)..<(range.upperBound * 784)].withUnsafeBufferPointer { p in
-          labels[range].withUnsafeBufferPointer { l in
-            network.trainStep(pixels: p, labels: l, stats: s, learningRate: 1e-3)
-          }
-        }
-      }
-      #expect(network.step == 20)
-      results.append(network.parameterValues())
-      stats.append(backend.download(s))
-    }
+    let runs = try TrainingAgreement.run(
+      on: [try target.backend(), CPUBackend()], pixels: pixels, labels: labels, steps: 20, batch: batch, seed: 3)
+    #expect(runs.allSatisfy { $0.steps == 20 })
+    let (results, stats) = (runs.map(\.weights), runs.map(\.stats))
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
       if let report = mismatchReport(
         results[0][i], results[1][i], atol: 1e-5, rtol: 0, label: "after 20 steps \(spec.name)")

@@ -26,6 +26,16 @@ public struct LabeledImages: Sendable {
       labels: Array(labels[range]), rows: rows, columns: columns)
   }
 
+  /// Images `range` scaled to [0, 1] and their labels, in new arrays (as `fill` writes them).
+  public func floats(_ range: Range<Int>) -> (pixels: [Float], labels: [Float]) {
+    var pixels = [Float](repeating: 0, count: range.count * pixelsPerImage)
+    var labels = [Float](repeating: 0, count: range.count)
+    pixels.withUnsafeMutableBufferPointer { p in
+      labels.withUnsafeMutableBufferPointer { l in fill(indices: Array(range)[...], pixels: p, labels: l) }
+    }
+    return (pixels, labels)
+  }
+
   /// Writes images `indices` scaled to [0, 1] into `pixels` and their labels into `labels`.
   public func fill(
     indices: ArraySlice<Int>, pixels: UnsafeMutableBufferPointer<Float>, labels out: UnsafeMutableBufferPointer<Float>
