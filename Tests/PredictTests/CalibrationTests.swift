@@ -13,22 +13,10 @@ struct CalibrationTests {
     var widths: [Float] = []
     for i in stride(from: 0, to: set.count, by: 10) {
       let ink = MNISTSamples.ink(set, i)
-      var m: Float = 0, mx: Float = 0, my: Float = 0
-      var x0 = 28, x1 = -1, y0 = 28, y1 = -1
-      for y in 0..<28 {
-        for x in 0..<28 where ink[y * 28 + x] > 0 {
-          let v = ink[y * 28 + x]
-          m += v
-          mx += v * Float(x)
-          my += v * Float(y)
-          x0 = min(x0, x)
-          x1 = max(x1, x)
-          y0 = min(y0, y)
-          y1 = max(y1, y)
-        }
-      }
-      sx += Double(mx / m)
-      sy += Double(my / m)
+      let geometry = InkGeometry(ink)
+      let (x0, x1, y0, y1) = geometry.box
+      sx += Double(geometry.centre.x)
+      sy += Double(geometry.centre.y)
       let cw = x1 - x0 + 1, ch = y1 - y0 + 1
       var crop = [Float](repeating: 0, count: cw * ch)
       for y in 0..<ch { for x in 0..<cw { crop[y * cw + x] = ink[(y + y0) * 28 + x + x0] } }

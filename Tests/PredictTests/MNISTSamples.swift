@@ -24,3 +24,24 @@ enum MNISTSamples {
     (0..<count).map { (offset + $0 * set.count / count) % set.count }
   }
 }
+
+/// Where the ink of a 28x28 image lies: its centre of mass and bounding box (pixels > 0).
+struct InkGeometry {
+  var mass: Float = 0
+  var centre: (x: Float, y: Float) = (0, 0)
+  var box: (x0: Int, x1: Int, y0: Int, y1: Int) = (28, -1, 28, -1)
+
+  init(_ ink: [Float]) {
+    var mx: Float = 0, my: Float = 0
+    for y in 0..<28 {
+      for x in 0..<28 where ink[y * 28 + x] > 0 {
+        let v = ink[y * 28 + x]
+        mass += v
+        mx += v * Float(x)
+        my += v * Float(y)
+        box = (min(box.x0, x), max(box.x1, x), min(box.y0, y), max(box.y1, y))
+      }
+    }
+    centre = (mx / mass, my / mass)
+  }
+}

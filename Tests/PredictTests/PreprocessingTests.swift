@@ -153,22 +153,10 @@ import Testing
     for index in Self.digits {
       let out = Self.prepared(Self.render(Self.ink(index), scale: 6, canvas: (240, 220), at: (40, 30)))
       #expect(out.count == 784 && out.allSatisfy { $0 >= 0 && $0 <= 1 } && out.max() == 1)
-      var mass: Float = 0, mx: Float = 0, my: Float = 0
-      var x0 = 28, x1 = -1, y0 = 28, y1 = -1
-      for y in 0..<28 {
-        for x in 0..<28 where out[y * 28 + x] > 0 {
-          let v = out[y * 28 + x]
-          mass += v
-          mx += v * Float(x)
-          my += v * Float(y)
-          x0 = min(x0, x)
-          x1 = max(x1, x)
-          y0 = min(y0, y)
-          y1 = max(y1, y)
-        }
-      }
-      #expect(abs(mx / mass - 14) <= 0.75 && abs(my / mass - 14) <= 0.75, "centre of mass \(mx / mass), \(my / mass)")
-      let side = max(x1 - x0 + 1, y1 - y0 + 1)
+      let ink = InkGeometry(out)
+      let (cx, cy) = ink.centre
+      #expect(abs(cx - 14) <= 0.75 && abs(cy - 14) <= 0.75, "centre of mass \(cx), \(cy)")
+      let side = max(ink.box.x1 - ink.box.x0 + 1, ink.box.y1 - ink.box.y0 + 1)
       #expect((19...22).contains(side), "bounding box side \(side)")
     }
   }

@@ -31,6 +31,14 @@ enum BrowserTestEnvironment {
   /// it then fails).
   static var shouldRun: Bool { isAvailable || isCI }
 
+  /// Whether a browser test can run here; when it cannot (only reached with CI=true, see
+  /// `shouldRun`), records the failure naming what is missing.
+  static func isReady() -> Bool {
+    if isAvailable { return true }
+    Issue.record("CI=true and the browser test cannot run: missing \(missing.joined(separator: ", "))")
+    return false
+  }
+
   static var skipMessage: Comment {
     Comment(
       rawValue: "browser test skipped: missing \(missing.joined(separator: ", ")); with CI=true it fails instead")
@@ -179,11 +187,7 @@ struct BrowserScript {
   .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage),
   .timeLimit(.minutes(3)))
 func drawingPageInRealBrowser() async throws {
-  guard BrowserTestEnvironment.isAvailable else {
-    Issue.record(
-      "CI=true and the browser test cannot run: missing \(BrowserTestEnvironment.missing.joined(separator: ", "))")
-    return
-  }
+  guard BrowserTestEnvironment.isReady() else { return }
   guard let server = try await ServedDigits.start(["--backend", "cpu"]) else { return }
   let (url, serverLog) = (server.url, server.log)
   defer { server.stop() }

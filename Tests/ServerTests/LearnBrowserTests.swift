@@ -10,11 +10,7 @@ import _TestSupport
   .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage),
   .timeLimit(.minutes(5)))
 func learningLoopInRealBrowser() async throws {
-  guard BrowserTestEnvironment.isAvailable else {
-    Issue.record(
-      "CI=true and the browser test cannot run: missing \(BrowserTestEnvironment.missing.joined(separator: ", "))")
-    return
-  }
+  guard BrowserTestEnvironment.isReady() else { return }
   let corrections = TemporaryDirectory()
   guard
     let server = try await ServedDigits.start([
