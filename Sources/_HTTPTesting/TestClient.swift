@@ -34,9 +34,11 @@ extension TestClientProtocol {
 /// connection; a test that wants many requests in flight makes many clients.
 public struct TestClient: TestClientProtocol {
   public struct Configuration: Sendable {
-    /// How long one request may take before it fails.
+    /// How long one request may take before it fails: by default a hang guard of 20 minutes,
+    /// far above any machine, since a test's client may wait minutes for a CPU that the rest
+    /// of the suite holds. A test proves answers, never how fast they came.
     public var timeout: Duration
-    public init(timeout: Duration = .seconds(60)) { self.timeout = timeout }
+    public init(timeout: Duration = .seconds(20 * 60)) { self.timeout = timeout }
   }
 
   public enum EventLoopGroupProvider: Sendable {

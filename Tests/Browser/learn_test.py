@@ -29,7 +29,6 @@ from selenium.webdriver.chrome.service import Service
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from draw_test import PAD, CheckFailed, Page, find_binary  # noqa: E402
 
-LEARN_TIMEOUT = 120.0  # seconds for the fine-tune on a busy 2-core machine
 
 
 def flagged_one(i):
@@ -52,6 +51,8 @@ def main():
     parser.add_argument("--corrections", type=int, default=10, help="corrections to make (default 10)")
     parser.add_argument("--chromium")
     parser.add_argument("--chromedriver")
+    parser.add_argument("--timeout", type=float, default=300.0,
+                        help="seconds any one wait (the fine-tune included) may take: a hang guard (default 300)")
     args = parser.parse_args()
     screenshot = os.path.abspath(args.screenshot)
     os.makedirs(os.path.dirname(screenshot), exist_ok=True)
@@ -71,8 +72,8 @@ def main():
     except WebDriverException as error:
         print(f"FAIL: setup: could not start {chromium} with {driver_path}: {error.msg}")
         return 2
-    driver.set_page_load_timeout(10)
-    page = Page(driver)
+    driver.set_page_load_timeout(args.timeout)
+    page = Page(driver, args.timeout)
     started = time.monotonic()
     step = "loading the page"
 
@@ -113,14 +114,14 @@ def main():
         step = "learning"
         page.click("#learn")
         saw_running = False
-        deadline = time.monotonic() + LEARN_TIMEOUT
+        deadline = time.monotonic() + args.timeout
         while learn_state() != "done":
             state = learn_state()
             saw_running = saw_running or (state == "running" and page.attr("#learn-progress", "hidden") is None)
             if state == "failed":
                 raise CheckFailed(f"learning failed: {page.text('#learn-status')!r}")
             if time.monotonic() > deadline:
-                raise CheckFailed(f"learning not done after {LEARN_TIMEOUT:.0f} s: {page.text('#learn-status')!r}")
+                raise CheckFailed(f"learning not done after {args.timeout:.0f} s: {page.text('#learn-status')!r}")
             time.sleep(0.1)
         print(f"ok: learnt ({page.text('#learn-status')!r}; progress shown: {saw_running})")
         if page.attr("#learn-undo", "hidden") is not None:

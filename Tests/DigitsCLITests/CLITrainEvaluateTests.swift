@@ -4,7 +4,7 @@ import Testing
 import _TestSupport
 
 /// The main job through the binary: train a small model, then evaluate it as JSON.
-@Suite struct CLITrainEvaluateTests {
+@Suite(.heavy) struct CLITrainEvaluateTests {
   let dir = TemporaryDirectory()
 
   @Test func trainThenEvaluateJSON() throws {

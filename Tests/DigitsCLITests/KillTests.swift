@@ -18,7 +18,7 @@ import _TestSupport
 /// of that file, say so on stderr and pause; the test kills it when it reads that line, so the kill lands with a
 /// half-written temporary on disk. Kills "in an epoch" come after a pseudo-random delay
 /// over the length of an uninterrupted run (wherever they land, the checks are the same).
-@Suite(.serialized) struct KillTests {
+@Suite(.serialized, .heavy) struct KillTests {
   let dir = TemporaryDirectory()
 
   static let arguments = [
@@ -45,7 +45,8 @@ import _TestSupport
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     if case .inWrite(let name) = moment {
-      env["DIGITS_TEST_WRITE_PAUSE_MS"] = "5000"
+      // Paused until the kill, however long this test waits for the CPU (the hang guard).
+      env["DIGITS_TEST_WRITE_PAUSE_MS"] = String(Int(HangGuard.seconds * 1000))
       env["DIGITS_TEST_WRITE_PAUSE_FILE"] = name
     }
     p.environment = env

@@ -122,7 +122,7 @@ import _TestSupport
   @Test func badRequestsGetJSONErrors() async throws {
     let seven = try ServerFixture.example("seven.png")
     let notAnImage = Data("hello, this is text".utf8)
-    var limits = DigitsServer.Limits()
+    var limits = ServerFixture.limits
     limits.maxBodyBytes = 64 << 10
     let cases:
       [(
@@ -223,7 +223,7 @@ import _TestSupport
   /// A body still arriving after the deadline is refused with 408; one over the size limit
   /// with 413, before it is all read.
   @Test func slowAndLargeBodies() async throws {
-    var limits = DigitsServer.Limits()
+    var limits = ServerFixture.limits
     limits.maxBodyBytes = 100
     func body(_ sizes: [Int]) -> AsyncThrowingStream<ByteBuffer, any Error> {
       AsyncThrowingStream { continuation in
@@ -236,12 +236,12 @@ import _TestSupport
       _ = try await DigitsServer.collect(body([10, 10]), deadline: late, limits: limits)
     }
     do {
-      _ = try await DigitsServer.collect(body([60, 60]), deadline: .now + .seconds(60), limits: limits)
+      _ = try await DigitsServer.collect(body([60, 60]), deadline: .now + HangGuard.duration, limits: limits)
       Issue.record("a 120-byte body passed a 100-byte limit")
     } catch let error as APIError {
       #expect(error.status == .contentTooLarge)
     }
-    let whole = try await DigitsServer.collect(body([60, 40]), deadline: .now + .seconds(60), limits: limits)
+    let whole = try await DigitsServer.collect(body([60, 40]), deadline: .now + HangGuard.duration, limits: limits)
     #expect(whole.readableBytes == 100)
   }
 }

@@ -24,8 +24,8 @@ import _TestSupport
   /// /api/health is answered while 192 heavy predictions run: an answer sees at least 48
   /// of them in flight. Before decoding had threads of its own, health waited for all of them
   /// (it saw 0 or 1 still in flight). No time bound: the whole suite shares two cores.
-  @Test func healthAnswersWhileHeavyRequestsRun() async throws {
-    var limits = DigitsServer.Limits()
+  @Test(.heavy) func healthAnswersWhileHeavyRequestsRun() async throws {
+    var limits = ServerFixture.limits
     limits.maxInFlight = 256
     let service = ServerFixture.makeService()
     try await ServerFixture.app(limits: limits, service: service).test(.live) { client in
@@ -36,7 +36,7 @@ import _TestSupport
           group.addTask {
             defer { heavyLeft.count.subtract(1, ordering: .relaxed) }
             let status = try await TestClient.withClient(
-              host: "localhost", port: port, configuration: .init(timeout: .seconds(60)),
+              host: "localhost", port: port, configuration: .init(),
               eventLoopGroupProvider: .shared(Self.clients)
             ) { heavyClient in
               try await heavyClient.execute(
@@ -70,7 +70,7 @@ import _TestSupport
   /// Beyond the in-flight cap a request gets 503 with Retry-After at once, before its body
   /// is sent; when the place frees up, requests are answered again.
   @Test func burstBeyondTheCapIsTurnedAwayAtOnce() async throws {
-    var limits = DigitsServer.Limits()
+    var limits = ServerFixture.limits
     limits.maxInFlight = 1
     try await ServerFixture.app(limits: limits, service: ServerFixture.makeService()).test(.live) { client in
       let port = try #require(client.port)

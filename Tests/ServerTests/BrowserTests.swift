@@ -96,16 +96,6 @@ final class OutputCollector: @unchecked Sendable {
   var isEnded: Bool { lock.withLock { ended } }
 }
 
-/// Polls `condition` every 50 ms until it holds or `seconds` pass; returns whether it held.
-func waitUntil(seconds: Double, _ condition: () -> Bool) async -> Bool {
-  let deadline = Date().addingTimeInterval(seconds)
-  while !condition() {
-    if Date() > deadline { return false }
-    try? await Task.sleep(for: .milliseconds(50))
-  }
-  return true
-}
-
 /// `digits serve --port 0` in a child process, with the URL it printed and its output.
 struct ServedDigits {
   let process: Process
@@ -119,9 +109,9 @@ struct ServedDigits {
   /// Kills the server if it still runs.
   func stop() { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
-  /// Starts `digits serve --port 0` with `arguments` in the package root and waits up to 20 s
-  /// for the http:// URL it prints; when none comes, records the issue with the server's
-  /// output, stops it and returns nil.
+  /// Starts `digits serve --port 0` with `arguments` in the package root and waits for the
+  /// http:// URL it prints (or its end; the hang guard bounds the wait); when none comes,
+  /// records the issue with the server's output, stops it and returns nil.
   static func start(_ arguments: [String]) async throws -> ServedDigits? {
     let process = Process()
     process.executableURL = CLIRunner.executable
@@ -134,14 +124,14 @@ struct ServedDigits {
     try process.run()
     let urlPattern = try Regex("http://[^\\s]+")
     var url: String?
-    let announced = await waitUntil(seconds: 20) {
+    let announced = await HangGuard.waitUntil {
       if let match = out.text.firstMatch(of: urlPattern) { url = String(out.text[match.range]) }
       return url != nil || !process.isRunning
     }
     let served = ServedDigits(process: process, url: url ?? "", out: out, err: err)
     guard announced, url != nil else {
       Issue.record(
-        "digits serve did not print its http:// URL within 20 s (running: \(process.isRunning))\n\(served.log())")
+        "digits serve printed no http:// URL (running: \(process.isRunning))\n\(served.log())")
       served.stop()
       return nil
     }
@@ -166,15 +156,16 @@ struct BrowserScript {
     process.standardInput = FileHandle.nullDevice
   }
 
-  /// Runs the script for at most `seconds` (killed after that); returns whether it ended.
-  func run(seconds: Double) async throws -> Bool {
+  /// Runs the script to its end (killed only when the hang guard runs out); returns whether
+  /// it ended by itself.
+  func run() async throws -> Bool {
     try process.run()
-    let finished = await waitUntil(seconds: seconds) { !process.isRunning }
+    let finished = await HangGuard.waitUntil { !process.isRunning }
     if !finished {
       kill(process.processIdentifier, SIGKILL)
       process.waitUntilExit()
     }
-    _ = await waitUntil(seconds: 5) { collected.isEnded }
+    _ = await HangGuard.waitUntil { collected.isEnded }
     return finished
   }
 
@@ -184,8 +175,7 @@ struct BrowserScript {
 
 @Test(
   "the drawing page works in a real browser (headless Chromium)",
-  .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage),
-  .timeLimit(.minutes(3)))
+  .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage), .heavy)
 func drawingPageInRealBrowser() async throws {
   guard BrowserTestEnvironment.isReady() else { return }
   guard let server = try await ServedDigits.start(["--backend", "cpu"]) else { return }
@@ -195,22 +185,21 @@ func drawingPageInRealBrowser() async throws {
   // The browser script.
   let browser = try BrowserScript(
     "Tests/Browser/draw_test.py",
-    ["--url", url, "--screenshot", ".build/browser-test/screenshot.png", "--examples", "docs/examples"])
-  let started = Date()
-  // Every wait in the script has its own 10 s timeout; this bounds the whole run.
-  let finished = try await browser.run(seconds: 150)
-  let seconds = Date().timeIntervalSince(started)
-  #expect(finished, "draw_test.py ran over 150 s and was killed\n\(browser.output)\n\(serverLog())")
+    [
+      "--url", url, "--screenshot", ".build/browser-test/screenshot.png", "--examples", "docs/examples",
+      "--timeout", String(HangGuard.seconds),
+    ])
+  let finished = try await browser.run()
+  #expect(finished, "draw_test.py ran past the hang guard and was killed\n\(browser.output)\n\(serverLog())")
   #expect(
     finished && browser.status == 0,
     "draw_test.py exited with status \(browser.status):\n\(browser.output)\n\(serverLog())")
-  print("browser test: \(String(format: "%.1f", seconds)) s against \(url)")
 
   // A clean shutdown on SIGINT.
   let process = server.process
   process.interrupt()
-  let stopped = await waitUntil(seconds: 10) { !process.isRunning }
-  #expect(stopped, "digits serve still running 10 s after SIGINT\n\(serverLog())")
+  let stopped = await HangGuard.waitUntil { !process.isRunning }
+  #expect(stopped, "digits serve still running after SIGINT\n\(serverLog())")
   if stopped {
     #expect(
       process.terminationReason == .exit && process.terminationStatus == 0,

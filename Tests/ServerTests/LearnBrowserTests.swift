@@ -7,8 +7,7 @@ import _TestSupport
 /// `drawingPageInRealBrowser`; the server gets an empty corrections folder and MNIST for replay.
 @Test(
   "the page learns a writer's 1 in a real browser (headless Chromium)",
-  .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage),
-  .timeLimit(.minutes(5)))
+  .enabled(if: BrowserTestEnvironment.shouldRun, BrowserTestEnvironment.skipMessage), .heavy)
 func learningLoopInRealBrowser() async throws {
   guard BrowserTestEnvironment.isReady() else { return }
   let corrections = TemporaryDirectory()
@@ -20,9 +19,9 @@ func learningLoopInRealBrowser() async throws {
   defer { server.stop() }
 
   let browser = try BrowserScript(
-    "Tests/Browser/learn_test.py", ["--url", server.url, "--screenshot", ".build/browser-test/learn.png"])
-  // The script's own waits are bounded (the fine-tune by 120 s); this bounds the whole run.
-  let finished = try await browser.run(seconds: 240)
+    "Tests/Browser/learn_test.py",
+    ["--url", server.url, "--screenshot", ".build/browser-test/learn.png", "--timeout", String(HangGuard.seconds)])
+  let finished = try await browser.run()
   #expect(
     finished && browser.status == 0,
     "learn_test.py failed (status \(browser.status)):\n\(browser.output)\n\(server.log())")

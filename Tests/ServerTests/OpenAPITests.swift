@@ -48,7 +48,7 @@ import _TestSupport
     #expect(document["openapi"] as? String == "3.0.3")
     let schema = Schema(document: document)
     let paths = try #require(document["paths"] as? [String: [String: Any]])
-    var limits = DigitsServer.Limits()
+    var limits = ServerFixture.limits
     limits.maxBodyBytes = 64 << 10
     var covered: Set<String> = []
     // With the learning routes, on an empty corrections folder (so POST /api/finetune is a 409).

@@ -46,7 +46,7 @@ import _TestSupport
       .accuracy
   }
 
-  @Test(.timeLimit(.minutes(5)))
+  @Test(.heavy)
   func correctionsTeachTheWritersStyleWithoutForgettingMNIST() throws {
     let base = try DefaultModel.load()
     let data = DatasetFolder(path: TestData.mnistPath)

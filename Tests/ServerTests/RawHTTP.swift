@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import _TestSupport
 
 #if canImport(Glibc)
   import Glibc
@@ -11,11 +12,11 @@ import Foundation
 final class RawHTTP: @unchecked Sendable {
   private let fd: Int32
 
-  /// Connects to 127.0.0.1:`port`; reads give up after 10 s.
+  /// Connects to 127.0.0.1:`port`; a read gives up only when the hang guard runs out.
   init(port: Int) throws {
     fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard fd >= 0 else { throw POSIXError(.EMFILE) }
-    var timeout = timeval(tv_sec: 10, tv_usec: 0)
+    var timeout = timeval(tv_sec: Int(HangGuard.seconds), tv_usec: 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
     var address = sockaddr_in()
     address.sin_family = sa_family_t(AF_INET)
@@ -41,7 +42,7 @@ final class RawHTTP: @unchecked Sendable {
   }
 
   /// Everything the server sends until it has sent the headers and Content-Length bytes of
-  /// body, or closes, or 10 s pass.
+  /// body, or closes (or the hang guard runs out).
   func response() async -> String {
     await offPool {
       var bytes = Data()

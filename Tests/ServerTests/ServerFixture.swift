@@ -28,7 +28,16 @@ enum ServerFixture {
     DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64)
   }
 
-  static func app(limits: DigitsServer.Limits = .init(), service: PredictionService = service, boundHost: String? = nil)
+  /// The server's limits with a request deadline no test runs into (the hang guard): a test
+  /// client starved of CPU by the rest of the suite must not be cut off by the server. The
+  /// deadline itself is proven with a clock the test controls (`APITests`).
+  static var limits: DigitsServer.Limits {
+    var limits = DigitsServer.Limits()
+    limits.requestTimeout = HangGuard.duration
+    return limits
+  }
+
+  static func app(limits: DigitsServer.Limits = limits, service: PredictionService = service, boundHost: String? = nil)
     -> some ApplicationProtocol
   {
     Application(router: DigitsServer.router(service: service, limits: limits, boundHost: boundHost))

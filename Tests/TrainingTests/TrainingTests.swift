@@ -5,7 +5,7 @@ import Testing
 import _TestSupport
 
 /// End-to-end training on real MNIST slices with the CPU backend.
-@Suite(.serialized) struct TrainingTests {
+@Suite(.serialized, .heavy) struct TrainingTests {
   static let training = TestData.mnistTraining
   static let test = TestData.mnistTest
 

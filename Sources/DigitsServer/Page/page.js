@@ -11,7 +11,7 @@ const result = $("result"), statusLine = $("status");
 
 let strokes = [];              // each a list of [x, y] in pad pixels
 let picture = null;            // an uploaded image shown under the strokes
-let liveTimer = 0, inFlight = false, again = false, count = 0;
+let liveTimer = 0, inFlight = false, again = false, uploads = 0, count = 0;
 let lastAnswer = null;         // the single-digit answer shown, for "Wrong? It was ..."
 
 // MARK: - Drawing
@@ -96,17 +96,28 @@ function undo() {
 function scheduleLive() {
   clearTimeout(liveTimer);
   liveTimer = setTimeout(predictPad, LIVE_DELAY_MS);
+  markSettled();
+}
+
+/// `#result[data-settled]` is "1" when no prediction is waiting to start or in flight, so the
+/// answer shown is the last one the page will give for what is on the pad: what a test (or a
+/// screen reader) waits for, instead of guessing a quiet time.
+function markSettled() {
+  result.dataset.settled = liveTimer || inFlight || again || uploads ? "0" : "1";
 }
 
 function predictPad() {
   clearTimeout(liveTimer);
+  liveTimer = 0;
   if (!strokes.length && !picture) { showEmpty(); return; }
   if (inFlight) { again = true; return; }
   inFlight = true;
   result.dataset.state = "busy";
+  markSettled();
   padBlob((blob) => send(blob, "image/png").finally(() => {
     inFlight = false;
     if (again) { again = false; predictPad(); }
+    markSettled();
   }));
 }
 
@@ -123,13 +134,20 @@ function padBlob(callback) {
 }
 
 async function predictFile(file) {
-  const type = file.type || guessType(file.name);
-  strokes = [];
-  picture = null;
-  try { picture = await createImageBitmap(file); } catch { /* the server says what is wrong */ }
-  redraw();
-  result.dataset.state = "busy";
-  await send(file, type, file.name);
+  uploads++;
+  markSettled();
+  try {
+    const type = file.type || guessType(file.name);
+    strokes = [];
+    picture = null;
+    try { picture = await createImageBitmap(file); } catch { /* the server says what is wrong */ }
+    redraw();
+    result.dataset.state = "busy";
+    await send(file, type, file.name);
+  } finally {
+    uploads--;
+    markSettled();
+  }
 }
 
 function guessType(name) {
@@ -250,6 +268,8 @@ function showStrip(digits) {
 
 function showEmpty() {
   clearTimeout(liveTimer);
+  liveTimer = 0;
+  markSettled();
   showFeedback(null);
   $("digit").textContent = "–";
   $("confidence").textContent = $("multi").checked ? "Write a number" : "Draw a digit";
