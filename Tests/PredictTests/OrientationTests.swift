@@ -71,20 +71,17 @@ import _TestSupport
   }
 
   /// A PNG with an eXIf chunk (both byte orders, with and without the "Exif\0\0" some writers
-  /// put first): lossless, so the picture comes back exactly.
+  /// put first): lossless, so the numbered picture comes back exactly as the table says.
   @Test(arguments: ImageOrientation.allCases)
   func pngExifChunkIsExact(orientation: ImageOrientation) throws {
-    let upright = GrayImage(width: 7, height: 4, bytes: (0..<28).map { UInt8($0 * 9) })
-    // The stored pixels: 6 and 8 undo each other; every other orientation undoes itself.
-    let undo: [ImageOrientation: ImageOrientation] = [
-      .turnedClockwise: .turnedCounterClockwise, .turnedCounterClockwise: .turnedClockwise,
-    ]
-    let stored = upright.oriented(undo[orientation] ?? orientation)
+    let stored = GrayImage(width: 3, height: 2, bytes: Self.numbered.pixels.map { UInt8($0 * 50) })
+    let want = Self.shown[orientation]!
     for (bigEndian, prefix) in [(true, false), (false, false), (true, true)] {
       let tiff = ExifBlocks.tiff(orientation: orientation.rawValue, bigEndian: bigEndian)
       let png = ExifBlocks.pngWithExif(stored, exif: (prefix ? ExifBlocks.exifHeader : []) + tiff)
       let image = try ImageDecoder.decode(png, name: "o.png")
-      #expect(image == upright, "\(orientation), big-endian \(bigEndian), Exif prefix \(prefix)")
+      #expect(image.width == want.width, "\(orientation), big-endian \(bigEndian), Exif prefix \(prefix)")
+      #expect(image.bytes == want.pixels.map { UInt8($0 * 50) }, "\(orientation), big-endian \(bigEndian)")
     }
   }
 
