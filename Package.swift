@@ -70,8 +70,9 @@ let package = Package(
       resources: [.embedInCode("Page/index.html"), .embedInCode("Page/page.js"), .embedInCode("Page/page.css")]),
     /// Tensors, the network, training, model files and reports: no image decoding, no networking.
     .target(name: "DigitsCore", dependencies: ["CZlib"]),
-    /// Decoding pictures (stb_image, PNG) and laying them out as MNIST digits; training augmentation.
-    .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib"]),
+    /// Decoding pictures (stb_image, PNG, libwebp, libheif) and laying them out as MNIST digits;
+    /// training augmentation.
+    .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib", "CWebP", "CHeif"]),
     /// Fetching the datasets over HTTPS (FoundationNetworking, so libcurl) with checksums.
     .target(name: "DigitsDownload", dependencies: ["DigitsCore"]),
     .target(
@@ -90,6 +91,8 @@ let package = Package(
     .target(name: "CPUKernelInterface", dependencies: ["DigitsCore"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
     .systemLibrary(name: "CStb", path: "Sources/CStb"),
+    .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+    .systemLibrary(name: "CHeif", path: "Sources/CHeif", pkgConfig: "libheif", providers: [.apt(["libheif-dev"])]),
     .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
     .systemLibrary(name: "CLibzip", path: "Sources/CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .target(name: "COpenCL", path: "Sources/COpenCL"),

@@ -26,6 +26,8 @@ let package = Package(
       name: "FuzzModelFile", dependencies: core + [.product(name: "DefaultModel", package: "digits")],
       swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(name: "FuzzImageDecoder", dependencies: core, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(name: "FuzzWebP", dependencies: core, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(name: "FuzzHEIF", dependencies: core, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(name: "FuzzRawInput", dependencies: core, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(
       name: "FuzzKerasImport", dependencies: ["FuzzDriver", .product(name: "DigitsInterop", package: "digits")],

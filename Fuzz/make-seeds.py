@@ -2,7 +2,8 @@
 """Writes the committed seed corpora under Fuzz/Corpus/<Target>/ (a few KB to ~100 KB each).
 
 Run from anywhere: `python3 Fuzz/make-seeds.py`. Needs only Python 3 and libstb (for the
-JPEG and TGA seeds, through ctypes; Debian: libstb-dev). The pixels are real MNIST digits
+JPEG and TGA seeds, through ctypes; Debian: libstb-dev). The WebP and HEIC seeds are the
+committed pictures of Tests/Pictures (Tests/Pictures/make-pictures.py makes them). The pixels are real MNIST digits
 from ../shared/datasets/mnist when that copy exists, else a drawn stroke, so the output is
 the same on every machine that has the data. The model seeds copy the metadata of the
 built-in model (Sources/_DefaultModelData/default.safetensors) with tiny tensors.
@@ -107,6 +108,25 @@ def safetensors(tensors, metadata):
     return struct.pack("<Q", len(text)) + text + body
 
 
+def exif(orientation, big_endian):
+    """An EXIF block ("Exif\0\0", then TIFF) whose IFD0 holds Orientation and one more entry."""
+    e = ">" if big_endian else "<"
+    tiff = (b"MM" if big_endian else b"II") + struct.pack(e + "HI", 42, 8) + struct.pack(e + "H", 2)
+    tiff += struct.pack(e + "HHIHH", 0x010F, 2, 4, 0, 0)[:8] + b"cam\0"  # Make, ASCII, in the entry
+    tiff += struct.pack(e + "HHIHH", 0x0112, 3, 1, orientation, 0) + struct.pack(e + "I", 0)
+    return b"Exif\0\0" + tiff
+
+
+def jpeg_with_exif(jpeg, block):
+    return jpeg[:2] + b"\xff\xe1" + struct.pack(">H", len(block) + 2) + block + jpeg[2:]
+
+
+def png_with_exif(png_bytes, block):
+    body = block[6:]  # eXIf holds the TIFF structure alone
+    chunk = struct.pack(">I", len(body)) + b"eXIf" + body + struct.pack(">I", zlib.crc32(b"eXIf" + body))
+    return png_bytes[:33] + chunk + png_bytes[33:]
+
+
 def write(target, name, data):
     folder = os.path.join(CORPUS, target)
     os.makedirs(folder, exist_ok=True)
@@ -138,7 +158,20 @@ def images():
         "digit-rgb.jpg": stb_write("jpg", 28, 28, 3, rgb),
         "digit.tga": stb_write("tga", 28, 28, 1, paper),
     }
+    wide = [paper[y * 28 + x] for y in range(14) for x in range(28)]  # 28x14: turning it shows
+    files["exif6-be.jpg"] = jpeg_with_exif(stb_write("jpg", 28, 14, 1, wide), exif(6, True))
+    files["exif5-le.jpg"] = jpeg_with_exif(stb_write("jpg", 28, 14, 1, wide), exif(5, False))
+    files["exif8.png"] = png_with_exif(files["gray.png"], exif(8, False))
     return files
+
+
+def pictures(names):
+    """Files from Tests/Pictures, by name."""
+    out = {}
+    for name in names:
+        with open(os.path.join(ROOT, "Tests", "Pictures", name), "rb") as f:
+            out[name] = f.read()
+    return out
 
 
 def main():
@@ -176,6 +209,15 @@ def main():
         with open(os.path.join(ROOT, "docs", "examples", name), "rb") as f:
             write("FuzzImageDecoder", name, f.read())
 
+    # FuzzWebP and FuzzHEIF: the reference encoders' pictures (lossy, lossless with alpha, EXIF;
+    # HEVC, with irot and Exif).
+    webp = pictures(["seven.webp", "seven-alpha.webp", "seven-orientation-6.webp"])
+    heic = pictures(["seven.heic", "seven-irot.heic"])
+    for name, data in webp.items():
+        write("FuzzWebP", name, data)
+    for name, data in heic.items():
+        write("FuzzHEIF", name, data)
+
     # FuzzRawInput: text arrays (0-255, 0-1, JSON), raw bytes, and an image.
     write("FuzzRawInput", "digit.txt", " ".join(map(str, d[0])).encode() + b"\n")
     write("FuzzRawInput", "digit-unit.txt", ",".join("%.3g" % (v / 255) for v in d[0]).encode())
@@ -191,6 +233,9 @@ def main():
     write("FuzzServer", "multi-png", b"multi=1\nimage/png; charset=binary\n" + files["rgba.png"])
     write("FuzzServer", "jpeg", b"multi=0\nimage/jpeg\n" + files["digit.jpg"])
     write("FuzzServer", "bmp", b"multi=false\nimage/bmp\n" + files["digit.bmp"])
+    write("FuzzServer", "webp", b"\nimage/webp\n" + webp["seven.webp"])
+    write("FuzzServer", "heic", b"\nimage/heic\n" + heic["seven.heic"])
+    write("FuzzServer", "exif-jpeg", b"\nimage/jpeg\n" + files["exif6-be.jpg"])
     write("FuzzServer", "number", b"multi=yes\nimage/png\n" + number)
     write("FuzzServer", "form", b"multi=2&x=1\napplication/x-www-form-urlencoded\nabc")
 

@@ -24,10 +24,11 @@ public enum DigitsServer {
     public init() {}
   }
 
-  /// Image types the API reads (stb_image decodes them all). Anything else gets 415.
+  /// Image types the API reads (`ImageDecoder` decodes them all). Anything else gets 415.
   static let imageTypes: Set<String> = [
     "image/png", "image/jpeg", "image/jpg", "image/pjpeg", "image/bmp", "image/x-bmp", "image/x-ms-bmp", "image/gif",
-    "image/x-portable-graymap", "image/x-portable-pixmap", "image/x-portable-anymap",
+    "image/x-portable-graymap", "image/x-portable-pixmap", "image/x-portable-anymap", "image/webp", "image/heic",
+    "image/heif",
   ]
 
   /// The routes, for `makeApplication` and for tests (through _HTTPTesting).
@@ -121,7 +122,7 @@ public enum DigitsServer {
       throw APIError(
         .unsupportedMediaType,
         "Content-Type \(type) is not an image the server reads; "
-          + "send image/png or image/jpeg (also bmp, gif, pgm/ppm)\(hint)")
+          + "send image/png or image/jpeg (also bmp, gif, pgm/ppm, webp, heic)\(hint)")
     }
   }
 

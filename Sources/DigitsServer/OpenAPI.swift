@@ -24,14 +24,17 @@ public enum OpenAPI {
             ],
             "requestBody": {
               "required": true,
-              "description": "The image file's bytes: PNG, JPEG, BMP, GIF or PGM/PPM",
+              "description": "The image file's bytes: PNG, JPEG, BMP, GIF, PGM/PPM, WebP or HEIC/HEIF; EXIF orientation is honoured",
               "content": {
                 "image/png": {"schema": {"type": "string", "format": "binary"}},
                 "image/jpeg": {"schema": {"type": "string", "format": "binary"}},
                 "image/bmp": {"schema": {"type": "string", "format": "binary"}},
                 "image/gif": {"schema": {"type": "string", "format": "binary"}},
                 "image/x-portable-graymap": {"schema": {"type": "string", "format": "binary"}},
-                "image/x-portable-pixmap": {"schema": {"type": "string", "format": "binary"}}
+                "image/x-portable-pixmap": {"schema": {"type": "string", "format": "binary"}},
+                "image/webp": {"schema": {"type": "string", "format": "binary"}},
+                "image/heic": {"schema": {"type": "string", "format": "binary"}},
+                "image/heif": {"schema": {"type": "string", "format": "binary"}}
               }
             },
             "responses": {

@@ -2,13 +2,15 @@ import CStb
 import DigitsCore
 import Foundation
 
-/// Decodes image files through stb_image: PNG, JPEG (baseline and progressive), BMP, GIF
-/// (first frame), PGM/PPM (binary P5/P6), chosen by the file's magic bytes before stb_image
-/// sees it: stb_image also parses PSD, HDR, PIC and TGA, formats nobody sends a digit reader,
-/// and each parser is attack surface for a server.
+/// Decodes image files: PNG, JPEG (baseline and progressive), BMP, GIF (first frame),
+/// PGM/PPM (binary P5/P6) through stb_image, WebP through libwebp, HEIC/HEIF through libheif,
+/// chosen by the file's magic bytes before any decoder sees it: stb_image also parses PSD,
+/// HDR, PIC and TGA, formats nobody sends a digit reader, and each parser is attack surface
+/// for a server.
 /// 8- and 16-bit, gray, gray+alpha, RGB, RGBA. Colour becomes luminance (Rec. 601:
 /// 0.299 R + 0.587 G + 0.114 B) and alpha is composited on white, because a transparent
-/// background around a drawn digit means paper.
+/// background around a drawn digit means paper. The picture is then turned upright as its
+/// EXIF orientation says (`ExifOrientation`), so everything after sees it as a viewer shows it.
 public enum ImageDecoder {
   /// Largest side accepted, in pixels.
   public static let maxSide = 20_000
@@ -50,57 +52,80 @@ public enum ImageDecoder {
     guard data.count <= Int(Int32.max) else { throw DigitsError.file(name, "is too large") }
     return try data.withUnsafeBytes { raw -> GrayImage in
       let bytes = raw.bindMemory(to: UInt8.self)
-      guard Format(magic: bytes) != nil else {
-        throw DigitsError.file(name, "not a readable image (unknown format; supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
+      guard let format = Format(magic: bytes) else {
+        throw DigitsError.file(name, "not a readable image (unknown format; supported: \(supported))")
       }
-      let length = Int32(bytes.count)
-      var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
-      guard stbi_info_from_memory(bytes.baseAddress, length, &w, &h, &channels) == 1 else {
-        throw DigitsError.file(
-          name,
-          "not a readable image (\(reason(default: "unknown format")); "
-            + "supported: PNG, JPEG, BMP, GIF, PGM/PPM)")
+      let image: GrayImage
+      switch format {
+      case .webp: image = try WebPDecoder.decode(bytes, name: name, maxPixels: maxPixels)
+      case .heif: image = try HEIFDecoder.decode(bytes, name: name, maxPixels: maxPixels)
+      case .png, .jpeg, .bmp, .gif, .pnm: image = try decodeWithStb(bytes, name: name, maxPixels: maxPixels)
       }
-      try checkSize(width: Int(w), height: Int(h), name: name, maxPixels: maxPixels)
-      // stb_image pads a short BMP, PNM, GIF or JPEG with zeros instead of failing.
-      if let missing = ImageTruncation.problem(bytes, width: Int(w), height: Int(h)) {
-        throw DigitsError.file(name, "damaged or truncated image: \(missing)")
+      return image.oriented(ExifOrientation.read(bytes, format: format))
+    }
+  }
+
+  /// The formats read, for error messages.
+  static let supported = "PNG, JPEG, BMP, GIF, PGM/PPM, WebP, HEIC"
+
+  /// PNG (the common kinds through `FastPNG`), JPEG, BMP, GIF and PNM through stb_image.
+  static func decodeWithStb(_ bytes: UnsafeBufferPointer<UInt8>, name: String, maxPixels: Int) throws -> GrayImage {
+    let length = Int32(bytes.count)
+    var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
+    guard stbi_info_from_memory(bytes.baseAddress, length, &w, &h, &channels) == 1 else {
+      throw DigitsError.file(
+        name, "not a readable image (\(reason(default: "unknown format")); supported: \(supported))")
+    }
+    try checkSize(width: Int(w), height: Int(h), name: name, maxPixels: maxPixels)
+    // stb_image pads a short BMP, PNM, GIF or JPEG with zeros instead of failing.
+    if let missing = ImageTruncation.problem(bytes, width: Int(w), height: Int(h)) {
+      throw DigitsError.file(name, "damaged or truncated image: \(missing)")
+    }
+    if let png = FastPNG.decode(bytes) {
+      return png.samples.withUnsafeBufferPointer {
+        luminance($0, width: png.width, height: png.height, channels: png.channels, scale: 1.0 / 255.0)
       }
-      if let png = FastPNG.decode(bytes) {
-        return png.samples.withUnsafeBufferPointer {
-          luminance($0, width: png.width, height: png.height, channels: png.channels, scale: 1.0 / 255.0)
-        }
-      }
-      if stbi_is_16_bit_from_memory(bytes.baseAddress, length) == 1 {
-        guard let p = stbi_load_16_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
-          throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
-        }
-        defer { stbi_image_free(p) }
-        let count = Int(w) * Int(h) * Int(channels)
-        return luminance(
-          UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
-          channels: Int(channels), scale: 1.0 / 65535.0)
-      }
-      guard let p = stbi_load_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
+    }
+    if stbi_is_16_bit_from_memory(bytes.baseAddress, length) == 1 {
+      guard let p = stbi_load_16_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
         throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
       }
       defer { stbi_image_free(p) }
       let count = Int(w) * Int(h) * Int(channels)
       return luminance(
         UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
-        channels: Int(channels), scale: 1.0 / 255.0)
+        channels: Int(channels), scale: 1.0 / 65535.0)
     }
+    guard let p = stbi_load_from_memory(bytes.baseAddress, length, &w, &h, &channels, 0) else {
+      throw DigitsError.file(name, "cannot be decoded, corrupt or truncated (\(reason(default: "bad data")))")
+    }
+    defer { stbi_image_free(p) }
+    let count = Int(w) * Int(h) * Int(channels)
+    return luminance(
+      UnsafeBufferPointer(start: p, count: count), width: Int(w), height: Int(h),
+      channels: Int(channels), scale: 1.0 / 255.0)
   }
 
-  /// Width and height from the file's header, without decoding; nil when it is no image.
+  /// Width and height from the file's header as the picture is shown (turned upright), without
+  /// decoding; nil when it is no image.
   public static func size(of data: Data) -> (width: Int, height: Int)? {
     guard !data.isEmpty, data.count <= Int(Int32.max) else { return nil }
-    return data.withUnsafeBytes { raw in
+    return data.withUnsafeBytes { raw -> (width: Int, height: Int)? in
       let bytes = raw.bindMemory(to: UInt8.self)
-      guard Format(magic: bytes) != nil else { return nil }
-      var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
-      guard stbi_info_from_memory(bytes.baseAddress, Int32(bytes.count), &w, &h, &channels) == 1 else { return nil }
-      return (Int(w), Int(h))
+      guard let format = Format(magic: bytes) else { return nil }
+      let stored: (width: Int, height: Int)
+      switch format {
+      case .webp:
+        guard let size = WebPDecoder.size(of: bytes) else { return nil }
+        stored = size
+      case .heif:
+        return HEIFDecoder.size(of: bytes)
+      case .png, .jpeg, .bmp, .gif, .pnm:
+        var w: Int32 = 0, h: Int32 = 0, channels: Int32 = 0
+        guard stbi_info_from_memory(bytes.baseAddress, Int32(bytes.count), &w, &h, &channels) == 1 else { return nil }
+        stored = (Int(w), Int(h))
+      }
+      return ExifOrientation.read(bytes, format: format).swapsSides ? (stored.height, stored.width) : stored
     }
   }
 
@@ -108,7 +133,11 @@ public enum ImageDecoder {
   /// stb_image's tests for PSD ("8BPS"), HDR ("#?RADIANCE"), PIC or TGA (second byte 0 or 1),
   /// so a file that starts with one is decoded by that format's parser or not at all.
   public enum Format: String, Sendable, CaseIterable {
-    case png, jpeg, bmp, gif, pnm
+    case png, jpeg, bmp, gif, pnm, webp, heif
+
+    /// HEIF major brands of HEVC-coded pictures (ISO/IEC 23008-12 and what cameras write):
+    /// AVIF ("avif") and other ISO-BMFF files (MP4 video, "isom") are not offered.
+    static let heifBrands: Set<String> = ["heic", "heix", "heim", "heis", "hevc", "hevx", "mif1", "msf1", "heif"]
 
     /// The format whose signature `bytes` start with; nil for anything else.
     public init?(magic bytes: UnsafeBufferPointer<UInt8>) {
@@ -125,6 +154,12 @@ public enum ImageDecoder {
         self = .gif
       } else if starts(Array("P5".utf8)) || starts(Array("P6".utf8)) {
         self = .pnm
+      } else if starts(Array("RIFF".utf8)), bytes.count >= 12, Array(bytes[8..<12]) == Array("WEBP".utf8) {
+        self = .webp
+      } else if bytes.count >= 12, Array(bytes[4..<8]) == Array("ftyp".utf8),
+        Self.heifBrands.contains(String(decoding: bytes[8..<12], as: UTF8.self))
+      {
+        self = .heif
       } else {
         return nil
       }

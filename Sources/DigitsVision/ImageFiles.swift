@@ -5,7 +5,7 @@ import Foundation
 /// recursively (sorted, hidden entries skipped) for known image extensions.
 public enum ImageFiles {
   public static let extensions: Set<String> = [
-    "png", "jpg", "jpeg", "jpe", "bmp", "gif", "pgm", "ppm", "pnm",
+    "png", "jpg", "jpeg", "jpe", "bmp", "gif", "pgm", "ppm", "pnm", "webp", "heic", "heif",
   ]
 
   public enum Entry: Equatable, Sendable {

@@ -7,7 +7,7 @@ import Foundation
 extension Digits {
   struct Predict: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Read the handwritten digit in photos, scans and drawings (PNG, JPEG, BMP, GIF, PGM/PPM).",
+      abstract: "Read the handwritten digit in photos, scans and drawings (PNG, JPEG, BMP, GIF, PGM/PPM, WebP, HEIC).",
       discussion: """
         Needs no training: a model trained on MNIST is built in (--model picks
         another). Each picture is prepared the way MNIST was made: ink found

@@ -199,6 +199,8 @@ def main():
     parser.add_argument("--screenshot", required=True, help="PNG to write (its folder is created)")
     parser.add_argument("--examples", default=os.path.join(ROOT, "docs", "examples"),
                         help="folder with seven.png and number-2024.png")
+    parser.add_argument("--pictures", default=os.path.join(ROOT, "Tests", "Pictures"),
+                        help="folder with the phone pictures of a 7 (seven.webp, seven.heic, ...)")
     parser.add_argument("--chromium", help="browser binary (default: chromium on PATH)")
     parser.add_argument("--chromedriver", help="driver binary (default: /usr/bin/chromedriver, else on PATH)")
     parser.add_argument("--show", action="store_true", help="run with a visible window (needs a display)")
@@ -343,6 +345,18 @@ def main():
         page.wait_prediction(before, "uploading seven.png")
         page.expect_digit("7", "uploading seven.png")
 
+    # 6b. Pictures as phones and browsers save them: a portrait JPEG turned upright by its EXIF
+    # orientation, WebP, and HEIC (which Chromium cannot show: the page sends it all the same).
+    def upload_phone_pictures():
+        for name in ["seven-orientation-6.jpg", "seven.webp", "seven.heic"]:
+            path = os.path.join(args.pictures, name)
+            if not os.path.isfile(path):
+                raise CheckFailed(f"missing picture {path}")
+            before = page.count()
+            page.el("#upload").send_keys(path)
+            page.wait_prediction(before, f"uploading {name}")
+            page.expect_digit("7", f"uploading {name}")
+
     # 7. Multi-digit mode reads a number.
     def upload_number():
         path = os.path.join(examples, "number-2024.png")
@@ -419,6 +433,7 @@ def main():
         ("4. a drawn 7 is predicted; Undo removes a stray stroke", draw_seven_and_undo),
         ("5. Predict on an empty pad stays empty", predict_empty),
         ("6. uploading seven.png predicts 7", upload_seven),
+        ("6b. uploading a turned JPEG, a WebP and a HEIC predicts 7", upload_phone_pictures),
         ("7. multi mode reads number-2024.png as 2024", upload_number),
         ("8. ten bars and a 28x28 preview", bars_and_preview),
         ("9. controls are focusable and Escape clears", keyboard),

@@ -107,6 +107,18 @@ import _TestSupport
     #expect(records.filter { $0["error"] != nil }.count == 3)
   }
 
+  /// Tests/Pictures: a portrait photo in every EXIF orientation, WebP and HEIC, found in the
+  /// folder by their extensions and each read as the upright PNG is.
+  @Test func phoneAndBrowserPictures() throws {
+    let folder = TestData.packageRoot.appendingPathComponent("Tests/Pictures").path
+    let r = try CLIRunner.run(["predict", "--backend", "cpu", "--json", folder])
+    #expect(r.status == 0, "\(r.stderr)")
+    let lines = try jsonLines(r.stdout)
+    let files = Set(lines.compactMap { ($0["file"] as? String).map { ($0 as NSString).lastPathComponent } })
+    #expect(files.isSuperset(of: (1...8).map { "seven-orientation-\($0).jpg" } + ["seven.webp", "seven.heic"]))
+    for line in lines { #expect(line["digit"] as? Int == 7, "\(line)") }
+  }
+
   @Test func blankPictureIsNoDigit() throws {
     let path = dir.path + "/blank.png"
     try PNG.grayscale([UInt8](repeating: 230, count: 200 * 150), width: 200, height: 150).write(

@@ -152,7 +152,10 @@ async function predictFile(file) {
 
 function guessType(name) {
   const ext = name.toLowerCase().split(".").pop();
-  return { png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", bmp: "image/bmp", gif: "image/gif" }[ext] || "application/octet-stream";
+  return {
+    png: "image/png", jpg: "image/jpeg", jpeg: "image/jpeg", bmp: "image/bmp", gif: "image/gif",
+    webp: "image/webp", heic: "image/heic", heif: "image/heif",
+  }[ext] || "application/octet-stream";
 }
 
 /// POSTs an image and shows the answer; a drawing cleared meanwhile discards it.
