@@ -7,7 +7,10 @@ import Synchronization
 /// background (a thread of its own, a backend of its own, so predictions keep being answered
 /// meanwhile), one run at a time, then swaps the new model in. Every fine-tuned model is
 /// written to `models/` inside the corrections folder and the base model is never touched;
-/// `undo` goes back to the model served before the last swap.
+/// `undo` goes back to the model served before the last swap. A model whose MNIST test
+/// accuracy falls more than `maxAccuracyDrop` below the base model's (on the same images) is
+/// written but not served: wrong labels, by mistake or on purpose, cannot take the server
+/// down with them.
 ///
 /// Each run starts from the base model (the one `serve` started with) with all corrections
 /// so far, so runs do not compound each other's drift and the result does not depend on
@@ -15,7 +18,8 @@ import Synchronization
 public final class FinetuneJob: Sendable {
   /// What `GET /api/finetune` answers.
   public struct Status: Codable, Sendable, Equatable {
-    /// idle, running, done or failed (of the latest run).
+    /// idle, running, done, refused (written but not served; `message` says why) or failed
+    /// (of the latest run).
     public var state: String
     /// While running: loading data, training, evaluating, swapping.
     public var phase: String?
@@ -52,6 +56,12 @@ public final class FinetuneJob: Sendable {
   let makeBackend: BackendMaker
   let install: Installer
   let recipe: Finetune.Recipe
+  /// Largest fall in MNIST test accuracy (a fraction: 0.005 is half a point) below the base
+  /// model's for a fine-tuned model to be served.
+  let maxAccuracyDrop: Double
+  /// Gets why a run failed; the answer says only which step failed (errors name files).
+  let log: @Sendable (String) -> Void
+  public static let defaultMaxAccuracyDrop = 0.005
 
   private struct Served {
     let name: String
@@ -63,6 +73,10 @@ public final class FinetuneJob: Sendable {
     /// Models served, the base first; the last one answers now.
     var stack: [Served]
     var data: (train: LabeledImages, test: LabeledImages)?
+    /// The base model's accuracy on `data.test`, measured once.
+    var baseAccuracy: Double?
+    /// Callers of `settled()` waiting for the run to end.
+    var waiters: [CheckedContinuation<Status, Never>] = []
     var runs = 0
   }
 
@@ -70,9 +84,13 @@ public final class FinetuneJob: Sendable {
 
   public init(
     store: CorrectionStore, base: ModelFile, baseName: String, recipe: Finetune.Recipe = Finetune.Recipe(),
-    loadData: @escaping DataLoader, makeBackend: @escaping BackendMaker, install: @escaping Installer
+    maxAccuracyDrop: Double = defaultMaxAccuracyDrop, loadData: @escaping DataLoader,
+    makeBackend: @escaping BackendMaker, install: @escaping Installer,
+    log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
+    self.log = log
     self.store = store
+    self.maxAccuracyDrop = maxAccuracyDrop
     self.base = base
     self.baseName = baseName
     self.recipe = recipe
@@ -140,46 +158,103 @@ public final class FinetuneJob: Sendable {
     return status
   }
 
-  /// The run, on its own thread: data (loaded once), training, evaluation, file, swap.
+  /// The run, on its own thread: data (loaded once), training, evaluation, file, swap. Its
+  /// end is one change of state, after which the callers of `settled()` resume.
   private func work(run: Int) {
-    let started = ContinuousClock.now
+    let end: (inout State) -> Void
+    var step = "could not load MNIST for replay (serve --data DIR says where it is)"
     do {
       let data = try state.withLock { $0.data } ?? loadData()
       state.withLock { $0.data = data }
+      step = "could not read the corrections folder"
       let corrections = try CorrectionStore.load(folder: store.folder)
-      update(phase: "training", progress: 0)
-      let observer = Progress { [self] fraction in update(phase: "training", progress: fraction * 0.95) }
-      var recipe = self.recipe
-      recipe.seed &+= UInt64(run)
-      let model = try Finetune.run(
-        model: base, corrections: corrections, replay: data.train, validation: data.test, backend: try makeBackend(),
-        recipe: recipe, observer: observer)
-      update(phase: "swapping", progress: 0.98)
-      let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
-      let name = "finetuned-\(stamp)-\(run).safetensors"
-      let path = (store.folder as NSString).appendingPathComponent("models/\(name)")
-      try model.write(to: path)
-      try install(model)
-      let took = ContinuousClock.now - started
-      let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
-      state.withLock { state in
-        state.stack.append(Served(name: "models/\(name)", model: model))
-        state.status.state = "done"
-        state.status.phase = nil
-        state.status.progress = 1
-        state.status.model = "models/\(name)"
-        state.status.canUndo = true
-        state.status.seconds = seconds
-        state.status.mnistTestAccuracy = Self.testAccuracy(model)
-        state.status.message = "learnt from \(corrections.count) corrections"
-      }
+      step = "the fine-tune failed"
+      end = try finetune(run: run, data: data, corrections: corrections)
     } catch {
-      state.withLock { state in
+      log("fine-tune \(run): \(step): \(error)")
+      end = { state in
         state.status.state = "failed"
-        state.status.phase = nil
-        state.status.message = "\(error)"
+        state.status.message = step + " (the server's log has the details)"
       }
     }
+    let waiters = state.withLock { state in
+      state.status.phase = nil
+      end(&state)
+      defer { state.waiters = [] }
+      return state.waiters
+    }
+    let status = self.status
+    for waiter in waiters { waiter.resume(returning: status) }
+  }
+
+  /// Trains, evaluates, writes the model and serves it if it kept its MNIST accuracy;
+  /// returns the change of state that ends the run.
+  private func finetune(run: Int, data: (train: LabeledImages, test: LabeledImages), corrections: LabeledImages)
+    throws -> (inout State) -> Void
+  {
+    let started = ContinuousClock.now
+    update(phase: "training", progress: 0)
+    let observer = Progress { [self] fraction in update(phase: "training", progress: fraction * 0.95) }
+    var recipe = self.recipe
+    recipe.seed &+= UInt64(run)
+    let backend = try makeBackend()
+    let model = try Finetune.run(
+      model: base, corrections: corrections, replay: data.train, validation: data.test, backend: backend,
+      recipe: recipe, observer: observer)
+    update(phase: "evaluating", progress: 0.96)
+    let baseAccuracy = try baseAccuracy(on: data.test, backend: backend)
+    let accuracy = model.history.last?.valAccuracy ?? 0
+    let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
+    let name = "models/finetuned-\(stamp)-\(run).safetensors"
+    try CorrectionStore.makePrivateFolder(store.folder + "/models")
+    try model.write(to: (store.folder as NSString).appendingPathComponent(name), mode: CorrectionStore.fileMode)
+    guard accuracy >= baseAccuracy - maxAccuracyDrop else {
+      let message = String(
+        format: "not served: MNIST test accuracy %.2f%% is more than %.2f points below the base model's %.2f%% "
+          + "(check the corrections' labels); kept as %@",
+        accuracy * 100, maxAccuracyDrop * 100, baseAccuracy * 100, name)
+      return { state in
+        state.status.state = "refused"
+        state.status.progress = 1
+        state.status.message = message
+      }
+    }
+    update(phase: "swapping", progress: 0.98)
+    try install(model)
+    let took = ContinuousClock.now - started
+    let seconds = Double(took.components.seconds) + Double(took.components.attoseconds) / 1e18
+    return { state in
+      state.stack.append(Served(name: name, model: model))
+      state.status.state = "done"
+      state.status.progress = 1
+      state.status.model = name
+      state.status.canUndo = true
+      state.status.seconds = seconds
+      state.status.mnistTestAccuracy = Self.testAccuracy(model)
+      state.status.message = "learnt from \(corrections.count) corrections"
+    }
+  }
+
+  /// The status once no run is going: at once when none is, else when the run ends.
+  public func settled() async -> Status {
+    await withCheckedContinuation { continuation in
+      let waiting = state.withLock { state in
+        guard state.status.state == "running" else { return false }
+        state.waiters.append(continuation)
+        return true
+      }
+      if !waiting { continuation.resume(returning: status) }
+    }
+  }
+
+  /// The base model's accuracy on `test` (the images fine-tunes are validated on), measured
+  /// on the first run and kept.
+  private func baseAccuracy(on test: LabeledImages, backend: any Backend) throws -> Double {
+    if let known = state.withLock({ $0.baseAccuracy }) { return known }
+    let accuracy = try Evaluator(network: SeedNetwork(backend: backend, values: base.parameters))
+      .lossAndAccuracy(test).accuracy
+    state.withLock { $0.baseAccuracy = accuracy }
+    return accuracy
   }
 
   private func update(phase: String, progress: Double) {

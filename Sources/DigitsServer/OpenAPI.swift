@@ -56,6 +56,7 @@ public enum OpenAPI {
             "summary": "How many corrections are saved, and how many may be",
             "responses": {
               "200": {"description": "The count", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Corrections"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"}
             }
           },
@@ -68,6 +69,7 @@ public enum OpenAPI {
             "responses": {
               "201": {"description": "Saved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CorrectionSaved"}}}},
               "400": {"$ref": "#/components/responses/Error"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"},
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
@@ -83,6 +85,7 @@ public enum OpenAPI {
             "summary": "The fine-tune's progress and the model answering now",
             "responses": {
               "200": {"description": "The state", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"}
             }
           },
@@ -91,6 +94,7 @@ public enum OpenAPI {
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {
               "202": {"description": "Started", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"},
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
@@ -105,6 +109,7 @@ public enum OpenAPI {
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {
               "200": {"description": "Gone back", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"},
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
@@ -146,6 +151,11 @@ public enum OpenAPI {
         "responses": {
           "Error": {
             "description": "What was wrong, in one line",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "Unauthorized": {
+            "description": "Learning needs the server's token (Authorization: Bearer TOKEN)",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "Busy": {
@@ -204,7 +214,7 @@ public enum OpenAPI {
           "Finetune": {
             "type": "object", "required": ["state", "progress", "corrections", "model", "can_undo"],
             "properties": {
-              "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
+              "state": {"type": "string", "enum": ["idle", "running", "done", "refused", "failed"]},
               "phase": {"type": "string"},
               "progress": {"type": "number", "minimum": 0, "maximum": 1},
               "corrections": {"type": "integer", "minimum": 0},
