@@ -99,7 +99,8 @@ public enum OpenAPI {
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
               "413": {"$ref": "#/components/responses/Error"},
-              "415": {"$ref": "#/components/responses/Error"}
+              "415": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Busy"}
             }
           }
         },
@@ -212,7 +213,7 @@ public enum OpenAPI {
             "properties": {"count": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 1}}
           },
           "Finetune": {
-            "type": "object", "required": ["state", "progress", "corrections", "model", "can_undo"],
+            "type": "object", "required": ["state", "progress", "corrections", "model", "can_undo", "temperature", "threshold"],
             "properties": {
               "state": {"type": "string", "enum": ["idle", "running", "done", "refused", "failed"]},
               "phase": {"type": "string"},
@@ -222,7 +223,9 @@ public enum OpenAPI {
               "can_undo": {"type": "boolean"},
               "message": {"type": "string"},
               "seconds": {"type": "number", "minimum": 0},
-              "mnist_test_accuracy": {"type": "number", "minimum": 0, "maximum": 1}
+              "mnist_test_accuracy": {"type": "number", "minimum": 0, "maximum": 1},
+              "temperature": {"type": "number", "minimum": 0, "description": "Of the model answering now (1: none)"},
+              "threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "Its unsure threshold (0: none)"}
             }
           },
           "Health": {
@@ -239,7 +242,7 @@ public enum OpenAPI {
           },
           "Model": {
             "type": "object",
-            "required": ["name", "dataset", "classes", "architecture", "input", "parameters", "epochs", "backend"],
+            "required": ["name", "dataset", "classes", "architecture", "input", "parameters", "epochs", "temperature", "threshold", "backend"],
             "properties": {
               "name": {"type": "string"},
               "dataset": {"type": "string"},
@@ -253,6 +256,8 @@ public enum OpenAPI {
               "trained": {"type": "string", "nullable": true},
               "recipe": {"type": "string", "nullable": true},
               "training_images": {"type": "integer", "nullable": true},
+              "temperature": {"type": "number", "minimum": 0, "description": "Applied to every answer (1: none)"},
+              "threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "The model's unsure threshold (0: none)"},
               "backend": {"type": "string"}
             }
           }

@@ -126,7 +126,7 @@ extension Digits {
       help: ArgumentHelp(
         "Largest fall in MNIST test accuracy, in points, below the base model's for a fine-tuned model to be served.",
         valueName: "points"))
-    var maxAccuracyDrop = FinetuneJob.defaultMaxAccuracyDrop * 100
+    var maxAccuracyDrop = FinetuneJob.Policy().maxAccuracyDrop * 100
 
     @Option(
       name: .customLong("token-file"),

@@ -23,14 +23,16 @@ extension Digits.Serve {
       serving.backend = .cpu
     }
     let (trainingOptions, servingOptions) = (training, serving)
+    var policy = FinetuneJob.Policy()
+    policy.maxAccuracyDrop = maxAccuracyDrop / 100
     return FinetuneJob(
-      store: store, base: base, baseName: baseName, maxAccuracyDrop: maxAccuracyDrop / 100,
+      store: store, base: base, baseName: baseName, policy: policy,
       loadData: {
         let folder = try DatasetFolder.locate(option: data, kind: .mnist)
         return (try folder.loadTraining(), try folder.loadTest())
       },
       makeBackend: { try BackendFactory.make(trainingOptions) },
-      install: { model in
+      install: { model, name in
         let network = DigitClassifier(model: model, backend: try BackendFactory.make(servingOptions), batchSize: 64)
         let fallback: (() throws -> any ServingNetwork)? =
           isCPU
@@ -38,7 +40,7 @@ extension Digits.Serve {
           : {
             DigitClassifier(model: model, backend: try BackendFactory.makeCPU(threads: 1), batchSize: 64)
           }
-        service.serve(network, fallback: fallback)
+        service.serve(network, model: model, name: name, fallback: fallback)
       }, log: { Console.note($0) })
   }
 }

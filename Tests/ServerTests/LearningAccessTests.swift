@@ -18,20 +18,23 @@ import _TestSupport
     let service = ServerFixture.makeService()
     let job: FinetuneJob
 
-    init(recipe: Finetune.Recipe = Self.smallRecipe, maxAccuracyDrop: Double = FinetuneJob.defaultMaxAccuracyDrop)
-      throws
-    {
+    init(
+      recipe: Finetune.Recipe = Fixture.smallRecipe, policy: FinetuneJob.Policy = .init(),
+      makeBackend: @escaping FinetuneJob.BackendMaker = { CPUBackend(threads: 1) }
+    ) throws {
       let service = self.service
       job = FinetuneJob(
         store: try CorrectionStore(folder: folder.path), base: ServerFixture.model, baseName: "built-in model",
-        recipe: recipe, maxAccuracyDrop: maxAccuracyDrop,
+        recipe: recipe, policy: policy,
         loadData: {
           let data = DatasetFolder(path: TestData.mnistPath)
           return (try data.loadTraining().slice(0..<1000), try data.loadTest().slice(0..<500))
         },
-        makeBackend: { CPUBackend(threads: 1) },
-        install: { model in
-          service.serve(DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), fallback: nil)
+        makeBackend: makeBackend,
+        install: { model, name in
+          service.serve(
+            DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), model: model, name: name,
+            fallback: nil)
         })
     }
 
