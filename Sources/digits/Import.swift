@@ -33,7 +33,6 @@ extension Digits {
       if inProcess {
         try IsolatedImport.limitThisProcess()
         try KerasImport.read(path: input).write(to: out)
-        Console.note("wrote \(out) from \(input)")
       } else {
         try IsolatedImport.run(input: input, out: out)
       }
@@ -42,7 +41,9 @@ extension Digits {
 }
 
 /// Runs `digits import --in-process` as a child with a time limit. The child writes the
-/// output atomically and prints its own note or error line (inherited stderr); a child
+/// model beside the output under a staging name and prints its own error line (inherited
+/// stderr); only a child that exits 0 has its model moved into place, so one that crashes
+/// after writing (out of memory on its way out, say) leaves nothing behind. A child
 /// killed by a signal (libhdf5 crashed) or one over the limit (libhdf5 hung, seen in
 /// fuzzing: docs/RELIABILITY.md) becomes one error line here, and nothing is written.
 /// The child limits its own address space and CPU time before it opens the file, so a
@@ -57,7 +58,7 @@ enum IsolatedImport {
   /// Address space the child may map, in bytes: the runtime and libhdf5 take about 0.3 GB, a
   /// model 1 MB. `DIGITS_IMPORT_MEMORY_MB` changes it (tests).
   static var memoryLimit: Int {
-    (ProcessInfo.processInfo.environment["DIGITS_IMPORT_MEMORY_MB"].flatMap(Int.init).map { max(64, $0) } ?? 2048)
+    (ProcessInfo.processInfo.environment["DIGITS_IMPORT_MEMORY_MB"].flatMap(Int.init).map { max(1, $0) } ?? 2048)
       << 20
   }
 
@@ -77,8 +78,16 @@ enum IsolatedImport {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: selfExecutable())
     // `--` first: a file named like an option is still the file.
-    child.arguments = ["import", "--out", out, "--in-process", "--", input]
+    let url = URL(fileURLWithPath: out)
+    let staged = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).import")
+      .path
+    defer { unlink(staged) }
+    child.arguments = ["import", "--out", staged, "--in-process", "--", input]
     child.standardInput = FileHandle.nullDevice
+    // A crash is reported here in one line; the runtime's backtrace would only add lines.
+    var environment = ProcessInfo.processInfo.environment
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    child.environment = environment
     let ended = DispatchSemaphore(value: 0)
     child.terminationHandler = { _ in ended.signal() }
     try child.run()
@@ -100,6 +109,8 @@ enum IsolatedImport {
     }
     // The child printed its error line already.
     if child.terminationStatus != 0 { throw ExitCode(child.terminationStatus) }
+    try AtomicFile.write(InputFile(path: staged).readAll(limit: 16 << 20), to: out)
+    Console.note("wrote \(out) from \(input)")
   }
 
   /// This program's own file, for the child.
