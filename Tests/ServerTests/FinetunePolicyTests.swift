@@ -133,6 +133,26 @@ import _TestSupport
     #expect(few.heldOutCorrections == 0 && few.corrections.count == 4)
   }
 
+  /// A run that fails answers which step failed, never the error's text (it names files);
+  /// the text goes to the log.
+  @Test func failureIsLoggedNotAnswered() async throws {
+    struct Secret: Error, CustomStringConvertible { var description: String { "/home/someone/private/mnist: EACCES" } }
+    let folder = TemporaryDirectory()
+    let logged = Mutex<[String]>([])
+    let job = FinetuneJob(
+      store: try CorrectionStore(folder: folder.path), base: ServerFixture.model, baseName: "built-in model",
+      loadData: { throw Secret() }, makeBackend: { CPUBackend(threads: 1) }, install: { _, _ in },
+      log: { line in logged.withLock { $0.append(line) } })
+    try job.store.add(input28: LearningTests.one, label: 1)
+    try job.start()
+    let status = await job.settled()
+    #expect(status.state == "failed")
+    #expect(
+      status.message
+        == "could not load MNIST for replay (serve --data DIR says where it is) (the server's log has the details)")
+    #expect(logged.withLock { $0.count == 1 && $0[0].contains(Secret().description) }, "\(logged.withLock { $0 })")
+  }
+
   /// The fine-tune's thread, and so the backend it makes, runs at `FinetuneJob.niceness`.
   @Test func finetuneRunsAtALowerPriority() async throws {
     let seen = Mutex<Int32?>(nil)
