@@ -264,6 +264,11 @@ public final class FinetuneJob: Sendable {
         state.status.message = message
       }
     }
+    log(
+      String(
+        format: "fine-tune %d: serving %@ (MNIST test %.2f%%, base %.2f%%; temperature %.3f, unsure below %.3f)", run,
+        name, accuracy * 100, baseAccuracy * 100, model.effectiveCalibration.temperature,
+        model.effectiveCalibration.threshold))
     update(phase: "swapping", progress: 0.98)
     try install(model, name)
     let took = ContinuousClock.now - started

@@ -109,28 +109,30 @@ import _TestSupport
       // JSON numbers round the last digit.
       #expect(abs((described["temperature"] as? Double ?? 0) - calibration.temperature) < 1e-9)
       #expect(abs((described["threshold"] as? Double ?? 0) - calibration.threshold) < 1e-9)
-      #expect(status.message?.contains("calibrated on 1 more and 100 MNIST images") == true, "\(status)")
+      #expect(
+        status.message?.contains("learnt from 6 corrections; calibrated on 100 MNIST images") == true, "\(status)")
       _ = try fixture.job.undo()
       #expect(try await model()["name"] as? String == "built-in model")
     }
   }
 
-  /// Held out for calibration: every fifth correction and the last tenth of the replay set.
+  /// Held out for calibration: every fifth correction (from 20 on) and the last tenth of the
+  /// replay set.
   @Test func calibrationSplit() {
     let side = MNISTShape.side, p = MNISTShape.pixels
     let corrections = LabeledImages(
-      images: (0..<12).flatMap { [UInt8](repeating: UInt8($0), count: p) }, labels: (0..<12).map { UInt8($0 % 10) },
+      images: (0..<20).flatMap { [UInt8](repeating: UInt8($0), count: p) }, labels: (0..<20).map { UInt8($0 % 10) },
       rows: side, columns: side)
     let replay = LabeledImages(
       images: [UInt8](repeating: 200, count: 100 * p), labels: [UInt8](repeating: 3, count: 100), rows: side,
       columns: side)
     let split = Finetune.split(corrections: corrections, replay: replay)
-    #expect(split.heldOutCorrections == 2 && split.corrections.count == 10)
-    #expect(split.replay.count == 90 && split.calibration.count == 12)
+    #expect(split.heldOutCorrections == 4 && split.corrections.count == 16)
+    #expect(split.replay.count == 90 && split.calibration.count == 14)
     #expect(split.calibration.images[0] == 4 && split.calibration.images[p] == 9)
-    #expect(Array(split.calibration.labels.prefix(3)) == [4, 9, 3])
-    let few = Finetune.split(corrections: corrections.slice(0..<4), replay: replay)
-    #expect(few.heldOutCorrections == 0 && few.corrections.count == 4)
+    #expect(Array(split.calibration.labels.prefix(5)) == [4, 9, 4, 9, 3])
+    let few = Finetune.split(corrections: corrections.slice(0..<19), replay: replay)
+    #expect(few.heldOutCorrections == 0 && few.corrections.count == 19)
   }
 
   /// A run that fails answers which step failed, never the error's text (it names files);

@@ -3,13 +3,15 @@ import Foundation
 /// A fine-tuned model is calibrated like a trained one: its temperature and unsure threshold
 /// are fitted (`Calibration.fit`) on images it never trained on, so its confidences mean
 /// what the base model's meant. Those images are every fifth correction (none when there
-/// are fewer than five: the writer's few examples all teach) and the last tenth of the MNIST
+/// are fewer than `minCorrectionsToHoldOut`: a writer's first few all teach) and the last tenth of the MNIST
 /// training set: the split the built-in model was validated and calibrated on, left out of
 /// the replay. The corrections make the fit see the writer's hand, MNIST keeps it from
 /// resting on a handful of images.
 extension Finetune {
-  /// Every `heldOutEvery`-th correction is held out for calibration.
+  /// Every `heldOutEvery`-th correction is held out for calibration, once there are
+  /// `minCorrectionsToHoldOut`.
   public static let heldOutEvery = 5
+  public static let minCorrectionsToHoldOut = 20
   /// The share of the MNIST training set, at its end, held out of the replay for calibration.
   public static let calibrationShare = 0.1
 
@@ -22,7 +24,7 @@ extension Finetune {
   }
 
   public static func split(corrections: LabeledImages, replay: LabeledImages) -> Split {
-    let holdOut = corrections.count >= heldOutEvery
+    let holdOut = corrections.count >= minCorrectionsToHoldOut
     let isHeldOut = { (index: Int) in holdOut && index % heldOutEvery == heldOutEvery - 1 }
     let trained = select(corrections) { !isHeldOut($0) }
     let held = select(corrections, isHeldOut)
