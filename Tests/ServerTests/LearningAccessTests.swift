@@ -61,6 +61,12 @@ import _TestSupport
 
   static let correction = LearningTests.body(LearningTests.one, label: 1)
 
+  /// Every learning route: each must refuse what the tests below send.
+  static let learningRoutes: [(String, HTTPRequest.Method)] = [
+    ("/api/corrections", .post), ("/api/finetune", .post), ("/api/finetune/undo", .post), ("/api/finetune", .get),
+    ("/api/corrections", .get),
+  ]
+
   /// Bound to every interface, learning calls addressed to a foreign host (DNS rebinding, or
   /// a name the server was not told of) get 403 and store nothing, while predictions and
   /// health still answer any Host; `--allowed-host` names pass.
@@ -70,7 +76,7 @@ import _TestSupport
     try await fixture.app(boundHost: "0.0.0.0", access: access).test(.live) { client in
       let port = try #require(client.port)
       for host in ["evil.example", "evil.example:\(port)", "localhost.evil.example"] {
-        for (path, method) in [("/api/corrections", HTTPRequest.Method.post), ("/api/finetune", .get)] {
+        for (path, method) in Self.learningRoutes {
           let answer = try await Self.send(
             port, path, method: method, host: host, headers: LearningTests.json, body: Self.correction)
           #expect(answer.status == .forbidden, "\(method) \(path) for Host \(host): \(answer.status)")
@@ -98,10 +104,7 @@ import _TestSupport
       for origin in ["http://evil.example", "http://localhost:\(port + 1)", "null", "http://localhost"] {
         var headers = LearningTests.json
         headers[.origin] = origin
-        for (path, method) in [
-          ("/api/corrections", HTTPRequest.Method.post), ("/api/finetune", .post), ("/api/finetune/undo", .post),
-          ("/api/finetune", .get), ("/api/corrections", .get),
-        ] {
+        for (path, method) in Self.learningRoutes {
           let answer = try await Self.send(port, path, method: method, headers: headers, body: Self.correction)
           #expect(answer.status == .forbidden, "\(method) \(path) from \(origin): \(answer.status)")
           #expect(answer.error?.contains("Origin") == true, "\(answer.error ?? "no error")")
@@ -128,10 +131,7 @@ import _TestSupport
       for authorization in [nil, "Bearer", "Bearer " + String(token.dropLast()), "Bearer \(token)x", token, "Basic x"] {
         var headers = LearningTests.json
         if let authorization { headers[.authorization] = authorization }
-        for (path, method) in [
-          ("/api/corrections", HTTPRequest.Method.post), ("/api/finetune", .post), ("/api/finetune/undo", .post),
-          ("/api/finetune", .get), ("/api/corrections", .get),
-        ] {
+        for (path, method) in Self.learningRoutes {
           let answer = try await Self.send(port, path, method: method, headers: headers, body: Self.correction)
           #expect(answer.status == .unauthorized, "\(method) \(path), \(authorization ?? "none"): \(answer.status)")
           #expect(answer.headers[.wwwAuthenticate] == "Bearer")
