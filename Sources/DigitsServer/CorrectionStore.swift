@@ -3,12 +3,14 @@ import DigitsVision
 import Foundation
 import Synchronization
 
-/// A writer's corrections on disk, in a folder anyone can read: each one a 28x28 8-bit
+/// A writer's corrections on disk, in a folder only its owner can read (0700, files 0600:
+/// they are a sample of someone's handwriting): each one a 28x28 8-bit
 /// grayscale PNG of the input the model saw (white ink on black, as MNIST) and a line
 /// `file,label,time` in `labels.csv`. Both are written with `AtomicFile`, the picture
 /// first: a crash leaves at most a picture no line names, which readers ignore, never a
 /// line naming a missing or half-written picture. Bounded in count and bytes, so a client
-/// cannot fill the disk.
+/// cannot fill the disk. Symbolic links in the folder are never followed: a link put there
+/// cannot make the server read or count another file.
 public final class CorrectionStore: Sendable {
   public struct Limits: Sendable {
     public var maxCount = 2_000
@@ -72,11 +74,12 @@ public final class CorrectionStore: Sendable {
           "the corrections folder is full (\(limits.maxBytes >> 20) MB); "
             + "learn from them, then move them elsewhere, or serve with another --corrections folder")
       }
-      try AtomicFile.write(png, to: Self.path(file, in: folder))
+      try Self.makePrivateFolder(folder)
+      try AtomicFile.write(png, to: Self.path(file, in: folder), mode: Self.fileMode)
       let lines = state.lines + [line]
       try AtomicFile.write(
         Data(([Self.header] + lines).joined(separator: "\n").appending("\n").utf8),
-        to: Self.path(Self.labelsFile, in: folder))
+        to: Self.path(Self.labelsFile, in: folder), mode: Self.fileMode)
       state.lines = lines
       state.bytes += png.count + line.utf8.count + 1
       state.next += 1
@@ -157,18 +160,35 @@ public final class CorrectionStore: Sendable {
     }
   }
 
-  /// A regular file's bytes, refused above `limit` before reading.
+  /// A regular file's bytes, refused above `limit` before reading; opened once, never
+  /// through a symbolic link, and checked on the descriptor read.
   static func readSmall(_ path: String, limit: Int) throws -> Data {
-    _ = try InputFile(path: path)  // a regular file, or one clear error
-    let bytes = size(of: path) ?? 0
-    guard bytes <= limit else { throw DigitsError.file(path, "is \(bytes) bytes, more than the \(limit)-byte limit") }
-    guard let data = FileManager.default.contents(atPath: path) else { throw DigitsError.file(path, "cannot be read") }
-    return data
+    try InputFile(path: path, followLinks: false).readAll(limit: limit)
   }
 
   static func path(_ name: String, in folder: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
+  /// The size of the regular file at `path` itself; nil for a link, a folder or nothing.
   static func size(of path: String) -> Int? {
-    (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+    var info = stat()
+    guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { return nil }
+    return Int(info.st_size)
+  }
+
+  /// Corrections and the models learnt from them: the owner's only.
+  public static let fileMode: mode_t = 0o600
+  public static let folderMode: mode_t = 0o700
+
+  /// Creates `folder` (and missing parents) readable by its owner only; a folder that exists
+  /// is left as it is (it may be one the user shares on purpose, or /tmp).
+  public static func makePrivateFolder(_ folder: String) throws {
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue { return }
+    do {
+      try FileManager.default.createDirectory(
+        atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: Int(folderMode)])
+    } catch {
+      throw DigitsError.file(folder, "cannot create folder")
+    }
   }
 }

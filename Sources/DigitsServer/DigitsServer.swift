@@ -32,14 +32,19 @@ public enum DigitsServer {
   ]
 
   /// The routes, for `makeApplication` and for tests (through _HTTPTesting).
-  /// `boundHost`: the address listened on; when it is loopback, requests for other hosts are
-  /// refused (`HostCheckMiddleware`).
+  /// `boundHost`: the address listened on; when it is loopback, requests for hosts that
+  /// `access` does not allow are refused on every route (`HostCheckMiddleware`). `access`
+  /// guards the learning routes on every bind (default: the loopback names and `boundHost`,
+  /// no token).
   public static func router(
     service: PredictionService, limits: Limits = Limits(), boundHost: String? = nil,
-    learning: FinetuneJob? = nil
+    learning: FinetuneJob? = nil, access: LearningAccess? = nil
   ) -> Router<BasicRequestContext> {
     let router = Router()
-    if let check = boundHost.flatMap(HostCheckMiddleware<BasicRequestContext>.init) { router.add(middleware: check) }
+    let access = access ?? LearningAccess(boundHost: boundHost ?? "localhost")
+    if let boundHost, LearningAccess.isLoopback(boundHost) {
+      router.add(middleware: HostCheckMiddleware(allowed: access.allowedHosts))
+    }
     let page = Page()
     let inFlight = InFlightLimit(limits.maxInFlight)
     router.get("/") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
@@ -65,18 +70,21 @@ public enum DigitsServer {
       let json = try await service.predict(Data(body.readableBytesView), multi: multi)
       return JSONResponse.make(json)
     }
-    if let learning { addLearningRoutes(to: api, job: learning, limits: limits, inFlight: inFlight) }
+    if let learning {
+      let guarded = api.group().add(middleware: LearningAccessMiddleware(access: access))
+      addLearningRoutes(to: guarded, job: learning, limits: limits, inFlight: inFlight)
+    }
     return router
   }
 
   /// A server on `host:port` (port 0: any free port). `onRunning` gets the port bound.
   public static func makeApplication(
     service: PredictionService, host: String, port: Int, limits: Limits = Limits(), logLevel: Logger.Level = .warning,
-    learning: FinetuneJob? = nil, onRunning: @escaping @Sendable (Int) async -> Void
+    learning: FinetuneJob? = nil, access: LearningAccess? = nil, onRunning: @escaping @Sendable (Int) async -> Void
   ) -> some ApplicationProtocol {
     var logger = Logger(label: "digits.serve")
     logger.logLevel = logLevel
-    let router = router(service: service, limits: limits, boundHost: host, learning: learning)
+    let router = router(service: service, limits: limits, boundHost: host, learning: learning, access: access)
     if logLevel <= .info { router.middlewares.add(LogRequestsMiddleware(.info)) }
     let idle = limits.requestTimeout.components
     return Application(
@@ -130,23 +138,34 @@ public enum DigitsServer {
     APIError(.contentTooLarge, "request body larger than \(limits.maxBodyBytes >> 20) MB; send a smaller image")
   }
 
-  /// The request body, up to `limits.maxBodyBytes` (413 beyond), given up with 408 when `deadline`
-  /// passes while it is still arriving, so a client trickling bytes cannot hold a request
-  /// open. A client that sends nothing at all is cut off by the connection's idle timeout,
-  /// and the work after the body is bounded by the size limits: no per-request timer.
+  /// The request body, up to `limits.maxBodyBytes` (413 beyond), given up with 408 when
+  /// `deadline` passes while it is still arriving. A timer ends the wait, so a client that
+  /// sends part of a body and then nothing holds its request (and its prediction slot) only
+  /// until the deadline, not until its next byte; the work after the body is bounded by the
+  /// size limits.
   public static func collect(
-    _ body: some AsyncSequence<ByteBuffer, any Error>, deadline: ContinuousClock.Instant, limits: Limits
+    _ body: some AsyncSequence<ByteBuffer, any Error> & Sendable, deadline: ContinuousClock.Instant, limits: Limits
   ) async throws -> ByteBuffer {
-    var collected = ByteBuffer()
-    for try await chunk in body {
-      guard collected.readableBytes + chunk.readableBytes <= limits.maxBodyBytes else { throw tooLarge(limits) }
-      collected.writeImmutableBuffer(chunk)
-      if ContinuousClock.now > deadline {
-        throw APIError(
-          .requestTimeout, "the image took longer than \(limits.requestTimeout.components.seconds) s to arrive")
+    let late = APIError(
+      .requestTimeout, "the body took longer than \(limits.requestTimeout.components.seconds) s to arrive")
+    return try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
+      group.addTask {
+        var collected = ByteBuffer()
+        for try await chunk in body {
+          guard collected.readableBytes + chunk.readableBytes <= limits.maxBodyBytes else { throw tooLarge(limits) }
+          collected.writeImmutableBuffer(chunk)
+          if ContinuousClock.now > deadline { throw late }
+        }
+        return collected
       }
+      group.addTask {
+        try await Task.sleep(until: deadline, clock: .continuous)
+        return nil
+      }
+      defer { group.cancelAll() }
+      guard case let collected?? = try await group.next() else { throw late }
+      return collected
     }
-    return collected
   }
 }
 

@@ -59,6 +59,7 @@ public enum OpenAPI {
             "summary": "How many corrections are saved, and how many may be",
             "responses": {
               "200": {"description": "The count", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Corrections"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"}
             }
           },
@@ -71,6 +72,7 @@ public enum OpenAPI {
             "responses": {
               "201": {"description": "Saved", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/CorrectionSaved"}}}},
               "400": {"$ref": "#/components/responses/Error"},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"},
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
@@ -86,6 +88,7 @@ public enum OpenAPI {
             "summary": "The fine-tune's progress and the model answering now",
             "responses": {
               "200": {"description": "The state", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"}
             }
           },
@@ -94,11 +97,13 @@ public enum OpenAPI {
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {
               "202": {"description": "Started", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"},
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
               "413": {"$ref": "#/components/responses/Error"},
-              "415": {"$ref": "#/components/responses/Error"}
+              "415": {"$ref": "#/components/responses/Error"},
+              "429": {"$ref": "#/components/responses/Busy"}
             }
           }
         },
@@ -108,6 +113,7 @@ public enum OpenAPI {
             "requestBody": {"required": false, "content": {"application/json": {"schema": {"type": "object"}}}},
             "responses": {
               "200": {"description": "Gone back", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Finetune"}}}},
+              "401": {"$ref": "#/components/responses/Unauthorized"},
               "403": {"$ref": "#/components/responses/Error"},
               "408": {"$ref": "#/components/responses/Error"},
               "409": {"$ref": "#/components/responses/Error"},
@@ -149,6 +155,11 @@ public enum OpenAPI {
         "responses": {
           "Error": {
             "description": "What was wrong, in one line",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+          },
+          "Unauthorized": {
+            "description": "Learning needs the server's token (Authorization: Bearer TOKEN)",
+            "headers": {"WWW-Authenticate": {"schema": {"type": "string"}}},
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
           },
           "Busy": {
@@ -205,9 +216,9 @@ public enum OpenAPI {
             "properties": {"count": {"type": "integer", "minimum": 0}, "limit": {"type": "integer", "minimum": 1}}
           },
           "Finetune": {
-            "type": "object", "required": ["state", "progress", "corrections", "model", "can_undo"],
+            "type": "object", "required": ["state", "progress", "corrections", "model", "can_undo", "temperature", "threshold"],
             "properties": {
-              "state": {"type": "string", "enum": ["idle", "running", "done", "failed"]},
+              "state": {"type": "string", "enum": ["idle", "running", "done", "refused", "failed"]},
               "phase": {"type": "string"},
               "progress": {"type": "number", "minimum": 0, "maximum": 1},
               "corrections": {"type": "integer", "minimum": 0},
@@ -215,7 +226,9 @@ public enum OpenAPI {
               "can_undo": {"type": "boolean"},
               "message": {"type": "string"},
               "seconds": {"type": "number", "minimum": 0},
-              "mnist_test_accuracy": {"type": "number", "minimum": 0, "maximum": 1}
+              "mnist_test_accuracy": {"type": "number", "minimum": 0, "maximum": 1},
+              "temperature": {"type": "number", "minimum": 0, "description": "Of the model answering now (1: none)"},
+              "threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "Its unsure threshold (0: none)"}
             }
           },
           "Health": {
@@ -232,7 +245,7 @@ public enum OpenAPI {
           },
           "Model": {
             "type": "object",
-            "required": ["name", "dataset", "classes", "architecture", "input", "parameters", "epochs", "backend"],
+            "required": ["name", "dataset", "classes", "architecture", "input", "parameters", "epochs", "temperature", "threshold", "backend"],
             "properties": {
               "name": {"type": "string"},
               "dataset": {"type": "string"},
@@ -246,6 +259,8 @@ public enum OpenAPI {
               "trained": {"type": "string", "nullable": true},
               "recipe": {"type": "string", "nullable": true},
               "training_images": {"type": "integer", "nullable": true},
+              "temperature": {"type": "number", "minimum": 0, "description": "Applied to every answer (1: none)"},
+              "threshold": {"type": "number", "minimum": 0, "maximum": 1, "description": "The model's unsure threshold (0: none)"},
               "backend": {"type": "string"}
             }
           }

@@ -15,10 +15,10 @@ public final class PredictionService: Sendable {
   let work: WorkPool
   /// Largest picture decoded, in pixels: a 5 MB PNG can hold a gigapixel of blank paper.
   let maxPixels: Int
-  let model: ModelFile
-  let modelName: String
-  /// Below this top probability (after the model's temperature) the answer is "unsure".
-  let minConfidence: Double
+  /// The model answering, for `/api/model` and its unsure threshold; a fine-tune changes it.
+  private let answering: Mutex<(model: ModelFile, name: String)>
+  /// `--min-confidence`, which overrides every model's own threshold.
+  let fixedMinConfidence: Double?
   /// Says which backend computes, for /api/health and the page; after an OpenCL failure,
   /// `fallbackDescription`.
   let backendDescription: String
@@ -40,12 +40,11 @@ public final class PredictionService: Sendable {
     fallback: (() throws -> any ServingNetwork)? = nil, fallbackDescription: String = "cpu",
     minConfidence: Double? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
-    self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold
+    fixedMinConfidence = minConfidence
     network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
     work = WorkPool(width: decodeThreads)
     classNames = model.classNames
-    self.model = model
-    self.modelName = modelName
+    answering = Mutex((model, modelName))
     self.maxPixels = maxPixels
     self.backendDescription = backendDescription
     self.fallbackDescription = fallbackDescription
@@ -54,8 +53,25 @@ public final class PredictionService: Sendable {
   /// The backend computing now.
   var backend: String { network.usesFallback ? fallbackDescription : backendDescription }
 
-  /// `GET /api/model`.
-  var modelJSON: String { Self.describe(model, name: modelName, backend: backend) }
+  /// `GET /api/model`: the model answering now.
+  var modelJSON: String {
+    let (model, name) = answering.withLock { $0 }
+    return Self.describe(model, name: name, backend: backend)
+  }
+
+  /// Below this top probability (after the model's temperature) the answer is "unsure".
+  var minConfidence: Double {
+    fixedMinConfidence ?? answering.withLock { $0.model.effectiveCalibration.threshold }
+  }
+
+  /// Answers predictions with `network`, running `model`, from the next batch on (see
+  /// `BatchingClassifier.replace`); `/api/model` and the unsure threshold follow.
+  public func serve(
+    _ network: any ServingNetwork, model: ModelFile, name: String, fallback: (() throws -> any ServingNetwork)?
+  ) {
+    self.network.replace(with: network, fallback: fallback)
+    answering.withLock { $0 = (model, name) }
+  }
 
   /// What decoding and preparing a picture leaves for the network.
   enum Prepared: Sendable {
@@ -155,7 +171,7 @@ public final class PredictionService: Sendable {
     pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?,
     several: String? = nil, alwaysAnswer: Bool = false
   ) -> String {
-    let answer = DigitAnswer(probabilities[...], minConfidence: alwaysAnswer ? 0 : minConfidence)
+    let answer = DigitAnswer(probabilities[...], minConfidence: alwaysAnswer ? 0 : self.minConfidence)
     let best = DigitClassifier.ranked(probabilities[...])[0]
     var fields: [(String, String)]
     if let several {
@@ -210,6 +226,8 @@ public final class PredictionService: Sendable {
       ("trained", model.facts.map { JSONText.string($0.date) } ?? "null"),
       ("recipe", model.facts.map { JSONText.string($0.recipe) } ?? "null"),
       ("training_images", model.facts.map { String($0.trainingImages) } ?? "null"),
+      ("temperature", JSONText.number(model.effectiveCalibration.temperature)),
+      ("threshold", JSONText.number(model.effectiveCalibration.threshold)),
       ("backend", JSONText.string(backend)),
     ])
   }

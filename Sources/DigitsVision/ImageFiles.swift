@@ -1,6 +1,10 @@
 import DigitsCore
 import Foundation
 
+#if canImport(Glibc)
+  import Glibc
+#endif
+
 /// Finds the image files named on a command line: files as given, folders walked
 /// recursively (sorted, hidden entries skipped) for known image extensions.
 public enum ImageFiles {
@@ -32,25 +36,50 @@ public enum ImageFiles {
         out.append(
           .problem(path, "folder holds no images (looked for .\(extensions.sorted().joined(separator: ", ."))"))
       }
-      out += found.map { .file($0) }
+      out += found
     }
     return out
   }
 
-  static func walk(_ folder: String) -> [String] {
-    let fm = FileManager.default
-    guard let names = try? fm.contentsOfDirectory(atPath: folder) else { return [] }
-    var out: [String] = []
+  /// The images under `folder`, and a problem for each entry that cannot be listed or
+  /// looked at (permission denied, say). Links to folders are not followed (a link to a
+  /// folder above it would never end); links to files are read like files.
+  static func walk(_ folder: String) -> [Entry] {
+    guard let names = list(folder) else {
+      return [.problem(folder, "cannot list folder (\(String(cString: strerror(errno))))")]
+    }
+    var out: [Entry] = []
     for name in names.sorted() where !name.hasPrefix(".") {
       let path = folder.hasSuffix("/") ? folder + name : folder + "/" + name
-      var isDirectory: ObjCBool = false
-      guard fm.fileExists(atPath: path, isDirectory: &isDirectory) else { continue }
-      if isDirectory.boolValue {
+      var info = stat()
+      guard lstat(path, &info) == 0 else {
+        out.append(.problem(path, "cannot be looked at (\(String(cString: strerror(errno))))"))
+        continue
+      }
+      switch info.st_mode & S_IFMT {
+      case S_IFDIR:
         out += walk(path)
-      } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
-        out.append(path)
+      case S_IFLNK:
+        var target = stat()
+        if isImage(name), stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { out.append(.file(path)) }
+      default:
+        if isImage(name) { out.append(.file(path)) }
       }
     }
     return out
+  }
+
+  static func isImage(_ name: String) -> Bool { extensions.contains((name as NSString).pathExtension.lowercased()) }
+
+  /// The names in `folder` but "." and "..", or nil with errno set.
+  static func list(_ folder: String) -> [String]? {
+    guard let stream = opendir(folder) else { return nil }
+    defer { closedir(stream) }
+    var names: [String] = []
+    while let entry = readdir(stream) {
+      let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
   }
 }

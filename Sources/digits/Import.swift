@@ -31,8 +31,8 @@ extension Digits {
 
     func run() throws {
       if inProcess {
+        try IsolatedImport.limitThisProcess()
         try KerasImport.read(path: input).write(to: out)
-        Console.note("wrote \(out) from \(input)")
       } else {
         try IsolatedImport.run(input: input, out: out)
       }
@@ -41,9 +41,13 @@ extension Digits {
 }
 
 /// Runs `digits import --in-process` as a child with a time limit. The child writes the
-/// output atomically and prints its own note or error line (inherited stderr); a child
+/// model beside the output under a staging name and prints its own error line (inherited
+/// stderr); only a child that exits 0 has its model moved into place, so one that crashes
+/// after writing (out of memory on its way out, say) leaves nothing behind. A child
 /// killed by a signal (libhdf5 crashed) or one over the limit (libhdf5 hung, seen in
 /// fuzzing: docs/RELIABILITY.md) becomes one error line here, and nothing is written.
+/// The child limits its own address space and CPU time before it opens the file, so a
+/// chunk that inflates to gigabytes or a decoder that spins ends it, not the machine.
 enum IsolatedImport {
   /// Seconds a child may take; the fixtures take a fraction of one. `DIGITS_IMPORT_TIMEOUT`
   /// changes it (tests).
@@ -51,11 +55,39 @@ enum IsolatedImport {
     ProcessInfo.processInfo.environment["DIGITS_IMPORT_TIMEOUT"].flatMap(Double.init).map { max(0.1, $0) } ?? 30
   }
 
+  /// Address space the child may map, in bytes: the runtime and libhdf5 take about 0.3 GB, a
+  /// model 1 MB. `DIGITS_IMPORT_MEMORY_MB` changes it (tests).
+  static var memoryLimit: Int {
+    (ProcessInfo.processInfo.environment["DIGITS_IMPORT_MEMORY_MB"].flatMap(Int.init).map { max(1, $0) } ?? 2048)
+      << 20
+  }
+
+  /// RLIMIT_AS and RLIMIT_CPU on this process (the child), before the file is opened. The
+  /// CPU limit lies past the parent's wall-clock one, which a one-thread child reaches first:
+  /// it ends a child whose parent is gone.
+  static func limitThisProcess() throws {
+    let seconds = rlim_t(timeLimit.rounded(.up)) + 5
+    var memory = rlimit(rlim_cur: rlim_t(memoryLimit), rlim_max: rlim_t(memoryLimit))
+    var cpu = rlimit(rlim_cur: seconds, rlim_max: seconds + 1)
+    guard setrlimit(__rlimit_resource_t(RLIMIT_AS.rawValue), &memory) == 0,
+      setrlimit(__rlimit_resource_t(RLIMIT_CPU.rawValue), &cpu) == 0
+    else { throw DigitsError("cannot limit the import's memory and CPU time (\(String(cString: strerror(errno))))") }
+  }
+
   static func run(input: String, out: String) throws {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: selfExecutable())
-    child.arguments = ["import", input, "--out", out, "--in-process"]
+    // `--` first: a file named like an option is still the file.
+    let url = URL(fileURLWithPath: out)
+    let staged = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).import")
+      .path
+    defer { unlink(staged) }
+    child.arguments = ["import", "--out", staged, "--in-process", "--", input]
     child.standardInput = FileHandle.nullDevice
+    // A crash is reported here in one line; the runtime's backtrace would only add lines.
+    var environment = ProcessInfo.processInfo.environment
+    environment["SWIFT_BACKTRACE"] = "enable=no"
+    child.environment = environment
     let ended = DispatchSemaphore(value: 0)
     child.terminationHandler = { _ in ended.signal() }
     try child.run()
@@ -66,12 +98,19 @@ enum IsolatedImport {
         input, "no answer from the HDF5 library within \(Int(timeLimit)) s; the file is damaged or not a Keras model")
     }
     if child.terminationReason == .uncaughtSignal {
+      if child.terminationStatus == SIGXCPU {
+        throw DigitsError.file(
+          input, "the HDF5 library used all its CPU time on it; the file is damaged or not a Keras model")
+      }
       throw DigitsError.file(
         input,
-        "the HDF5 library crashed on it (signal \(child.terminationStatus)); the file is damaged or not a Keras model")
+        "the HDF5 library crashed on it (signal \(child.terminationStatus)) or needed more than "
+          + "\(memoryLimit >> 20) MB; the file is damaged or not a Keras model")
     }
     // The child printed its error line already.
     if child.terminationStatus != 0 { throw ExitCode(child.terminationStatus) }
+    try AtomicFile.write(InputFile(path: staged).readAll(limit: 16 << 20), to: out)
+    Console.note("wrote \(out) from \(input)")
   }
 
   /// This program's own file, for the child.

@@ -30,6 +30,17 @@ extension Digits {
         address, the server answers only requests addressed to localhost or that
         address (no DNS rebinding).
 
+        Learning (the corrections and fine-tune routes) changes what the server
+        answers for everyone, so it is guarded. On a loopback --host it is on; on
+        any other it is off unless --learning, and then every learning call needs
+        a token (Authorization: Bearer TOKEN; the page takes it from #token=TOKEN
+        in its URL): a new one printed at start, or --token-file's. On every bind
+        learning answers only requests addressed (Host) to localhost, the --host
+        address or an --allowed-host, and sent from no page or this server's own
+        (Origin). A fine-tune is served only if its MNIST test accuracy is at most
+        --max-accuracy-drop points below the base model's; otherwise it is kept
+        in --corrections/models and the status says why.
+
         API (answers JSON; errors are {"error": "..."} with a 4xx/5xx status):
           POST /api/predict          an image file's bytes (Content-Type image/png,
                                      image/jpeg, ...): digit, label, confidence,
@@ -47,6 +58,8 @@ extension Digits {
         Examples:
           digits serve
           digits serve --host 0.0.0.0 --port 9000 --model model.safetensors
+          digits serve --host 0.0.0.0 --learning --allowed-host mybox.lan \\
+               --token-file ~/.config/digits/token
           curl -H 'Content-Type: image/png' --data-binary @seven.png \\
                localhost:8080/api/predict
         """)
@@ -101,6 +114,34 @@ extension Digits {
         valueName: "dir"))
     var data: String?
 
+    @Flag(
+      inversion: .prefixedNo,
+      help:
+        "Let the page learn from corrections (default: on for a loopback --host, off otherwise; off the loopback it needs a token)."
+    )
+    var learning: Bool?
+
+    @Option(
+      name: .customLong("max-accuracy-drop"),
+      help: ArgumentHelp(
+        "Largest fall in MNIST test accuracy, in points, below the base model's for a fine-tuned model to be served.",
+        valueName: "points"))
+    var maxAccuracyDrop = FinetuneJob.Policy().maxAccuracyDrop * 100
+
+    @Option(
+      name: .customLong("token-file"),
+      help: ArgumentHelp(
+        "File whose first line is the token learning calls must send (Authorization: Bearer); default off the loopback: a new one, printed at start.",
+        valueName: "file"))
+    var tokenFile: String?
+
+    @Option(
+      name: .customLong("allowed-host"),
+      help: ArgumentHelp(
+        "A host name or address clients use to reach the server (Host header), beside localhost and --host; repeatable.",
+        valueName: "name"))
+    var allowedHosts: [String] = []
+
     func validate() throws {
       guard (0...65535).contains(port) else { throw ValidationError("--port must be 0 to 65535, got \(port)") }
       guard (1...1024).contains(maxBodyMB) else {
@@ -120,6 +161,12 @@ extension Digits {
       }
       if let minConfidence, !(0...1).contains(minConfidence) {
         throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)")
+      }
+      guard maxAccuracyDrop.isFinite, (0...100).contains(maxAccuracyDrop) else {
+        throw ValidationError("--max-accuracy-drop must be 0 to 100 points, got \(maxAccuracyDrop)")
+      }
+      if learning == false, tokenFile != nil {
+        throw ValidationError("--token-file guards learning; it means nothing with --no-learning")
       }
     }
 
@@ -152,15 +199,22 @@ extension Digits {
       limits.requestTimeout = .seconds(timeout)
       if let maxInFlight { limits.maxInFlight = maxInFlight }
       limits.maxConnections = maxConnections
-      let host = self.host
-      let learning = try makeLearning(
-        service: service, base: file, baseName: name, options: options, servingOnCPU: backend is CPUBackend)
+      let host = self.host, tokenFile = self.tokenFile
+      let access = try learningAccess()
+      let learning =
+        access == nil
+        ? nil
+        : try makeLearning(
+          service: service, base: file, baseName: name, options: options, servingOnCPU: backend is CPUBackend)
       let app = DigitsServer.makeApplication(
         service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning,
-        learning: learning
+        learning: learning, access: access
       ) { port in
         let shown = host.contains(":") ? "[\(host)]" : host
         Console.line("Serving http://\(shown):\(port)/ (model: \(name); \(description)). Ctrl-C stops.")
+        if access == nil || learning != nil {
+          Self.describeLearning(access, tokenFile: tokenFile, url: "http://\(shown):\(port)/")
+        }
       }
       do {
         try await app.runService()

@@ -42,7 +42,7 @@ extension Digits.Train {
       "fine-tuning \(baseName) on \(corrections.count) corrections from \(folder): \(recipe.summary); backend \(backend.name)"
     )
     let started = ContinuousClock.now
-    let model = try Finetune.run(
+    let (model, split) = try Finetune.runCalibrated(
       model: base, corrections: corrections, replay: replay, validation: test, backend: backend, recipe: recipe,
       observer: TrainingProgress())
     let took = (ContinuousClock.now - started).components
@@ -55,6 +55,13 @@ extension Digits.Train {
         "MNIST test " + (before.map { String(format: "%.2f%% -> ", $0 * 100) } ?? "")
           + String(format: "%.2f%%", a * 100)
       } ?? ""
+    let calibration = model.effectiveCalibration
+    Console.note(
+      String(
+        format:
+          "calibrated on %d held-out corrections and %d MNIST training images: temperature %.3f, unsure below %.3f",
+        split.heldOutCorrections, split.calibration.count - split.heldOutCorrections, calibration.temperature,
+        calibration.threshold))
     Console.line(
       String(format: "wrote %@ (fine-tuned in %.1f s, training and MNIST test evaluation; %@)", out, seconds, change))
   }

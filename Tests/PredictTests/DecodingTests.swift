@@ -57,7 +57,7 @@ import _TestSupport
     let image = try ImageDecoder.decode(data, name: what)
     #expect(image.width == Self.width && image.height == Self.height, "\(what)", sourceLocation: sourceLocation)
     let want = Self.expected(channels: channels)
-    let worst = zip(image.pixels, want).map { abs($0 - $1) }.max() ?? .infinity
+    let worst = largestDifference(image.pixels, want)
     #expect(worst <= tolerance, "\(what): max error \(worst)", sourceLocation: sourceLocation)
   }
 

@@ -4,6 +4,7 @@ import DigitsCore
 import DigitsVision
 import Foundation
 import Testing
+import _TestSupport
 
 /// The built-in model reading pictures made from MNIST test digits (never seen in
 /// training): plain, as "photos", and pasted into numbers. A few hundred images each, so
@@ -51,7 +52,7 @@ import Testing
     let alone = images.map { classifier.probabilities($0) }
     for n in 1...70 {
       let together = classifier.probabilities(images.prefix(n).flatMap { $0 })
-      let worst = (0..<(n * 10)).map { abs(together[$0] - alone[$0 / 10][$0 % 10]) }.max()!
+      let worst = largestDifference(together, alone.prefix(n).flatMap { $0 })
       #expect(worst <= 1e-5, "batch of \(n): differs by \(worst)")
     }
     #expect(classifier.network.cachedBatchSizes == [1, 2, 4, 8, 16, 32, 64])

@@ -44,7 +44,7 @@ import _TestSupport
           #expect(ServerFixture.floats(json["probabilities"]) == cliProbabilities, "\(file)")
           let input = try #require(ServerFixture.floats(json["input28"]))
           // The debug PNG holds the input rounded to 8 bits.
-          let worst = zip(input, cliInput).map { abs($0 - $1) }.max() ?? 1
+          let worst = largestDifference(input, cliInput)
           #expect(input.count == 784 && worst <= 0.5 / 255 + 1e-6, "\(file): differs by \(worst)")
         }
       }

@@ -42,9 +42,11 @@ import _TestSupport
           return (try data.loadTraining().slice(0..<1000), try data.loadTest().slice(0..<500))
         },
         makeBackend: { CPUBackend(threads: 1) },
-        install: { model in
+        install: { model, name in
           installed.append(model)
-          service.serve(DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), fallback: nil)
+          service.serve(
+            DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), model: model, name: name,
+            fallback: nil)
         })
     }
 

@@ -55,8 +55,9 @@ public enum AtomicFile {
     }
   }
 
-  public static func write(_ data: Data, to path: String) throws {
-    try write(to: path) { file in
+  /// `mode`: the new file's permissions (less the umask).
+  public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+    try write(to: path, mode: mode) { file in
       guard let pause = testPause, pause.name == nil || pause.name == URL(fileURLWithPath: path).lastPathComponent,
         data.count > 1
       else { return try file.append(data) }
@@ -69,7 +70,7 @@ public enum AtomicFile {
 
   /// Writes whatever `body` appends; if `body` throws, the temporary is removed, the file at
   /// `path` is left as it was, and the error is passed on.
-  public static func write(to path: String, _ body: (Temporary) throws -> Void) throws {
+  public static func write(to path: String, mode: mode_t = 0o644, _ body: (Temporary) throws -> Void) throws {
     lock.lock()
     defer { lock.unlock() }
     let url = URL(fileURLWithPath: path)
@@ -78,7 +79,7 @@ public enum AtomicFile {
     try makeFolder(folder)
     removeLeftovers(of: name, in: folder)
     let temp = (folder as NSString).appendingPathComponent(".\(name).\(getpid()).tmp")
-    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
+    let fd = open(temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
     guard fd >= 0 else {
       throw DigitsError.file(temp, "cannot create temporary file (\(String(cString: strerror(errno))))")
     }

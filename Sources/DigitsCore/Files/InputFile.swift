@@ -9,15 +9,20 @@ import Foundation
 /// its size known before anything is read, so a reader checks it against its limits first.
 package final class InputFile {
   let path: String
-  let size: Int
+  package let size: Int
   private let descriptor: Int32
   /// Where `read(into:)` goes on from.
   private var offset = 0
 
-  package init(path: String) throws {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
+  /// `followLinks` false: a symbolic link (the last part of `path`) is refused, not followed.
+  package init(path: String, followLinks: Bool = true) throws {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | (followLinks ? 0 : O_NOFOLLOW))
     guard descriptor >= 0 else {
-      throw DigitsError.file(path, errno == ENOENT ? "no such file" : "cannot be read (\(Self.lastError))")
+      let why =
+        errno == ENOENT
+        ? "no such file"
+        : errno == ELOOP && !followLinks ? "is a symbolic link (not followed)" : "cannot be read (\(Self.lastError))"
+      throw DigitsError.file(path, why)
     }
     var info = stat()
     guard fstat(descriptor, &info) == 0, info.st_mode & S_IFMT == S_IFREG else {
@@ -51,6 +56,16 @@ package final class InputFile {
     let n = try read(at: offset, into: buffer)
     offset += n
     return n
+  }
+
+  /// The whole file, refused above `limit` bytes before anything is read (the size is the
+  /// descriptor's, so it is the file read, not one put in its place since).
+  package func readAll(limit: Int) throws -> Data {
+    guard size <= limit else { throw DigitsError.file(path, "is \(size) bytes, more than the \(limit)-byte limit") }
+    var data = Data(count: size)
+    let n = try data.withUnsafeMutableBytes { try read(at: 0, into: $0) }
+    guard n == size else { throw DigitsError.file(path, "changed while it was read") }
+    return data
   }
 
   /// The contents from the start as a stream of `read(into:)` calls: inflated when the file

@@ -73,7 +73,10 @@ public struct ModelFile: Equatable, Sendable {
     return Safetensors.File(tensors: tensors, metadata: metadata)
   }
 
-  public func write(to path: String) throws { try Safetensors.write(try safetensors(), to: path) }
+  /// `mode`: the file's permissions (less the umask).
+  public func write(to path: String, mode: mode_t = 0o644) throws {
+    try Safetensors.write(try safetensors(), to: path, mode: mode)
+  }
 
   public static func read(path: String) throws -> ModelFile {
     try ModelFile(Safetensors.read(path: path, limits: .digitsModel), path: path)

@@ -240,8 +240,8 @@ public enum Safetensors {
     return try decode(size: file.size, path: path, limits: limits) { try file.read(at: $0, into: $1) }
   }
 
-  public static func write(_ file: File, to path: String) throws {
-    try AtomicFile.write(try encode(file), to: path)
+  public static func write(_ file: File, to path: String, mode: mode_t = 0o644) throws {
+    try AtomicFile.write(try encode(file), to: path, mode: mode)
   }
 }
 

@@ -324,7 +324,7 @@ async function saveCorrection(label) {
   for (const button of box.querySelectorAll("button")) button.disabled = true;
   try {
     const response = await fetch("/api/corrections", {
-      method: "POST", headers: { "Content-Type": "application/json" },
+      method: "POST", headers: learningHeaders({ "Content-Type": "application/json" }),
       body: JSON.stringify({ input28: answer.input28.map((v) => Math.max(0, Math.min(1, v))), label }),
     });
     const reply = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
@@ -339,6 +339,13 @@ async function saveCorrection(label) {
 }
 
 let learning = false, polling = 0;
+
+/// The token learning calls send when the server asks for one: `serve` prints the page's URL
+/// with `#token=...` (a fragment, so it never reaches a server or its logs).
+const learningToken = new URLSearchParams(location.hash.slice(1)).get("token");
+function learningHeaders(headers = {}) {
+  return learningToken ? { ...headers, Authorization: `Bearer ${learningToken}` } : headers;
+}
 
 /// Shows the fine-tune's state (GET /api/finetune's answer, or part of one).
 function setLearnStatus(status) {
@@ -355,6 +362,7 @@ function setLearnStatus(status) {
   const mnist = status.mnist_test_accuracy == null ? "" : ` · ${(status.mnist_test_accuracy * 100).toFixed(2)}% on MNIST test`;
   if (state === "running") line.textContent = `Learning… ${status.phase || ""} ${Math.round((status.progress || 0) * 100)}%`;
   else if (state === "failed" && status.message) line.textContent = `Could not learn: ${status.message}`;
+  else if (state === "refused" && status.message) line.textContent = `Learnt, but ${status.message}`;
   else if (state === "done" && status.seconds != null) {
     line.textContent = `Learnt from ${examples.replace(" saved", "")} in ${status.seconds.toFixed(1)} s${mnist}`;
   } else if (status.message && status.model) line.textContent = `${status.message[0].toUpperCase()}${status.message.slice(1)}${mnist}`;
@@ -363,7 +371,7 @@ function setLearnStatus(status) {
 
 async function finetune(path) {
   try {
-    const response = await fetch(path, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+    const response = await fetch(path, { method: "POST", headers: learningHeaders({ "Content-Type": "application/json" }), body: "{}" });
     const status = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
     if (!response.ok || status.error) throw new Error(status.error || `HTTP ${response.status}`);
     setLearnStatus(status);
@@ -377,7 +385,7 @@ function pollLearning() {
   clearTimeout(polling);
   polling = setTimeout(async () => {
     try {
-      const status = await (await fetch("/api/finetune")).json();
+      const status = await (await fetch("/api/finetune", { headers: learningHeaders() })).json();
       setLearnStatus(status);
       if (status.state === "running") pollLearning();
       else if (strokes.length || picture) predictPad();   // the new model reads the drawing again
@@ -389,7 +397,7 @@ function pollLearning() {
 
 async function startLearning() {
   try {
-    const response = await fetch("/api/finetune");
+    const response = await fetch("/api/finetune", { headers: learningHeaders() });
     if (!response.ok) return;
     learning = true;
     $("learn-box").hidden = false;

@@ -1,0 +1,31 @@
+import Foundation
+import Testing
+import _TestSupport
+
+/// The child that `digits import` reads in: a file named like an option is still the file,
+/// and a child over its memory limit is one error line, nothing written.
+@Suite struct IsolatedImportTests {
+  /// `-seed.keras` in the working folder: before the child got `--`, it parsed the name as
+  /// an unknown option.
+  @Test func fileNamedLikeAnOption() throws {
+    let folder = TemporaryDirectory()
+    try FileManager.default.copyItem(atPath: KerasFixtures.path("seed.keras"), toPath: folder.path + "/-seed.keras")
+    let r = try CLIRunner.run(["import", "--out", "out.safetensors", "--", "-seed.keras"], directory: folder.path)
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(FileManager.default.fileExists(atPath: folder.path + "/out.safetensors"))
+  }
+
+  /// With 1 MB of address space the child reads the small fixture from the heap it has,
+  /// writes its model and then crashes on its way out (the runtime cannot map what it
+  /// needs): one error line from the parent, and the model it staged is not put in place.
+  @Test func childOverItsMemoryLimit() throws {
+    let folder = TemporaryDirectory()
+    let out = folder.path + "/out.safetensors"
+    let input = KerasFixtures.path("seed.h5")
+    let r = try CLIRunner.run(["import", input, "--out", out], environment: ["DIGITS_IMPORT_MEMORY_MB": "1"])
+    #expect(r.status != 0)
+    let lines = r.stderr.split(separator: "\n")
+    #expect(lines.count == 1 && lines[0].hasPrefix("Error: "), "\(r.stderr)")
+    #expect(!FileManager.default.fileExists(atPath: out))
+  }
+}

@@ -1,0 +1,47 @@
+import DigitsCore
+import DigitsServer
+import Foundation
+import Testing
+import _TestSupport
+
+/// The corrections on disk are the writer's own: a folder only its owner can open, files only
+/// its owner can read, and links in the folder never followed.
+@Suite struct CorrectionFilesTests {
+  static func mode(_ path: String) -> mode_t {
+    var info = stat()
+    return lstat(path, &info) == 0 ? info.st_mode & 0o777 : 0o7777
+  }
+
+  @Test func folderIs0700AndFiles0600() throws {
+    let root = TemporaryDirectory()
+    let folder = root.path + "/new/corrections"
+    let store = try CorrectionStore(folder: folder)
+    let saved = try store.add(input28: LearningTests.one, label: 1)
+    #expect(Self.mode(root.path + "/new") == 0o700 && Self.mode(folder) == 0o700)
+    #expect(Self.mode(folder + "/" + saved.file) == 0o600)
+    #expect(Self.mode(folder + "/labels.csv") == 0o600)
+  }
+
+  /// labels.csv or a picture that is a symbolic link is refused by name, not read through.
+  @Test func linksAreNotFollowed() throws {
+    let root = TemporaryDirectory()
+    let folder = root.path + "/corrections"
+    let store = try CorrectionStore(folder: folder)
+    try store.add(input28: LearningTests.one, label: 1)
+    let fm = FileManager.default
+    let csv = folder + "/labels.csv", picture = folder + "/c000001.png"
+    try fm.moveItem(atPath: picture, toPath: root.path + "/elsewhere.png")
+    try fm.createSymbolicLink(atPath: picture, withDestinationPath: root.path + "/elsewhere.png")
+    #expect(Self.error(folder) == "\(picture): is a symbolic link (not followed)")
+    try fm.moveItem(atPath: csv, toPath: root.path + "/elsewhere.csv")
+    try fm.createSymbolicLink(atPath: csv, withDestinationPath: root.path + "/elsewhere.csv")
+    #expect(Self.error(folder) == "\(csv): is a symbolic link (not followed)")
+  }
+
+  static func error(_ folder: String) -> String {
+    do {
+      _ = try CorrectionStore.load(folder: folder)
+      return "no error"
+    } catch { return "\(error)" }
+  }
+}
