@@ -137,7 +137,8 @@ struct GEMMPlanLaunchTests {
     let launches = (backend.counters - before).launches
     let plan = GEMMPlan.make(
       rows: 128, cols: 128, depth: 1600, split: .toFill, tuning: backend.tuning,
-      narrowAvailable: backend.tuning.narrowed != nil)
+      narrowAvailable: backend.tuning.narrowed != nil,
+      loopIterations: backend.limits.loopIterations)
     #expect(launches == (plan.slices > 1 ? 2 : 1), "\(backend.name): \(plan)")
     if OpenCLTestDevice.tunings[target.tuning] == .h200 { #expect(plan.slices > 1) }
   }
@@ -157,7 +158,8 @@ struct GEMMPlanLaunchTests {
     for sh in shapes {
       let plan = GEMMPlan.make(
         rows: sh[4], cols: sh[1] * 9 + 1, depth: sh[0] * (sh[2] - 2) * (sh[3] - 2), split: .toTarget,
-        tuning: backend.tuning, narrowAvailable: backend.tuning.narrowed != nil)
+        tuning: backend.tuning, narrowAvailable: backend.tuning.narrowed != nil,
+        loopIterations: backend.limits.loopIterations)
       try #require(plan.slices > 1, "\(sh) must split for this test: \(plan)")
     }
     let values = shapes.map { sh in

@@ -66,7 +66,8 @@ struct NetworkBatchTests {
   /// device that takes them, with its own loop limit, and with llvmpipe's.
   @Test(arguments: OpenCLTestDevice.indices)
   func denseForwardWithTheLoopHeaviestTiles(device: Int) throws {
-    let tiles = OpenCLTuning(tileM: 32, tileN: 64, tileK: 16, workPerItemM: 8, workPerItemN: 8, fillWorkGroups: 8)
+    let tiles = OpenCLTuning(
+      tileM: 32, tileN: 64, tileK: 16, workPerItemM: 8, workPerItemN: 8, lossWorkGroup: 32, fillWorkGroups: 8)
     try #require(OpenCLTestDevice.fits(tiles, on: device), "device \(device) does not take \(tiles)")
     let (n, i, o) = (128, 1600, 128)
     var rng = TestRandom(seed: 31)
