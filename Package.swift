@@ -103,6 +103,7 @@ let package = Package(
         .embedInCode("gemm.cl"), .embedInCode("conv2d.cl"), .embedInCode("dense.cl"),
         .embedInCode("pool.cl"), .embedInCode("activation.cl"), .embedInCode("loss.cl"),
         .embedInCode("adam.cl"), .embedInCode("data.cl"), .embedInCode("augment.cl"),
+        .embedInCode("probe.cl"),
       ]),
     /// The server tests' HTTP client: HummingbirdTesting's interface without its TLS stack.
     .target(

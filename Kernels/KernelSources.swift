@@ -13,6 +13,7 @@ public enum KernelSources {
       ("adam.cl", text(PackageResources.adam_cl)),
       ("data.cl", text(PackageResources.data_cl)),
       ("augment.cl", text(PackageResources.augment_cl)),
+      ("probe.cl", text(PackageResources.probe_cl)),
     ]
   }
 

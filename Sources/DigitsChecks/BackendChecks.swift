@@ -80,6 +80,20 @@ public enum BackendChecks {
       scale: 2, label: "\(a.name) vs \(b.name), \(shape)")
   }
 
+  /// `compareWithReference` and `compare` with `other` together, running `backend` once
+  /// (it may be a slow device): messages for every output that disagrees with either.
+  public static func compareWithReference(
+    _ backend: any Backend, andWith other: any Backend, shape: BackendCheckShape, seed: UInt64 = 1
+  ) -> [String] {
+    let observed = outputs(of: backend, shape: shape, seed: seed)
+    return compare(
+      observed, outputs(of: ReferenceBackend(), shape: shape, seed: seed), scale: 1,
+      label: "\(backend.name) vs reference, \(shape)")
+      + compare(
+        observed, outputs(of: other, shape: shape, seed: seed), scale: 2,
+        label: "\(backend.name) vs \(other.name), \(shape)")
+  }
+
   static func compare(_ observed: [BackendCheckOutput], _ expected: [BackendCheckOutput], scale: Float, label: String)
     -> [String]
   {

@@ -11,6 +11,8 @@ final class CLContext: @unchecked Sendable {
   let context: cl_context
   private var programs: [OpenCLTuning: CLProgram] = [:]
   private var defaultTunings: [OpenCLLimits: OpenCLTuning] = [:]
+  /// `OpenCLLimits.loopIterations` as the first backend measured it (nil inside: no limit).
+  private var measuredLoopLimit: Int??
   private let lock = NSLock()
 
   private init(api: CLAPI, found: OpenCLDevices.Found) throws(CLError) {
@@ -80,6 +82,17 @@ final class CLContext: @unchecked Sendable {
       }
     }
     throw firstError ?? .call("choosing GEMM tiles for \(info.name): none fits; clBuildProgram", status: -54)
+  }
+
+  /// The driver's loop limit (`OpenCLLimits.loopIterations`): `measure` runs once per
+  /// device, the first time a backend asks.
+  func loopIterations(measure: () throws(CLError) -> Int?) throws(CLError) -> Int? {
+    lock.lock()
+    defer { lock.unlock() }
+    if let measuredLoopLimit { return measuredLoopLimit }
+    let found = try measure()
+    measuredLoopLimit = .some(found)
+    return found
   }
 
   private func built(_ tuning: OpenCLTuning) throws(CLError) -> CLProgram {

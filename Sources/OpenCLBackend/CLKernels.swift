@@ -29,6 +29,7 @@ final class CLKernels {
     case adamUpdateAll = "adam_update_all"
     case gatherImages = "gather_images"
     case augmentImages = "augment_images"
+    case loopLimitProbe = "loop_limit_probe"
 
     /// The tiled GEMM kernels: local size fixed by the tuning (reqd_work_group_size).
     static let gemmKernels: [Name] = [
@@ -43,20 +44,21 @@ final class CLKernels {
       Self.gemmKernels.contains(self) || self == .softmaxCrossEntropy || self == .augmentImages
     }
     /// One work-item per element, no local memory: any local size (`elementwiseLocalSize`).
-    var isElementwise: Bool { !hasFixedWorkGroup && !Self.reduceKernels.contains(self) }
+    var isElementwise: Bool { !hasFixedWorkGroup && !Self.reduceKernels.contains(self) && self != .loopLimitProbe }
 
     /// Where `--profile` files the kernel's time.
     var phase: OpPhase {
       switch self {
       case .conv2dForward, .denseForward, .denseForwardReduce, .maxPool2Forward, .softmaxProbabilities: return .forward
       case .adamUpdate, .adamUpdateAll: return .update
-      case .gatherImages, .augmentImages: return .transfer
+      case .gatherImages, .augmentImages, .loopLimitProbe: return .transfer
       default: return .backward
       }
     }
   }
 
   private let api: CLAPI
+  private let context: CLContext
   private let queue: cl_command_queue
   private let recorder: CLRecorder
   private var kernels: [Name: cl_kernel] = [:]
@@ -71,6 +73,7 @@ final class CLKernels {
     throws(CLError)
   {
     self.api = context.api
+    self.context = context
     self.queue = queue
     self.recorder = recorder
     for name in Name.allCases {
@@ -139,6 +142,29 @@ final class CLKernels {
   func launchReduce(_ name: Name, groups: Int, slices: Int, _ args: [CLArg]) throws(CLError) {
     let lanes = min(reduceLocalSize.lanes, slices), x = reduceLocalSize.elements
     try launch(name, global: [groups * x, lanes], local: [x, lanes], args)
+  }
+
+  /// Runs loop_limit_probe (probe.cl) and waits: the iterations after which this driver
+  /// ends a work-item's loops (`OpenCLLimits.loopIterations`), or nil when a loop of 2^22
+  /// ran in full (a limit past that leaves every plan's reductions far within it).
+  func measureLoopLimit() throws(CLError) -> Int? {
+    let asked = 1 << 22
+    var ones: [Int32] = [1, 1]
+    var count: Int32 = 0
+    var status: cl_int = 0
+    let flags = cl_mem_flags(CL_MEM_READ_WRITE | CL_MEM_COPY_HOST_PTR)
+    guard let input = api.createBuffer(context.context, flags, 8, &ones, &status) else {
+      throw .call("clCreateBuffer(8 bytes)", status: status)
+    }
+    defer { _ = api.releaseMemObject(input) }
+    guard let output = api.createBuffer(context.context, flags, 4, &count, &status) else {
+      throw .call("clCreateBuffer(4 bytes)", status: status)
+    }
+    defer { _ = api.releaseMemObject(output) }
+    try launch(.loopLimitProbe, global: [1], local: [1], [.mem(input), .int(asked), .mem(output)])
+    try CLAPI.check(
+      api.enqueueReadBuffer(queue, output, cl_bool(CL_TRUE), 0, 4, &count, 0, nil, nil), "clEnqueueReadBuffer(4 bytes)")
+    return Int(count) < asked ? Int(count) : nil
   }
 
   /// A 1-D launch with one work-item per element of `count`.

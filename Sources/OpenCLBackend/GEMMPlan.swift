@@ -7,6 +7,10 @@
 /// fc1's forward GEMM at batch 128 is 4 work-groups; narrow tiles and 9 slices make it 144.
 /// On a CPU driver (2 compute units) every call of the network already fills the device with
 /// the wide tiles, so nothing changes there.
+///
+/// A driver that ends loops after a number of iterations (`OpenCLLimits.loopIterations`,
+/// Mesa's llvmpipe) also gets as many slices as keep each work-group's reduction within it
+/// (`OpenCLTuning.longestReduction`): past it the kernel would store a partial sum.
 public struct GEMMPlan: Sendable, Hashable, CustomStringConvertible {
   /// Whether the call may cut its reduction into slices summed by a second launch.
   public enum Split: Sendable {
@@ -28,15 +32,20 @@ public struct GEMMPlan: Sendable, Hashable, CustomStringConvertible {
   public var chunk: Int
   /// Work-groups of the GEMM launch: row tiles x column tiles x slices.
   public var workGroups: Int
+  /// Whether each work-group's reduction stays within the driver's loop limit; false only
+  /// for a call that may not split (`Split.never`) and is too deep, which must not run.
+  public var withinLoopLimit: Bool = true
 
   public var description: String {
     "\(narrow ? "narrow" : "wide") tiles, \(slices) slice\(slices == 1 ? "" : "s"), \(workGroups) work-groups"
   }
 
   /// The plan for a `rows` x `cols` output reducing over `depth`, with `tuning`'s tiles or
-  /// (when `narrowAvailable`) its narrowed ones.
+  /// (when `narrowAvailable`) its narrowed ones, on a device whose driver ends loops after
+  /// `loopIterations` (nil: never).
   public static func make(
-    rows: Int, cols: Int, depth: Int, split: Split, tuning: OpenCLTuning, narrowAvailable: Bool
+    rows: Int, cols: Int, depth: Int, split: Split, tuning: OpenCLTuning, narrowAvailable: Bool,
+    loopIterations: Int? = nil
   ) -> GEMMPlan {
     let fill = max(1, tuning.fillWorkGroups)
     let wide = tileCount(rows: rows, cols: cols, tuning)
@@ -56,10 +65,15 @@ public struct GEMMPlan: Sendable, Hashable, CustomStringConvertible {
     case .toTarget: wanted = min(256, tuning.targetWorkGroups / count, longest)
     case .toFill: wanted = count >= fill ? 1 : min(256, (fill + count - 1) / count, longest)
     }
-    let slices = max(1, wanted)
+    let kTiles = (depth + tiles.tileK - 1) / tiles.tileK
+    let allowed = loopIterations.map { tiles.longestReduction(within: $0) } ?? kTiles
+    let needed = split == .never ? 1 : (kTiles + allowed - 1) / max(1, allowed)
+    let slices = max(1, wanted, needed)
     let chunk = max(tiles.tileK, ((depth + slices - 1) / slices + tiles.tileK - 1) / tiles.tileK * tiles.tileK)
     let used = max(1, (depth + chunk - 1) / chunk)
-    return GEMMPlan(narrow: narrow, slices: used, chunk: chunk, workGroups: count * used)
+    var plan = GEMMPlan(narrow: narrow, slices: used, chunk: chunk, workGroups: count * used)
+    plan.withinLoopLimit = chunk / tiles.tileK <= allowed
+    return plan
   }
 
   static func tileCount(rows: Int, cols: Int, _ t: OpenCLTuning) -> Int {

@@ -14,14 +14,16 @@ extension OpenCLBackend {
   /// their kernels could be built (`narrowKernels`); otherwise the call keeps the wide ones.
   func gemmLaunch(rows: Int, cols: Int, depth: Int, split: GEMMPlan.Split) -> GEMMLaunch {
     var plan = GEMMPlan.make(
-      rows: rows, cols: cols, depth: depth, split: split, tuning: tuning, narrowAvailable: tuning.narrowed != nil)
+      rows: rows, cols: cols, depth: depth, split: split, tuning: tuning, narrowAvailable: tuning.narrowed != nil,
+      loopIterations: limits.loopIterations)
     var chosen = kernels
     if plan.narrow {
       if let narrow = narrowKernels {
         chosen = narrow
       } else {
         plan = GEMMPlan.make(
-          rows: rows, cols: cols, depth: depth, split: split, tuning: tuning, narrowAvailable: false)
+          rows: rows, cols: cols, depth: depth, split: split, tuning: tuning, narrowAvailable: false,
+          loopIterations: limits.loopIterations)
       }
     }
     let t = plan.narrow ? tuning.narrowed! : tuning
@@ -32,8 +34,17 @@ extension OpenCLBackend {
     return GEMMLaunch(plan: plan, kernels: chosen, global: global, local: local)
   }
 
-  /// Runs a GEMM kernel as planned.
+  /// Runs a GEMM kernel as planned; a plan past the driver's loop limit (a reduction that
+  /// may not split) is a fault instead, as the kernel would store partial sums.
   func launch(_ name: CLKernels.Name, _ gemm: GEMMLaunch, arguments: [CLArg]) {
+    guard gemm.plan.withinLoopLimit else {
+      let limit = limits.loopIterations ?? 0
+      fail(
+        .call(
+          "\(name.rawValue): a reduction of \(gemm.plan.chunk) terms a work-group runs past this driver's limit of "
+            + "\(limit) loop iterations; clEnqueueNDRangeKernel", status: -5))
+      return
+    }
     launch(name, global: gemm.global, local: gemm.local, on: gemm.kernels, arguments: arguments)
   }
 

@@ -29,6 +29,15 @@ extension OpenCLBackend {
     let (n, k) = (logits[0], logits[1])
     if n == 0 { return }
     let size = tuning.lossWorkGroup
+    // One work-group walks every row, about 3k + 1 loop iterations a row: past the driver's
+    // loop limit (with the same margin as the GEMM plans) its sums would stop short.
+    if let loops = limits.loopIterations, (n + size - 1) / size * (3 * k + 1) > loops / 2 {
+      fail(
+        .call(
+          "softmax_cross_entropy: \(n) rows of \(k) in one work-group of \(size) run past this driver's limit of "
+            + "\(loops) loop iterations; clEnqueueNDRangeKernel", status: -5))
+      return
+    }
     launch(
       .softmaxCrossEntropy, global: [size], local: [size], .mem(mem(logits).mem), .mem(mem(labels).mem),
       .mem(mem(grad ?? logits).mem), .mem(mem(stats).mem), .int(n), .int(k), .int(grad == nil ? 0 : 1))

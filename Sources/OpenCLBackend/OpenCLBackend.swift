@@ -16,7 +16,8 @@ public final class OpenCLBackend: ProfilingBackend {
   public let device: OpenCLDeviceInfo
   /// The kernel parameters it was built with.
   public let tuning: OpenCLTuning
-  /// The limits the tiles were chosen within: the device's, capped by any asked for.
+  /// The limits the tiles were chosen and the GEMMs are planned within: the device's (with
+  /// the loop limit measured on it), capped by any asked for.
   public let limits: OpenCLLimits
 
   let api: CLAPI
@@ -64,7 +65,6 @@ public final class OpenCLBackend: ProfilingBackend {
     self.device = chosen.info
     self.context = try CLContext.shared(api: api, found: chosen)
     let limits = limits.map { chosen.info.limits.capped(by: $0) } ?? chosen.info.limits
-    self.limits = limits
     let program = try context.program(tuning: tuning, limits: limits)
     self.tuning = program.tuning
     var status: cl_int = 0
@@ -75,12 +75,19 @@ public final class OpenCLBackend: ProfilingBackend {
     self.queue = queue
     let recorder = CLRecorder(api: api, profiling: profiling)
     self.recorder = recorder
+    let kernels: CLKernels
+    let loopIterations: Int?
     do {
-      self.kernels = try CLKernels(program: program, context: context, queue: queue, recorder: recorder, limits: limits)
+      kernels = try CLKernels(program: program, context: context, queue: queue, recorder: recorder, limits: limits)
+      loopIterations = try context.loopIterations { () throws(CLError) in try kernels.measureLoopLimit() }
     } catch {
       _ = api.releaseCommandQueue(queue)
       throw error
     }
+    self.kernels = kernels
+    var planned = limits
+    planned.loopIterations = [limits.loopIterations, loopIterations].compactMap { $0 }.min()
+    self.limits = planned
     self.pool = CLBufferPool(context: context, limits: limits)
     if profiling { probeTimestamps() }
   }

@@ -1,6 +1,8 @@
 /// What a device (and each kernel built for it) allows, as the driver reports it. A query
 /// that fails is nil, "unknown", never zero: an unknown limit is replaced by the smallest
 /// value real GPUs report (`assumed`), so a broken query makes the tiles smaller, not invalid.
+/// The loop limit is the exception: no query reports it, the backend measures it
+/// (`OpenCLBackend.init`), and nil there means none was found.
 public struct OpenCLLimits: Sendable, Hashable, CustomStringConvertible {
   /// CL_DEVICE_LOCAL_MEM_SIZE.
   public var localMemoryBytes: UInt64?
@@ -10,15 +12,21 @@ public struct OpenCLLimits: Sendable, Hashable, CustomStringConvertible {
   public var maxWorkItemSizes: [Int]?
   /// CL_DEVICE_MAX_MEM_ALLOC_SIZE: the largest single buffer.
   public var maxAllocationBytes: UInt64?
+  /// The loop iterations a work-item may run in all, over every loop of a kernel, before the
+  /// driver ends them early without an error: Mesa's llvmpipe (under rusticl or Clover)
+  /// stops at 65535 (gallivm's LP_MAX_TGSI_LOOP_ITERATIONS, one counter shared by every
+  /// loop of a shader). GEMM plans keep each work-group's reduction within it. nil: no limit.
+  public var loopIterations: Int?
 
   public init(
     localMemoryBytes: UInt64? = nil, maxWorkGroupSize: Int? = nil, maxWorkItemSizes: [Int]? = nil,
-    maxAllocationBytes: UInt64? = nil
+    maxAllocationBytes: UInt64? = nil, loopIterations: Int? = nil
   ) {
     self.localMemoryBytes = localMemoryBytes
     self.maxWorkGroupSize = maxWorkGroupSize
     self.maxWorkItemSizes = maxWorkItemSizes
     self.maxAllocationBytes = maxAllocationBytes
+    self.loopIterations = loopIterations
   }
 
   /// The smallest limits of the GPUs this backend targets: 16 KiB of local memory (older
@@ -48,12 +56,14 @@ public struct OpenCLLimits: Sendable, Hashable, CustomStringConvertible {
     return OpenCLLimits(
       localMemoryBytes: least(localMemoryBytes, other.localMemoryBytes),
       maxWorkGroupSize: least(maxWorkGroupSize, other.maxWorkGroupSize), maxWorkItemSizes: sizes,
-      maxAllocationBytes: least(maxAllocationBytes, other.maxAllocationBytes))
+      maxAllocationBytes: least(maxAllocationBytes, other.maxAllocationBytes),
+      loopIterations: least(loopIterations, other.loopIterations))
   }
 
   public var description: String {
     func show<T>(_ v: T?) -> String { v.map { "\($0)" } ?? "unknown" }
     return "local memory \(show(localMemoryBytes)) bytes, work-group \(show(maxWorkGroupSize)), "
       + "work-items \(show(maxWorkItemSizes)), allocation \(show(maxAllocationBytes)) bytes"
+      + (loopIterations.map { ", loops end after \($0) iterations" } ?? "")
   }
 }

@@ -45,6 +45,21 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
     return t
   }
 
+  /// The most k-tiles one GEMM work-group may reduce over on a driver that ends a
+  /// work-item's loops after `loopIterations` iterations in all (`OpenCLLimits`). A k-tile
+  /// of gemm.cl's GEMM_TILE_LOOP runs, per work-item, one step of the k loop, its share of
+  /// the two tile loads, and TS_K steps of the multiply loop with its WPT_N-long and
+  /// WPT_M x WPT_N-long inner loops, counted as if no compiler unrolled any of them. That is
+  /// an estimate, not a bound: llvmpipe ran a third of it with 4x4 outputs a work-item
+  /// (unrolled) and 5% more with 8x8 (dense_forward, 32x64 tiles, stopped between 45 and
+  /// 48 k-tiles against 48.7 estimated). So only half the limit is planned for.
+  public func longestReduction(within loopIterations: Int) -> Int {
+    let group = gemmWorkGroupSize
+    let loads = (tileM * tileK + group - 1) / group + (tileN * tileK + group - 1) / group
+    let perKTile = 1 + loads + tileK * (1 + workPerItemN + workPerItemM * (1 + workPerItemN))
+    return max(1, loopIterations / 2 / perKTile)
+  }
+
   /// Work-items in one GEMM work-group.
   public var gemmWorkGroupSize: Int { (tileM / workPerItemM) * (tileN / workPerItemN) }
   /// Local memory one GEMM work-group uses, in bytes: the two padded tiles plus the conv
@@ -109,8 +124,8 @@ public struct OpenCLTuning: Sendable, Hashable, CustomStringConvertible {
   /// fastest there (3.6 GFLOP/s on conv2 against 1.0 for 32x32 tiles, PoCL 3.1, 2 cores).
   /// Mesa's rusticl on llvmpipe takes at most 32 work-items for these kernels
   /// (CL_KERNEL_WORK_GROUP_SIZE 32): 16x32 tiles with 4x4 outputs fill that. (32x64 tiles
-  /// with 8x8 outputs would too, but rusticl 22.3 computes dense_forward wrong with them:
-  /// max error 6.1 at I = 1600, a driver bug; PoCL gets them right.)
+  /// with 8x8 outputs would too, but their k-tiles run about three times as many loop
+  /// iterations, so llvmpipe's loop limit cuts their reductions into more slices.)
   static func candidates(for device: OpenCLDeviceInfo, within limits: OpenCLLimits) -> [OpenCLTuning] {
     let groups = max(8, 4 * device.computeUnits)
     let loss = device.kind == .gpu ? 256 : 64

@@ -10,9 +10,9 @@ extension Digits {
       abstract: "List the OpenCL platforms and devices, and which one --backend auto uses.",
       discussion: """
         --check runs the OpenCL agreement tests on a device (every op, forward and backward,
-        against a Float64 reference and the CPU backend, then 20 training steps against the
-        CPU backend on MNIST digits) and exits 1 when it disagrees: for a GPU machine
-        without Swift, where the test suite cannot run.
+        against a Float64 reference and the CPU backend, then 20 training steps of 16 and 2
+        of 128 against the CPU backend on MNIST digits) and exits 1 when it disagrees: for a
+        GPU machine without Swift, where the test suite cannot run.
 
         Examples:
           digits devices

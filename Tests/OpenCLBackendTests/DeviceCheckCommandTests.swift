@@ -17,6 +17,9 @@ struct DeviceCheckCommandTests {
       lines.filter { $0.contains("every op vs the Float64 reference") && $0.hasSuffix(": ok") }.count
         == BackendCheckShape.odd.count + BackendCheckShape.network.count)
     #expect(lines.contains { $0.contains("20 Adam steps vs the CPU backend") && $0.hasSuffix(": ok") }, "\(run.stdout)")
+    #expect(
+      lines.contains { $0.contains("2 Adam steps vs the CPU backend (batch 128") && $0.hasSuffix(": ok") },
+      "\(run.stdout)")
     #expect(!run.stdout.contains("FAILED"))
   }
 

@@ -68,6 +68,45 @@ struct GEMMPlanTests {
     #expect(conv1.slices == 8 && conv1.workGroups == 8, "conv1 weight gradient: \(conv1)")
   }
 
+  /// On llvmpipe, which ends a work-item's loops after 65535 iterations in all, every call
+  /// of the network at batch 128 reduces at most `longestReduction` k-tiles a work-group:
+  /// the weight gradients split further than their work-group target asks (conv1's ran
+  /// 1,352 narrow k-tiles in one work-group, conv2's 968 wide ones; llvmpipe stopped both
+  /// near 850 and 520, and stores partial sums). The same calls without the limit plan as
+  /// before.
+  @Test func rusticlPlansStayWithinTheLoopLimit() throws {
+    let limit = try #require(OpenCLLimits.llvmpipe.loopIterations)
+    for call in Self.calls(batch: 128) {
+      let plan = GEMMPlan.make(
+        rows: call.rows, cols: call.cols, depth: call.depth, split: call.split, tuning: .rusticl,
+        narrowAvailable: true, loopIterations: limit)
+      let tiles = plan.narrow ? try #require(OpenCLTuning.rusticl.narrowed) : .rusticl
+      #expect(plan.withinLoopLimit, "\(call): \(plan)")
+      #expect(plan.chunk / tiles.tileK <= tiles.longestReduction(within: limit), "\(call): \(plan)")
+      let covered = plan.slices * plan.chunk
+      #expect(covered >= call.depth && covered - plan.chunk < call.depth, "\(call): \(plan) leaves a slice empty")
+      let unlimited = Self.plan(call, .rusticl)
+      #expect(plan.narrow == unlimited.narrow && plan.slices >= unlimited.slices, "\(call): \(plan)")
+    }
+    let conv1 = Self.calls(batch: 128)[10]
+    #expect(Self.plan(conv1, .rusticl).slices == 8, "conv1 weight gradient without the limit")
+    // The bound counts every loop as run, not unrolled: well below what llvmpipe measured.
+    let narrow = try #require(OpenCLTuning.rusticl.narrowed)
+    #expect(narrow.longestReduction(within: limit) < 850 && OpenCLTuning.rusticl.longestReduction(within: limit) < 520)
+  }
+
+  /// A call that may not split and whose reduction is longer than the loop limit allows is
+  /// marked, so the backend refuses it instead of storing partial sums.
+  @Test func unsplittableCallPastTheLoopLimitIsMarked() {
+    let deep = GEMMPlan.make(
+      rows: 64, cols: 64, depth: 1_000_000, split: .never, tuning: .rusticl, narrowAvailable: true,
+      loopIterations: 65535)
+    #expect(!deep.withinLoopLimit && deep.slices == 1, "\(deep)")
+    let shallow = GEMMPlan.make(
+      rows: 64, cols: 64, depth: 576, split: .never, tuning: .rusticl, narrowAvailable: true, loopIterations: 65535)
+    #expect(shallow.withinLoopLimit, "\(shallow)")
+  }
+
   /// The narrow tiles halve both sides and keep each work-item's outputs; tileK shrinks to
   /// the work-group when it would not fit the conv kernels' tables.
   @Test func narrowTilesAreHalfTheWideOnes() throws {
@@ -98,7 +137,8 @@ struct GEMMPlanLaunchTests {
     let launches = (backend.counters - before).launches
     let plan = GEMMPlan.make(
       rows: 128, cols: 128, depth: 1600, split: .toFill, tuning: backend.tuning,
-      narrowAvailable: backend.tuning.narrowed != nil)
+      narrowAvailable: backend.tuning.narrowed != nil,
+      loopIterations: backend.limits.loopIterations)
     #expect(launches == (plan.slices > 1 ? 2 : 1), "\(backend.name): \(plan)")
     if OpenCLTestDevice.tunings[target.tuning] == .h200 { #expect(plan.slices > 1) }
   }
@@ -106,9 +146,9 @@ struct GEMMPlanLaunchTests {
   /// Two split-K weight gradients (conv1's and conv2's shapes at batch 16) wait and are summed
   /// by one reduce launch, run as soon as a kernel names one of their outputs: the ReLU
   /// backward below must see the finished dw1 (a reduce enqueued after it would overwrite
-  /// the masked values). Both gradients then match the Float64 reference. Not on rusticl,
-  /// whose small tiles leave conv2's gradient in one slice.
-  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]).filter(\.isFast))
+  /// the masked values). Both gradients then match the Float64 reference. (On rusticl
+  /// conv2's gradient splits only because llvmpipe's loop limit asks it to.)
+  @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]))
   func splitWeightGradientsShareOneReduce(target: OpenCLTestDevice.Target) throws {
     let backend = try target.backend()
     let reference = ReferenceBackend()
@@ -118,7 +158,8 @@ struct GEMMPlanLaunchTests {
     for sh in shapes {
       let plan = GEMMPlan.make(
         rows: sh[4], cols: sh[1] * 9 + 1, depth: sh[0] * (sh[2] - 2) * (sh[3] - 2), split: .toTarget,
-        tuning: backend.tuning, narrowAvailable: backend.tuning.narrowed != nil)
+        tuning: backend.tuning, narrowAvailable: backend.tuning.narrowed != nil,
+        loopIterations: backend.limits.loopIterations)
       try #require(plan.slices > 1, "\(sh) must split for this test: \(plan)")
     }
     let values = shapes.map { sh in

@@ -129,6 +129,19 @@ extension OpenCLTuning {
     fillWorkGroups: 132)
 }
 
+extension OpenCLTuning {
+  /// What Mesa's rusticl on llvmpipe (8 compute units, 32 work-items a GEMM group) chooses,
+  /// to run its plans on other drivers; with `OpenCLLimits.llvmpipe` they plan alike.
+  static let rusticl = OpenCLTuning(
+    tileM: 16, tileN: 32, tileK: 16, workPerItemM: 4, workPerItemN: 4, lossWorkGroup: 32, targetWorkGroups: 32,
+    fillWorkGroups: 8)
+}
+
+extension OpenCLLimits {
+  /// llvmpipe's loop limit: every loop of a work-item ends after 65535 iterations in all.
+  static let llvmpipe = OpenCLLimits(loopIterations: 65535)
+}
+
 /// Present in every run: on CI a missing device is a failure here too, not only a skip.
 @Test func openCLDeviceIsAvailableOnCI() throws {
   if OpenCLTestDevice.isCI {
