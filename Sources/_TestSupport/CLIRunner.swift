@@ -26,6 +26,9 @@ public enum CLIRunner {
     p.executableURL = executable
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
+    // digits import gives its child 30 s; a starved test machine may need more for a sound
+    // file, so tests get the hang guard unless they test the limit itself.
+    env["DIGITS_IMPORT_TIMEOUT"] = String(HangGuard.seconds)
     for (k, v) in extra { env[k] = v }
     p.environment = env
     if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }

@@ -102,6 +102,10 @@ import _TestSupport
 
     #expect(accuracyAfter > accuracyBefore, "the writer's accuracy went from \(accuracyBefore) to \(accuracyAfter)")
     #expect(accuracyAfter >= 0.95, "after learning, the writer's 200 drawings are read at \(accuracyAfter)")
-    #expect(mnistBefore - mnistAfter <= 0.002, "MNIST test accuracy fell from \(mnistBefore) to \(mnistAfter)")
+    // The bound is the server's own rule for serving a fine-tune.
+    let allowedDrop = FinetuneJob.Policy().maxAccuracyDrop
+    #expect(
+      mnistBefore - mnistAfter <= allowedDrop,
+      "MNIST test accuracy fell from \(mnistBefore) to \(mnistAfter), more than the \(allowedDrop) the server allows")
   }
 }
