@@ -116,7 +116,7 @@ let package = Package(
       ]),
     /// Backend agreement checks and the Float64 reference backend, for the tests and for
     /// `digits devices --check` on a machine without Swift.
-    .target(name: "DigitsChecks", dependencies: ["DigitsCore"]),
+    .target(name: "DigitsChecks", dependencies: ["DigitsCore", "DigitsVision"]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore", "DigitsVision", "DigitsChecks", "CZlib"]),
     // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.
     .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),

@@ -16,10 +16,14 @@ __kernel void adam_update(__global float* p, const __global float* g, __global f
   p[i] -= step_size * mi / (sqrt(vi) + eps);
 }
 
-// adam_update_all: the same step on up to 8 tensors in one launch (a parameter table as
-// arguments: OpenCL 1.2 cannot keep buffer pointers in a buffer). Work-item i < end7 updates
-// element i - end(j-1) of the tensor j whose range [end(j-1), end(j)) holds i; unused slots
-// repeat the last end. Global size: end7 rounded up to the local size; any local size.
+// adam_update_all: the same step on up to ADAM_SLOTS (8) tensors in one launch (a parameter
+// table as arguments: OpenCL 1.2 cannot keep buffer pointers in a buffer). Work-item i < end7
+// updates element i - end(j-1) of the tensor j whose range [end(j-1), end(j)) holds i; unused
+// slots repeat the last end. Global size: end7 rounded up to the local size; any local size.
+// ADAM_SLOTS comes from the host (KernelConstants.swift), which passes that many slots.
+#if !defined(ADAM_SLOTS) || ADAM_SLOTS != 8
+#error "adam_update_all declares 8 slots; the host's KernelConstants.adamSlots must say 8"
+#endif
 #define ADAM_SLOT(j) __global float *p##j, const __global float *g##j, __global float *m##j, __global float *v##j, int end##j
 #define ADAM_TRY(j, begin)                                                                      \
   if (i < end##j) {                                                                            \

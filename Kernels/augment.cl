@@ -1,8 +1,9 @@
-// augment.cl: data.cl's gather with the augmentation of `digits train --recipe best` (issue 15),
+// augment.cl: data.cl's gather with the augmentation of `digits train --recipe best`,
 // step for step and draw for draw DigitsVision's `Augmentation.augment` with
 // relayoutAdjustsStrokes false (`Augmentation.bestOnDevice`).
 //   augment_images  one work-group per batch slot (get_group_id(0)); the image lives in local
-//                   memory (cur/other: side * side floats each, passed as __local arguments).
+//                   memory (cur/other: side * side floats each, passed as its last two
+//                   arguments, __local: KernelConstants.augmentLocalImages).
 //                   Work-item 0 makes every random draw, in the host's order, from its own
 //                   xoshiro256** (SeededGenerator, seeded through SplitMix64 with the slot's
 //                   seed: aug_image_seed), including the noise's 2 a pixel (a chain: written
@@ -100,8 +101,10 @@ inline float aug_area2(__local const float* line, int stride, int j, int n, int 
   return s;
 }
 
-// The host's largest local size (OpenCLBackend+Augment.swift): the partials' length.
-#define AUG_GROUP_MAX 128
+// The host's largest local size, the partials' length: from the host (KernelConstants.swift).
+#ifndef AUG_GROUP_MAX
+#error "AUG_GROUP_MAX is passed by the host (-D)"
+#endif
 
 // The largest of img[0..<count), in every work-item; all work-items of the group must call it.
 inline float aug_group_max(__local const float* img, int count, __local float* partial) {

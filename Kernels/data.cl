@@ -1,4 +1,4 @@
-// data.cl: batches built on the device from an image set kept there as bytes (issue 15).
+// data.cl: batches built on the device from an image set kept there as bytes.
 //   gather_images  one work-item per output pixel of the batch (n * P of them): pixels[i, p] =
 //                  images[order[start + i], p] * (1/255) and labels[i] = their label, where
 //                  order holds image indices as floats (exact below 2^24); use_order == 0

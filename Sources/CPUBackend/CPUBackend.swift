@@ -54,6 +54,8 @@ public final class CPUBackend: Backend {
     kernels.gemm(a, b, into: c, accumulate: accumulate, bias: bias, relu: relu)
   }
 
+  public var counters: DeviceCounters { kernels.counters }
+
   public func makeTensor(_ shape: [Int]) -> Tensor { kernels.makeTensor(shape) }
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) { kernels.upload(values, to: tensor) }
   public func download(_ tensor: Tensor) -> [Float] { kernels.download(tensor) }

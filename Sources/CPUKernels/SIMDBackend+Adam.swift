@@ -4,6 +4,7 @@ extension SIMDBackend {
   /// m += (1 - beta1) * (g - m);  v += (1 - beta2) * (g*g - v);  p -= stepSize * m / (sqrt(v) + epsilon),
   /// in Float32, 8 elements at a time.
   public func adamUpdate(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: AdamStep) {
+    counters.launches += 1
     let count = parameter.count
     ShapeCheck.require(
       gradient.count == count && m.count == count && v.count == count, "adamUpdate",

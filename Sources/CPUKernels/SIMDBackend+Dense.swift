@@ -4,6 +4,7 @@ import DigitsCore
 /// Letters: N batch, I inputs, O outputs; w is [O, I] (the PyTorch layout).
 extension SIMDBackend {
   public func denseForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
+    counters.launches += 1
     let (o, i, n) = (w[0], w[1], x[0])
     ShapeCheck.require(
       w.rank == 2 && x.count == n * i && y.shape == [n, o] && b.shape == [o], "denseForward",
@@ -26,6 +27,7 @@ extension SIMDBackend {
   }
 
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
+    counters.launches += 1
     let (o, i, n) = (w[0], w[1], dy[0])
     ShapeCheck.require(
       w.rank == 2 && dy.shape == [n, o] && dx.count == n * i, "denseBackwardInput",
@@ -41,6 +43,7 @@ extension SIMDBackend {
   }
 
   public func denseBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
+    counters.launches += 1
     let (o, i, n) = (dw[0], dw[1], dy[0])
     ShapeCheck.require(
       dw.rank == 2 && dy.shape == [n, o] && x.count == n * i && db.shape == [o], "denseBackwardWeight",

@@ -5,6 +5,7 @@ import Foundation
 /// plain scalar code in Float64 (the same arithmetic as the reference).
 extension SIMDBackend {
   public func softmaxCrossEntropy(logits: Tensor, labels: Tensor, logitsGrad: Tensor, stats: Tensor) {
+    counters.launches += 1
     ShapeCheck.require(
       logitsGrad.shape == logits.shape, "softmaxCrossEntropy",
       "logits \(logits.shape) logitsGrad \(logitsGrad.shape)")
@@ -12,10 +13,12 @@ extension SIMDBackend {
   }
 
   public func crossEntropyStats(logits: Tensor, labels: Tensor, stats: Tensor) {
+    counters.launches += 1
     crossEntropy(logits: logits, labels: labels, logitsGrad: nil, stats: stats, op: "crossEntropyStats")
   }
 
   public func softmax(logits: Tensor, probabilities: Tensor) {
+    counters.launches += 1
     ShapeCheck.require(
       logits.rank == 2 && probabilities.shape == logits.shape, "softmax",
       "logits \(logits.shape) probabilities \(probabilities.shape)")

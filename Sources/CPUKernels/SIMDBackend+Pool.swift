@@ -8,6 +8,7 @@ import DigitsCore
 /// -infinity.
 extension SIMDBackend {
   public func maxPool2Forward(input x: Tensor, output y: Tensor, argmax: Tensor) {
+    counters.launches += 1
     ShapeCheck.require(x.rank == 4, "maxPool2Forward", "input \(x.shape) is not NCHW")
     let (n, c, h, w) = (x[0], x[1], x[2], x[3])
     let (ph, pw) = (h / 2, w / 2)
@@ -28,6 +29,7 @@ extension SIMDBackend {
   }
 
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
+    counters.launches += 1
     ShapeCheck.require(dx.rank == 4, "maxPool2Backward", "input gradient \(dx.shape) is not NCHW")
     let (n, c, h, w) = (dx[0], dx[1], dx[2], dx[3])
     let (ph, pw) = (h / 2, w / 2)

@@ -15,6 +15,8 @@ public final class SIMDBackend: CPUKernels {
   public let threads: Int
   let workspace: Workspace
   let pool: WorkerPool?
+  /// Ops run (each a launch), transfers and their bytes, as a device backend counts them.
+  public internal(set) var counters = DeviceCounters()
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = min(max(1, threads), 64)
@@ -51,20 +53,26 @@ public final class SIMDBackend: CPUKernels {
 
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
     ShapeCheck.require(values.count == tensor.count, "upload", "\(values.count) values for a tensor of \(tensor.count)")
+    counters.launches += 1
+    counters.bytesUploaded += values.count * MemoryLayout<Float>.stride
     let destination = buf(tensor).pointer
     guard let source = values.baseAddress else { return }
     destination.update(from: source, count: values.count)
   }
 
   public func download(_ tensor: Tensor) -> [Float] {
-    Array(UnsafeBufferPointer(start: buf(tensor).pointer, count: tensor.count))
+    counters.launches += 1
+    counters.hostWaits += 1
+    counters.bytesDownloaded += tensor.count * MemoryLayout<Float>.stride
+    return Array(UnsafeBufferPointer(start: buf(tensor).pointer, count: tensor.count))
   }
 
   public func zero(_ tensor: Tensor) {
+    counters.fills += 1
     buf(tensor).pointer.update(repeating: 0, count: tensor.count)
   }
 
-  public func synchronize() {}
+  public func synchronize() { counters.hostWaits += 1 }
 
   /// Runs `body(t)` for t in 0..<parts (parts <= threads), in parallel when there are
   /// several parts.

@@ -1,39 +1,69 @@
 import DigitsCore
 
-/// Whole training steps on several backends, for comparing them: the seed network from one
-/// seed, `steps` Adam steps (learning rate 1e-3) of `batch` images each, taken in order.
+/// Whole training runs on several backends, for comparing them: the seed network from one
+/// seed, one epoch of `Trainer` (the path `digits train` takes: the images kept by the
+/// backend, each batch gathered from them, the fused backward pass and Adam, a flush a step,
+/// validation through `Evaluator`) with a constant learning rate of 1e-3.
 public enum TrainingAgreement {
-  /// What one backend's network ended with.
+  /// What one backend's run ended with.
   public struct Result {
     /// Every parameter tensor (`SeedNetwork.parameterValues()`).
     public var weights: [[Float]]
-    /// The training statistics summed over the steps: loss, correct count.
-    public var stats: [Float]
+    /// The epoch's mean loss and accuracy, and the validation set's when there is one.
+    public var record: EpochRecord
     /// The network's step counter.
     public var steps: Int
+    /// What the steps asked of the device (`Trainer.stepCounters`).
+    public var stepCounters: DeviceCounters
   }
 
-  /// `pixels` ([steps * batch * 784], in [0, 1]) and `labels` ([steps * batch]) feed every
-  /// backend the same steps; throws the first backend fault.
+  /// `train`'s settings but one epoch of `batch`-image steps at a constant learning rate of
+  /// 1e-3 (the rate the agreement bound was measured at), shuffled from `seed`.
+  public static func config(batch: Int, seed: UInt64) -> TrainingConfig {
+    var config = TrainingConfig()
+    config.epochs = 1
+    config.batchSize = batch
+    config.learningRate = 1e-3
+    config.schedule = .constant
+    config.seed = seed
+    return config
+  }
+
+  /// One epoch over `data` (validated on `validation`) on every backend, each from the same
+  /// initial weights; throws the first backend fault.
   public static func run(
-    on backends: [any Backend], pixels: [Float], labels: [Float], steps: Int, batch: Int, seed: UInt64
+    on backends: [any Backend], data: LabeledImages, validation: LabeledImages? = nil, config: TrainingConfig
   ) throws -> [Result] {
-    precondition(labels.count >= steps * batch && pixels.count >= labels.count * MNISTShape.pixels)
-    return try backends.map { backend in
-      let network = SeedNetwork(backend: backend, seed: seed)
-      let stats = backend.makeTensor([2])
-      for step in 0..<steps {
-        let images = (step * batch)..<(step * batch + batch)
-        let range = (images.lowerBound * MNISTShape.pixels)..<(images.upperBound * MNISTShape.pixels)
-        pixels[range].withUnsafeBufferPointer { p in
-          labels[images].withUnsafeBufferPointer { l in
-            network.trainStep(pixels: p, labels: l, stats: stats, learningRate: 1e-3)
-          }
-        }
-      }
-      let result = Result(weights: network.parameterValues(), stats: backend.download(stats), steps: network.step)
+    try backends.map { backend in
+      let trainer = Trainer(network: SeedNetwork(backend: backend, seed: config.seed), config: config)
+      try trainer.run(train: data, validation: validation, observer: nil)
+      let network = trainer.network
+      let result = Result(
+        weights: network.parameterValues(), record: trainer.history[0], steps: network.step,
+        stepCounters: trainer.stepCounters)
       try backend.throwIfFaulted()
       return result
     }
+  }
+
+  /// Where `observed` and `expected` (runs over `images` training images) disagree beyond
+  /// `DerivedTolerance.trainingSteps`: any parameter (absolute), the mean losses (relative),
+  /// or the accuracies by more than one image; empty when they agree. NaN never agrees.
+  public static func mismatches(_ observed: Result, _ expected: Result, images: Int, label: String) -> [String] {
+    let bound = DerivedTolerance.trainingSteps
+    var found = zip(SeedNetwork.parameterSpecs, zip(observed.weights, expected.weights)).compactMap { spec, pair in
+      mismatchReport(pair.0, pair.1, atol: bound, rtol: 0, label: "\(label): \(spec.name)")
+    }
+    let (a, b) = (observed.record, expected.record)
+    if !(abs(a.loss - b.loss) <= Double(bound) * abs(b.loss)) {
+      found.append("\(label): mean loss \(a.loss), expected \(b.loss) (bound \(bound) relative)")
+    }
+    if !(abs(a.accuracy - b.accuracy) * Double(images) <= 1) {
+      found.append("\(label): accuracy \(a.accuracy), expected \(b.accuracy)")
+    }
+    if let va = a.valLoss, let vb = b.valLoss, !(abs(va - vb) <= Double(bound) * abs(vb)) {
+      found.append("\(label): validation loss \(va), expected \(vb) (bound \(bound) relative)")
+    }
+    return found
   }
 }

@@ -27,6 +27,11 @@ public struct AdamStep: Sendable, Equatable {
 /// All tensors are Float32; every op reads its sizes from the tensor shapes. Ops that write
 /// an output overwrite it completely (gradients are not accumulated across calls) unless
 /// they say otherwise. Ops may run asynchronously: `download` and `synchronize` wait.
+///
+/// The plain ops are what every backend must write. The fused ops, the data ops and the
+/// profiling requirements have defaults built from them (Backend+Defaults.swift), the way
+/// `Sequence.withContiguousStorageIfAvailable` has one: a backend overrides one where it can
+/// do better (OpenCL does all), and callers never ask which backend they hold.
 public protocol Backend: AnyObject {
   /// Short description for logs, e.g. "cpu (2 threads, AVX2)".
   var name: String { get }
@@ -79,6 +84,44 @@ public protocol Backend: AnyObject {
 
   /// One Adam update of `parameter` from `gradient`, with moment buffers m and v.
   func adamUpdate(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: AdamStep)
+
+  // MARK: - Fused ops (defaults: the plain ops in turn)
+
+  /// denseBackwardInput, then, with `reluOutput`, reluBackward(output: reluOutput, outputGrad: dx):
+  /// the gradient through the ReLU of the layer below, in one pass where the backend can.
+  func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?)
+  /// maxPool2Backward, then, with `reluOutput` (the pooled layer's ReLU output),
+  /// reluBackward(output: reluOutput, outputGrad: dx).
+  func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?)
+  /// `adamUpdate` on every (parameters[i], gradients[i], m[i], v[i]).
+  func adamUpdate(parameters: [Tensor], gradients: [Tensor], m: [Tensor], v: [Tensor], step: AdamStep)
+
+  // MARK: - Data (defaults: bytes kept on the host, each batch scaled there and uploaded)
+
+  /// Keeps `data` for `gather`: a backend that can holds the bytes in device memory
+  /// (uploaded once, a quarter of Float32), so a step sends the device nothing.
+  func makeImageSet(_ data: LabeledImages) -> ImageSet
+  /// Sets the image indices `gather` takes in turn (a permutation of 0..<count, nil for the
+  /// stored order); a device backend uploads them here, once an epoch, not in the steps.
+  func setOrder(_ order: [Int]?, of images: ImageSet)
+  /// pixels[i, 1, H, W] = image order[start + i] / 255 and labels[i] its label, for
+  /// i < labels.count.
+  func gather(_ images: ImageSet, start: Int, pixels: Tensor, labels: Tensor)
+  /// `gather`, then the batch augmented: on the device as `augmentation.device` says where the
+  /// backend does that, else on the host by `augmentation.host`. Either draws from `rng`.
+  func gather(
+    _ images: ImageSet, start: Int, pixels: Tensor, labels: Tensor, augmentation: BatchAugmentation,
+    rng: inout SeededGenerator)
+  /// Hands queued work to the device without waiting for it (clFlush); the end of a step.
+  func flush()
+
+  // MARK: - Profiling (defaults: nothing counted, nothing timed)
+
+  /// What the host asked of the device since the backend was made (cheap; never waits).
+  var counters: DeviceCounters { get }
+  /// Time per op since the backend was made (waits for queued work first); empty when the
+  /// backend does not time its ops (`TimedBackend` does it for any backend).
+  func opTimes() -> [OpTime]
 }
 
 extension Backend {

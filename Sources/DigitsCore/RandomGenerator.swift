@@ -4,15 +4,8 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
   private var s: (UInt64, UInt64, UInt64, UInt64)
 
   public init(seed: UInt64) {
-    var x = seed
-    func splitMix() -> UInt64 {
-      x &+= 0x9E37_79B9_7F4A_7C15
-      var z = x
-      z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-      z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-      return z ^ (z >> 31)
-    }
-    s = (splitMix(), splitMix(), splitMix(), splitMix())
+    var x = SplitMix64(seed: seed)
+    s = (x.next(), x.next(), x.next(), x.next())
   }
 
   public mutating func next() -> UInt64 {
@@ -41,5 +34,28 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
       p.swapAt(i, j)
     }
     return p
+  }
+}
+
+/// SplitMix64 (Steele, Lea and Flood 2014): one 64-bit state advanced by a constant, each
+/// output a mix of it. Seeds xoshiro, gives each augmented image its own seed
+/// (`DeviceAugmentation.imageSeed`; the kernels compute the same in OpenCL C), and makes the
+/// checks' test data.
+public struct SplitMix64: RandomNumberGenerator, Sendable {
+  public var state: UInt64
+
+  public init(seed: UInt64) { state = seed }
+
+  public mutating func next() -> UInt64 {
+    state &+= 0x9E37_79B9_7F4A_7C15
+    return Self.mix(state)
+  }
+
+  /// The output for state `z`.
+  public static func mix(_ z: UInt64) -> UInt64 {
+    var z = z
+    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+    return z ^ (z >> 31)
   }
 }

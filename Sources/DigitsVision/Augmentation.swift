@@ -49,7 +49,7 @@ public struct Augmentation: Sendable {
     return a
   }()
 
-  /// This augmentation as a `DeviceAugmentingBackend` takes it; nil when relayout adjusts
+  /// This augmentation as a device backend's augmented gather takes it; nil when relayout adjusts
   /// strokes, which a device does not do.
   public var device: DeviceAugmentation? {
     if relayoutAdjustsStrokes && relayoutProbability > 0 { return nil }
@@ -62,7 +62,7 @@ public struct Augmentation: Sendable {
       centreY: MNISTLayout.centre.y)
   }
 
-  /// As `TrainingConfig.augment` wants it, drawing as a `DeviceAugmentingBackend` does: one
+  /// As `TrainingConfig.augment` wants it, drawing as a device backend's augmented gather does: one
   /// batch seed from the epoch's generator (`apply(_:count:batchSeed:)`).
   public var deviceBatchFunction: @Sendable (inout [Float], Int, inout SeededGenerator) -> Void {
     let me = self
@@ -71,7 +71,7 @@ public struct Augmentation: Sendable {
 
   /// Augments the first `count` images of `pixels` ([count * 784]) in place, image i with the
   /// generator seeded by `DeviceAugmentation.imageSeed(batchSeed:slot: i)`: the host reference
-  /// of `DeviceAugmentingBackend.gather`.
+  /// of the device part of `Backend.gather(_:start:pixels:labels:augmentation:rng:)`.
   public func apply(_ pixels: inout [Float], count: Int, batchSeed: UInt64) {
     apply(&pixels, seeds: (0..<count).map { DeviceAugmentation.imageSeed(batchSeed: batchSeed, slot: $0) })
   }

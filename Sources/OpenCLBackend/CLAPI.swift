@@ -83,6 +83,8 @@ struct CLAPI: @unchecked Sendable {
     ) -> cl_kernel?
   typealias ReleaseKernel = @convention(c) (cl_kernel?) -> cl_int
   typealias SetKernelArg = @convention(c) (cl_kernel?, cl_uint, Int, UnsafeRawPointer?) -> cl_int
+  typealias GetKernelInfo =
+    @convention(c) (cl_kernel?, cl_kernel_info, Int, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?) -> cl_int
   typealias GetKernelWorkGroupInfo =
     @convention(c) (
       cl_kernel?, cl_device_id?, cl_kernel_work_group_info, Int, UnsafeMutableRawPointer?,
@@ -120,6 +122,7 @@ struct CLAPI: @unchecked Sendable {
   let createKernel: CreateKernel
   let releaseKernel: ReleaseKernel
   let setKernelArg: SetKernelArg
+  let getKernelInfo: GetKernelInfo
   let getKernelWorkGroupInfo: GetKernelWorkGroupInfo
   let enqueueNDRangeKernel: EnqueueNDRangeKernel
   let finish: Finish
@@ -165,6 +168,7 @@ struct CLAPI: @unchecked Sendable {
     createKernel = try symbol("clCreateKernel", as: CreateKernel.self)
     releaseKernel = try symbol("clReleaseKernel", as: ReleaseKernel.self)
     setKernelArg = try symbol("clSetKernelArg", as: SetKernelArg.self)
+    getKernelInfo = try symbol("clGetKernelInfo", as: GetKernelInfo.self)
     getKernelWorkGroupInfo = try symbol("clGetKernelWorkGroupInfo", as: GetKernelWorkGroupInfo.self)
     enqueueNDRangeKernel = try symbol("clEnqueueNDRangeKernel", as: EnqueueNDRangeKernel.self)
     finish = try symbol("clFinish", as: Finish.self)

@@ -130,7 +130,7 @@ final class CLProgram: @unchecked Sendable {
     guard let program else { throw .call("clCreateProgramWithSource", status: -6) }
     self.program = program
 
-    let options = "-cl-std=CL1.2 " + tuning.buildOptions
+    let options = "-cl-std=CL1.2 " + tuning.buildOptions + " " + KernelConstants.buildOptions
     var devices: [cl_device_id?] = [context.device]
     let buildStatus = api.buildProgram(program, 1, &devices, options, nil, nil)
     if buildStatus != CL_SUCCESS {

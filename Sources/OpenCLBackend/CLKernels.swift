@@ -82,6 +82,7 @@ final class CLKernels {
       try CLAPI.check(status, "clCreateKernel(\(name.rawValue))")
       guard let kernel else { throw .call("clCreateKernel(\(name.rawValue))", status: -46) }
       kernels[name] = kernel
+      try KernelConstants.check(kernel, name, api: api)
     }
     let probe = kernels[.reluBackward]!
     var multiple = 0

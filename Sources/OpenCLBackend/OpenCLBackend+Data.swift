@@ -1,13 +1,16 @@
 import COpenCL
 import DigitsCore
 
-/// An image set in device memory: pixels and labels as bytes, as they are in the IDX files
-/// (47 MB for MNIST's 60,000 training images, a quarter of Float32).
-final class CLImageSet: DeviceImages {
+/// An image set's copy in device memory: pixels and labels as bytes, as they are in the IDX
+/// files (47 MB for MNIST's 60,000 training images, a quarter of Float32), and the order
+/// batches take them in.
+final class CLImageSet {
   let count: Int
   let pixelsPerImage: Int
   let images: CLBuffer
   let labels: CLBuffer
+  /// Image indices as Float (exact below 2^24), uploaded by `setOrder`; nil: stored order.
+  var order: Tensor?
 
   init(count: Int, pixelsPerImage: Int, images: CLBuffer, labels: CLBuffer) {
     self.count = count
@@ -18,11 +21,35 @@ final class CLImageSet: DeviceImages {
 }
 
 /// data.cl: image sets resident on the device, batches gathered there; one Adam launch.
-extension OpenCLBackend: DeviceDataBackend, FusedAdamBackend, FusedReLUBackwardBackend {
-  public func makeDeviceImages(_ data: LabeledImages) -> any DeviceImages {
+extension OpenCLBackend {
+  public func makeImageSet(_ data: LabeledImages) -> ImageSet {
     let images = makeBytes(data.images)
     let labels = makeBytes(data.labels)
-    return CLImageSet(count: data.count, pixelsPerImage: data.pixelsPerImage, images: images, labels: labels)
+    let resident = CLImageSet(
+      count: data.count, pixelsPerImage: data.pixelsPerImage, images: images, labels: labels)
+    return ImageSet(data, resident: resident)
+  }
+
+  /// The device copy of a set this backend made.
+  func resident(_ images: ImageSet) -> CLImageSet {
+    guard let set = images.resident as? CLImageSet else {
+      preconditionFailure("OpenCLBackend got an image set of another backend (\(type(of: images.resident)))")
+    }
+    return set
+  }
+
+  /// Uploads the order (a blocking write: once an epoch, outside the steps).
+  public func setOrder(_ order: [Int]?, of images: ImageSet) {
+    precondition(order == nil || order!.count == images.count, "setOrder: \(order!.count) indices for \(images.count)")
+    let set = resident(images)
+    images.order = order
+    guard let order else {
+      set.order = nil
+      return
+    }
+    let tensor = set.order ?? makeTensor([set.count])
+    set.order = tensor
+    order.map(Float.init).withUnsafeBufferPointer { upload($0, to: tensor) }
   }
 
   /// A buffer holding `bytes` (a blocking write: once per set, outside the training steps).
@@ -38,18 +65,16 @@ extension OpenCLBackend: DeviceDataBackend, FusedAdamBackend, FusedReLUBackwardB
     return buffer
   }
 
-  public func gather(_ images: any DeviceImages, order: Tensor?, start: Int, pixels: Tensor, labels: Tensor) {
-    guard let set = images as? CLImageSet else {
-      preconditionFailure("OpenCLBackend got image data of another backend (\(type(of: images)))")
-    }
+  public func gather(_ images: ImageSet, start: Int, pixels: Tensor, labels: Tensor) {
+    let set = resident(images)
     let n = labels.count
     ShapeCheck.require(
-      pixels.count == n * set.pixelsPerImage && start >= 0 && start + n <= (order?.count ?? set.count), "gather",
+      pixels.count == n * set.pixelsPerImage && start >= 0 && start + n <= set.count, "gather",
       "pixels \(pixels.shape), labels \(labels.shape), start \(start), set of \(set.count)")
-    let orderMem = order.map { mem($0).mem } ?? set.labels.mem
+    let orderMem = set.order.map { mem($0).mem } ?? set.labels.mem
     launch(
       .gatherImages, elements: n * set.pixelsPerImage, .mem(set.images.mem), .mem(set.labels.mem), .mem(orderMem),
-      .int(order == nil ? 0 : 1), .int(start), .int(n), .int(set.pixelsPerImage), .mem(mem(pixels).mem),
+      .int(set.order == nil ? 0 : 1), .int(start), .int(n), .int(set.pixelsPerImage), .mem(mem(pixels).mem),
       .mem(mem(labels).mem))
   }
 
@@ -59,7 +84,7 @@ extension OpenCLBackend: DeviceDataBackend, FusedAdamBackend, FusedReLUBackwardB
   }
 
   public func adamUpdate(parameters: [Tensor], gradients: [Tensor], m: [Tensor], v: [Tensor], step: AdamStep) {
-    let slots = 8
+    let slots = KernelConstants.adamSlots
     precondition(gradients.count == parameters.count && m.count == parameters.count && v.count == parameters.count)
     for first in stride(from: 0, to: parameters.count, by: slots) {
       let group = first..<min(parameters.count, first + slots)

@@ -11,7 +11,7 @@ import Foundation
 /// device), is kept as `fault`: the `Backend` ops do not throw, so from then on they do
 /// nothing (downloads give zeros) and callers check `fault` before using a result. A server
 /// answers 500 and moves to the CPU; `train` stops with one line naming the call and status.
-public final class OpenCLBackend: ProfilingBackend {
+public final class OpenCLBackend: Backend {
   /// The device this backend runs on.
   public let device: OpenCLDeviceInfo
   /// The kernel parameters it was built with.

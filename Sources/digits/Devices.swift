@@ -9,10 +9,10 @@ extension Digits {
     static let configuration = CommandConfiguration(
       abstract: "List the OpenCL platforms and devices, and which one --backend auto uses.",
       discussion: """
-        --check runs the OpenCL agreement tests on a device (every op, forward and backward,
-        against a Float64 reference and the CPU backend, then 20 training steps of 16 and 2
-        of 128 against the CPU backend on MNIST digits) and exits 1 when it disagrees: for a
-        GPU machine without Swift, where the test suite cannot run.
+        --check runs the OpenCL agreement tests on a device (every op, plain, fused and data,
+        against a Float64 reference and the CPU backend, then training steps as train takes
+        them against the CPU backend on MNIST digits) and exits 1 when it disagrees or MNIST
+        cannot be read: for a GPU machine without Swift, where the test suite cannot run.
 
         Examples:
           digits devices
@@ -33,7 +33,7 @@ extension Digits {
     @Option(help: "With --check: only this device (an index from the listing).")
     var device: Int?
 
-    @Option(help: "With --check: the MNIST folder for the training steps (default: as train finds it).")
+    @Option(help: "With --check: the MNIST folder for the training steps (default: as train finds it; required).")
     var data: String?
 
     func validate() throws {
@@ -129,11 +129,12 @@ extension Digits.Devices {
       chosen = [found]
     }
     if chosen.isEmpty { throw DigitsError("no OpenCL device to check") }
-    // MNIST test digits for the training steps: --data must hold them; by default they are
-    // used where train would find them, and the steps are skipped (said so) where not.
-    let digits =
-      try data.map { try DatasetFolder.locate(option: $0, testOnly: true).loadTest() }
-      ?? (try? DatasetFolder.locate(option: nil, testOnly: true).loadTest())
+    // MNIST test digits for the training steps, from --data or where train finds them.
+    let digits = try DatasetFolder.locate(option: data, testOnly: true).loadTest()
+    guard digits.count >= DeviceCheck.digitsNeeded else {
+      throw DigitsError(
+        "\(data ?? "the MNIST folder"): \(digits.count) test digits; --check trains on \(DeviceCheck.digitsNeeded)")
+    }
     var failed: [String] = []
     for info in chosen {
       let failures = try DeviceCheck.run(device: info, digits: digits)

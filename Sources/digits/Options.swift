@@ -47,19 +47,18 @@ struct DataOptions: ParsableArguments {
 extension DatasetKind: ExpressibleByArgument {}
 
 /// `--profile` of train and evaluate: a backend that times its ops (OpenCL from profiling
-/// events, any other through `TimedBackend`'s timers) and the table printed at the end.
+/// events, the CPU through `TimedBackend`'s timers) and the table printed at the end.
 enum Profiling {
   static func backend(_ options: BackendOptions, profile: Bool) throws -> any Backend {
     OpenCLBackend.profileByDefault = profile
     let backend = try BackendFactory.make(options)
-    return profile && !(backend is ProfilingBackend) ? TimedBackend(backend) : backend
+    return profile && !(backend is OpenCLBackend) ? TimedBackend(backend) : backend
   }
 
   static func print(_ backend: any Backend, trainer: Trainer? = nil) {
-    guard let profiled = backend as? ProfilingBackend else { return }
     let table = ProfileTable(
-      ops: profiled.opTimes(), stepCounters: trainer?.stepCounters, steps: trainer?.stepsRun ?? 0,
-      total: profiled.counters)
+      ops: backend.opTimes(), stepCounters: trainer?.stepCounters, steps: trainer?.stepsRun ?? 0,
+      total: backend.counters)
     Console.line("profile (\(backend.name)):\n" + table.text)
   }
 }

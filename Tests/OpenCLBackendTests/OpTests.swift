@@ -46,14 +46,14 @@ struct OpTests {
       OpCase(
         label: "conv2dForward relu=\(relu) \(shape)", shapes: [xs, ws, [k], ys],
         values: [x, wt, b, [Float](repeating: 7, count: ys.reduce(1, *))],
-        outputs: [.init(index: 3, name: "y", atol: DerivedTolerance.dot(depth: c * 9), rtol: 1e-5)]
+        outputs: [.init(index: 3, name: "y", tolerance: DerivedTolerance.gemm(depth: c * 9))]
       ) { be, t in be.conv2dForward(input: t[0], weight: t[1], bias: t[2], output: t[3], relu: relu) }
       .check(on: backend)
     }
     OpCase(
       label: "conv2dBackwardInput \(shape)", shapes: [ys, ws, xs],
       values: [dy, wt, [Float](repeating: 7, count: x.count)],
-      outputs: [.init(index: 2, name: "dx", atol: DerivedTolerance.dot(depth: k * 9), rtol: 1e-5)]
+      outputs: [.init(index: 2, name: "dx", tolerance: DerivedTolerance.gemm(depth: k * 9))]
     ) { be, t in be.conv2dBackwardInput(outputGrad: t[0], weight: t[1], inputGrad: t[2]) }
     .check(on: backend)
     let pixels = n * (h - 2) * (w - 2)
@@ -61,8 +61,8 @@ struct OpTests {
       label: "conv2dBackwardWeight \(shape)", shapes: [xs, ys, ws, [k]],
       values: [x, dy, [Float](repeating: 7, count: wt.count), [Float](repeating: 7, count: k)],
       outputs: [
-        .init(index: 2, name: "dw", atol: DerivedTolerance.dot(depth: pixels), rtol: 1e-5),
-        .init(index: 3, name: "db", atol: DerivedTolerance.dot(depth: pixels, meanAbsProduct: 0.5), rtol: 1e-5),
+        .init(index: 2, name: "dw", tolerance: DerivedTolerance.gemm(depth: pixels)),
+        .init(index: 3, name: "db", tolerance: DerivedTolerance.gemm(depth: pixels, meanAbsProduct: 0.5)),
       ]
     ) { be, t in be.conv2dBackwardWeight(input: t[0], outputGrad: t[1], weightGrad: t[2], biasGrad: t[3]) }
     .check(on: backend)
@@ -89,22 +89,22 @@ struct OpTests {
       OpCase(
         label: "denseForward relu=\(relu) \(shape)", shapes: [xs, [o, i], [o], [n, o]],
         values: [x, w, b, [Float](repeating: 7, count: n * o)],
-        outputs: [.init(index: 3, name: "y", atol: DerivedTolerance.dot(depth: i), rtol: 1e-5)]
+        outputs: [.init(index: 3, name: "y", tolerance: DerivedTolerance.gemm(depth: i))]
       ) { be, t in be.denseForward(input: t[0], weight: t[1], bias: t[2], output: t[3], relu: relu) }
       .check(on: backend)
     }
     OpCase(
       label: "denseBackwardInput \(shape)", shapes: [[n, o], [o, i], xs],
       values: [dy, w, [Float](repeating: 7, count: x.count)],
-      outputs: [.init(index: 2, name: "dx", atol: DerivedTolerance.dot(depth: o), rtol: 1e-5)]
+      outputs: [.init(index: 2, name: "dx", tolerance: DerivedTolerance.gemm(depth: o))]
     ) { be, t in be.denseBackwardInput(outputGrad: t[0], weight: t[1], inputGrad: t[2]) }
     .check(on: backend)
     OpCase(
       label: "denseBackwardWeight \(shape)", shapes: [xs, [n, o], [o, i], [o]],
       values: [x, dy, [Float](repeating: 7, count: w.count), [Float](repeating: 7, count: o)],
       outputs: [
-        .init(index: 2, name: "dw", atol: DerivedTolerance.dot(depth: n), rtol: 1e-5),
-        .init(index: 3, name: "db", atol: DerivedTolerance.dot(depth: n, meanAbsProduct: 0.5), rtol: 1e-5),
+        .init(index: 2, name: "dw", tolerance: DerivedTolerance.gemm(depth: n)),
+        .init(index: 3, name: "db", tolerance: DerivedTolerance.gemm(depth: n, meanAbsProduct: 0.5)),
       ]
     ) { be, t in be.denseBackwardWeight(input: t[0], outputGrad: t[1], weightGrad: t[2], biasGrad: t[3]) }
     .check(on: backend)
@@ -124,7 +124,10 @@ struct OpTests {
     OpCase(
       label: "maxPool2Forward \(shape)", shapes: [shape, ys, ys],
       values: [x, [Float](repeating: 7, count: dy.count), [Float](repeating: 7, count: dy.count)],
-      outputs: [.init(index: 1, name: "y", atol: 0, rtol: 0), .init(index: 2, name: "argmax", atol: 0, rtol: 0)]
+      outputs: [
+        .init(index: 1, name: "y", tolerance: DerivedTolerance.exact),
+        .init(index: 2, name: "argmax", tolerance: DerivedTolerance.exact),
+      ]
     ) { be, t in be.maxPool2Forward(input: t[0], output: t[1], argmax: t[2]) }
     .check(on: backend)
     // Backward from the reference's argmax, so the routing is checked on its own.
@@ -134,7 +137,7 @@ struct OpTests {
     OpCase(
       label: "maxPool2Backward \(shape)", shapes: [ys, ys, shape],
       values: [dy, reference.download(ra), [Float](repeating: 7, count: x.count)],
-      outputs: [.init(index: 2, name: "dx", atol: 0, rtol: 0)]
+      outputs: [.init(index: 2, name: "dx", tolerance: DerivedTolerance.exact)]
     ) { be, t in be.maxPool2Backward(outputGrad: t[0], argmax: t[1], inputGrad: t[2]) }
     .check(on: backend)
   }
@@ -145,7 +148,7 @@ struct OpTests {
     var rng = TestRandom(seed: UInt64(count))
     OpCase(
       label: "reluBackward \(count)", shapes: [[count], [count]], values: [rng.coarse(count), rng.array(count)],
-      outputs: [.init(index: 1, name: "dy", atol: 0, rtol: 0)]
+      outputs: [.init(index: 1, name: "dy", tolerance: DerivedTolerance.exact)]
     ) { be, t in be.reluBackward(output: t[0], outputGrad: t[1]) }
     .check(on: backend)
   }
@@ -164,19 +167,19 @@ struct OpTests {
       label: "softmaxCrossEntropy n=\(n)", shapes: [[n, 10], [n], [n, 10], [2]],
       values: [logits, labels, [Float](repeating: 7, count: n * 10), stats],
       outputs: [
-        .init(index: 2, name: "dlogits", atol: 1e-7, rtol: 1e-5),
-        .init(index: 3, name: "stats", atol: 1e-6, rtol: 1e-5),
+        .init(index: 2, name: "dlogits", tolerance: DerivedTolerance.softmax),
+        .init(index: 3, name: "stats", tolerance: DerivedTolerance.loss),
       ]
     ) { be, t in be.softmaxCrossEntropy(logits: t[0], labels: t[1], logitsGrad: t[2], stats: t[3]) }
     .check(on: backend)
     OpCase(
       label: "crossEntropyStats n=\(n)", shapes: [[n, 10], [n], [2]], values: [logits, labels, stats],
-      outputs: [.init(index: 2, name: "stats", atol: 1e-6, rtol: 1e-5)]
+      outputs: [.init(index: 2, name: "stats", tolerance: DerivedTolerance.loss)]
     ) { be, t in be.crossEntropyStats(logits: t[0], labels: t[1], stats: t[2]) }
     .check(on: backend)
     OpCase(
       label: "softmax n=\(n)", shapes: [[n, 10], [n, 10]], values: [logits, [Float](repeating: 7, count: n * 10)],
-      outputs: [.init(index: 1, name: "p", atol: 1e-7, rtol: 1e-5)]
+      outputs: [.init(index: 1, name: "p", tolerance: DerivedTolerance.softmax)]
     ) { be, t in be.softmax(logits: t[0], probabilities: t[1]) }
     .check(on: backend)
   }
@@ -193,8 +196,9 @@ struct OpTests {
       OpCase(
         label: "adamUpdate t=\(t) count=\(count)", shapes: [[count], [count], [count], [count]], values: [p, g, m, v],
         outputs: [
-          .init(index: 0, name: "p", atol: 1e-6, rtol: 1e-5), .init(index: 2, name: "m", atol: 1e-7, rtol: 1e-5),
-          .init(index: 3, name: "v", atol: 1e-8, rtol: 1e-5),
+          .init(index: 0, name: "p", tolerance: DerivedTolerance.adam),
+          .init(index: 2, name: "m", tolerance: DerivedTolerance.adam),
+          .init(index: 3, name: "v", tolerance: DerivedTolerance.adam),
         ]
       ) { be, x in
         be.adamUpdate(parameter: x[0], gradient: x[1], m: x[2], v: x[3], step: AdamStep(learningRate: 1e-3, step: t))

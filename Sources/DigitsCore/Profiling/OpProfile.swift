@@ -57,12 +57,3 @@ public struct DeviceCounters: Sendable, Equatable {
     return d
   }
 }
-
-/// A backend that times its ops and counts its device calls: OpenCL from profiling events
-/// (CL_QUEUE_PROFILING_ENABLE), any backend through `TimedBackend`'s timers.
-public protocol ProfilingBackend: Backend {
-  /// Calls counted since the backend was made (cheap; never waits).
-  var counters: DeviceCounters { get }
-  /// Time per op since the backend was made. Waits for queued work to finish first.
-  func opTimes() -> [OpTime]
-}

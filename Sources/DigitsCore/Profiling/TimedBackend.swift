@@ -1,17 +1,19 @@
 import Foundation
 
-/// Wraps any backend and times each op with the host clock: the `--profile` of backends
-/// without device events (the CPU). The CPU's ops finish before they return, so a call's
-/// wall time is the op's time; on an asynchronous backend it would only be the enqueue time.
-public final class TimedBackend: ProfilingBackend {
+/// Wraps any backend and times each requirement it is called with on the host clock: the
+/// `--profile` of backends without device events (the CPU). The CPU's ops finish before they
+/// return, so a call's wall time is the op's time; on an asynchronous backend it would only
+/// be the enqueue time. Every requirement goes to the wrapped backend's own implementation,
+/// so wrapping loses no fused or device path; the counters are the wrapped backend's.
+public final class TimedBackend: Backend {
   public let inner: any Backend
   private var times: [String: OpTime] = [:]
-  public private(set) var counters = DeviceCounters()
 
   public init(_ inner: any Backend) { self.inner = inner }
 
   public var name: String { inner.name }
   public var fault: DigitsError? { inner.fault }
+  public var counters: DeviceCounters { inner.counters }
   public func opTimes() -> [OpTime] { Array(times.values) }
 
   private func timed<T>(_ name: String, _ phase: OpPhase, _ body: () -> T) -> T {
@@ -20,29 +22,17 @@ public final class TimedBackend: ProfilingBackend {
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     times[name, default: OpTime(name: name, phase: phase)].calls += 1
     times[name]!.seconds += seconds
-    counters.launches += 1
     return result
   }
 
   public func makeTensor(_ shape: [Int]) -> Tensor { inner.makeTensor(shape) }
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) {
-    counters.bytesUploaded += values.count * MemoryLayout<Float>.stride
     timed("upload", .transfer) { inner.upload(values, to: tensor) }
   }
-  public func download(_ tensor: Tensor) -> [Float] {
-    counters.hostWaits += 1
-    counters.bytesDownloaded += tensor.count * MemoryLayout<Float>.stride
-    return timed("download", .transfer) { inner.download(tensor) }
-  }
-  public func zero(_ tensor: Tensor) {
-    counters.fills += 1
-    counters.launches -= 1
-    timed("zero", .transfer) { inner.zero(tensor) }
-  }
-  public func synchronize() {
-    counters.hostWaits += 1
-    inner.synchronize()
-  }
+  public func download(_ tensor: Tensor) -> [Float] { timed("download", .transfer) { inner.download(tensor) } }
+  public func zero(_ tensor: Tensor) { timed("zero", .transfer) { inner.zero(tensor) } }
+  public func synchronize() { inner.synchronize() }
+  public func flush() { inner.flush() }
 
   public func conv2dForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
     timed("conv2dForward", .forward) { inner.conv2dForward(input: x, weight: w, bias: b, output: y, relu: relu) }
@@ -64,11 +54,21 @@ public final class TimedBackend: ProfilingBackend {
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
     timed("maxPool2Backward", .backward) { inner.maxPool2Backward(outputGrad: dy, argmax: argmax, inputGrad: dx) }
   }
+  public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
+    timed(reluOutput == nil ? "maxPool2Backward" : "maxPool2Backward+relu", .backward) {
+      inner.maxPool2Backward(outputGrad: dy, argmax: argmax, inputGrad: dx, reluOutput: reluOutput)
+    }
+  }
   public func denseForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
     timed("denseForward", .forward) { inner.denseForward(input: x, weight: w, bias: b, output: y, relu: relu) }
   }
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
     timed("denseBackwardInput", .backward) { inner.denseBackwardInput(outputGrad: dy, weight: w, inputGrad: dx) }
+  }
+  public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
+    timed(reluOutput == nil ? "denseBackwardInput" : "denseBackwardInput+relu", .backward) {
+      inner.denseBackwardInput(outputGrad: dy, weight: w, inputGrad: dx, reluOutput: reluOutput)
+    }
   }
   public func denseBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
     timed("denseBackwardWeight", .backward) {
@@ -88,5 +88,28 @@ public final class TimedBackend: ProfilingBackend {
   }
   public func adamUpdate(parameter: Tensor, gradient: Tensor, m: Tensor, v: Tensor, step: AdamStep) {
     timed("adamUpdate", .update) { inner.adamUpdate(parameter: parameter, gradient: gradient, m: m, v: v, step: step) }
+  }
+  public func adamUpdate(parameters: [Tensor], gradients: [Tensor], m: [Tensor], v: [Tensor], step: AdamStep) {
+    timed("adamUpdate (all)", .update) {
+      inner.adamUpdate(parameters: parameters, gradients: gradients, m: m, v: v, step: step)
+    }
+  }
+
+  public func makeImageSet(_ data: LabeledImages) -> ImageSet {
+    timed("makeImageSet", .transfer) { inner.makeImageSet(data) }
+  }
+  public func setOrder(_ order: [Int]?, of images: ImageSet) {
+    timed("setOrder", .transfer) { inner.setOrder(order, of: images) }
+  }
+  public func gather(_ images: ImageSet, start: Int, pixels: Tensor, labels: Tensor) {
+    timed("gather", .transfer) { inner.gather(images, start: start, pixels: pixels, labels: labels) }
+  }
+  public func gather(
+    _ images: ImageSet, start: Int, pixels: Tensor, labels: Tensor, augmentation: BatchAugmentation,
+    rng: inout SeededGenerator
+  ) {
+    timed("gather (augmented)", .transfer) {
+      inner.gather(images, start: start, pixels: pixels, labels: labels, augmentation: augmentation, rng: &rng)
+    }
   }
 }

@@ -1,4 +1,22 @@
-/// What a `DeviceAugmentingBackend` does to each image it gathers: the steps and ranges of
+/// How a training batch is augmented: on the device as `device` says where the backend does
+/// that (OpenCL, its image set resident), else on the host by `host`. The two may differ on
+/// purpose: `--recipe best` leaves one step that needs much local memory out of `device`.
+public struct BatchAugmentation: Sendable {
+  /// What a backend that augments on the device does; nil: every backend runs `host`.
+  public var device: DeviceAugmentation?
+  /// Changes the first n images of a batch of pixels ([n * 784] in [0,1]) on the host,
+  /// drawing from the epoch's generator.
+  public var host: @Sendable (inout [Float], Int, inout SeededGenerator) -> Void
+
+  public init(
+    device: DeviceAugmentation?, host: @escaping @Sendable (inout [Float], Int, inout SeededGenerator) -> Void
+  ) {
+    self.device = device
+    self.host = host
+  }
+}
+
+/// What a backend that augments on the device does to each image it gathers: the steps and ranges of
 /// DigitsVision's `Augmentation` (which fills this in), as plain numbers, so a backend needs
 /// nothing but DigitsCore. The draws are `Augmentation.augment`'s, in its order, from a
 /// `SeededGenerator` seeded with `imageSeed(batchSeed:slot:)`; the relayout step crops to the
@@ -53,9 +71,6 @@ public struct DeviceAugmentation: Sendable, Equatable {
   /// `batchSeed`, so a device derives it from two kernel arguments and the slot, and a step
   /// uploads nothing.
   public static func imageSeed(batchSeed: UInt64, slot: Int) -> UInt64 {
-    var z = batchSeed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(slot + 1)
-    z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-    z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-    return z ^ (z >> 31)
+    SplitMix64.mix(batchSeed &+ 0x9E37_79B9_7F4A_7C15 &* UInt64(slot + 1))
   }
 }

@@ -47,14 +47,21 @@ public struct TrainingConfig: Sendable {
   /// trained stay what they were (and the run stays reproducible); the extra epochs run at
   /// the schedule's final rate.
   public var scheduleEpochs: Int? = nil
-  /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation.
+  /// Changes a batch of pixels ([n * 784] in [0,1]) before training on it, e.g. augmentation:
+  /// `BatchAugmentation.host`.
   public var augment: (@Sendable (inout [Float], Int, inout SeededGenerator) -> Void)? = nil
-  /// The augmentation a `DeviceAugmentingBackend` does instead of `augment`, keeping the
-  /// training set on the device; other backends use `augment`.
+  /// What a backend that augments on the device does instead of `augment`, keeping the
+  /// training set there: `BatchAugmentation.device`.
   public var deviceAugmentation: DeviceAugmentation? = nil
   public var recipe = "seed"
 
   public init() {}
+
+  /// `augment` and `deviceAugmentation` as the backends take them; nil when neither is set.
+  public var batchAugmentation: BatchAugmentation? {
+    if augment == nil && deviceAugmentation == nil { return nil }
+    return BatchAugmentation(device: deviceAugmentation, host: augment ?? { _, _, _ in })
+  }
 
   /// Learning rate after `progress` (0..<1) of the schedule's steps; past 1 it stays at the end rate.
   public func learningRate(progress: Double) -> Float { schedule.factor(progress: progress) * learningRate }
@@ -104,8 +111,7 @@ public final class Trainer {
   }
 
   /// What the device was asked per training step, summed over the epochs this trainer ran
-  /// (the steps and the progress reads between them; not validation): filled when the
-  /// backend is a `ProfilingBackend`, for `train --profile`.
+  /// (the steps and the progress reads between them; not validation), for `train --profile`.
   public private(set) var stepCounters = DeviceCounters()
   public private(set) var stepsRun = 0
 
@@ -115,74 +121,46 @@ public final class Trainer {
   /// Trains from the epoch after the last one in `history` up to `config.epochs`.
   /// `checkpoint` runs after each epoch with the history so far; if it throws, training stops.
   ///
-  /// On a `DeviceDataBackend` without host augmentation (or a `DeviceAugmentingBackend` given
-  /// `deviceAugmentation`) the training images go to the device once, each epoch's shuffled
-  /// order once (outside the steps), and a step enqueues its work (gather, forward, backward,
-  /// Adam) and flushes, without waiting: the host only waits for the progress reads (at most
-  /// every `progressInterval`) and at the epoch's end. A device-augmented step takes its batch
-  /// seed from the epoch's generator, as `Augmentation.apply(_:count:batchSeed:)` does on the host.
+  /// The training images go to the backend once (`makeImageSet`: on OpenCL into device
+  /// memory), each epoch's shuffled order once, outside the steps, and a step gathers its
+  /// batch (augmented as `config.batchAugmentation` says), enqueues its work (forward,
+  /// backward, Adam) and flushes, without waiting: the host only waits for the progress reads
+  /// (at most every `progressInterval`) and at the epoch's end. The augmentation draws from
+  /// the epoch's generator, after the shuffle.
   public func run(
     train: LabeledImages, validation: LabeledImages?, observer: TrainingObserver?,
     checkpoint: (([EpochRecord]) throws -> Void)? = nil
   ) throws {
     let backend = network.backend
     let n = config.batchSize
-    var pixels = [Float](repeating: 0, count: n * MNISTShape.pixels)
-    var labels = [Float](repeating: 0, count: n)
     let batches = (train.count + n - 1) / n
     let reportEvery = max(1, batches / 50)
-    let device = backend as? DeviceDataBackend
-    let profiler = backend as? ProfilingBackend
     let epochs = history.count..<max(history.count, config.epochs)
-    let augmenting = config.deviceAugmentation.flatMap { a in (backend as? DeviceAugmentingBackend).map { ($0, a) } }
-    let onDevice = config.augment == nil || augmenting != nil
-    let resident = onDevice && !epochs.isEmpty ? device?.makeDeviceImages(train) : nil
-    let residentValidation = epochs.isEmpty ? nil : validation.flatMap { v in device?.makeDeviceImages(v) }
-    let order = resident.map { _ in backend.makeTensor([train.count]) }
+    if epochs.isEmpty { return }
+    let augmentation = config.batchAugmentation
+    let images = backend.makeImageSet(train)
+    let validationImages = validation.map(backend.makeImageSet)
     for epoch in epochs {
       let epochRate = config.learningRate(epoch: epoch, batch: 0, batches: batches)
       let start = DispatchTime.now().uptimeNanoseconds
       var rng = SeededGenerator(seed: config.seed &+ 0x5851_F42D_4C95_7F2D &* UInt64(epoch + 1))
-      let permutation = rng.permutation(train.count)
-      if let order { permutation.map(Float.init).withUnsafeBufferPointer { backend.upload($0, to: order) } }
+      backend.setOrder(rng.permutation(train.count), of: images)
       backend.zero(stats)
-      let countersBefore = profiler?.counters
+      let countersBefore = backend.counters
       var lastRead = start
       for b in 0..<batches {
         let first = b * n
         let count = min(train.count, first + n) - first
         let lr = config.learningRate(epoch: epoch, batch: b, batches: batches)
-        if let device, let resident, let order {
-          let batchSeed = augmenting == nil ? 0 : rng.next()
-          network.trainStep(count: count, stats: stats, learningRate: lr) { input, labelTensor in
-            if let (augmenter, augmentation) = augmenting {
-              augmenter.gather(
-                resident, order: order, start: first, pixels: input, labels: labelTensor, augmentation: augmentation,
-                batchSeed: batchSeed)
-            } else {
-              device.gather(resident, order: order, start: first, pixels: input, labels: labelTensor)
-            }
-          }
-          device.flush()
-        } else {
-          let indices = permutation[first..<(first + count)]
-          pixels.withUnsafeMutableBufferPointer { p in
-            labels.withUnsafeMutableBufferPointer { l in
-              train.fill(
-                indices: indices, pixels: UnsafeMutableBufferPointer(rebasing: p[0..<(count * MNISTShape.pixels)]),
-                labels: UnsafeMutableBufferPointer(rebasing: l[0..<count]))
-            }
-          }
-          if let augment = config.augment { augment(&pixels, count, &rng) }
-          network.trainStep(count: count, stats: stats, learningRate: lr) { input, labelTensor in
-            pixels.withUnsafeBufferPointer {
-              backend.upload(UnsafeBufferPointer(rebasing: $0[0..<(count * MNISTShape.pixels)]), to: input)
-            }
-            labels.withUnsafeBufferPointer {
-              backend.upload(UnsafeBufferPointer(rebasing: $0[0..<count]), to: labelTensor)
-            }
+        network.trainStep(count: count, stats: stats, learningRate: lr) { input, labels in
+          if let augmentation {
+            backend.gather(
+              images, start: first, pixels: input, labels: labels, augmentation: augmentation, rng: &rng)
+          } else {
+            backend.gather(images, start: first, pixels: input, labels: labels)
           }
         }
+        backend.flush()
         let now = DispatchTime.now().uptimeNanoseconds
         let due = (b + 1) % reportEvery == 0 && Double(now - lastRead) / 1e9 >= Self.progressInterval
         if let observer, due && b < batches - 1 {
@@ -195,17 +173,15 @@ public final class Trainer {
             loss: Double(s[0]) / seen, accuracy: Double(s[1]) / seen)
         }
       }
-      if let countersBefore, let profiler {
-        stepCounters = stepCounters + (profiler.counters - countersBefore)
-        stepsRun += batches
-      }
+      stepCounters = stepCounters + (backend.counters - countersBefore)
+      stepsRun += batches
       let s = backend.download(stats)
       try backend.throwIfFaulted()
       observer?.batchesDone(
         epoch: epoch, epochs: config.epochs, done: batches, total: batches,
         loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count))
       let trainSeconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-      let val = try validation.map { try Evaluator(network: network).lossAndAccuracy($0, resident: residentValidation) }
+      let val = try validationImages.map { try Evaluator(network: network).lossAndAccuracy($0) }
       let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
       let record = EpochRecord(
         epoch: epoch + 1, loss: Double(s[0]) / Double(train.count), accuracy: Double(s[1]) / Double(train.count),

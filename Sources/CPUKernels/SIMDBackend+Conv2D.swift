@@ -9,6 +9,7 @@ import DigitsCore
 /// CK = C*9 taps; P = OH*OW output pixels.
 extension SIMDBackend {
   public func conv2dForward(input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, relu: Bool) {
+    counters.launches += 1
     let g = ConvGeometry(x.shape, w.shape)
     ShapeCheck.require(
       y.shape == [g.n, g.k, g.oh, g.ow] && b.shape == [g.k], "conv2dForward",
@@ -77,6 +78,7 @@ extension SIMDBackend {
   }
 
   public func conv2dBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor) {
+    counters.launches += 1
     let g = ConvGeometry(dx.shape, w.shape)
     ShapeCheck.require(
       dy.shape == [g.n, g.k, g.oh, g.ow], "conv2dBackwardInput",
@@ -126,6 +128,7 @@ extension SIMDBackend {
   }
 
   public func conv2dBackwardWeight(input x: Tensor, outputGrad dy: Tensor, weightGrad dw: Tensor, biasGrad db: Tensor) {
+    counters.launches += 1
     let g = ConvGeometry(x.shape, dw.shape)
     ShapeCheck.require(
       dy.shape == [g.n, g.k, g.oh, g.ow] && db.shape == [g.k], "conv2dBackwardWeight",

@@ -2,6 +2,7 @@ import DigitsCore
 
 extension SIMDBackend {
   public func reluBackward(output y: Tensor, outputGrad dy: Tensor) {
+    counters.launches += 1
     ShapeCheck.require(y.count == dy.count, "reluBackward", "y \(y.shape) dy \(dy.shape)")
     let DY = write(dy, inPlace: true), Y = read(y)
     forEachBlock(y.count) { range in
