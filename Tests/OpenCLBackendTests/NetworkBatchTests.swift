@@ -7,8 +7,8 @@ import _TestSupport
 /// The seed network's own shapes at the training batch of 128, on every device: the batch
 /// every user trains with, whose GEMM plans (slices, narrow tiles) no small shape reaches.
 /// Every op forward and backward against the Float64 reference and the CPU backend, and two
-/// training steps against the CPU backend; on each device with its own tiles, and on the
-/// other drivers also with rusticl's tiles and loop limit (its exact plans, run fast).
+/// training steps against the CPU backend; on each fast device with its own tiles and also
+/// with rusticl's tiles and loop limit (its exact plans, run fast).
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct NetworkBatchTests {
   /// A device, planning as it would itself or as rusticl on llvmpipe would.
@@ -26,10 +26,13 @@ struct NetworkBatchTests {
     }
   }
 
-  static let targets: [Target] = OpenCLTestDevice.indices.flatMap { device in
+  /// A slow device (rusticl, 3 to 4 minutes for these two tests) is left out here: CI runs
+  /// `digits devices --check` on every device as a stage of its own, the same ops at these
+  /// shapes and training steps of 128 as `train` takes them, and running them twice would
+  /// take CI past its time on the slowest machine. Its exact plans still run here, on PoCL.
+  static let targets: [Target] = OpenCLTestDevice.indices.filter { OpenCLTestDevice.isFast($0) }.flatMap { device in
     [Target(device: device, asRusticl: false)]
-      + (OpenCLTestDevice.isFast(device) && OpenCLTestDevice.fits(.rusticl, on: device)
-        ? [Target(device: device, asRusticl: true)] : [])
+      + (OpenCLTestDevice.fits(.rusticl, on: device) ? [Target(device: device, asRusticl: true)] : [])
   }
 
   @Test(arguments: targets, BackendCheckShape.network)
