@@ -55,6 +55,7 @@ public final class CPUBackend: Backend {
   }
 
   public var counters: DeviceCounters { kernels.counters }
+  public var inferenceBatchSize: Int { kernels.inferenceBatchSize }
 
   public func makeTensor(_ shape: [Int]) -> Tensor { kernels.makeTensor(shape) }
   public func upload(_ values: UnsafeBufferPointer<Float>, to tensor: Tensor) { kernels.upload(values, to: tensor) }
@@ -76,6 +77,11 @@ public final class CPUBackend: Backend {
   }
   public func maxPool2Forward(input x: Tensor, output y: Tensor, argmax: Tensor) {
     kernels.maxPool2Forward(input: x, output: y, argmax: argmax)
+  }
+  public func conv2dReLUPoolForward(
+    input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, convOutput: Tensor, argmax: Tensor
+  ) {
+    kernels.conv2dReLUPoolForward(input: x, weight: w, bias: b, output: y, convOutput: convOutput, argmax: argmax)
   }
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
     kernels.maxPool2Backward(outputGrad: dy, argmax: argmax, inputGrad: dx)

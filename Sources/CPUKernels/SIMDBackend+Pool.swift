@@ -63,11 +63,12 @@ extension SIMDBackend {
     if h & 1 == 1 { (dx + (h - 1) * w).update(repeating: 0, count: w) }
   }
 
-  /// Pools `count` windows from two input rows into y and argmax.
+  /// Pools `count` windows from two input rows into y and, when given, argmax (inference
+  /// keeps no argmax; inlined with nil, the winner codes are never computed).
   @inline(__always)
   static func poolRow(
     _ top: UnsafePointer<Float>, _ bottom: UnsafePointer<Float>,
-    _ y: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>, _ count: Int
+    _ y: UnsafeMutablePointer<Float>, _ a: UnsafeMutablePointer<Float>?, _ count: Int
   ) {
     if count >= 8 {
       var q = 0
@@ -85,7 +86,7 @@ extension SIMDBackend {
         consider(b.evenHalf, 2)
         consider(b.oddHalf, 3)
         store8(best, y + q)
-        store8(arg, a + q)
+        if let a { store8(arg, a + q) }
         if q + 8 == count { break }
         q = min(q + 8, count - 8)
       }
@@ -106,7 +107,7 @@ extension SIMDBackend {
         consider(b.evenHalf, 2)
         consider(b.oddHalf, 3)
         store4(best, y + q)
-        store4(arg, a + q)
+        if let a { store4(arg, a + q) }
         if q + 4 == count { break }
         q = min(q + 4, count - 4)
       }
@@ -132,7 +133,7 @@ extension SIMDBackend {
         arg = 3
       }
       y[q] = best
-      a[q] = arg
+      a?[q] = arg
     }
   }
 

@@ -28,6 +28,12 @@ public final class SIMDBackend: CPUKernels {
     pool?.shutdown()
   }
 
+  /// 64 images: the first layer's output for a thread's share is then a few hundred KB (in
+  /// L2) and the per-op dispatch cost stays small. Measured on the seed network (10,000
+  /// images, one thread, Zen 4): batches of 32 to 128 within 5% of each other, 500 about 12%
+  /// slower.
+  public var inferenceBatchSize: Int { 64 }
+
   /// `CPUBackend` names the instruction set; this is only what the build knows.
   public var name: String {
     "cpu kernels (\(threads) thread\(threads == 1 ? "" : "s"))"

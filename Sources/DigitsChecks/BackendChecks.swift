@@ -126,6 +126,12 @@ public enum BackendChecks {
       backend.conv2dForward(input: x, weight: cw, bias: cb, output: y, relu: relu)
       dot("conv2dForward relu=\(relu)", y, terms: c * 9 + 1)
     }
+    // The inference block: convolution, ReLU and pooling in one call.
+    let pooled = garbage([n, k, oh / 2, ow / 2])
+    backend.conv2dReLUPoolForward(
+      input: x, weight: cw, bias: cb, output: pooled, convOutput: garbage([n, k, oh, ow]),
+      argmax: garbage([n, k, oh / 2, ow / 2]))
+    dot("conv2dReLUPoolForward", pooled, terms: c * 9 + 1)
     let dy = garbage([n, k, oh, ow])
     let dx = garbage([n, c, h, w])
     backend.conv2dBackwardInput(outputGrad: dy, weight: cw, inputGrad: dx)

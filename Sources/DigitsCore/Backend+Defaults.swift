@@ -1,6 +1,15 @@
 /// The defaults of `Backend`'s fused, data and profiling requirements, built from the plain
 /// ops: what the CPU and the Float64 reference run, and what a device backend falls back to.
 extension Backend {
+  public var inferenceBatchSize: Int { 500 }
+
+  public func conv2dReLUPoolForward(
+    input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, convOutput: Tensor, argmax: Tensor
+  ) {
+    conv2dForward(input: x, weight: w, bias: b, output: convOutput, relu: true)
+    maxPool2Forward(input: convOutput, output: y, argmax: argmax)
+  }
+
   public func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?) {
     denseBackwardInput(outputGrad: dy, weight: w, inputGrad: dx)
     if let reluOutput { reluBackward(output: reluOutput, outputGrad: dx) }

@@ -39,6 +39,10 @@ public protocol Backend: AnyObject {
   /// which every result is meaningless; nil while all is well. Ops do not throw, so callers
   /// check this (`throwIfFaulted`) before they use what they downloaded.
   var fault: DigitsError? { get }
+  /// How many images to forward at once when only answers are wanted (evaluation,
+  /// prediction): a device wants few large launches; the CPU wants a batch whose activations
+  /// stay in its caches.
+  var inferenceBatchSize: Int { get }
 
   /// A zero-filled tensor of this shape.
   func makeTensor(_ shape: [Int]) -> Tensor
@@ -87,6 +91,12 @@ public protocol Backend: AnyObject {
 
   // MARK: - Fused ops (defaults: the plain ops in turn)
 
+  /// conv2dForward with ReLU, then maxPool2Forward, y[N,K,OH/2,OW/2]: a convolution block's
+  /// forward pass when nothing is kept for a backward pass (answers, evaluation). `convOutput`
+  /// [N,K,OH,OW] and `argmax` (y's shape) are scratch for a backend that runs the plain ops;
+  /// a fused kernel need not touch them.
+  func conv2dReLUPoolForward(
+    input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, convOutput: Tensor, argmax: Tensor)
   /// denseBackwardInput, then, with `reluOutput`, reluBackward(output: reluOutput, outputGrad: dx):
   /// the gradient through the ReLU of the layer below, in one pass where the backend can.
   func denseBackwardInput(outputGrad dy: Tensor, weight w: Tensor, inputGrad dx: Tensor, reluOutput: Tensor?)

@@ -12,10 +12,10 @@ public final class DigitClassifier {
   /// `--min-confidence`.
   public var minConfidence: Double
 
-  public init(model: ModelFile, backend: any Backend, batchSize: Int = 256, minConfidence: Double? = nil) {
+  public init(model: ModelFile, backend: any Backend, batchSize: Int? = nil, minConfidence: Double? = nil) {
     network = SeedNetwork(backend: backend, values: model.parameters)
     classNames = model.classNames
-    self.batchSize = max(1, batchSize)
+    self.batchSize = max(1, batchSize ?? backend.inferenceBatchSize)
     temperature = model.effectiveCalibration.temperature
     self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold
   }

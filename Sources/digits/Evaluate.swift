@@ -22,6 +22,19 @@ extension Digits {
     @Flag(help: "Print time per op (OpenCL profiling events, CPU timers) and the device calls of the run.")
     var profile = false
 
+    @Option(
+      help: ArgumentHelp(
+        "Images per forward call (default: the backend's choice, 64 on the CPU, 500 on OpenCL). "
+          + "Also prints each call's median and p99 time: --batch-size 1 is one picture's latency.",
+        valueName: "n"))
+    var batchSize: Int?
+
+    func validate() throws {
+      if let batchSize, !(1...TrainingLimits.batchSize).contains(batchSize) {
+        throw ValidationError("--batch-size must be 1 to \(TrainingLimits.batchSize), got \(batchSize)")
+      }
+    }
+
     @Flag(help: "Print one JSON object with keys accuracy, loss, confusion, per_class.")
     var json = false
 
@@ -36,9 +49,12 @@ extension Digits {
       let test = try folder.loadTest()
       let backend = try Profiling.backend(backendOptions, profile: profile)
       let network = SeedNetwork(backend: backend, values: file.parameters)
+      var batchSeconds: [Double] = []
       let clock = ContinuousClock(), started = clock.now
-      let raw = try Evaluator(network: network).probabilities(test)
-      let forward = ForwardRate(images: test.count, seconds: (clock.now - started).seconds, backend: backend.name)
+      let raw = try Evaluator(network: network, batchSize: batchSize).probabilities(
+        test, batchTime: batchSize == nil ? nil : { batchSeconds.append($0.seconds) })
+      let forward = ForwardRate(
+        images: test.count, seconds: (clock.now - started).seconds, backend: backend.name, batchSeconds: batchSeconds)
       // Loss and confidences with the model's temperature (1 for files without one).
       let probabilities = file.effectiveCalibration.apply(raw)
       let report = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: file.classNames)

@@ -6,12 +6,26 @@ struct ForwardRate {
   var images: Int
   var seconds: Double
   var backend: String
+  /// Each forward call's time, when the caller measured them (`evaluate --batch-size`).
+  var batchSeconds: [Double] = []
 
-  /// "forward pass: 10000 images in 0.52 s, 19230 images/s (cpu (avx512, 2 threads))".
+  /// "forward pass: 10000 images in 0.52 s, 19230 images/s (cpu (avx512, 2 threads))", then,
+  /// with batch times, "; per call of 1 image: median 61 us, p99 75 us".
   var line: String {
     let rate = seconds > 0 ? Double(images) / seconds : 0
-    return "forward pass: \(images) image\(images == 1 ? "" : "s") in \(String(format: "%.3f", seconds)) s, "
+    var line =
+      "forward pass: \(images) image\(images == 1 ? "" : "s") in \(String(format: "%.3f", seconds)) s, "
       + "\(Int(rate.rounded())) images/s (\(backend))"
+    if !batchSeconds.isEmpty {
+      let sorted = batchSeconds.sorted(), perCall = (images + sorted.count - 1) / sorted.count
+      func microseconds(_ q: Double) -> Int {
+        Int((sorted[min(sorted.count - 1, Int(q * Double(sorted.count)))] * 1e6).rounded())
+      }
+      line +=
+        "; per call of \(perCall) image\(perCall == 1 ? "" : "s"): "
+        + "median \(microseconds(0.5)) us, p99 \(microseconds(0.99)) us"
+    }
+    return line
   }
 }
 

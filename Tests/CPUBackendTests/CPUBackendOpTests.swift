@@ -42,6 +42,34 @@ import _TestSupport
     }
   }
 
+  /// The fused inference block gives exactly what the training path's two ops give (same
+  /// arithmetic, same winner rule), on both convolution paths, odd sizes, batch 1 and 3, and
+  /// the network's own layers at a batch that splits unevenly over threads.
+  @Test(arguments: CPUConfiguration.all(threads: [1, 2]))
+  func convReLUPoolMatchesThePlainOps(on cpu: CPUConfiguration) {
+    let backend = cpu.backend()
+    var rng = TestRandom(seed: 11)
+    for (n, c, k, h, w) in [
+      (1, 1, 32, 28, 28), (3, 32, 64, 13, 13), (3, 5, 3, 7, 8), (1, 2, 7, 28, 19), (5, 33, 17, 9, 6),
+    ] {
+      let x = backend.makeTensor([n, c, h, w], values: rng.array(n * c * h * w))
+      let weight = backend.makeTensor([k, c, 3, 3], values: rng.array(k * c * 9))
+      let bias = backend.makeTensor([k], values: rng.array(k))
+      let conv = backend.makeTensor([n, k, h - 2, w - 2])
+      let pooled = [n, k, (h - 2) / 2, (w - 2) / 2]
+      let plain = backend.makeTensor(pooled), argmax = backend.makeTensor(pooled)
+      backend.conv2dForward(input: x, weight: weight, bias: bias, output: conv, relu: true)
+      backend.maxPool2Forward(input: conv, output: plain, argmax: argmax)
+      let fused = backend.makeTensor(pooled, values: rng.array(pooled.reduce(1, *)))
+      backend.conv2dReLUPoolForward(
+        input: x, weight: weight, bias: bias, output: fused, convOutput: backend.makeTensor(conv.shape),
+        argmax: backend.makeTensor(pooled))
+      let expected = backend.download(plain), got = backend.download(fused)
+      let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
+      #expect(got.count == expected.count && differing == 0, "N\(n) C\(c) K\(k) \(h)x\(w): \(differing) values differ")
+    }
+  }
+
   @Test(arguments: CPUPath.supported)
   func uploadDownloadZero(path: CPUPath) {
     let backend = CPUBackend(threads: 2, path: path)

@@ -21,7 +21,7 @@ extension SeedNetwork {
   func evaluate(count: Int, stats: Tensor, fill: Fill) {
     let w = workspace(count)
     fill(w.input, w.labels)
-    forward(w)
+    inferenceForward(w)
     backend.crossEntropyStats(logits: w.logits, labels: w.labels, stats: stats)
   }
 
@@ -29,17 +29,36 @@ extension SeedNetwork {
   func probabilities(count: Int, fill: Fill) -> [Float] {
     let w = workspace(count)
     fill(w.input, w.labels)
-    forward(w)
+    inferenceForward(w)
     backend.softmax(logits: w.logits, probabilities: w.probabilities)
     return backend.download(w.probabilities)
   }
 
+  /// The forward pass that keeps what `backward` reads: each convolution's output and the
+  /// pooling winners.
   func forward(_ w: Workspace) {
     let b = backend, p = parameters
     b.conv2dForward(input: w.input, weight: p[0], bias: p[1], output: w.conv1, relu: true)
     b.maxPool2Forward(input: w.conv1, output: w.pool1, argmax: w.argmax1)
     b.conv2dForward(input: w.pool1, weight: p[2], bias: p[3], output: w.conv2, relu: true)
     b.maxPool2Forward(input: w.conv2, output: w.pool2, argmax: w.argmax2)
+    denseForward(w)
+  }
+
+  /// The forward pass for answers only: each convolution block in one call, which a backend
+  /// may fuse so the full-size convolution output never leaves the cache. Same values as
+  /// `forward`.
+  func inferenceForward(_ w: Workspace) {
+    let b = backend, p = parameters
+    b.conv2dReLUPoolForward(
+      input: w.input, weight: p[0], bias: p[1], output: w.pool1, convOutput: w.conv1, argmax: w.argmax1)
+    b.conv2dReLUPoolForward(
+      input: w.pool1, weight: p[2], bias: p[3], output: w.pool2, convOutput: w.conv2, argmax: w.argmax2)
+    denseForward(w)
+  }
+
+  private func denseForward(_ w: Workspace) {
+    let b = backend, p = parameters
     b.denseForward(input: w.pool2, weight: p[4], bias: p[5], output: w.hidden, relu: true)
     b.denseForward(input: w.hidden, weight: p[6], bias: p[7], output: w.logits, relu: false)
   }

@@ -13,6 +13,7 @@ public final class TimedBackend: Backend {
 
   public var name: String { inner.name }
   public var fault: DigitsError? { inner.fault }
+  public var inferenceBatchSize: Int { inner.inferenceBatchSize }
   public var counters: DeviceCounters { inner.counters }
   public func opTimes() -> [OpTime] { Array(times.values) }
 
@@ -50,6 +51,13 @@ public final class TimedBackend: Backend {
   }
   public func maxPool2Forward(input x: Tensor, output y: Tensor, argmax: Tensor) {
     timed("maxPool2Forward", .forward) { inner.maxPool2Forward(input: x, output: y, argmax: argmax) }
+  }
+  public func conv2dReLUPoolForward(
+    input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, convOutput: Tensor, argmax: Tensor
+  ) {
+    timed("conv2dReLUPoolForward", .forward) {
+      inner.conv2dReLUPoolForward(input: x, weight: w, bias: b, output: y, convOutput: convOutput, argmax: argmax)
+    }
   }
   public func maxPool2Backward(outputGrad dy: Tensor, argmax: Tensor, inputGrad dx: Tensor) {
     timed("maxPool2Backward", .backward) { inner.maxPool2Backward(outputGrad: dy, argmax: argmax, inputGrad: dx) }

@@ -3,11 +3,12 @@
 /// gathered from it.
 public struct Evaluator {
   public let network: SeedNetwork
-  public var batchSize = 500
+  public var batchSize: Int
 
-  public init(network: SeedNetwork, batchSize: Int = 500) {
+  /// `batchSize` nil: the backend's `inferenceBatchSize`.
+  public init(network: SeedNetwork, batchSize: Int? = nil) {
     self.network = network
-    self.batchSize = batchSize
+    self.batchSize = batchSize ?? network.backend.inferenceBatchSize
   }
 
   /// Mean cross-entropy and accuracy, computed on the device. Throws the backend's fault.
@@ -27,11 +28,15 @@ public struct Evaluator {
   }
 
   /// Class probabilities of every image, [count * 10]. Throws the backend's fault.
-  public func probabilities(_ data: LabeledImages) throws -> [Float] {
+  /// `batchTime`, when given, gets each batch's time from gather to downloaded answers.
+  public func probabilities(_ data: LabeledImages, batchTime: ((Duration) -> Void)? = nil) throws -> [Float] {
     var out: [Float] = []
     out.reserveCapacity(data.count * MNISTShape.classes)
+    let clock = ContinuousClock()
     forEachBatch(network.backend.makeImageSet(data)) { count, fill in
+      let started = clock.now
       out += network.probabilities(count: count, fill: fill)
+      batchTime?(clock.now - started)
     }
     try network.backend.throwIfFaulted()
     return out
