@@ -50,11 +50,12 @@ extension Digits {
       let backend = try Profiling.backend(backendOptions, profile: profile)
       let network = SeedNetwork(backend: backend, values: file.parameters)
       var batchSeconds: [Double] = []
-      let clock = ContinuousClock(), started = clock.now
+      let clock = ContinuousClock(), started = clock.now, cpuStarted = processCPUSeconds()
       let raw = try Evaluator(network: network, batchSize: batchSize).probabilities(
         test, batchTime: batchSize == nil ? nil : { batchSeconds.append($0.seconds) })
       let forward = ForwardRate(
-        images: test.count, seconds: (clock.now - started).seconds, backend: backend.name, batchSeconds: batchSeconds)
+        images: test.count, seconds: (clock.now - started).seconds, backend: backend.name, batchSeconds: batchSeconds,
+        cpuSeconds: processCPUSeconds() - cpuStarted)
       // Loss and confidences with the model's temperature (1 for files without one).
       let probabilities = file.effectiveCalibration.apply(raw)
       let report = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: file.classNames)
