@@ -24,40 +24,14 @@ extension SIMDBackend {
       }
       return
     }
-    let pair = Self.forwardPair
-    let template = forwardJob(g, X, W, B, relu: relu)
-    let kp = template.cRowStride
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + pair * g.pixels * kp)
-    let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
-    parallel(parts) { t in
-      let s = scratch.base + t * scratch.stride
-      forEachForwardChunk(g, template, X, images: SIMDBackend.share(g.n, t, parts), scratch: s) { first, count, yT in
-        for j in 0..<count {
-          Transpose.run(
-            yT + j * g.pixels * kp, srcStride: kp, rows: g.pixels, cols: g.k,
-            Y + (first + j) * g.k * g.pixels, dstStride: g.pixels)
-        }
-      }
-    }
-  }
-
-  /// Images go through the forward GEMM in pairs: fewer partial 6-row tiles (121 pixels = 20
-  /// tiles and 1 row; 242 = 40 tiles and 2 rows).
-  static let forwardPair = 2
-
-  /// The forward GEMM's set-up: W^T packed in 16-channel panels, the offset tables, and a job
-  /// computing Y^T[pixel, o] = sum over taps of im2col^T[pixel, tap] * W^T[tap, o] (+ b[o])
-  /// into pixel-major rows of `cRowStride` floats (its `a`, `m` and `c` are set per chunk).
-  func forwardJob(
-    _ g: ConvGeometry, _ X: UnsafeMutablePointer<Float>, _ W: UnsafeMutablePointer<Float>,
-    _ B: UnsafeMutablePointer<Float>, relu: Bool
-  ) -> GEMMJob {
-    let pair = Self.forwardPair, panels = (g.k + 15) / 16
+    // Images go through the GEMM in pairs: fewer partial 6-row tiles (121 pixels = 20 tiles
+    // and 1 row; 242 = 40 tiles and 2 rows).
+    let pair = 2, panels = (g.k + 15) / 16
     let packed = workspace.floats(panels * g.ck * 16)
     let tables = workspace.ints(g.ck + pair * g.pixels)
     g.fillTapTable(tables)
     g.fillPixelTable(tables + g.ck, images: pair)
-    // Panel q holds W[16q + l, tap] at (q * CK + tap) * 16 + l.
+    // W^T in 16-channel panels: panel q holds W[16q + l, tap] at (q * CK + tap) * 16 + l.
     for q in 0..<panels {
       for l in 0..<16 {
         let o = q * 16 + l, dst = packed + q * g.ck * 16 + l
@@ -68,36 +42,38 @@ extension SIMDBackend {
         }
       }
     }
-    var job = GEMMJob(m: g.pixels, n: g.k, k: g.ck, a: X, b: packed, c: X)
+    // Y^T[pixel, o] = sum over taps of im2col^T[pixel, tap] * W^T[tap, o] (+ b[o]), into a
+    // pixel-major scratch with contiguous rows, then transposed into NCHW.
+    let kp = panels * 16
+    var job = GEMMJob(m: g.pixels, n: g.k, k: g.ck, a: X, b: packed, c: Y)
     job.aRowTable = UnsafePointer(tables + g.ck)
     job.aColTable = UnsafePointer(tables)
     job.bPacked = true
-    job.cRowStride = panels * 16
+    job.cRowStride = kp
     job.bias = UnsafePointer(B)
     job.relu = relu
-    return job
-  }
-
-  /// Runs the forward GEMM over `images`, `forwardPair` at a time, into the pixel-major rows
-  /// at `scratch + GEMMJob.scratchFloats` (room for a pair), and hands each chunk to
-  /// `body(first image, count, rows)`.
-  @inline(__always)
-  func forEachForwardChunk(
-    _ g: ConvGeometry, _ template: GEMMJob, _ X: UnsafeMutablePointer<Float>, images: Range<Int>,
-    scratch s: UnsafeMutablePointer<Float>, _ body: (Int, Int, UnsafeMutablePointer<Float>) -> Void
-  ) {
-    let pair = Self.forwardPair, yT = s + GEMMJob.scratchFloats
-    var job = template
-    job.c = yT
-    for i in stride(from: images.lowerBound, to: images.upperBound, by: pair) {
-      let count = min(pair, images.upperBound - i), next = i + count
-      if next < images.upperBound {
-        touch(X + next * g.inputSize, min(pair, images.upperBound - next) * g.inputSize, sink: s)
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + pair * g.pixels * kp)
+    let parts = workers(items: g.n, flopsEach: 2 * g.k * g.ck * g.pixels)
+    let template = job  // a captured `var` would be boxed on the heap
+    parallel(parts) { t in
+      let s = scratch.base + t * scratch.stride, yT = s + GEMMJob.scratchFloats
+      var job = template
+      job.c = yT
+      let mine = SIMDBackend.share(g.n, t, parts)
+      for i in stride(from: mine.lowerBound, to: mine.upperBound, by: pair) {
+        let count = min(pair, mine.upperBound - i), next = i + count
+        if next < mine.upperBound {
+          touch(X + next * g.inputSize, min(pair, mine.upperBound - next) * g.inputSize, sink: s)
+        }
+        job.a = UnsafePointer(X + i * g.inputSize)
+        job.m = count * g.pixels
+        job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
+        for j in 0..<count {
+          Transpose.run(
+            yT + j * g.pixels * kp, srcStride: kp, rows: g.pixels, cols: g.k,
+            Y + (i + j) * g.k * g.pixels, dstStride: g.pixels)
+        }
       }
-      job.a = UnsafePointer(X + i * g.inputSize)
-      job.m = count * g.pixels
-      job.run(mTiles: 0..<job.mTiles, panels: 0..<job.panels, scratch: s)
-      body(i, count, yT)
     }
   }
 

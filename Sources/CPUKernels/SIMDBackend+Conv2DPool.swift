@@ -1,11 +1,15 @@
 import DigitsCore
 
-/// A convolution block's inference forward pass, y = maxPool2(ReLU(conv(x) + b)), in one op:
-/// each thread convolves an image (a pair on the GEMM path) into its own scratch, which stays
-/// in cache, and pools straight from there. The full-size convolution output never goes to
-/// memory and no argmax is written: for the seed network at batch 128 that is 11 MB written
-/// and read back at the first layer alone. The values are those of `conv2dForward` then
-/// `maxPool2Forward`, bit for bit: the same arithmetic and the same winner rule.
+/// A convolution block's inference forward pass, y = maxPool2(ReLU(conv(x) + b)), in one op,
+/// per image in a thread's own scratch that stays in cache: the full-size convolution output
+/// never goes to memory and no argmax is written (for the seed network at batch 128 that is
+/// 11 MB written and read back at the first layer alone).
+///
+/// Few input channels (the first layer): the direct kernel, then pooling; the values are
+/// `conv2dForward`'s then `maxPool2Forward`'s, bit for bit. Many (the second layer): Winograd
+/// F(2x2, 3x3) (`WinogradPlan`), whose 2x2 output tiles are the pooling windows, so only the
+/// tiles the pooling keeps are computed: 2.7x fewer multiply-adds than the GEMM for the seed
+/// network's second layer, within the same rounding bound as a direct dot product.
 extension SIMDBackend {
   public func conv2dReLUPoolForward(
     input x: Tensor, weight w: Tensor, bias b: Tensor, output y: Tensor, convOutput: Tensor, argmax: Tensor
@@ -35,47 +39,23 @@ extension SIMDBackend {
       }
       return
     }
-    // A pair's pixel-major GEMM rows, pooled into pixel-major windows, then transposed to NCHW.
-    let template = forwardJob(g, X, W, B, relu: true)
-    let kp = template.cRowStride
-    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + Self.forwardPair * g.pixels * kp + pooled * kp)
+    // Winograd F(2x2, 3x3): each 2x2 output tile is exactly one pooling window.
+    let winograd = WinogradPlan(g)
+    let U = workspace.floats(winograd.filterFloats)
+    winograd.zeroPadding(U)
+    let filterParts = workers(items: g.k, flopsEach: 40 * g.c)
+    parallel(filterParts) { t in
+      winograd.transformFilters(W, into: U, filters: SIMDBackend.share(g.k, t, filterParts))
+    }
+    let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + winograd.scratchFloats)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
-      let windows = s + GEMMJob.scratchFloats + Self.forwardPair * g.pixels * kp
-      forEachForwardChunk(g, template, X, images: SIMDBackend.share(g.n, t, parts), scratch: s) { first, count, yT in
-        for j in 0..<count {
-          Self.poolPixelRows(yT + j * g.pixels * kp, stride: kp, oh: g.oh, ow: g.ow, into: windows)
-          Transpose.run(
-            windows, srcStride: kp, rows: pooled, cols: g.k, Y + (first + j) * g.k * pooled, dstStride: pooled)
-        }
-      }
-    }
-  }
-
-  /// 2x2 max pooling of one image held pixel-major (row r * OW + q of `stride` floats, the
-  /// channels contiguous; `stride` a multiple of 16) into pixel-major windows
-  /// [(OH/2) * (OW/2), stride], 16 channels a vector. Winner rule as `poolRow`'s.
-  @inline(__always)
-  static func poolPixelRows(
-    _ rows: UnsafePointer<Float>, stride: Int, oh: Int, ow: Int, into windows: UnsafeMutablePointer<Float>
-  ) {
-    let (ph, pw) = (oh / 2, ow / 2)
-    for r in 0..<ph {
-      for q in 0..<pw {
-        let topLeft = rows + (2 * r * ow + 2 * q) * stride, bottomLeft = topLeft + ow * stride
-        let out = windows + (r * pw + q) * stride
-        for c in Swift.stride(from: 0, to: stride, by: 16) {
-          var best = SIMD16<Float>(repeating: -.infinity)
-          @inline(__always) func consider(_ p: UnsafePointer<Float>) {
-            let v = UnsafeRawPointer(p + c).loadUnaligned(as: SIMD16<Float>.self)
-            best.replace(with: v, where: v .> best)
-          }
-          consider(topLeft)
-          consider(topLeft + stride)
-          consider(bottomLeft)
-          consider(bottomLeft + stride)
-          UnsafeMutableRawPointer(out + c).storeBytes(of: best, as: SIMD16<Float>.self)
-        }
+      let mine = SIMDBackend.share(g.n, t, parts)
+      for i in stride(from: mine.lowerBound, to: mine.upperBound, by: WinogradPlan.chunk) {
+        let count = min(WinogradPlan.chunk, mine.upperBound - i)
+        winograd.forward(
+          X + i * g.inputSize, images: count, filters: U, bias: B, into: Y + i * g.k * pooled,
+          scratch: s + GEMMJob.scratchFloats, gemmScratch: s)
       }
     }
   }

@@ -42,15 +42,17 @@ import _TestSupport
     }
   }
 
-  /// The fused inference block gives exactly what the training path's two ops give (same
-  /// arithmetic, same winner rule), on both convolution paths, odd sizes, batch 1 and 3, and
-  /// the network's own layers at a batch that splits unevenly over threads.
+  /// The fused inference block against the training path's two ops: bit for bit on the direct
+  /// path (few input channels: the same arithmetic and winner rule), within twice the dot
+  /// product bound on the Winograd path (each within it of the exact value). Both paths, odd
+  /// sizes, batch 1, 3 and 5 (Winograd works on 3 images at a time), 1 and 2 threads.
   @Test(arguments: CPUConfiguration.all(threads: [1, 2]))
   func convReLUPoolMatchesThePlainOps(on cpu: CPUConfiguration) {
     let backend = cpu.backend()
     var rng = TestRandom(seed: 11)
     for (n, c, k, h, w) in [
       (1, 1, 32, 28, 28), (3, 32, 64, 13, 13), (3, 5, 3, 7, 8), (1, 2, 7, 28, 19), (5, 33, 17, 9, 6),
+      (4, 16, 16, 6, 7),
     ] {
       let x = backend.makeTensor([n, c, h, w], values: rng.array(n * c * h * w))
       let weight = backend.makeTensor([k, c, 3, 3], values: rng.array(k * c * 9))
@@ -65,8 +67,15 @@ import _TestSupport
         input: x, weight: weight, bias: bias, output: fused, convOutput: backend.makeTensor(conv.shape),
         argmax: backend.makeTensor(pooled))
       let expected = backend.download(plain), got = backend.download(fused)
-      let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
-      #expect(got.count == expected.count && differing == 0, "N\(n) C\(c) K\(k) \(h)x\(w): \(differing) values differ")
+      let label = "N\(n) C\(c) K\(k) \(h)x\(w)"
+      if c <= 4 {
+        let differing = zip(got, expected).filter { $0.bitPattern != $1.bitPattern }.count
+        #expect(got.count == expected.count && differing == 0, "\(label): \(differing) values differ")
+      } else {
+        let bound = DerivedTolerance.gemm(depth: c * 9 + 1).betweenBackends
+        let report = bound.mismatches(got, expected, label: label)
+        #expect(report == nil, "\(report ?? "")")
+      }
     }
   }
 
