@@ -1,13 +1,25 @@
 #!/usr/bin/env python3
-"""Slow uploads: CONNECTIONS clients that each send a drawing's bytes 100 at a time,
-one piece every 0.5 s, again and again for SECONDS; prints the statuses they got.
+"""Slow uploads: CONNECTIONS clients that each send a drawing's bytes 100 at a time, one
+piece every 0.5 s (a 2.6 KB drawing would take 13 s, past the server's 10 s deadline), again
+and again for SECONDS; prints the statuses they got. With --fast, one more client posts the
+whole drawing every 0.2 s meanwhile (from 2 s on, once the slow ones hold their requests
+open) and its statuses and latencies are printed too.
 
-    slow-uploads.py PORT IMAGE CONNECTIONS SECONDS"""
-import asyncio, collections, sys, time
+    slow-uploads.py PORT IMAGE CONNECTIONS SECONDS [--fast]"""
+import asyncio
+import collections
+import http.client
+import sys
+import threading
+import time
 
 port, image, connections, seconds = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+with_fast = "--fast" in sys.argv[5:]
 body = open(image, "rb").read()
 statuses = collections.Counter()
+fast_statuses = collections.Counter()
+latencies = []
+
 
 async def client(end):
     while time.monotonic() < end:
@@ -27,9 +39,43 @@ async def client(end):
         except (ConnectionError, asyncio.TimeoutError, OSError):
             statuses["error"] += 1
 
+
+def fast(start, end):
+    """Whole drawings, one at a time, on a thread of its own (not the slow clients' loop)."""
+    time.sleep(max(0, start - time.monotonic()))
+    while time.monotonic() < end:
+        began = time.monotonic()
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            connection.request("POST", "/api/predict", body, {"Content-Type": "image/png"})
+            response = connection.getresponse()
+            response.read()
+            fast_statuses[str(response.status)] += 1
+            connection.close()
+        except (OSError, http.client.HTTPException):
+            fast_statuses["error"] += 1
+        latencies.append(time.monotonic() - began)
+        time.sleep(0.2)
+
+
 async def main():
     end = time.monotonic() + seconds
+    thread = threading.Thread(target=fast, args=(time.monotonic() + 2, end)) if with_fast else None
+    if thread:
+        thread.start()
     await asyncio.gather(*(client(end) for _ in range(connections)))
+    if thread:
+        thread.join()
+
+
+def counts(counter):
+    return ", ".join(f"{status}: {count}" for status, count in sorted(counter.items())) or "none"
+
 
 asyncio.run(main())
-print("slow uploads: " + ", ".join(f"{status}: {count}" for status, count in sorted(statuses.items())))
+print("slow uploads: " + counts(statuses))
+if with_fast:
+    latencies.sort()
+    at = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    print(f"fast client among {connections} slow uploads: {len(latencies)} requests, {counts(fast_statuses)}; "
+          f"latency p50 {at(0.5):.1f} ms, p99 {at(0.99):.1f} ms, max {latencies[-1] * 1000:.1f} ms")

@@ -17,10 +17,15 @@ public enum DigitsServer {
     public var maxBodyBytes = 5 << 20
     /// Longest the body may take to arrive (408), and longest a connection may sit idle.
     public var requestTimeout: Duration = .seconds(10)
-    /// Predictions in flight at once, bodies arriving included; beyond it 503 at once.
+    /// Predictions in flight at once, counted once their body has arrived; beyond it 503.
     public var maxInFlight = 8 * ProcessInfo.processInfo.activeProcessorCount
+    /// Bytes of bodies still arriving, all requests together (at least `maxBodyBytes`);
+    /// beyond it 503. The bound on what slow and abusive uploads hold in memory.
+    public var maxUploadBytes = 64 << 20
     /// Open connections; beyond it new ones wait in the kernel's backlog until one closes.
-    public var maxConnections = 512
+    /// Well above the slots: a connection that trickles its body must not keep a new
+    /// client waiting in the backlog for the request deadline.
+    public var maxConnections = 2048
     public init() {}
   }
 
@@ -47,6 +52,7 @@ public enum DigitsServer {
     }
     let page = Page()
     let inFlight = InFlightLimit(limits.maxInFlight)
+    let uploads = UploadBudget(max(limits.maxUploadBytes, limits.maxBodyBytes))
     router.get("/") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
     router.get("/index.html") { _, _ in page.response(page.index, type: "text/html; charset=utf-8") }
     router.get("/page.js") { _, _ in page.response(page.script, type: "text/javascript; charset=utf-8") }
@@ -58,21 +64,23 @@ public enum DigitsServer {
     api.get("model") { _, _ in JSONResponse.make(service.modelJSON) }
     api.get("openapi.json") { _, _ in JSONResponse.make(OpenAPI.text) }
     api.post("predict") { request, _ in
-      guard inFlight.enter() else { throw InFlightLimit.busy() }
-      defer { inFlight.leave() }
       let multi = try multiParameter(request.uri.queryParameters)
       try checkContentType(request.headers[.contentType])
       if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limits.maxBodyBytes {
         throw tooLarge(limits)
       }
+      let share = uploads.share()
+      defer { share.release() }
       let deadline = ContinuousClock.now + limits.requestTimeout
-      let body = try await collect(request.body, deadline: deadline, limits: limits)
+      let body = try await collect(request.body, deadline: deadline, limits: limits, share: share)
+      guard inFlight.enter() else { throw InFlightLimit.busy() }
+      defer { inFlight.leave() }
       let json = try await service.predict(Data(body.readableBytesView), multi: multi)
       return JSONResponse.make(json)
     }
     if let learning {
       let guarded = api.group().add(middleware: LearningAccessMiddleware(access: access))
-      addLearningRoutes(to: guarded, job: learning, limits: limits, inFlight: inFlight)
+      addLearningRoutes(to: guarded, job: learning, limits: limits, inFlight: inFlight, uploads: uploads)
     }
     return router
   }
@@ -140,11 +148,12 @@ public enum DigitsServer {
 
   /// The request body, up to `limits.maxBodyBytes` (413 beyond), given up with 408 when
   /// `deadline` passes while it is still arriving. A timer ends the wait, so a client that
-  /// sends part of a body and then nothing holds its request (and its prediction slot) only
-  /// until the deadline, not until its next byte; the work after the body is bounded by the
-  /// size limits.
+  /// sends part of a body and then nothing holds its request only until the deadline, not
+  /// until its next byte; the work after the body is bounded by the size limits. Each chunk
+  /// is taken from `share` (503 when the server holds too many bytes of bodies).
   public static func collect(
-    _ body: some AsyncSequence<ByteBuffer, any Error> & Sendable, deadline: ContinuousClock.Instant, limits: Limits
+    _ body: some AsyncSequence<ByteBuffer, any Error> & Sendable, deadline: ContinuousClock.Instant, limits: Limits,
+    share: UploadBudget.Share? = nil
   ) async throws -> ByteBuffer {
     let late = APIError(
       .requestTimeout, "the body took longer than \(limits.requestTimeout.components.seconds) s to arrive")
@@ -153,6 +162,7 @@ public enum DigitsServer {
         var collected = ByteBuffer()
         for try await chunk in body {
           guard collected.readableBytes + chunk.readableBytes <= limits.maxBodyBytes else { throw tooLarge(limits) }
+          try share?.take(chunk.readableBytes)
           collected.writeImmutableBuffer(chunk)
           if ContinuousClock.now > deadline { throw late }
         }

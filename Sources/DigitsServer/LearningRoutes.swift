@@ -31,16 +31,19 @@ extension DigitsServer {
   static let maxCorrectionBytes = 64 << 10
 
   static func addLearningRoutes(
-    to api: RouterGroup<BasicRequestContext>, job: FinetuneJob, limits: Limits, inFlight: InFlightLimit
+    to api: RouterGroup<BasicRequestContext>, job: FinetuneJob, limits: Limits, inFlight: InFlightLimit,
+    uploads: UploadBudget
   ) {
     api.get("corrections") { _, _ in
       try encoded(CorrectionCount(count: job.store.count, limit: job.store.limits.maxCount))
     }
     api.post("corrections") { request, _ in
+      try checkJSON(request.headers[.contentType])
+      let share = uploads.share()
+      defer { share.release() }
+      let body = try await jsonBody(request, limits: limits, share: share)
       guard inFlight.enter() else { throw InFlightLimit.busy() }
       defer { inFlight.leave() }
-      try checkJSON(request.headers[.contentType])
-      let body = try await jsonBody(request, limits: limits)
       let correction = try decodeCorrection(body)
       let input = correction.input28.map(Float.init)
       let saved = try job.store.add(input28: input, label: correction.label)
@@ -90,14 +93,16 @@ extension DigitsServer {
   }
 
   /// A JSON body of at most `maxCorrectionBytes` (413 beyond), within the request timeout (408).
-  static func jsonBody(_ request: Request, limits: Limits) async throws -> ByteBuffer {
+  static func jsonBody(_ request: Request, limits: Limits, share: UploadBudget.Share? = nil) async throws -> ByteBuffer
+  {
     var small = limits
     small.maxBodyBytes = min(limits.maxBodyBytes, maxCorrectionBytes)
     if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > small.maxBodyBytes {
       throw APIError(.contentTooLarge, "request body larger than \(small.maxBodyBytes >> 10) KB")
     }
     do {
-      return try await collect(request.body, deadline: ContinuousClock.now + limits.requestTimeout, limits: small)
+      return try await collect(
+        request.body, deadline: ContinuousClock.now + limits.requestTimeout, limits: small, share: share)
     } catch let error as APIError where error.status == .contentTooLarge {
       throw APIError(.contentTooLarge, "request body larger than \(small.maxBodyBytes >> 10) KB")
     }

@@ -43,7 +43,8 @@ public enum ImageFiles {
 
   /// The images under `folder`, and a problem for each entry that cannot be listed or
   /// looked at (permission denied, say). Links to folders are not followed (a link to a
-  /// folder above it would never end); links to files are read like files.
+  /// folder above it would never end); links to files are read like files. An image name
+  /// on a pipe or device is a problem, not a file: opening a pipe waits for a writer.
   static func walk(_ folder: String) -> [Entry] {
     guard let names = list(folder) else {
       return [.problem(folder, "cannot list folder (\(String(cString: strerror(errno))))")]
@@ -60,10 +61,17 @@ public enum ImageFiles {
       case S_IFDIR:
         out += walk(path)
       case S_IFLNK:
+        guard isImage(name) else { continue }
         var target = stat()
-        if isImage(name), stat(path, &target) == 0, target.st_mode & S_IFMT == S_IFREG { out.append(.file(path)) }
-      default:
+        if stat(path, &target) != 0 {
+          out.append(.problem(path, "link to nothing readable (\(String(cString: strerror(errno))))"))
+        } else if target.st_mode & S_IFMT == S_IFREG {
+          out.append(.file(path))
+        }
+      case S_IFREG:
         if isImage(name) { out.append(.file(path)) }
+      default:
+        if isImage(name) { out.append(.problem(path, "not a regular file (a pipe, socket or device)")) }
       }
     }
     return out

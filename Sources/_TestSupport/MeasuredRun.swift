@@ -23,9 +23,10 @@ public enum MeasuredRun {
     public let peakBytes: Int
   }
 
-  /// Runs `digits args...`; stdout and stderr go through files in a scratch folder, so a
-  /// child that writes a lot never blocks.
-  public static func digits(_ args: [String]) throws -> Result {
+  /// Runs `digits args...` with `extra` added to the environment; stdout and stderr go
+  /// through files in a scratch folder, so a child that writes a lot never blocks. The peak
+  /// counts the processes `digits` starts and waits for too.
+  public static func digits(_ args: [String], environment extra: [String: String] = [:]) throws -> Result {
     let scratch = TemporaryDirectory()
     let outPath = scratch.path + "/stdout", errPath = scratch.path + "/stderr", usagePath = scratch.path + "/usage"
     var actions = posix_spawn_file_actions_t()
@@ -38,7 +39,10 @@ public enum MeasuredRun {
     let argv = ([python, "-c", reaper, usagePath, CLIRunner.executable.path] + args).map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
     var pid: pid_t = 0
-    let spawned = posix_spawnp(&pid, python, &actions, nil, argv, environ)
+    let environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    let envp = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer { envp.forEach { free($0) } }
+    let spawned = posix_spawnp(&pid, python, &actions, nil, argv, envp)
     guard spawned == 0 else { throw CocoaError(.executableLoad, userInfo: [NSFilePathErrorKey: python]) }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}

@@ -26,7 +26,9 @@ extension Digits {
         of 6 megapixels, a 16-bit RGBA PNG, takes about 90 MB while it is read, so
         one request costs at most ~100 MB; one picture per core is read at once);
         --max-in-flight predictions at once (default 8 per core; beyond it 503 with
-        Retry-After); --max-connections open connections. Bound to a loopback
+        Retry-After), counted once a picture has arrived, so a slow upload holds
+        none; pictures still arriving share 64 MB (503 beyond) and get --timeout
+        seconds (408 after); --max-connections open connections. Bound to a loopback
         address, the server answers only requests addressed to localhost or that
         address (no DNS rebinding).
 
@@ -90,7 +92,7 @@ extension Digits {
     var maxInFlight: Int?
 
     @Option(name: .customLong("max-connections"), help: "Open connections; more wait until one closes.")
-    var maxConnections = 512
+    var maxConnections = DigitsServer.Limits().maxConnections
 
     @Flag(help: "Log every request on stderr.")
     var verbose = false
@@ -199,6 +201,7 @@ extension Digits {
       limits.requestTimeout = .seconds(timeout)
       if let maxInFlight { limits.maxInFlight = maxInFlight }
       limits.maxConnections = maxConnections
+      Self.allowOpenFiles(for: maxConnections)
       let host = self.host, tokenFile = self.tokenFile
       let access = try learningAccess()
       let learning =
@@ -224,6 +227,25 @@ extension Digits {
         throw DigitsError("cannot listen on \(host):\(port): \(error.description)")
       }
       Console.note("stopped")
+    }
+
+    /// Raises this process's open-file limit (the soft one, up to the hard one) so that
+    /// `connections` sockets fit beside the model and log files: shells often start with
+    /// 1024, and past it accepting fails instead of waiting in the backlog.
+    static func allowOpenFiles(for connections: Int) {
+      #if os(Linux)
+        let wanted = rlim_t(connections + 256)
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur < wanted else {
+          return
+        }
+        limit.rlim_cur = min(wanted, limit.rlim_max)
+        if setrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) != 0 || limit.rlim_cur < wanted {
+          Console.note(
+            "the open-file limit (\(limit.rlim_cur)) is below --max-connections \(connections) + 256; "
+              + "raise it (ulimit -n) or lower --max-connections")
+        }
+      #endif
     }
 
     /// glibc returns the top of the heap to the kernel whenever it shrinks past 128 KB and

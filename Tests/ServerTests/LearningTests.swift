@@ -101,6 +101,24 @@ import _TestSupport
     #expect(try again.add(input28: Self.one, label: 4).file == "c000003.png")
   }
 
+  /// A correction the server cannot write (its folder replaced by a file) is a 500 whose
+  /// body names no path of the server's: the error's text, which does, goes to the log.
+  @Test func failedWriteAnswersNoPath() async throws {
+    let fixture = try Fixture()
+    try FileManager.default.removeItem(atPath: fixture.folder.path)
+    try Data("not a folder".utf8).write(to: URL(fileURLWithPath: fixture.folder.path))
+    try await fixture.app().test(.router) { client in
+      try await client.execute(
+        uri: "/api/corrections", method: .post, headers: Self.json, body: Self.body(Self.one, label: 1)
+      ) { response in
+        let body = String(buffer: response.body)
+        #expect(response.status == .internalServerError, "\(body)")
+        #expect(Self.object(response)["error"] as? String == "internal error (the server's log has the details)")
+        #expect(!body.contains("/"), "\(body)")
+      }
+    }
+  }
+
   @Test func badCorrectionsGetJSONErrors() async throws {
     var storeLimits = CorrectionStore.Limits()
     storeLimits.maxCount = 1
