@@ -1,4 +1,5 @@
 import DigitsCore
+import Foundation
 
 /// A convolution block's inference forward pass, y = maxPool2(ReLU(conv(x) + b)), in one op,
 /// per image in a thread's own scratch that stays in cache: the full-size convolution output
@@ -41,12 +42,7 @@ extension SIMDBackend {
     }
     // Winograd F(2x2, 3x3): each 2x2 output tile is exactly one pooling window.
     let winograd = WinogradPlan(g)
-    let U = workspace.floats(winograd.filterFloats)
-    winograd.zeroPadding(U)
-    let filterParts = workers(items: g.k, flopsEach: 40 * g.c)
-    parallel(filterParts) { t in
-      winograd.transformFilters(W, into: U, filters: SIMDBackend.share(g.k, t, filterParts))
-    }
+    let U = transformedFilters(winograd, W, key: ObjectIdentifier(buf(w)))
     let scratch = workspace.perThreadFloats(GEMMJob.scratchFloats + winograd.scratchFloats)
     parallel(parts) { t in
       let s = scratch.base + t * scratch.stride
@@ -59,4 +55,41 @@ extension SIMDBackend {
       }
     }
   }
+
+  /// The Winograd transform of the filters at `w`, kept between calls while the filters stay
+  /// the same (compared value by value: training changes them in place), since for one image
+  /// it costs more than the convolution.
+  func transformedFilters(_ plan: WinogradPlan, _ w: UnsafePointer<Float>, key: ObjectIdentifier)
+    -> UnsafePointer<Float>
+  {
+    let count = plan.g.k * plan.g.ck
+    if let kept = winogradFilters[key], kept.source.count == count,
+      kept.source.withUnsafeBufferPointer({ memcmp($0.baseAddress!, w, count * 4) == 0 })
+    {
+      return UnsafePointer(kept.transformed)
+    }
+    if winogradFilters.count >= 8 { winogradFilters.removeAll() }
+    let kept = WinogradFilters(source: Array(UnsafeBufferPointer(start: w, count: count)), floats: plan.filterFloats)
+    let parts = workers(items: plan.g.k, flopsEach: 40 * plan.g.c)
+    parallel(parts) { t in
+      plan.transformFilters(w, into: kept.transformed, filters: SIMDBackend.share(plan.g.k, t, parts))
+    }
+    winogradFilters[key] = kept
+    return UnsafePointer(kept.transformed)
+  }
+}
+
+/// Filters and their Winograd transform, as `transformedFilters` keeps them.
+final class WinogradFilters {
+  let source: [Float]
+  /// `floats` values, zero where no filter writes.
+  let transformed: UnsafeMutablePointer<Float>
+
+  init(source: [Float], floats: Int) {
+    self.source = source
+    transformed = .allocate(capacity: floats)
+    transformed.initialize(repeating: 0, count: floats)
+  }
+
+  deinit { transformed.deallocate() }
 }

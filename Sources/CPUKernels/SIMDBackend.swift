@@ -17,6 +17,8 @@ public final class SIMDBackend: CPUKernels {
   let pool: WorkerPool?
   /// Ops run (each a launch), transfers and their bytes, as a device backend counts them.
   public internal(set) var counters = DeviceCounters()
+  /// Winograd-transformed filters by weight buffer (`transformedFilters`).
+  var winogradFilters: [ObjectIdentifier: WinogradFilters] = [:]
 
   public init(threads: Int = ProcessInfo.processInfo.activeProcessorCount) {
     self.threads = min(max(1, threads), 64)

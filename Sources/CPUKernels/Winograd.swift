@@ -43,7 +43,7 @@ struct WinogradPlan {
 
   /// U = G w G^T for every (filter, channel), stored as position e's GEMM B: panel q holds
   /// U_e[c, 16q + l] at ((e * panels + q) * C + c) * 16 + l, zero past K.
-  /// Filters `filters` of them; the lanes past K must be zero already (`zeroPadding`).
+  /// Filters `filters` of them; the lanes past K must be zero already.
   func transformFilters(_ w: UnsafePointer<Float>, into u: UnsafeMutablePointer<Float>, filters: Range<Int>) {
     let panels = kp / 16
     for o in filters {
@@ -64,11 +64,6 @@ struct WinogradPlan {
         put(3, f[6], f[7], f[8])
       }
     }
-  }
-
-  /// Zeroes the transformed filters' lanes past K (the last panel's), which no filter writes.
-  func zeroPadding(_ u: UnsafeMutablePointer<Float>) {
-    if kp > g.k { u.update(repeating: 0, count: filterFloats) }
   }
 
   /// Pooled outputs y[image, K, PH, PW] = maxPool2(ReLU(conv(x) + b)) for `images` images

@@ -79,6 +79,31 @@ import _TestSupport
     }
   }
 
+  /// The Winograd path keeps its transformed filters between calls: filters changed in place
+  /// (as a training step changes them) must be seen at the next call.
+  @Test(arguments: CPUPath.supported)
+  func convReLUPoolSeesFiltersChangedInPlace(path: CPUPath) {
+    let backend = CPUBackend(threads: 1, path: path)
+    var rng = TestRandom(seed: 5)
+    let (n, c, k, h, w) = (2, 32, 64, 13, 13)
+    let x = backend.makeTensor([n, c, h, w], values: rng.array(n * c * h * w))
+    let weight = backend.makeTensor([k, c, 3, 3], values: rng.array(k * c * 9))
+    let bias = backend.makeTensor([k], values: rng.array(k))
+    let pooled = [n, k, 5, 5]
+    let conv = backend.makeTensor([n, k, 11, 11]), argmax = backend.makeTensor(pooled)
+    let fused = backend.makeTensor(pooled), plain = backend.makeTensor(pooled)
+    for round in 0..<2 {
+      if round == 1 { rng.array(k * c * 9).withUnsafeBufferPointer { backend.upload($0, to: weight) } }
+      backend.conv2dReLUPoolForward(
+        input: x, weight: weight, bias: bias, output: fused, convOutput: conv, argmax: argmax)
+      backend.conv2dForward(input: x, weight: weight, bias: bias, output: conv, relu: true)
+      backend.maxPool2Forward(input: conv, output: plain, argmax: argmax)
+      let report = DerivedTolerance.gemm(depth: c * 9 + 1).betweenBackends.mismatches(
+        backend.download(fused), backend.download(plain), label: "round \(round)")
+      #expect(report == nil, "\(report ?? "")")
+    }
+  }
+
   @Test(arguments: CPUPath.supported)
   func uploadDownloadZero(path: CPUPath) {
     let backend = CPUBackend(threads: 2, path: path)
