@@ -136,15 +136,22 @@ public final class CPUBuffer: DeviceBuffer {
   /// Elements allocated past `count` (zero, never written by an op).
   public static let slack = 32
 
+  /// The allocation `pointer` lies in.
+  private let raw: UnsafeMutableRawPointer
+
+  /// Zeroed by `calloc`: a large tensor's pages come from the kernel already zero and are
+  /// only faulted in when first touched, so buffers an op never writes (the backward pass's,
+  /// when only answers are wanted) cost no time.
   init(count: Int) {
     self.count = count
     let total = count + Self.slack
-    let raw = UnsafeMutableRawPointer.allocate(byteCount: total * 4, alignment: 64)
-    pointer = raw.bindMemory(to: Float.self, capacity: total)
-    pointer.initialize(repeating: 0, count: total)
+    guard let raw = calloc(total * 4 + 64, 1) else { fatalError("out of memory for a tensor of \(count) floats") }
+    self.raw = raw
+    let aligned = (Int(bitPattern: raw) + 63) & ~63
+    pointer = UnsafeMutableRawPointer(bitPattern: aligned)!.bindMemory(to: Float.self, capacity: total)
   }
 
   deinit {
-    pointer.deallocate()
+    free(raw)
   }
 }
