@@ -11,7 +11,7 @@
    forward pass, the report) against its own forward pass.
 4. With --pictures DIR (made by make-pictures.py): `digits predict DIR` against a Python
    pipeline a user would write (Pillow decode, the MNIST layout in numpy, ONNX Runtime), in
-   pictures per second; digits' own split comes from `predict --timing`.
+   pictures per second.
 
 Usage (from the repository root, after `swift build -c release --product digits`):
   python3 -m venv .build-venv-a && .build-venv-a/bin/pip install onnxruntime onnx numpy pillow

@@ -71,7 +71,7 @@ def compare(digits, model_path, folder, model, session, runs):
         for _ in range(runs):
             start = time.perf_counter()
             out = subprocess.run([digits, "predict", folder, "--model", model_path, "--backend", "cpu", "--threads", str(threads),
-                                  "--json", "--timing"], capture_output=True, text=True)
+                                  "--json"], capture_output=True, text=True)
             total = time.perf_counter() - start
             if out.returncode != 0:
                 raise SystemExit(f"digits predict failed: {out.stderr.strip()[:300]}")
