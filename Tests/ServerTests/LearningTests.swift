@@ -91,7 +91,7 @@ import _TestSupport
     #expect(lines[1].hasPrefix("c000001.png,1,") && lines[2].hasPrefix("c000002.png,7,"))
     let image = try ImageDecoder.read(path: fixture.folder.path + "/c000001.png")
     #expect(image.width == MNISTShape.side && image.height == MNISTShape.side)
-    let loaded = try CorrectionStore.load(folder: fixture.folder.path)
+    let loaded = try CorrectionFolder.load(folder: fixture.folder.path)
     #expect(loaded.labels == [1, 7])
     let expected = Self.one.map { UInt8(($0 * 255).rounded()) }
     #expect(Array(loaded.images[0..<MNISTShape.pixels]) == expected)
@@ -153,7 +153,7 @@ import _TestSupport
     let missing = folder.path + "/nothing"
     func error(_ path: String) -> String {
       do {
-        _ = try CorrectionStore.load(folder: path)
+        _ = try CorrectionFolder.load(folder: path)
         return "no error"
       } catch { return "\(error)" }
     }

@@ -75,7 +75,7 @@ import _TestSupport
       try? FileManager.default.removeItem(atPath: keep)
       try FileManager.default.copyItem(atPath: folder.path, toPath: keep)
     }
-    let saved = try CorrectionStore.load(folder: folder.path)
+    let saved = try CorrectionFolder.load(folder: folder.path)
     #expect(saved.count == confused.count * Self.correctionsPerDigit)
 
     let model = try Finetune.run(
