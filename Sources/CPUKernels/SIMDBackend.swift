@@ -4,7 +4,7 @@ import Foundation
 
 /// The CPU implementation of `Backend` as compiled into this module: Float32 SIMD code for
 /// the instruction set of its `-target-cpu` (see the CPUBackend DocC article), work split
-/// statically over `threads` (the caller plus a `WorkerPool`). `CPUBackend` picks the build.
+/// statically over `threads` (the caller plus a `WorkerPool`). `CPUBackend.make` picks the build.
 ///
 /// Every op is synchronous. Results depend only on the inputs and the thread count: work is
 /// split the same way every call, and per-thread partial sums are reduced in a fixed order.
@@ -28,9 +28,22 @@ public final class SIMDBackend: CPUKernels {
     pool?.shutdown()
   }
 
-  /// `CPUBackend` names the instruction set; this is only what the build knows.
+  /// The instruction set this copy of the kernels was compiled for (Package.swift's defines).
+  public static var path: CPUPath {
+    #if DIGITS_AVX512
+      return .avx512
+    #elseif DIGITS_FMA
+      return .avx2
+    #else
+      return .portable
+    #endif
+  }
+
+  public var path: CPUPath { Self.path }
+
+  /// "cpu (avx512, 2 threads)".
   public var name: String {
-    "cpu kernels (\(threads) thread\(threads == 1 ? "" : "s"))"
+    "cpu (\(Self.path), \(threads) thread\(threads == 1 ? "" : "s"))"
   }
 
   @inline(__always) func buf(_ t: Tensor) -> CPUBuffer {

@@ -31,7 +31,7 @@ enum DeviceCheck {
     }
     var failures: [String] = []
     for shape in shapes {
-      let found = BackendChecks.compareWithReference(backend, andWith: CPUBackend(), shape: shape)
+      let found = BackendChecks.compareWithReference(backend, andWith: CPUBackend.make(), shape: shape)
       try backend.throwIfFaulted()
       print("  every op vs the Float64 reference and the CPU backend, \(shape): \(found.isEmpty ? "ok" : "FAILED")")
       failures += found
@@ -39,7 +39,7 @@ enum DeviceCheck {
     let train = digits.slice(0..<(steps * batch))
     let validation = digits.slice(train.count..<(train.count + validationImages))
     let runs = try TrainingAgreement.run(
-      on: [backend, CPUBackend()], data: train, validation: validation,
+      on: [backend, CPUBackend.make()], data: train, validation: validation,
       config: TrainingAgreement.config(batch: batch, seed: 3))
     let found = TrainingAgreement.mismatches(runs[0], runs[1], images: train.count, label: "training steps")
     let differences = zip(runs[0].weights, runs[1].weights).flatMap { zip($0, $1).map { abs($0 - $1) } }

@@ -41,11 +41,12 @@ import _TestSupport
           let data = DatasetFolder(path: TestData.mnistPath)
           return (try data.loadTraining().slice(0..<1000), try data.loadTest().slice(0..<500))
         },
-        makeBackend: { CPUBackend(threads: 1) },
+        makeBackend: { CPUBackend.make(threads: 1) },
         install: { model, name in
           installed.append(model)
           service.serve(
-            DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), model: model, name: name,
+            DigitClassifier(model: model, backend: CPUBackend.make(threads: 1), batchSize: 64), model: model,
+            name: name,
             fallback: nil)
         })
     }

@@ -15,12 +15,12 @@ import _TestSupport
     let out = folder.path + "/model.safetensors"
     let run = TrainingRun(request: request, out: out, dataPath: TestData.mnistPath)
     var notes: [String] = []
-    let finished = try run.run(makeBackend: { CPUBackend(threads: 1) }, note: { notes.append($0) })
+    let finished = try run.run(makeBackend: { CPUBackend.make(threads: 1) }, note: { notes.append($0) })
     #expect(finished.trainer.history.count == 1)
     #expect(notes.last == "wrote \(out) (checkpoint: \(run.checkpointPath))", "\(notes)")
 
     let plan = TrainPlan(fresh: request)
-    let network = SeedNetwork(backend: CPUBackend(threads: 1), seed: plan.seed)
+    let network = SeedNetwork(backend: CPUBackend.make(threads: 1), seed: plan.seed)
     try Trainer(network: network, config: plan.config).run(
       train: TestData.mnistTraining.slice(0..<512), validation: nil, observer: nil)
     let written = try ModelFile.read(path: out)
@@ -32,7 +32,7 @@ import _TestSupport
     resume.request.seed = 7
     resume.request.epochs = 2
     #expect {
-      _ = try resume.run(makeBackend: { CPUBackend(threads: 1) })
+      _ = try resume.run(makeBackend: { CPUBackend.make(threads: 1) })
     } throws: { error in
       "\(error)".contains("--resume refused") && "\(error)".contains("--seed: checkpoint 42, command line 7")
     }
