@@ -126,7 +126,7 @@ let package = Package(
     .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend", "_TestSupport"]),
     .testTarget(
       name: "OpenCLBackendTests", dependencies: ["OpenCLBackend", "CPUBackend", "DigitsVision", "_TestSupport"]),
-    .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "CPUBackend", "_TestSupport"]),
+    .testTarget(name: "TrainingTests", dependencies: ["DigitsCore", "DigitsVision", "CPUBackend", "_TestSupport"]),
     .testTarget(
       name: "PredictTests",
       dependencies: ["DigitsCore", "DigitsVision", "CPUBackend", "DefaultModel", "_TestSupport", "CStb", "CZlib"]),

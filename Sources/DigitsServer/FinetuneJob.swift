@@ -211,7 +211,7 @@ public final class FinetuneJob: Sendable {
       let data = try state.withLock { $0.data } ?? loadData()
       state.withLock { $0.data = data }
       step = "could not read the corrections folder"
-      let corrections = try CorrectionStore.load(folder: store.folder)
+      let corrections = try CorrectionFolder.load(folder: store.folder)
       step = "the fine-tune failed"
       end = try finetune(run: run, data: data, corrections: corrections)
     } catch {
@@ -251,8 +251,8 @@ public final class FinetuneJob: Sendable {
     let accuracy = model.history.last?.valAccuracy ?? 0
     let stamp = ISO8601DateFormatter().string(from: Date()).replacingOccurrences(of: ":", with: "")
     let name = "models/finetuned-\(stamp)-\(String(format: "%04d", run)).safetensors"
-    try CorrectionStore.makePrivateFolder(store.folder + "/models")
-    try model.write(to: (store.folder as NSString).appendingPathComponent(name), mode: CorrectionStore.fileMode)
+    try CorrectionFolder.makePrivateFolder(store.folder + "/models")
+    try model.write(to: (store.folder as NSString).appendingPathComponent(name), mode: CorrectionFolder.fileMode)
     guard accuracy >= baseAccuracy - policy.maxAccuracyDrop else {
       let message = String(
         format: "not served: MNIST test accuracy %.2f%% is more than %.2f points below the base model's %.2f%% "

@@ -174,6 +174,7 @@ public enum OpenAPI {
             "properties": {"error": {"type": "string"}}
           },
           "Digit": {
+            "description": "One digit's answer; a `digits predict --json` line holds the same fields after file",
             "type": "object", "required": ["digit", "label", "confidence", "probabilities", "input28"],
             "properties": {
               "digit": {"type": "integer", "minimum": 0, "maximum": 9, "nullable": true},
@@ -193,6 +194,7 @@ public enum OpenAPI {
             }
           },
           "Number": {
+            "description": "A number's answer; a `digits predict --multi --json` line holds the same fields after file",
             "type": "object", "required": ["number", "digits", "note"],
             "properties": {
               "number": {"type": "string", "nullable": true},

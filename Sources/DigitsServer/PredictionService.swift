@@ -11,7 +11,7 @@ import Synchronization
 public final class PredictionService: Sendable {
   let network: BatchingClassifier
   let classNames: [String]
-  let preprocessor = DigitPreprocessor()
+  let reader = PictureReader()
   let work: WorkPool
   /// Largest picture decoded, in pixels: a 5 MB PNG can hold a gigapixel of blank paper.
   let maxPixels: Int
@@ -73,15 +73,6 @@ public final class PredictionService: Sendable {
     answering.withLock { $0 = (model, name) }
   }
 
-  /// What decoding and preparing a picture leaves for the network.
-  enum Prepared: Sendable {
-    case answered(String)
-    case digit(PreparedDigit)
-    case number(NumberReader, NumberReader.Candidates)
-    /// One digit, unless the number reader finds several in the picture.
-    case maybeSeveral(PreparedDigit, NumberReader, NumberReader.Candidates)
-  }
-
   /// Reads the digit (or with `multi`, the number) in an image file's bytes.
   func predict(_ data: Data, multi: Bool) async throws -> String {
     guard !data.isEmpty else { throw APIError(.badRequest, "empty body: send the image file's bytes") }
@@ -94,108 +85,27 @@ public final class PredictionService: Sendable {
     let prepared = try await work.run { try self.prepare(data, multi: multi) }
     defer { served.add(1, ordering: .relaxed) }
     do {
-      switch prepared {
-      case .answered(let json):
-        return json
-      case .digit(let digit):
-        let pixels = digit.pixels ?? []
-        let probabilities = try await network.probabilities(pixels)
-        return digitJSON(pixels: pixels, probabilities: probabilities, box: digit.box)
-      case .number(let reader, let candidates):
-        let reading = reader.choose(candidates, probabilities: try await network.probabilities(candidates.inputs))
-        return numberJSON(reading)
-      case .maybeSeveral(let digit, let reader, let candidates):
-        let pixels = digit.pixels ?? []
-        let probabilities = try await network.probabilities(pixels + candidates.inputs)
-        let reading = reader.choose(candidates, probabilities: Array(probabilities[MNISTShape.classes...]))
-        let own = Array(probabilities[..<MNISTShape.classes])
-        return reading.digits.count >= 2
-          ? digitJSON(pixels: pixels, probabilities: own, box: digit.box, several: reading.number)
-          : digitJSON(pixels: pixels, probabilities: own, box: digit.box)
-      }
+      let inputs = prepared.inputs
+      let probabilities = inputs.isEmpty ? [] : try await network.probabilities(inputs)
+      return prepared.answer(probabilities: probabilities, minConfidence: minConfidence).json(classNames: classNames)
     } catch is NetworkFailure {
       throw APIError(.internalServerError, "the network failed on this picture; send it again")
     }
   }
 
   /// Decoding and preprocessing: pure, CPU-bound, run on `work`.
-  func prepare(_ data: Data, multi: Bool) throws -> Prepared {
+  func prepare(_ data: Data, multi: Bool) throws -> PreparedPicture {
     let image: GrayImage
     do {
       image = try ImageDecoder.decode(data, name: "request body", maxPixels: maxPixels)
     } catch {
       throw APIError(.badRequest, "\(error)")
     }
-    if multi {
-      let reader = NumberReader(preprocessor: preprocessor)
-      switch reader.candidates(image) {
-      case .read(let done): return .answered(numberJSON(done))
-      case .classify(let candidates): return .number(reader, candidates)
-      }
-    }
-    let prepared = preprocessor.prepare(image)
-    guard prepared.pixels != nil else {
-      return .answered(
-        JSONText.object([
-          ("digit", "null"), ("label", "null"), ("reason", JSONText.string("blank")), ("confidence", "null"),
-          ("probabilities", "null"), ("input28", "null"), ("note", JSONText.string(prepared.note ?? "no digit")),
-        ]))
-    }
-    if let box = prepared.box, NumberReader.mayHoldSeveral(box),
-      let candidates = NumberReader(preprocessor: preprocessor).severalCandidates(image)
-    {
-      return .maybeSeveral(prepared, NumberReader(preprocessor: preprocessor), candidates)
-    }
-    return .digit(prepared)
+    return reader.prepare(image, multi: multi)
   }
 
   static func megapixels(_ pixels: Int) -> String {
     pixels % 1_000_000 == 0 ? String(pixels / 1_000_000) : String(format: "%.1f", Double(pixels) / 1e6)
-  }
-
-  func numberJSON(_ reading: NumberReader.Reading) -> String {
-    let digits = reading.digits.map {
-      digitJSON(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box, alwaysAnswer: true)
-    }
-    return JSONText.object([
-      ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
-      ("digits", JSONText.array(digits)),
-      ("note", reading.note.map(JSONText.string) ?? "null"),
-    ])
-  }
-
-  /// One digit's answer. Unsure (top probability below `minConfidence`) or `several`
-  /// (the digits the number reader found) give `"digit": null` and a `reason`; a number's
-  /// digits (`alwaysAnswer`) are always named, the number being the answer.
-  func digitJSON(
-    pixels: [Float], probabilities: [Float], box: (x: Int, y: Int, width: Int, height: Int)?,
-    several: String? = nil, alwaysAnswer: Bool = false
-  ) -> String {
-    let answer = DigitAnswer(probabilities[...], minConfidence: alwaysAnswer ? 0 : self.minConfidence)
-    let best = DigitClassifier.ranked(probabilities[...])[0]
-    var fields: [(String, String)]
-    if let several {
-      fields = [
-        ("digit", "null"), ("label", "null"), ("reason", JSONText.string("several")),
-        ("number", JSONText.string(several)),
-      ]
-    } else if case .unsure(let candidates) = answer {
-      let list = candidates.map {
-        JSONText.object([("digit", String($0.digit)), ("confidence", JSONText.number($0.confidence))])
-      }
-      fields = [
-        ("digit", "null"), ("label", "null"), ("reason", JSONText.string("unsure")),
-        ("candidates", JSONText.array(list)),
-      ]
-    } else {
-      fields = [("digit", String(best.index)), ("label", JSONText.string(classNames[best.index]))]
-    }
-    return JSONText.object(
-      fields + [
-        ("confidence", JSONText.number(best.probability)), ("probabilities", JSONText.numbers(probabilities)),
-        ("input28", JSONText.numbers(pixels)),
-        ("box", box.map { "[\($0.x),\($0.y),\($0.width),\($0.height)]" } ?? "null"),
-      ])
   }
 
   /// `GET /api/health`; `inFlight`: predictions being answered now.

@@ -74,6 +74,8 @@ public struct NumberReader: Sendable {
     let map: InkMap
     /// n * 784 network inputs, one per candidate.
     public let inputs: [Float]
+    /// How many candidates `inputs` holds.
+    public var count: Int { list.count }
   }
 
   public func candidates(_ image: GrayImage) -> Step {

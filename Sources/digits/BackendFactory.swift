@@ -25,7 +25,8 @@ enum BackendFactory {
 
   /// The CPU backend on `DIGITS_CPU`'s path, else the fastest this CPU runs.
   static func makeCPU(threads: Int?) throws -> any Backend {
-    CPUBackend(threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, path: try CPUPath.fromEnvironment())
+    CPUBackend.make(
+      threads: threads ?? ProcessInfo.processInfo.activeProcessorCount, path: try CPUPath.fromEnvironment())
   }
 
   /// `--backend opencl`: the given device, else the first GPU, else (OpenCL was asked for by

@@ -186,7 +186,7 @@ extension Digits {
       let classifier = DigitClassifier(model: file, backend: backend, batchSize: 64)
       // An OpenCL failure moves serving to one CPU thread instead of ending the process.
       let fallback: (() throws -> any ServingNetwork)? =
-        backend is CPUBackend
+        backend is any CPUKernels
         ? nil
         : {
           DigitClassifier(model: file, backend: try BackendFactory.makeCPU(threads: 1), batchSize: 64)
@@ -208,7 +208,7 @@ extension Digits {
         access == nil
         ? nil
         : try makeLearning(
-          service: service, base: file, baseName: name, options: options, servingOnCPU: backend is CPUBackend)
+          service: service, base: file, baseName: name, options: options, servingOnCPU: backend is any CPUKernels)
       let app = DigitsServer.makeApplication(
         service: service, host: host, port: port, limits: limits, logLevel: verbose ? .info : .warning,
         learning: learning, access: access

@@ -143,142 +143,22 @@ extension Digits {
 
     func run() async throws {
       if let finetune { return try await runFinetune(corrections: finetune) }
-      let checkpointPath = Self.checkpointPath(for: out)
-      var resumed: ModelFile?
-      var plan = TrainPlan(fresh: request)
-      var differences: [String] = []
-      if resume {
-        guard FileManager.default.fileExists(atPath: checkpointPath) else {
-          throw DigitsError.file(checkpointPath, "no checkpoint to resume from; train without --resume first")
-        }
-        let checkpoint = try ModelFile.read(path: checkpointPath)
-        guard checkpoint.adam != nil, let facts = checkpoint.facts else {
-          throw DigitsError.file(checkpointPath, "holds no optimizer state or training facts; not a checkpoint")
-        }
-        plan = try TrainPlan(resuming: facts, request: request, checkpoint: checkpointPath, differences: &differences)
-        if let given = dataOptions.dataset, given != checkpoint.dataset {
-          differences.append("  --dataset: checkpoint \(checkpoint.dataset.rawValue), command line \(given.rawValue)")
-        }
-        resumed = checkpoint
-      }
-      let dataset = dataOptions.dataset ?? resumed?.dataset ?? .mnist
-      let folder = try dataOptions.locate(dataset)
-
-      var training = try folder.loadTraining()
-      let test = try folder.loadTest()
-      if let limit = plan.limit, limit < training.count { training = training.slice(0..<limit) }
-      let dataSHA256 = TrainingFacts.dataSHA256(training)
-      if let recorded = resumed?.facts?.dataSHA256, recorded != dataSHA256 {
-        differences.append(
-          "  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(folder.path) gives \(dataSHA256.prefix(16))..."
-        )
-      }
-      if !differences.isEmpty {
-        throw DigitsError.file(
-          checkpointPath,
-          "--resume refused: the command line differs from the checkpoint's run in \(differences.count) setting\(differences.count == 1 ? "" : "s") (leave an option out to keep the checkpoint's value):\n"
-            + differences.joined(separator: "\n"))
-      }
-      if let resumed, resumed.history.count >= plan.epochs {
-        throw DigitsError.file(
-          checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
-      }
-      var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
-      if plan.recipe == .best { train = GeneratedDigits.mixed(into: train, seed: plan.config.seed) }
-
-      let backend = try Profiling.backend(backendOptions, profile: profile)
-      let config = plan.config
-      let network =
-        resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
-        ?? SeedNetwork(backend: backend, seed: config.seed)
-      let trainer = Trainer(network: network, config: config, history: resumed?.history ?? [])
-
-      if let resumed {
-        Console.note("resuming at epoch \(resumed.history.count + 1) of \(plan.epochs) from \(checkpointPath)")
-      }
-      Console.note(
-        "training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)"
-      )
-      let date = ISO8601DateFormatter().string(from: Date())
-      var facts = plan.facts(backend: backend.name, trainingImages: train.count, dataSHA256: dataSHA256, date: date)
-      if let resumed, var continued = resumed.facts {
-        continued.epochs = plan.epochs
-        continued.version = DigitsVersion.current
-        continued.resumes =
-          (continued.resumes ?? []) + [.init(epoch: resumed.history.count + 1, backend: backend.name, date: date)]
-        facts = continued
-      }
-      let progress = TrainingProgress()
-      try trainer.run(train: train, validation: validationSet, observer: progress) { history in
-        // The model first, then the checkpoint: a kill between the two leaves the checkpoint
-        // one epoch behind, and --resume redoes that epoch to the same bits. The other order
-        // could leave a finished checkpoint beside a model one epoch old.
-        // A device fault gives zeros for weights: checked before anything is written.
-        let model = ModelFile(parameters: network.parameterValues(), dataset: dataset, history: history, facts: facts)
-        var checkpoint = model
-        checkpoint.adam = network.adamState()
-        try backend.throwIfFaulted()
-        try model.write(to: out)
-        try checkpoint.write(to: checkpointPath)
-      }
-      if let validationSet {
-        // Temperature and unsure threshold from the validation split (see Calibration).
-        let probabilities = try Evaluator(network: network).probabilities(validationSet)
-        var model = try ModelFile.read(path: out)
-        model.calibration = Calibration.fit(probabilities: probabilities, labels: validationSet.labels)
-        try model.write(to: out)
-        Console.note(
-          "calibrated on \(validationSet.count) validation images: temperature \(String(format: "%.3f", model.calibration!.temperature)), unsure below \(String(format: "%.3f", model.calibration!.threshold))"
-        )
-      }
-      Console.note("wrote \(out) (checkpoint: \(checkpointPath))")
-      if profile { Profiling.print(backend, trainer: trainer) }
+      let run = TrainingRun(
+        request: request, out: out, resume: resume, dataPath: dataOptions.data, dataset: dataOptions.dataset)
+      let finished = try run.run(
+        makeBackend: { try Profiling.backend(backendOptions, profile: profile) }, observer: TrainingProgress(),
+        note: Console.note)
+      if profile { Profiling.print(finished.backend, trainer: finished.trainer) }
       if let report {
-        let probabilities = try Evaluator(network: network).probabilities(test)
-        try HTMLReport(
-          modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,
-          evaluationBackend: backend.name, dataPath: folder.path
-        ).write(to: report)
+        try finished.writeReport(to: report)
         Console.note("wrote \(report)")
       }
-    }
-
-    /// model.safetensors -> model.checkpoint.safetensors, next to it.
-    static func checkpointPath(for out: String) -> String {
-      let url = URL(fileURLWithPath: out)
-      let stem =
-        url.pathExtension == "safetensors" ? url.deletingPathExtension().lastPathComponent : url.lastPathComponent
-      return url.deletingLastPathComponent().appendingPathComponent(stem + ".checkpoint.safetensors").path
     }
   }
 }
 
 extension LearningRateSchedule: ExpressibleByArgument {}
 
-/// `--recipe`: what a run adds to the seed's plain training.
-enum TrainingRecipe: String, ExpressibleByArgument, CaseIterable {
-  case seed, best
+extension TrainingRecipe: ExpressibleByArgument {}
 
-  var defaultEpochs: Int { self == .best ? 30 : 10 }
-
-  func apply(to config: inout TrainingConfig) {
-    config.recipe = rawValue
-    if self == .best {
-      config.augment = Augmentation.best.batchFunction
-      // On a device that augments (OpenCL): the same steps but relayout's stroke adjustment,
-      // so the training set stays on the device (Augmentation.bestOnDevice says why).
-      config.deviceAugmentation = Augmentation.bestOnDevice.device
-    }
-  }
-}
-
-enum ValidationChoice: String, ExpressibleByArgument, CaseIterable {
-  case split, test, none
-  var source: ValidationSource {
-    switch self {
-    case .split: return .split(fraction: 0.1)
-    case .test: return .test
-    case .none: return .none
-    }
-  }
-}
+extension ValidationChoice: ExpressibleByArgument {}

@@ -1,6 +1,6 @@
 import DefaultModel
 import DigitsCore
-import DigitsServer
+import DigitsVision
 import Foundation
 
 /// `digits train --finetune DIR --from MODEL --out MODEL2`: a model taught a writer's
@@ -22,7 +22,7 @@ extension Digits.Train {
   }
 
   func runFinetune(corrections folder: String) async throws {
-    let corrections = try CorrectionStore.load(folder: folder)
+    let corrections = try CorrectionFolder.load(folder: folder)
     let base = try from.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
     let baseName = from ?? DefaultModel.name
     guard base.dataset == .mnist else {

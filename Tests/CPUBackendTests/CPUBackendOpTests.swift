@@ -32,7 +32,7 @@ import _TestSupport
     #else
       let batch = 8
     #endif
-    let backend = CPUBackend(threads: 2, path: path)
+    let backend = CPUBackend.make(threads: 2, path: path)
     for shape in [
       BackendCheckShape(batch: batch, channels: 1, filters: 32, height: 28, width: 28, denseOutputs: 128),
       BackendCheckShape(batch: batch, channels: 32, filters: 64, height: 13, width: 13, denseOutputs: 10),
@@ -83,7 +83,7 @@ import _TestSupport
   /// (as a training step changes them) must be seen at the next call.
   @Test(arguments: CPUPath.supported)
   func convReLUPoolSeesFiltersChangedInPlace(path: CPUPath) {
-    let backend = CPUBackend(threads: 1, path: path)
+    let backend = CPUBackend.make(threads: 1, path: path)
     var rng = TestRandom(seed: 5)
     let (n, c, k, h, w) = (2, 32, 64, 13, 13)
     let x = backend.makeTensor([n, c, h, w], values: rng.array(n * c * h * w))
@@ -106,7 +106,7 @@ import _TestSupport
 
   @Test(arguments: CPUPath.supported)
   func uploadDownloadZero(path: CPUPath) {
-    let backend = CPUBackend(threads: 2, path: path)
+    let backend = CPUBackend.make(threads: 2, path: path)
     let values: [Float] = (0..<37).map { Float($0) - 3.5 }
     let t = backend.makeTensor([37], values: values)
     #expect(backend.download(t) == values)

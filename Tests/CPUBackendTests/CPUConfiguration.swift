@@ -9,7 +9,7 @@ struct CPUConfiguration: Sendable, CustomStringConvertible {
 
   var description: String { "\(path), \(threads) thread\(threads == 1 ? "" : "s")" }
 
-  func backend() -> CPUBackend { CPUBackend(threads: threads, path: path) }
+  func backend() -> any CPUKernels { CPUBackend.make(threads: threads, path: path) }
 
   /// Every supported path with each of `threads`.
   static func all(threads: [Int]) -> [CPUConfiguration] {

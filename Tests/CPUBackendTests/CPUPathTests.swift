@@ -13,7 +13,7 @@ import Testing
   @Test(arguments: CPUPath.supported)
   func namedPathIsTaken(path: CPUPath) throws {
     #expect(try CPUPath.fromEnvironment(["DIGITS_CPU": path.rawValue.uppercased()]) == path)
-    #expect(CPUBackend(threads: 1, path: path).name == "cpu (\(path.rawValue), 1 thread)")
+    #expect(CPUBackend.make(threads: 1, path: path).name == "cpu (\(path.rawValue), 1 thread)")
   }
 
   @Test func unknownNameIsOneLine() {

@@ -24,7 +24,7 @@ import _TestSupport
   @Test(arguments: CPUPath.supported)
   func oneAndTwoThreadsAgree(path: CPUPath) {
     let failures = BackendChecks.compare(
-      CPUBackend(threads: 1, path: path), CPUBackend(threads: 2, path: path), shape: Self.shape, seed: 12)
+      CPUBackend.make(threads: 1, path: path), CPUBackend.make(threads: 2, path: path), shape: Self.shape, seed: 12)
     #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
   }
 
@@ -32,7 +32,7 @@ import _TestSupport
   @Test(arguments: CPUPath.supported.dropFirst())
   func pathsAgree(path: CPUPath) {
     let failures = BackendChecks.compare(
-      CPUBackend(threads: 2, path: path), CPUBackend(threads: 2, path: .fastest), shape: Self.shape, seed: 13)
+      CPUBackend.make(threads: 2, path: path), CPUBackend.make(threads: 2, path: .fastest), shape: Self.shape, seed: 13)
     #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
   }
 }

@@ -2,7 +2,7 @@ import CPUBackend
 import Testing
 import _TestSupport
 
-/// `CPUBackend.gemm` on odd sizes (edges of the 6x16 tiles, 1-sized dimensions, K over one
+/// `CPUKernels.gemm` on odd sizes (edges of the 6x16 tiles, 1-sized dimensions, K over one
 /// reduction block), transposed operands through strides, strided C, and the epilogue.
 @Suite struct GEMMTests {
   struct Case: Sendable, CustomStringConvertible {
@@ -74,7 +74,7 @@ import _TestSupport
     let (m, n, k, ldc) = (7, 18, 9, 21)
     let a = [Float](repeating: 1, count: m * k), b = [Float](repeating: 2, count: k * n)
     var c = [Float](repeating: -5, count: m * ldc)
-    let backend = CPUBackend(threads: 2, path: path)
+    let backend = CPUBackend.make(threads: 2, path: path)
     a.withUnsafeBufferPointer { a in
       b.withUnsafeBufferPointer { b in
         c.withUnsafeMutableBufferPointer { c in

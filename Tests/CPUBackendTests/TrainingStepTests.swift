@@ -18,7 +18,7 @@ import _TestSupport
   /// the Float64 reference (the step moves them by ~1e-3), loss within 1e-5 relative.
   @Test(arguments: CPUPath.supported)
   func oneStepMatchesReference(path: CPUPath) throws {
-    let observed = try Self.train(CPUBackend(threads: 2, path: path), steps: 1, size: 8)
+    let observed = try Self.train(CPUBackend.make(threads: 2, path: path), steps: 1, size: 8)
     let expected = try Self.train(ReferenceBackend(), steps: 1, size: 8)
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
       let report = mismatchReport(observed.weights[i], expected.weights[i], atol: 1e-6, rtol: 1e-5, label: spec.name)
@@ -44,8 +44,8 @@ import _TestSupport
   /// rounding only: fused or separate multiply-add, other vector widths).
   @Test(arguments: CPUPath.supported.dropFirst())
   func pathsEndClose(path: CPUPath) throws {
-    let observed = try Self.train(CPUBackend(threads: 2, path: path), steps: 10, size: 16)
-    let expected = try Self.train(CPUBackend(threads: 2, path: .fastest), steps: 10, size: 16)
+    let observed = try Self.train(CPUBackend.make(threads: 2, path: path), steps: 10, size: 16)
+    let expected = try Self.train(CPUBackend.make(threads: 2, path: .fastest), steps: 10, size: 16)
     for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
       let report = mismatchReport(
         observed.weights[i], expected.weights[i], atol: DerivedTolerance.trainingSteps, rtol: 0, label: spec.name)

@@ -53,7 +53,7 @@ struct KerasImportTests {
     let facts = try KerasFixtures.facts()
     let test = TestData.mnistTest
     func accuracy(_ model: ModelFile) throws -> Double {
-      try Evaluator(network: SeedNetwork(backend: CPUBackend(), values: model.parameters)).lossAndAccuracy(test)
+      try Evaluator(network: SeedNetwork(backend: CPUBackend.make(), values: model.parameters)).lossAndAccuracy(test)
         .accuracy
     }
     let right = try accuracy(KerasImport.read(path: KerasFixtures.path("seed.keras")))
@@ -65,7 +65,7 @@ struct KerasImportTests {
   }
 
   func classes(_ model: ModelFile, count: Int) throws -> [Int] {
-    let network = SeedNetwork(backend: CPUBackend(), values: model.parameters)
+    let network = SeedNetwork(backend: CPUBackend.make(), values: model.parameters)
     let p = try Evaluator(network: network).probabilities(TestData.mnistTest.slice(0..<count))
     return (0..<count).map { i in
       let row = p[(i * MNISTShape.classes)..<((i + 1) * MNISTShape.classes)]

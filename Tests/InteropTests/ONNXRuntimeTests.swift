@@ -47,7 +47,7 @@ struct ONNXRuntimeTests {
     pixels.withUnsafeMutableBufferPointer { p in
       labels.withUnsafeMutableBufferPointer { data.fill(indices: Array(0..<data.count)[...], pixels: p, labels: $0) }
     }
-    let network = SeedNetwork(backend: CPUBackend(), values: model.parameters)
+    let network = SeedNetwork(backend: CPUBackend.make(), values: model.parameters)
     // What digits predict answers with: the network's probabilities at the model's temperature.
     let probabilities = model.effectiveCalibration.apply(try Evaluator(network: network).probabilities(data))
     try littleEndianBytes(pixels).write(to: URL(fileURLWithPath: folder + "/images.f32"))

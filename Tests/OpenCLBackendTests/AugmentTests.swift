@@ -177,7 +177,7 @@ struct AugmentTests {
     #expect(c.launches <= 20 * 20, "\(Double(c.launches) / 20) launches a step")
     #expect(c.hostWaits == 0, "\(c.hostWaits) host-blocking calls in 20 steps")
     #expect(c.bytesUploaded == 0, "\(c.bytesUploaded) bytes uploaded in 20 steps")
-    let cpu = Trainer(network: SeedNetwork(backend: CPUBackend(), seed: 3), config: cpuConfig)
+    let cpu = Trainer(network: SeedNetwork(backend: CPUBackend.make(), seed: 3), config: cpuConfig)
     try cpu.run(train: data, validation: nil, observer: nil)
     let (a, b) = (opencl.history[0], cpu.history[0])
     #expect(abs(a.loss - b.loss) <= 1e-4 * b.loss, "\(a.loss) vs \(b.loss)")

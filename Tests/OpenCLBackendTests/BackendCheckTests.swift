@@ -16,7 +16,7 @@ struct BackendCheckTests {
     let opencl = try target.backend()
     let vsReference = BackendChecks.compareWithReference(opencl, shape: shape)
     #expect(vsReference.isEmpty, "\(vsReference.joined(separator: "\n"))")
-    let vsCPU = BackendChecks.compare(opencl, CPUBackend(), shape: shape)
+    let vsCPU = BackendChecks.compare(opencl, CPUBackend.make(), shape: shape)
     #expect(vsCPU.isEmpty, "\(vsCPU.joined(separator: "\n"))")
   }
 }

@@ -20,6 +20,11 @@ struct DeviceCheckCommandTests {
     #expect(
       lines.contains { $0.contains("training steps as train takes them (batch 128") && $0.hasSuffix(": ok") },
       "\(run.stdout)")
+    #expect(
+      lines.contains {
+        $0.contains("--recipe best steps (each batch augmented on the device)") && $0.hasSuffix(": ok")
+      },
+      "\(run.stdout)")
     #expect(!run.stdout.contains("FAILED"))
   }
 

@@ -34,7 +34,7 @@ struct FaultTests {
   func classifierAndEvaluatorThrowTheFault(device: Int) throws {
     let backend = try OpenCLTestDevice.backend(device)
     let model = ModelFile(
-      parameters: SeedNetwork(backend: CPUBackend(threads: 1), seed: 1).parameterValues(), dataset: .mnist)
+      parameters: SeedNetwork(backend: CPUBackend.make(threads: 1), seed: 1).parameterValues(), dataset: .mnist)
     let classifier = DigitClassifier(model: model, backend: backend)
     let input = [Float](repeating: 0, count: 784)
     #expect(try classifier.classify(input).count == 10)

@@ -38,7 +38,7 @@ struct NetworkBatchTests {
   @Test(arguments: targets, BackendCheckShape.network)
   func everyOpAgrees(target: Target, shape: BackendCheckShape) throws {
     let backend = try target.backend()
-    let failures = BackendChecks.compareWithReference(backend, andWith: CPUBackend(), shape: shape)
+    let failures = BackendChecks.compareWithReference(backend, andWith: CPUBackend.make(), shape: shape)
     try backend.throwIfFaulted()
     #expect(failures.isEmpty, "\(failures.joined(separator: "\n"))")
   }
@@ -50,7 +50,7 @@ struct NetworkBatchTests {
   func twoStepsMatchTheCPU(target: Target) throws {
     let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(2 * 128))
     let runs = try TrainingAgreement.run(
-      on: [try target.backend(), CPUBackend()], data: data, config: TrainingAgreement.config(batch: 128, seed: 3))
+      on: [try target.backend(), CPUBackend.make()], data: data, config: TrainingAgreement.config(batch: 128, seed: 3))
     #expect(runs.allSatisfy { $0.steps == 2 })
     let found = TrainingAgreement.mismatches(runs[0], runs[1], images: data.count, label: "2 steps of 128")
     #expect(found.isEmpty, "\(found.joined(separator: "\n"))")

@@ -20,7 +20,7 @@ struct TrainerPathTests {
   @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]))
   func epochOnTheDeviceMatchesTheCPU(target: OpenCLTestDevice.Target) throws {
     let (data, config) = try Self.twentySteps(fast: target.isFast)
-    let runs = try TrainingAgreement.run(on: [try target.backend(), CPUBackend()], data: data, config: config)
+    let runs = try TrainingAgreement.run(on: [try target.backend(), CPUBackend.make()], data: data, config: config)
     #expect(runs.allSatisfy { $0.steps == 20 })
     let c = runs[0].stepCounters
     #expect(c.launches <= 20 * 20, "\(Double(c.launches) / 20) launches a step")
@@ -65,13 +65,14 @@ struct TrainerPathTests {
   func residentEvaluationMatchesHostUpload(device: Int) throws {
     let test = try TrainingAgreementTests.mnist.get().loadTest().slice(
       0..<(OpenCLTestDevice.isFast(device) ? 1000 : 100))
-    let values = SeedNetwork(backend: CPUBackend(threads: 1), seed: 5).parameterValues()
+    let values = SeedNetwork(backend: CPUBackend.make(threads: 1), seed: 5).parameterValues()
     let opencl = try Evaluator(
       network: SeedNetwork(backend: try OpenCLTestDevice.backend(device), values: values), batchSize: 64
     )
     .lossAndAccuracy(test)
-    let cpu = try Evaluator(network: SeedNetwork(backend: CPUBackend(), values: values), batchSize: 64).lossAndAccuracy(
-      test)
+    let cpu = try Evaluator(network: SeedNetwork(backend: CPUBackend.make(), values: values), batchSize: 64)
+      .lossAndAccuracy(
+        test)
     #expect(abs(opencl.loss - cpu.loss) <= 1e-5 * cpu.loss, "\(opencl) vs \(cpu)")
     #expect(abs(opencl.accuracy - cpu.accuracy) * Double(test.count) <= 1, "\(opencl) vs \(cpu)")
   }

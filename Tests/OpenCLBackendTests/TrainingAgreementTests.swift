@@ -85,7 +85,7 @@ struct CPUAgreementTests {
     #else
       let (trainCount, testCount) = (4096, OpenCLTestDevice.isFast(device) ? 10_000 : 1000)
     #endif
-    let cpu = CPUBackend()
+    let cpu = CPUBackend.make()
     let trained = SeedNetwork(backend: cpu, seed: 21)
     let (pixels, labels) = try TrainingAgreementTests.batch(trainCount)
     let s = cpu.makeTensor([2])

@@ -12,7 +12,7 @@ import _TestSupport
 @Suite struct HandwritingTests {
   static let model = try! DefaultModel.load()
   static func classifier() -> DigitClassifier {
-    DigitClassifier(model: model, backend: CPUBackend(threads: 2), batchSize: 500)
+    DigitClassifier(model: model, backend: CPUBackend.make(threads: 2), batchSize: 500)
   }
 
   static func pixels(_ set: LabeledImages) -> [Float] { set.images.map { Float($0) / 255 } }

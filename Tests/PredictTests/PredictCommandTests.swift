@@ -46,7 +46,9 @@ import _TestSupport
     #expect(lines.count == 9)
     var right = 0
     for line in lines {
-      #expect(Set(line.keys) == ["file", "digit", "confidence", "probabilities"])
+      // The API's fields (`Digit` in its OpenAPI document), with the file in front.
+      #expect(Set(line.keys) == ["file", "digit", "label", "confidence", "probabilities", "input28", "box"])
+      #expect((line["input28"] as? [Double])?.count == 784 && (line["box"] as? [Int])?.count == 4)
       let probabilities = try #require(line["probabilities"] as? [Double])
       #expect(probabilities.count == 10 && abs(probabilities.reduce(0, +) - 1) < 1e-3)
       let file = try #require(line["file"] as? String)

@@ -17,7 +17,7 @@ import _TestSupport
   }()
 
   static func classifier(_ model: ModelFile = model) -> DigitClassifier {
-    DigitClassifier(model: model, backend: CPUBackend(threads: ProcessInfo.processInfo.activeProcessorCount))
+    DigitClassifier(model: model, backend: CPUBackend.make(threads: ProcessInfo.processInfo.activeProcessorCount))
   }
 
   /// Fraction of `pictures` whose prediction matches `labels` (no digit counts as wrong).
@@ -47,7 +47,7 @@ import _TestSupport
   /// Any batch size gives each image the probabilities it gets alone (to rounding), and
   /// the buffers kept stay few: sizes up to the batch size in powers of two.
   @Test func everyBatchSizeKeepsFewBuffers() {
-    let classifier = DigitClassifier(model: Self.model, backend: CPUBackend(threads: 1), batchSize: 64)
+    let classifier = DigitClassifier(model: Self.model, backend: CPUBackend.make(threads: 1), batchSize: 64)
     let images = (0..<70).map { MNISTSamples.ink(MNISTSamples.test, $0) }
     let alone = images.map { classifier.probabilities($0) }
     for n in 1...70 {
@@ -75,7 +75,7 @@ import _TestSupport
   /// The same photos through a freshly initialised network: near chance, so the score
   /// above comes from the trained weights.
   @Test func randomModelScoresFarLower() {
-    let random = SeedNetwork(backend: CPUBackend(threads: 1), seed: 99)
+    let random = SeedNetwork(backend: CPUBackend.make(threads: 1), seed: 99)
     let model = ModelFile(parameters: random.parameterValues(), dataset: .mnist)
     let acc = Self.accuracy(Self.classifier(model), Self.photoSet, Self.photoLabels)
     print("synthetic photos, random model: \(acc * 100)%")

@@ -255,8 +255,8 @@ import _TestSupport
   /// held until the other 39 wait, so they must go as one batch: 2 batches in all.
   @Test func concurrentCallersGetTheirOwnAnswers() async throws {
     let model = try DefaultModel.load()
-    let alone = DigitClassifier(model: model, backend: CPUBackend(threads: 1))
-    let held = HeldNetwork(DigitClassifier(model: model, backend: CPUBackend(threads: 1)))
+    let alone = DigitClassifier(model: model, backend: CPUBackend.make(threads: 1))
+    let held = HeldNetwork(DigitClassifier(model: model, backend: CPUBackend.make(threads: 1)))
     let shared = BatchingClassifier(held)
     let inputs = (0..<40).map { i in MNISTDigits.input(i) }
     let expected = inputs.map { alone.probabilities($0) }

@@ -1,5 +1,6 @@
 import DigitsCore
 import DigitsServer
+import DigitsVision
 import Foundation
 import Testing
 import _TestSupport
@@ -40,7 +41,7 @@ import _TestSupport
 
   static func error(_ folder: String) -> String {
     do {
-      _ = try CorrectionStore.load(folder: folder)
+      _ = try CorrectionFolder.load(folder: folder)
       return "no error"
     } catch { return "\(error)" }
   }

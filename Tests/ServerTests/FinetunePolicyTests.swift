@@ -143,7 +143,7 @@ import _TestSupport
     let logged = Mutex<[String]>([])
     let job = FinetuneJob(
       store: try CorrectionStore(folder: folder.path), base: ServerFixture.model, baseName: "built-in model",
-      loadData: { throw Secret() }, makeBackend: { CPUBackend(threads: 1) }, install: { _, _ in },
+      loadData: { throw Secret() }, makeBackend: { CPUBackend.make(threads: 1) }, install: { _, _ in },
       log: { line in logged.withLock { $0.append(line) } })
     try job.store.add(input28: LearningTests.one, label: 1)
     try job.start()
@@ -166,7 +166,7 @@ import _TestSupport
         errno = 0
         let nice = getpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0)
         seen.withLock { $0 = nice }
-        return CPUBackend(threads: 1)
+        return CPUBackend.make(threads: 1)
       })
     try fixture.job.store.add(input28: LearningTests.one, label: 1)
     try fixture.job.start()

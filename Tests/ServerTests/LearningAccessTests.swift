@@ -20,7 +20,7 @@ import _TestSupport
 
     init(
       recipe: Finetune.Recipe = Fixture.smallRecipe, policy: FinetuneJob.Policy = .init(),
-      makeBackend: @escaping FinetuneJob.BackendMaker = { CPUBackend(threads: 1) }
+      makeBackend: @escaping FinetuneJob.BackendMaker = { CPUBackend.make(threads: 1) }
     ) throws {
       let service = self.service
       job = FinetuneJob(
@@ -33,7 +33,8 @@ import _TestSupport
         makeBackend: makeBackend,
         install: { model, name in
           service.serve(
-            DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), model: model, name: name,
+            DigitClassifier(model: model, backend: CPUBackend.make(threads: 1), batchSize: 64), model: model,
+            name: name,
             fallback: nil)
         })
     }

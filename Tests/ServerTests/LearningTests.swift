@@ -41,11 +41,12 @@ import _TestSupport
           let data = DatasetFolder(path: TestData.mnistPath)
           return (try data.loadTraining().slice(0..<1000), try data.loadTest().slice(0..<500))
         },
-        makeBackend: { CPUBackend(threads: 1) },
+        makeBackend: { CPUBackend.make(threads: 1) },
         install: { model, name in
           installed.append(model)
           service.serve(
-            DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64), model: model, name: name,
+            DigitClassifier(model: model, backend: CPUBackend.make(threads: 1), batchSize: 64), model: model,
+            name: name,
             fallback: nil)
         })
     }
@@ -91,7 +92,7 @@ import _TestSupport
     #expect(lines[1].hasPrefix("c000001.png,1,") && lines[2].hasPrefix("c000002.png,7,"))
     let image = try ImageDecoder.read(path: fixture.folder.path + "/c000001.png")
     #expect(image.width == MNISTShape.side && image.height == MNISTShape.side)
-    let loaded = try CorrectionStore.load(folder: fixture.folder.path)
+    let loaded = try CorrectionFolder.load(folder: fixture.folder.path)
     #expect(loaded.labels == [1, 7])
     let expected = Self.one.map { UInt8(($0 * 255).rounded()) }
     #expect(Array(loaded.images[0..<MNISTShape.pixels]) == expected)
@@ -171,7 +172,7 @@ import _TestSupport
     let missing = folder.path + "/nothing"
     func error(_ path: String) -> String {
       do {
-        _ = try CorrectionStore.load(folder: path)
+        _ = try CorrectionFolder.load(folder: path)
         return "no error"
       } catch { return "\(error)" }
     }

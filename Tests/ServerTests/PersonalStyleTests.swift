@@ -31,7 +31,7 @@ import _TestSupport
 
   /// The answers of `model` for `inputs`.
   static func predictions(_ model: ModelFile, _ inputs: [Float]) -> [Int] {
-    let probabilities = DigitClassifier(model: model, backend: CPUBackend(threads: 2)).probabilities(inputs)
+    let probabilities = DigitClassifier(model: model, backend: CPUBackend.make(threads: 2)).probabilities(inputs)
     return stride(from: 0, to: probabilities.count, by: MNISTShape.classes).map { start in
       DigitClassifier.ranked(probabilities[start..<(start + MNISTShape.classes)])[0].index
     }
@@ -42,8 +42,10 @@ import _TestSupport
   }
 
   static func mnistAccuracy(_ model: ModelFile, _ test: LabeledImages) throws -> Double {
-    try Evaluator(network: SeedNetwork(backend: CPUBackend(threads: 2), values: model.parameters)).lossAndAccuracy(test)
-      .accuracy
+    try Evaluator(network: SeedNetwork(backend: CPUBackend.make(threads: 2), values: model.parameters)).lossAndAccuracy(
+      test
+    )
+    .accuracy
   }
 
   @Test(.heavy)
@@ -75,11 +77,11 @@ import _TestSupport
       try? FileManager.default.removeItem(atPath: keep)
       try FileManager.default.copyItem(atPath: folder.path, toPath: keep)
     }
-    let saved = try CorrectionStore.load(folder: folder.path)
+    let saved = try CorrectionFolder.load(folder: folder.path)
     #expect(saved.count == confused.count * Self.correctionsPerDigit)
 
     let model = try Finetune.run(
-      model: base, corrections: saved, replay: train, validation: nil, backend: CPUBackend(threads: 2))
+      model: base, corrections: saved, replay: train, validation: nil, backend: CPUBackend.make(threads: 2))
 
     // 200 fresh drawings of the same hand, and the MNIST test set, before and after.
     let fresh = Self.drawings(Array(0..<10), count: Self.perDigit, stream: 3)

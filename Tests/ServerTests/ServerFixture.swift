@@ -25,7 +25,7 @@ enum ServerFixture {
   }
 
   static func cpuClassifier() -> DigitClassifier {
-    DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 64)
+    DigitClassifier(model: model, backend: CPUBackend.make(threads: 1), batchSize: 64)
   }
 
   /// The server's limits with a request deadline no test runs into (the hang guard): a test

@@ -38,11 +38,11 @@ struct ServerStageBenchmark {
     Self.time("prepare (all)") { _ = DigitPreprocessor().prepare(image) }
     let pixels = try #require(prepared.pixels)
     let model = try DefaultModel.load()
-    let single = DigitClassifier(model: model, backend: CPUBackend(threads: 1))
+    let single = DigitClassifier(model: model, backend: CPUBackend.make(threads: 1))
     Self.time("classify batch 1, 1 thread") { _ = single.probabilities(pixels) }
     let batch = Array(repeating: pixels, count: 32).flatMap { $0 }
     Self.time("classify batch 32, 1 thread, per image", per: 32) { _ = single.probabilities(batch) }
-    let both = DigitClassifier(model: model, backend: CPUBackend(threads: 2))
+    let both = DigitClassifier(model: model, backend: CPUBackend.make(threads: 2))
     Self.time("classify batch 32, 2 threads, per image", per: 32) { _ = both.probabilities(batch) }
     let p = single.probabilities(pixels)
     Self.time("JSON") { _ = JSONText.numbers(pixels) + JSONText.numbers(p) }

@@ -12,7 +12,7 @@ import _TestSupport
   func trainer(
     seed: UInt64 = 5, epochs: Int, threads: Int = 2, history: [EpochRecord] = [], from model: ModelFile? = nil
   ) -> Trainer {
-    let backend = CPUBackend(threads: threads)
+    let backend = CPUBackend.make(threads: threads)
     var config = TrainingConfig()
     config.epochs = epochs
     config.seed = seed
@@ -123,12 +123,12 @@ import _TestSupport
       return c
     }
     let three = Trainer(
-      network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 3, horizon: nil))
+      network: SeedNetwork(backend: CPUBackend.make(threads: 2), seed: 3), config: config(epochs: 3, horizon: nil))
     try three.run(train: data, validation: nil, observer: nil)
     let extended = Trainer(network: three.network, config: config(epochs: 5, horizon: 3), history: three.history)
     try extended.run(train: data, validation: nil, observer: nil)
     let straight = Trainer(
-      network: SeedNetwork(backend: CPUBackend(threads: 2), seed: 3), config: config(epochs: 5, horizon: 3))
+      network: SeedNetwork(backend: CPUBackend.make(threads: 2), seed: 3), config: config(epochs: 5, horizon: 3))
     try straight.run(train: data, validation: nil, observer: nil)
     #expect(extended.history.count == 5)
     #expect(Array(extended.history.prefix(3)) == three.history)

@@ -23,8 +23,8 @@ let benchmarks: @Sendable () -> Void = {
   for path in CPUPath.supported {
     for threads in Set([1, cores]).sorted() {
       gemmBenchmarks(path: path, threads: threads)
-      forwardBenchmark(label: "\(path) threads=\(threads)") { CPUBackend(threads: threads, path: path) }
-      layerBenchmarks(label: "\(path) threads=\(threads)") { CPUBackend(threads: threads, path: path) }
+      forwardBenchmark(label: "\(path) threads=\(threads)") { CPUBackend.make(threads: threads, path: path) }
+      layerBenchmarks(label: "\(path) threads=\(threads)") { CPUBackend.make(threads: threads, path: path) }
     }
   }
   // Every OpenCL device present (PoCL included: slow, but it shows the kernels run).
@@ -56,7 +56,7 @@ func randomValues(_ count: Int) -> [Float] {
   }
 }
 
-/// Plain GEMMs (row-major operands, as `CPUBackend.gemm` sees them) at the shapes of the two
+/// Plain GEMMs (row-major operands, as `CPUKernels.gemm` sees them) at the shapes of the two
 /// biggest layers: conv2 forward per image (W[64,288] * im2col[288,121]) and the first dense
 /// layer (x[128,1600] * w^T[1600,128]).
 func gemmBenchmarks(path: CPUPath, threads: Int) {
@@ -66,7 +66,7 @@ func gemmBenchmarks(path: CPUPath, threads: Int) {
   ]
   for s in shapes {
     Benchmark("GEMM \(s.name) \(path) threads=\(threads)") { benchmark in
-      let backend = CPUBackend(threads: threads, path: path)
+      let backend = CPUBackend.make(threads: threads, path: path)
       let a = randomValues(s.m * s.k), b = randomValues(s.k * s.n)
       var c = [Float](repeating: 0, count: s.m * s.n)
       a.withUnsafeBufferPointer { a in

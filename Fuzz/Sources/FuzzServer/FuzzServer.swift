@@ -47,7 +47,7 @@ let service: PredictionService = {
   let model = try! DefaultModel.load()
   return PredictionService(
     model: model, modelName: DefaultModel.name,
-    classifier: DigitClassifier(model: model, backend: CPUBackend(threads: 1), batchSize: 16),
+    classifier: DigitClassifier(model: model, backend: CPUBackend.make(threads: 1), batchSize: 16),
     backendDescription: "cpu (1 thread)", maxPixels: 1 << 22)
 }()
 

@@ -6,35 +6,49 @@ import Foundation
 /// out takes the checkpoint's value, an option given with another value is a difference, and
 /// any difference refuses the resume. Continuing with other settings would give weights no
 /// uninterrupted run gives, while the file would claim one run; refusing keeps the file true.
-struct TrainPlan: Equatable {
-  var epochs: Int
+public struct TrainPlan: Equatable {
+  public var epochs: Int
   /// Epochs the learning-rate schedule spans: the first run's `--epochs`, kept by extensions.
-  var scheduleEpochs: Int
-  var schedule: LearningRateSchedule
-  var learningRate: Float
-  var batchSize: Int
-  var seed: UInt64
-  var recipe: TrainingRecipe
-  var limit: Int?
-  var validation: ValidationChoice
+  public var scheduleEpochs: Int
+  public var schedule: LearningRateSchedule
+  public var learningRate: Float
+  public var batchSize: Int
+  public var seed: UInt64
+  public var recipe: TrainingRecipe
+  public var limit: Int?
+  public var validation: ValidationChoice
 
   /// What the command line asked for; nil where an option was not given.
-  struct Request {
-    var epochs: Int?
-    var schedule: LearningRateSchedule?
-    var learningRate: Float?
-    var batchSize: Int?
-    var seed: UInt64?
-    var recipe: TrainingRecipe?
-    var limit: Int?
-    var validation: ValidationChoice?
+  public struct Request {
+    public var epochs: Int?
+    public var schedule: LearningRateSchedule?
+    public var learningRate: Float?
+    public var batchSize: Int?
+    public var seed: UInt64?
+    public var recipe: TrainingRecipe?
+    public var limit: Int?
+    public var validation: ValidationChoice?
+
+    public init(
+      epochs: Int? = nil, schedule: LearningRateSchedule? = nil, learningRate: Float? = nil, batchSize: Int? = nil,
+      seed: UInt64? = nil, recipe: TrainingRecipe? = nil, limit: Int? = nil, validation: ValidationChoice? = nil
+    ) {
+      self.epochs = epochs
+      self.schedule = schedule
+      self.learningRate = learningRate
+      self.batchSize = batchSize
+      self.seed = seed
+      self.recipe = recipe
+      self.limit = limit
+      self.validation = validation
+    }
   }
 
-  static let defaultSeed: UInt64 = 42
-  static let defaultBatchSize = 128
+  public static let defaultSeed: UInt64 = 42
+  public static let defaultBatchSize = 128
 
   /// A fresh run: the request, with defaults for what it leaves out.
-  init(fresh r: Request) {
+  public init(fresh r: Request) {
     recipe = r.recipe ?? .seed
     epochs = r.epochs ?? recipe.defaultEpochs
     scheduleEpochs = epochs
@@ -50,7 +64,8 @@ struct TrainPlan: Equatable {
   /// whose value differs from the checkpoint's ("  --seed: checkpoint 42, command line 7").
   /// `--epochs` above the recorded total extends the run (the schedule keeps its horizon);
   /// below it is a difference: a run can be extended, not shortened.
-  init(resuming facts: TrainingFacts, request r: Request, checkpoint: String, differences: inout [String]) throws {
+  public init(resuming facts: TrainingFacts, request r: Request, checkpoint: String, differences: inout [String]) throws
+  {
     guard facts.recordsRun, let total = facts.epochs, let schedule = facts.schedule,
       let scheduleEpochs = facts.scheduleEpochs, let learningRate = facts.learningRate
     else {
@@ -96,7 +111,7 @@ struct TrainPlan: Equatable {
   }
 
   /// The trainer's configuration for this plan.
-  var config: TrainingConfig {
+  public var config: TrainingConfig {
     var config = TrainingConfig()
     config.epochs = epochs
     config.scheduleEpochs = scheduleEpochs
@@ -109,7 +124,7 @@ struct TrainPlan: Equatable {
   }
 
   /// Facts of a fresh run under this plan.
-  func facts(backend: String, trainingImages: Int, dataSHA256: String, date: String) -> TrainingFacts {
+  public func facts(backend: String, trainingImages: Int, dataSHA256: String, date: String) -> TrainingFacts {
     var facts = TrainingFacts(
       seed: seed, backend: backend, batchSize: batchSize, validation: validation.source.label,
       trainingImages: trainingImages, recipe: recipe.rawValue, date: date)
@@ -120,5 +135,35 @@ struct TrainPlan: Equatable {
     facts.limit = limit
     facts.dataSHA256 = dataSHA256
     return facts
+  }
+}
+
+/// `--recipe`: what a run adds to the seed's plain training.
+public enum TrainingRecipe: String, CaseIterable, Sendable {
+  case seed, best
+
+  public var defaultEpochs: Int { self == .best ? 30 : 10 }
+
+  public func apply(to config: inout TrainingConfig) {
+    config.recipe = rawValue
+    if self == .best {
+      config.augment = Augmentation.best.batchFunction
+      // On a device that augments (OpenCL): the same steps but relayout's stroke adjustment,
+      // so the training set stays on the device (Augmentation.bestOnDevice says why).
+      config.deviceAugmentation = Augmentation.bestOnDevice.device
+    }
+  }
+}
+
+/// `--validation`: which images a run validates (and calibrates) on.
+public enum ValidationChoice: String, CaseIterable, Sendable {
+  case split, test, none
+
+  public var source: ValidationSource {
+    switch self {
+    case .split: return .split(fraction: 0.1)
+    case .test: return .test
+    case .none: return .none
+    }
   }
 }

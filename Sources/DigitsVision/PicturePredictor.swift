@@ -1,0 +1,150 @@
+import DigitsCore
+import Foundation
+
+/// `digits predict` without the process: reads named pictures (files, or the bytes of
+/// standard input) with a classifier, a chunk at a time: each chunk is decoded and prepared
+/// on every core, then classified in one batch, and its answers handed on in input order.
+/// Not thread-safe (it drives one `DigitClassifier`).
+public final class PicturePredictor {
+  /// One input, before decoding.
+  public enum Source: Sendable {
+    case file(String)
+    /// Bytes read by the caller (standard input: one image file, or raw 28x28 arrays).
+    case data(String, Data)
+    /// An input known to be unreadable before decoding (a folder that cannot be listed).
+    case failed(String, String)
+  }
+
+  /// One picture's answer, or why it could not be read.
+  public enum Outcome: Sendable {
+    case answered(String, PictureAnswer)
+    case failed(String, String)
+
+    public var name: String {
+      switch self {
+      case .answered(let name, _), .failed(let name, _): return name
+      }
+    }
+  }
+
+  public let classifier: DigitClassifier
+  public let reader: PictureReader
+  /// Read each picture as a number of several digits.
+  public let multi: Bool
+  /// Inputs decoded at once: each holds at most one decoded picture while it is prepared (a
+  /// phone photo is ~50 MB as Floats), then only the network's inputs.
+  public var chunk = 128
+  /// Network inputs classified so far, and the seconds the forward passes took (not decoding
+  /// or preparing).
+  public private(set) var forwardImages = 0
+  public private(set) var forwardSeconds = 0.0
+
+  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader = PictureReader()) {
+    self.classifier = classifier
+    self.multi = multi
+    self.reader = reader
+  }
+
+  /// The sources the command line names: files, folders searched for pictures, and `-` for
+  /// `standardInput`.
+  public static func sources(_ inputs: [String], standardInput: () -> Data) -> [Source] {
+    var sources: [Source] = []
+    for input in inputs {
+      if input == "-" {
+        sources.append(.data("-", standardInput()))
+        continue
+      }
+      for entry in ImageFiles.expand([input]) {
+        switch entry {
+        case .file(let path): sources.append(.file(path))
+        case .problem(let path, let message): sources.append(.failed(path, DigitsError.file(path, message).description))
+        }
+      }
+    }
+    return sources
+  }
+
+  /// Reads every source, in order, handing each answer to `each` as soon as its chunk is done.
+  /// Throws when the network fails (an OpenCL fault), never answering with a faulted device's zeros.
+  public func read(_ sources: [Source], each: (Outcome) throws -> Void) throws {
+    var start = 0
+    while start < sources.count {
+      let batch = Array(sources[start..<min(sources.count, start + chunk)])
+      start += batch.count
+      let prepared = Self.prepareAll(batch, reader: reader, multi: multi)
+      var inputs: [Float] = []
+      for case .success(_, let picture) in prepared { inputs += picture.inputs }
+      let clock = ContinuousClock(), started = clock.now
+      let probabilities = inputs.isEmpty ? [] : try classifier.classify(inputs)
+      let elapsed = (clock.now - started).components
+      forwardSeconds += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+      forwardImages += inputs.count / MNISTShape.pixels
+      var used = 0
+      for item in prepared {
+        switch item {
+        case .failure(let name, let message):
+          try each(.failed(name, message))
+        case .success(let name, let picture):
+          let count = picture.count * MNISTShape.classes
+          let own = Array(probabilities[used..<(used + count)])
+          used += count
+          try each(.answered(name, picture.answer(probabilities: own, minConfidence: classifier.minConfidence)))
+        }
+      }
+    }
+  }
+
+  /// `read`, collecting the answers.
+  public func read(_ sources: [Source]) throws -> [Outcome] {
+    var out: [Outcome] = []
+    try read(sources) { out.append($0) }
+    return out
+  }
+
+  enum Prepared: Sendable {
+    case success(String, PreparedPicture)
+    case failure(String, String)
+  }
+
+  /// Decodes and prepares a chunk on every core, keeping the order.
+  static func prepareAll(_ sources: [Source], reader: PictureReader, multi: Bool) -> [Prepared] {
+    var out = [[Prepared]](repeating: [], count: sources.count)
+    out.withUnsafeMutableBufferPointer { buffer in
+      nonisolated(unsafe) let slots = buffer
+      DispatchQueue.concurrentPerform(iterations: sources.count) { i in
+        slots[i] = decode(sources[i]).map { picture in
+          switch picture {
+          case .failure(let name, let message): return .failure(name, message)
+          case .success(let name, let image): return .success(name, reader.prepare(image, multi: multi))
+          }
+        }
+      }
+    }
+    return out.flatMap { $0 }
+  }
+
+  enum Decoded {
+    case success(String, GrayImage)
+    case failure(String, String)
+  }
+
+  /// Decodes one input. Standard input holds one image file or raw 28x28 arrays; several
+  /// arrays are named -[0], -[1], ...
+  static func decode(_ source: Source) -> [Decoded] {
+    switch source {
+    case .failed(let name, let message):
+      return [.failure(name, message)]
+    case .file(let path):
+      do { return [.success(path, try ImageDecoder.read(path: path))] } catch { return [.failure(path, "\(error)")] }
+    case .data(let name, let data):
+      do {
+        let images = try RawInput.images(data, name: "standard input")
+        return images.count == 1
+          ? [.success(name, images[0])]
+          : images.enumerated().map { .success("\(name)[\($0.offset)]", $0.element) }
+      } catch {
+        return [.failure(name, "\(error)")]
+      }
+    }
+  }
+}

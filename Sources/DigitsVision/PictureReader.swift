@@ -1,0 +1,139 @@
+import DigitsCore
+
+/// The one way a picture is read, by `digits predict` and by the server alike: find the ink,
+/// lay out the digit (or with `multi`, the candidate digits of a number), let the network
+/// classify, then answer a digit, "unsure", "several digits", a number, or blank.
+///
+/// Split in two around the network so that each caller runs it its own way (the command in
+/// big synchronous batches, the server in batches shared between requests): `prepare` is pure
+/// and CPU-bound, safe on any thread; `PreparedPicture.answer` turns the network's
+/// probabilities into the answer.
+public struct PictureReader: Sendable {
+  public var preprocessor: DigitPreprocessor
+
+  public init(preprocessor: DigitPreprocessor = DigitPreprocessor()) { self.preprocessor = preprocessor }
+
+  /// Finds the ink and lays out what the network must classify.
+  public func prepare(_ image: GrayImage, multi: Bool) -> PreparedPicture {
+    let numbers = NumberReader(preprocessor: preprocessor)
+    if multi {
+      switch numbers.candidates(image) {
+      case .read(let reading): return PreparedPicture(.answered(.number(reading)), numbers: numbers)
+      case .classify(let candidates): return PreparedPicture(.number(candidates), numbers: numbers)
+      }
+    }
+    let digit = preprocessor.prepare(image)
+    guard let pixels = digit.pixels else {
+      return PreparedPicture(.answered(.blank(note: digit.note ?? "no digit")), numbers: numbers)
+    }
+    if let box = digit.box, NumberReader.mayHoldSeveral(box), let candidates = numbers.severalCandidates(image) {
+      return PreparedPicture(.maybeSeveral(pixels, digit.box, candidates), numbers: numbers)
+    }
+    return PreparedPicture(.digit(pixels, digit.box), numbers: numbers)
+  }
+
+  /// `prepare`, the network (`classify` maps n * 784 inputs to n * 10 probabilities) and the
+  /// answer, in one call.
+  public func read(
+    _ image: GrayImage, multi: Bool, minConfidence: Double, classify: ([Float]) throws -> [Float]
+  ) rethrows -> PictureAnswer {
+    let prepared = prepare(image, multi: multi)
+    let inputs = prepared.inputs
+    return prepared.answer(probabilities: inputs.isEmpty ? [] : try classify(inputs), minConfidence: minConfidence)
+  }
+}
+
+/// A picture ready for the network: classify `inputs`, then ask for the `answer`.
+public struct PreparedPicture: Sendable {
+  enum Stage: Sendable {
+    case answered(PictureAnswer)
+    case digit([Float], PictureAnswer.Box?)
+    case number(NumberReader.Candidates)
+    /// One digit, unless the number reader finds several in the picture.
+    case maybeSeveral([Float], PictureAnswer.Box?, NumberReader.Candidates)
+  }
+
+  let stage: Stage
+  let numbers: NumberReader
+
+  init(_ stage: Stage, numbers: NumberReader) {
+    self.stage = stage
+    self.numbers = numbers
+  }
+
+  /// n * 784 network inputs (ink 1 on 0), none when the answer needs no network.
+  public var inputs: [Float] {
+    switch stage {
+    case .answered: return []
+    case .digit(let pixels, _): return pixels
+    case .number(let candidates): return candidates.inputs
+    case .maybeSeveral(let pixels, _, let candidates): return pixels + candidates.inputs
+    }
+  }
+
+  /// How many pictures of 28x28 `inputs` holds.
+  public var count: Int {
+    switch stage {
+    case .answered: return 0
+    case .digit: return 1
+    case .number(let candidates): return candidates.count
+    case .maybeSeveral(_, _, let candidates): return 1 + candidates.count
+    }
+  }
+
+  /// The answer from the (calibrated) probabilities of `inputs`, n * 10 values; below
+  /// `minConfidence` a single digit is "unsure". A number's digits are always named: the
+  /// number is the answer.
+  public func answer(probabilities: [Float], minConfidence: Double) -> PictureAnswer {
+    switch stage {
+    case .answered(let answer):
+      return answer
+    case .digit(let pixels, let box):
+      return .digit(.init(pixels: pixels, probabilities: probabilities, box: box, minConfidence: minConfidence))
+    case .number(let candidates):
+      return .number(numbers.choose(candidates, probabilities: probabilities))
+    case .maybeSeveral(let pixels, let box, let candidates):
+      let reading = numbers.choose(candidates, probabilities: Array(probabilities[MNISTShape.classes...]))
+      return .digit(
+        .init(
+          pixels: pixels, probabilities: Array(probabilities[..<MNISTShape.classes]), box: box,
+          minConfidence: minConfidence, several: reading.digits.count >= 2 ? reading.number : nil))
+    }
+  }
+}
+
+/// What a picture holds: the answer `digits predict` prints and the server sends.
+public enum PictureAnswer: Sendable {
+  /// One digit, which may be unsure or turn out to be several digits.
+  case digit(Digit)
+  /// Too little ink for a digit; `note` says why.
+  case blank(note: String)
+  /// Several digits read left to right (`multi`).
+  case number(NumberReader.Reading)
+
+  /// A box in the source picture's pixels.
+  public typealias Box = (x: Int, y: Int, width: Int, height: Int)
+
+  public struct Digit: Sendable {
+    /// The 784 inputs the network saw.
+    public let pixels: [Float]
+    /// 10 calibrated probabilities.
+    public let probabilities: [Float]
+    public let box: Box?
+    /// The digit, or unsure below the threshold.
+    public let answer: DigitAnswer
+    /// Set when the picture holds several digits: them, read as a number.
+    public let several: String?
+
+    public init(pixels: [Float], probabilities: [Float], box: Box?, minConfidence: Double, several: String? = nil) {
+      self.pixels = pixels
+      self.probabilities = probabilities
+      self.box = box
+      self.answer = DigitAnswer(probabilities[...], minConfidence: minConfidence)
+      self.several = several
+    }
+
+    /// The likeliest digit and its probability, answered or not.
+    public var best: (index: Int, probability: Float) { DigitClassifier.ranked(probabilities[...])[0] }
+  }
+}

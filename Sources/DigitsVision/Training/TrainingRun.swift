@@ -1,0 +1,154 @@
+import DigitsCore
+import Foundation
+
+/// `digits train` without the process: plans the run (a fresh one, or `resume` of the
+/// checkpoint next to `out`, refused when the request differs from it), loads the data,
+/// trains writing the model and a checkpoint after every epoch, calibrates on the validation
+/// split; `Finished.writeReport` then writes the HTML report. Progress goes to the observer and to `note`.
+public struct TrainingRun {
+  /// What the command line asked for; nil where an option was not given.
+  public var request: TrainPlan.Request
+  /// Where the model goes; the checkpoint goes beside it (`checkpointPath`).
+  public var out: String
+  /// Continue the checkpoint's run.
+  public var resume: Bool
+  /// `--data`: the folder of the four IDX files (nil: the usual places).
+  public var dataPath: String?
+  /// `--dataset` (nil: the checkpoint's, else MNIST).
+  public var dataset: DatasetKind?
+
+  public init(
+    request: TrainPlan.Request = .init(), out: String, resume: Bool = false, dataPath: String? = nil,
+    dataset: DatasetKind? = nil
+  ) {
+    self.request = request
+    self.out = out
+    self.resume = resume
+    self.dataPath = dataPath
+    self.dataset = dataset
+  }
+
+  /// What a finished run leaves to its caller: the trainer's step statistics and the backend
+  /// (for `--profile`), and what the report needs.
+  public struct Finished {
+    public let trainer: Trainer
+    public let backend: any Backend
+    let out: String
+    let test: LabeledImages
+    let dataPath: String
+
+    /// Evaluates the model on the test set and writes the HTML report to `path`.
+    public func writeReport(to path: String) throws {
+      let probabilities = try Evaluator(network: trainer.network).probabilities(test)
+      try HTMLReport(
+        modelPath: out, model: try ModelFile.read(path: out), test: test, probabilities: probabilities,
+        evaluationBackend: backend.name, dataPath: dataPath
+      ).write(to: path)
+    }
+  }
+
+  /// model.safetensors -> model.checkpoint.safetensors, next to it.
+  public var checkpointPath: String { Self.checkpointPath(for: out) }
+
+  public static func checkpointPath(for out: String) -> String {
+    let url = URL(fileURLWithPath: out)
+    let stem =
+      url.pathExtension == "safetensors" ? url.deletingPathExtension().lastPathComponent : url.lastPathComponent
+    return url.deletingLastPathComponent().appendingPathComponent(stem + ".checkpoint.safetensors").path
+  }
+
+  /// Runs it. `makeBackend` is called once the data is loaded and the plan is known good.
+  public func run(
+    makeBackend: () throws -> any Backend, observer: (any TrainingObserver)? = nil, note: (String) -> Void = { _ in }
+  ) throws -> Finished {
+    let checkpointPath = self.checkpointPath
+    var resumed: ModelFile?
+    var plan = TrainPlan(fresh: request)
+    var differences: [String] = []
+    if resume {
+      guard FileManager.default.fileExists(atPath: checkpointPath) else {
+        throw DigitsError.file(checkpointPath, "no checkpoint to resume from; train without --resume first")
+      }
+      let checkpoint = try ModelFile.read(path: checkpointPath)
+      guard checkpoint.adam != nil, let facts = checkpoint.facts else {
+        throw DigitsError.file(checkpointPath, "holds no optimizer state or training facts; not a checkpoint")
+      }
+      plan = try TrainPlan(resuming: facts, request: request, checkpoint: checkpointPath, differences: &differences)
+      if let given = dataset, given != checkpoint.dataset {
+        differences.append("  --dataset: checkpoint \(checkpoint.dataset.rawValue), command line \(given.rawValue)")
+      }
+      resumed = checkpoint
+    }
+    let dataset = self.dataset ?? resumed?.dataset ?? .mnist
+    let folder = try DatasetFolder.locate(option: dataPath, kind: dataset, testOnly: false)
+
+    var training = try folder.loadTraining()
+    let test = try folder.loadTest()
+    if let limit = plan.limit, limit < training.count { training = training.slice(0..<limit) }
+    let dataSHA256 = TrainingFacts.dataSHA256(training)
+    if let recorded = resumed?.facts?.dataSHA256, recorded != dataSHA256 {
+      differences.append(
+        "  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(folder.path) gives \(dataSHA256.prefix(16))..."
+      )
+    }
+    if !differences.isEmpty {
+      throw DigitsError.file(
+        checkpointPath,
+        "--resume refused: the command line differs from the checkpoint's run in \(differences.count) setting\(differences.count == 1 ? "" : "s") (leave an option out to keep the checkpoint's value):\n"
+          + differences.joined(separator: "\n"))
+    }
+    if let resumed, resumed.history.count >= plan.epochs {
+      throw DigitsError.file(
+        checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
+    }
+    var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
+    if plan.recipe == .best { train = GeneratedDigits.mixed(into: train, seed: plan.config.seed) }
+
+    let backend = try makeBackend()
+    let config = plan.config
+    let network =
+      resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
+      ?? SeedNetwork(backend: backend, seed: config.seed)
+    let trainer = Trainer(network: network, config: config, history: resumed?.history ?? [])
+
+    if let resumed {
+      note("resuming at epoch \(resumed.history.count + 1) of \(plan.epochs) from \(checkpointPath)")
+    }
+    note(
+      "training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)"
+    )
+    let date = ISO8601DateFormatter().string(from: Date())
+    var facts = plan.facts(backend: backend.name, trainingImages: train.count, dataSHA256: dataSHA256, date: date)
+    if let resumed, var continued = resumed.facts {
+      continued.epochs = plan.epochs
+      continued.version = DigitsVersion.current
+      continued.resumes =
+        (continued.resumes ?? []) + [.init(epoch: resumed.history.count + 1, backend: backend.name, date: date)]
+      facts = continued
+    }
+    try trainer.run(train: train, validation: validationSet, observer: observer) { history in
+      // The model first, then the checkpoint: a kill between the two leaves the checkpoint
+      // one epoch behind, and --resume redoes that epoch to the same bits. The other order
+      // could leave a finished checkpoint beside a model one epoch old.
+      // A device fault gives zeros for weights: checked before anything is written.
+      let model = ModelFile(parameters: network.parameterValues(), dataset: dataset, history: history, facts: facts)
+      var checkpoint = model
+      checkpoint.adam = network.adamState()
+      try backend.throwIfFaulted()
+      try model.write(to: out)
+      try checkpoint.write(to: checkpointPath)
+    }
+    if let validationSet {
+      // Temperature and unsure threshold from the validation split (see Calibration).
+      let probabilities = try Evaluator(network: network).probabilities(validationSet)
+      var model = try ModelFile.read(path: out)
+      model.calibration = Calibration.fit(probabilities: probabilities, labels: validationSet.labels)
+      try model.write(to: out)
+      note(
+        "calibrated on \(validationSet.count) validation images: temperature \(String(format: "%.3f", model.calibration!.temperature)), unsure below \(String(format: "%.3f", model.calibration!.threshold))"
+      )
+    }
+    note("wrote \(out) (checkpoint: \(checkpointPath))")
+    return Finished(trainer: trainer, backend: backend, out: out, test: test, dataPath: folder.path)
+  }
+}
