@@ -70,17 +70,23 @@ def compare(digits, model_path, folder, model, session, runs):
         best = None
         for _ in range(runs):
             start = time.perf_counter()
-            out = subprocess.run([digits, "predict", folder, "--model", model_path, "--backend", "cpu", "--threads", str(threads),
-                                  "--json"], capture_output=True, text=True)
+            out = subprocess.run([digits, "predict", folder, "--model", model_path, "--backend", "cpu", "--threads", str(threads)],
+                                 capture_output=True, text=True)
             total = time.perf_counter() - start
             if out.returncode != 0:
                 raise SystemExit(f"digits predict failed: {out.stderr.strip()[:300]}")
             if best is None or total < best[0]:
                 best = (total, out)
         total, out = best
-        answers = [l for l in out.stdout.splitlines() if l.startswith("{")]
-        right = sum('"digit":' + n.split("-")[1][0] in l.replace(" ", "") for l, n in
-                    zip(answers, sorted(f for f in os.listdir(folder) if f.endswith(".png"))))
-        timing = [l for l in out.stderr.splitlines() if "decode" in l]
-        print(f"digits predict, {threads} thread(s): {len(answers) / total:.0f} pictures/s ({total:.2f} s whole process; "
-              f"{right / max(1, len(answers)):.2%} right) {timing[-1] if timing else ''}")
+        # "DIR/00042-7.png: 7 (99.9%) ..." or "DIR/00042-7.png: Not sure: 1 or 7? ..."
+        right = unsure = count = 0
+        for line in out.stdout.splitlines():
+            name, _, answer = line.partition(": ")
+            if not name.endswith(".png"):
+                continue
+            count += 1
+            unsure += answer.startswith("Not sure")
+            right += answer.split(" ")[0] == name.rsplit("-", 1)[1][0]
+        forward = [l for l in out.stderr.splitlines() if l.startswith("forward pass")]
+        print(f"digits predict, {threads} thread(s): {count / total:.0f} pictures/s ({total:.2f} s whole process; "
+              f"{right / max(1, count):.2%} right, {unsure / max(1, count):.2%} not sure) {forward[-1] if forward else ''}")
