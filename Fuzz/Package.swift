@@ -38,9 +38,12 @@ let package = Package(
     .executableTarget(
       name: "FuzzKerasImport", dependencies: ["FuzzDriver", .product(name: "DigitsInterop", package: "digits")],
       swiftSettings: fuzzer, linkerSettings: linkFuzzer),
-    .executableTarget(name: "FuzzLearningJSON", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
-    .executableTarget(name: "FuzzLearningAccess", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
-    .executableTarget(name: "FuzzCorrectionStore", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
+      name: "FuzzLearningJSON", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
+      name: "FuzzLearningAccess", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
+      name: "FuzzCorrectionStore", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(
       name: "FuzzServer",
       dependencies: core + [

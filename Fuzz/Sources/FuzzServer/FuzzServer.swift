@@ -61,10 +61,12 @@ enum TrackedBody {
     let served: Result<Void, any Error>
     do {
       // The only reference the harness holds ends with this scope.
-      let body = Data(bytesNoCopy: buffer, count: bytes.count, deallocator: .custom { pointer, _ in
-        pointer.deallocate()
-        freed.signal()
-      })
+      let body = Data(
+        bytesNoCopy: buffer, count: bytes.count,
+        deallocator: .custom { pointer, _ in
+          pointer.deallocate()
+          freed.signal()
+        })
       served = Result { try serve(body) }
     }
     guard freed.wait(timeout: .now() + 5) == .success else {
