@@ -20,6 +20,8 @@ public final class CorrectionStore: Sendable {
   }
 
   public static let labelsFile = "labels.csv"
+  /// Pictures are numbered below this (c000001.png on): far more than `Limits.maxCount`.
+  static let largestNumber = 1_000_000_000
   static let header = "file,label,time"
 
   public let folder: String
@@ -41,7 +43,10 @@ public final class CorrectionStore: Sendable {
     let bytes = existing.reduce(0) {
       $0 + (Self.size(of: Self.path($1.file, in: folder)) ?? 0) + $1.line.utf8.count + 1
     }
-    let next = existing.compactMap { Int($0.file.dropFirst(1).prefix(while: \.isNumber)) }.max().map { $0 + 1 } ?? 1
+    // Numbers past this store's own (a folder written elsewhere) are skipped, so the next
+    // one cannot overflow.
+    let numbers = existing.compactMap { Int($0.file.dropFirst(1).prefix(while: \.isNumber)) }
+    let next = (numbers.filter { $0 < Self.largestNumber }.max() ?? 0) + 1
     state = Mutex(State(lines: existing.map(\.line), bytes: bytes, next: next))
   }
 
