@@ -11,6 +11,12 @@ let core: [Target.Dependency] = [
   .product(name: "DigitsVision", package: "digits"),
 ]
 
+/// The learning targets: the server's own checks, no model.
+let server: [Target.Dependency] = [
+  "FuzzDriver", .product(name: "DigitsCore", package: "digits"), .product(name: "DigitsServer", package: "digits"),
+  .product(name: "Hummingbird", package: "hummingbird"),
+]
+
 let package = Package(
   name: "DigitsFuzz",
   platforms: [.macOS(.v13)],
@@ -32,6 +38,12 @@ let package = Package(
     .executableTarget(
       name: "FuzzKerasImport", dependencies: ["FuzzDriver", .product(name: "DigitsInterop", package: "digits")],
       swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
+      name: "FuzzLearningJSON", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
+      name: "FuzzLearningAccess", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
+    .executableTarget(
+      name: "FuzzCorrectionStore", dependencies: server, swiftSettings: fuzzer, linkerSettings: linkFuzzer),
     .executableTarget(
       name: "FuzzServer",
       dependencies: core + [

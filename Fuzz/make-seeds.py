@@ -174,9 +174,17 @@ def pictures(names):
     return out
 
 
+# The targets whose seeds this script writes; it replaces their folders only.
+# Fuzz/Corpus/FuzzKerasImport is Tests/Interop/make_fuzz_seeds.py's (it needs h5py).
+TARGETS = ["FuzzIDX", "FuzzModelFile", "FuzzImageDecoder", "FuzzWebP", "FuzzHEIF", "FuzzRawInput", "FuzzServer",
+           "FuzzLearningJSON", "FuzzLearningAccess", "FuzzCorrectionStore"]
+
+
 def main():
-    if os.path.isdir(CORPUS):
-        shutil.rmtree(CORPUS)
+    for target in TARGETS:
+        folder = os.path.join(CORPUS, target)
+        if os.path.isdir(folder):
+            shutil.rmtree(folder)
     d = digits(3)
 
     # FuzzIDX: raw and gzip IDX files of rank 1 to 4.
@@ -238,6 +246,33 @@ def main():
     write("FuzzServer", "exif-jpeg", b"\nimage/jpeg\n" + files["exif6-be.jpg"])
     write("FuzzServer", "number", b"multi=yes\nimage/png\n" + number)
     write("FuzzServer", "form", b"multi=2&x=1\napplication/x-www-form-urlencoded\nabc")
+
+    # FuzzLearningJSON: "content-type \n body" of POST /api/corrections.
+    ink = [round(v / 255, 3) for v in d[0]]
+    correction = json.dumps({"input28": ink, "label": 7}, separators=(",", ":")).encode()
+    write("FuzzLearningJSON", "correction", b"application/json\n" + correction)
+    write("FuzzLearningJSON", "charset", b"application/json; charset=utf-8\n" + correction.replace(b",", b", "))
+    write("FuzzLearningJSON", "short", b"application/json\n" + json.dumps({"input28": ink[:3], "label": 1}).encode())
+    write("FuzzLearningJSON", "label-out-of-range", b"application/json\n" + correction.replace(b'"label":7', b'"label":12'))
+    write("FuzzLearningJSON", "text-plain", b"text/plain\n{}")
+
+    # FuzzLearningAccess: "host \n origin \n authorization \n bound address".
+    token = b"Bearer 0123456789abcdef0123456789abcdef"
+    write("FuzzLearningAccess", "loopback", b"127.0.0.1:8080\nhttp://127.0.0.1:8080\n" + token + b"\n127.0.0.1")
+    write("FuzzLearningAccess", "localhost-no-origin", b"localhost:8080\n\n\n127.0.0.1")
+    write("FuzzLearningAccess", "rebinding", b"evil.example:8080\nhttp://evil.example:8080\n\n127.0.0.1")
+    write("FuzzLearningAccess", "foreign-origin", b"localhost:8080\nhttps://evil.example\n" + token + b"\n0.0.0.0")
+    write("FuzzLearningAccess", "ipv6", b"[::1]:8080\nhttp://[::1]:8080\nBearer x\n::1")
+    write("FuzzLearningAccess", "lan", b"192.168.1.20:8080\nhttp://192.168.1.20:8080\n" + token + b"\n192.168.1.20")
+
+    # FuzzCorrectionStore: "labels.csv \0 picture" (the picture is saved as c000001.png).
+    picture = png(28, 28, 0, [(0, d[0][y * 28:(y + 1) * 28]) for y in range(28)])
+    header = b"file,label,time\n"
+    write("FuzzCorrectionStore", "one", header + b"c000001.png,7,2026-12-01T10:00:00Z\n\0" + picture)
+    write("FuzzCorrectionStore", "two-lines", header + b"c000001.png,7,t\nc000001.png,3,t\n\0" + picture)
+    write("FuzzCorrectionStore", "header-only", header + b"\0")
+    write("FuzzCorrectionStore", "missing-picture", header + b"c000009.png,1,t\n\0")
+    write("FuzzCorrectionStore", "wrong-size", header + b"c000001.png,2,t\n\0" + files["gray16.png"][:60])
 
 
 if __name__ == "__main__":

@@ -15,6 +15,9 @@ public final class CorrectionStore: Sendable {
     public init() {}
   }
 
+  /// Pictures are numbered below this (c000001.png on): far more than `Limits.maxCount`.
+  static let largestNumber = 1_000_000_000
+
   public let folder: String
   public let limits: Limits
   private let state: Mutex<State>
@@ -34,7 +37,10 @@ public final class CorrectionStore: Sendable {
     let bytes = existing.reduce(0) {
       $0 + (CorrectionFolder.size(of: CorrectionFolder.path($1.file, in: folder)) ?? 0) + $1.line.utf8.count + 1
     }
-    let next = existing.compactMap { Int($0.file.dropFirst(1).prefix(while: \.isNumber)) }.max().map { $0 + 1 } ?? 1
+    // Numbers past this store's own (a folder written elsewhere) are skipped, so the next
+    // one cannot overflow.
+    let numbers = existing.compactMap { Int($0.file.dropFirst(1).prefix(while: \.isNumber)) }
+    let next = (numbers.filter { $0 < Self.largestNumber }.max() ?? 0) + 1
     state = Mutex(State(lines: existing.map(\.line), bytes: bytes, next: next))
   }
 

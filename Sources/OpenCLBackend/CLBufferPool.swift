@@ -38,6 +38,15 @@ final class CLBufferPool: @unchecked Sendable {
   /// CL_DEVICE_MAX_MEM_ALLOC_SIZE, when known: a larger buffer is refused before asking.
   private let maxAllocationBytes: UInt64?
   private let lock = NSLock()
+  private var createdCount = 0
+
+  /// Buffers asked of the driver so far (a reused one is not counted): what shows that the
+  /// pool reuses.
+  var created: Int {
+    lock.lock()
+    defer { lock.unlock() }
+    return createdCount
+  }
 
   init(context: CLContext, limits: OpenCLLimits) {
     self.api = context.api
@@ -71,6 +80,9 @@ final class CLBufferPool: @unchecked Sendable {
     }
     try CLAPI.check(status, "clCreateBuffer(\(bytes) bytes on \(device.name))")
     guard let mem else { throw .call("clCreateBuffer(\(bytes) bytes on \(device.name))", status: -4) }
+    lock.lock()
+    createdCount += 1
+    lock.unlock()
     return mem
   }
 

@@ -129,6 +129,9 @@ public final class OpenCLBackend: Backend {
   public nonisolated(unsafe) static var profileByDefault = false
 
   public var counters: DeviceCounters { recorder.counters }
+  /// Device buffers this backend has asked the driver for; a tensor made from a released
+  /// one of the same size reuses it and does not count.
+  public var buffersCreated: Int { pool.created }
 
   /// Device time per kernel (from profiling events; zero times without `profiling`).
   public func opTimes() -> [OpTime] {

@@ -22,9 +22,10 @@ public enum CLIRunner {
     _ args: [String], environment extra: [String: String] = [:], stdin: Data? = nil,
     directory: String? = nil
   ) throws -> Result {
+    let corrections = TemporaryDirectory()
     let p = Process()
     p.executableURL = executable
-    p.arguments = args
+    p.arguments = servingOwnCorrections(args, folder: corrections)
     var env = ProcessInfo.processInfo.environment
     // digits import gives its child 30 s; a starved test machine may need more for a sound
     // file, so tests get the hang guard unless they test the limit itself.
@@ -50,8 +51,17 @@ public enum CLIRunner {
     errData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     p.waitUntilExit()
+    withExtendedLifetime(corrections) {}
     return Result(
       status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
       stderr: String(decoding: errData, as: UTF8.self))
   }
+}
+
+/// `digits serve` arguments that keep a server under test off the user's own corrections
+/// (~/.cache/digits/corrections, which it would read, count and write): `--corrections` in
+/// `folder` unless the arguments name a folder themselves. Other commands are unchanged.
+public func servingOwnCorrections(_ args: [String], folder: TemporaryDirectory) -> [String] {
+  guard args.first == "serve", !args.contains("--corrections"), !args.contains("--help") else { return args }
+  return args + ["--corrections", folder.path + "/corrections"]
 }

@@ -12,3 +12,14 @@ where A.Element == Float, B.Element == Float {
   }
   return worst
 }
+
+/// The largest value, NaN when any is NaN (where `Sequence.max()` and `max(_:_:)` skip it),
+/// 0 when there are none: for bounds checked as `worst <= tolerance`.
+public func largestValue<S: Sequence>(_ values: S) -> Float where S.Element == Float {
+  var worst: Float = 0
+  for value in values {
+    if value.isNaN { return .nan }
+    worst = max(worst, value)
+  }
+  return worst
+}

@@ -1,5 +1,6 @@
 import CPUBackend
 import DigitsCore
+import Foundation
 import Testing
 
 /// Choosing the kernel build: `DIGITS_CPU` and what the CPU reports.
@@ -43,5 +44,23 @@ import Testing
     #else
       #expect(CPUPath.supported == [.portable])
     #endif
+  }
+
+  /// Names the kernel builds the CPU tests ran, one line a CI log can show (`.ci/run` prints
+  /// it), so a machine without AVX-512 does not pass while silently leaving those kernels
+  /// untested. DIGITS_REQUIRE_CPU_PATHS (comma-separated) makes a missing path fail.
+  @Test func namesTheKernelPathsTested() throws {
+    let tested = CPUConfiguration.all(threads: [1]).map(\.path)
+    #expect(tested == CPUPath.supported, "the CPU tests must run every path this CPU can execute")
+    let untested = CPUPath.allCases.filter { !tested.contains($0) }
+    print(
+      "CPU kernel paths tested: \(tested.map(\.rawValue).joined(separator: ", "))"
+        + "; not on this CPU: \(untested.isEmpty ? "none" : untested.map(\.rawValue).joined(separator: ", "))")
+    let required = (ProcessInfo.processInfo.environment["DIGITS_REQUIRE_CPU_PATHS"] ?? "")
+      .split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }.filter { !$0.isEmpty }
+    for name in required {
+      let path = try #require(CPUPath(rawValue: name), "DIGITS_REQUIRE_CPU_PATHS names \(name), not a CPU path")
+      #expect(tested.contains(path), "DIGITS_REQUIRE_CPU_PATHS asks for \(name); this CPU cannot run it")
+    }
   }
 }

@@ -2,6 +2,7 @@ import DigitsCore
 import Foundation
 import OpenCLBackend
 import Testing
+import _TestSupport
 
 /// Device discovery and the errors a user sees.
 struct DiscoveryTests {
@@ -106,7 +107,9 @@ struct DiscoveryTests {
   func emptyVendorFolderMeansNoPlatforms() throws {
     let result = try Self.discoverInChild(environment: ["OCL_ICD_VENDORS": "$DIR"])
     if result.hasPrefix("loaderNotFound") {
-      // No libOpenCL.so.1 on this machine at all: that error is the right one here.
+      // No libOpenCL.so.1 on this machine at all: that error is the right one here, but not
+      // in CI, which installs the loader and must test the no-platform path.
+      #expect(!TestEnvironment.isCI, "CI has no OpenCL loader: \(result)")
       return
     }
     #expect(result == "noPlatforms: " + CLError.noPlatforms.description)

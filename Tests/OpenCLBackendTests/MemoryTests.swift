@@ -27,14 +27,22 @@ struct MemoryTests {
     #expect(backend.download(empty).isEmpty)
   }
 
-  /// A released tensor's memory comes back zeroed in the next tensor of the same size.
+  /// A released tensor's buffer is reused by the next tensor of the same size (one buffer
+  /// asked of the driver for four tensors made one after another), and comes back zeroed.
   @Test(arguments: OpenCLTestDevice.indices)
-  func pooledBuffersComeBackZeroed(device: Int) throws {
+  func pooledBuffersAreReusedAndComeBackZeroed(device: Int) throws {
     let backend = try OpenCLTestDevice.backend(device)
+    let before = backend.buffersCreated
     for _ in 0..<3 {
       let t = backend.makeTensor([64, 10], values: [Float](repeating: 3, count: 640))
       #expect(backend.download(t).allSatisfy { $0 == 3 })
     }
     #expect(backend.download(backend.makeTensor([64, 10])).allSatisfy { $0 == 0 })
+    #expect(backend.buffersCreated - before == 1, "four tensors of one size, made one at a time, share one buffer")
+    let held = backend.makeTensor([64, 10])
+    withExtendedLifetime(held) {
+      _ = backend.makeTensor([64, 10])
+      #expect(backend.buffersCreated - before == 2, "two tensors alive at once need two buffers")
+    }
   }
 }

@@ -3,11 +3,11 @@ import DigitsVision
 import Foundation
 import Testing
 
-/// Measures the constants MNISTLayout uses (centre of mass, stroke width) on the MNIST
-/// training set. Run with DIGITS_CALIBRATE=1; prints the values.
-@Suite(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_CALIBRATE"] != nil))
-struct CalibrationTests {
-  @Test func mnistCentreAndStrokeWidth() {
+/// The constants MNISTLayout lays digits out by, measured again on MNIST's training set
+/// (every 10th of the 60,000): a changed constant, or a changed `InkGeometry`,
+/// `Resample.area` or `Strokes.width` that moves what they stand for, fails here.
+@Suite struct MNISTLayoutConstantsTests {
+  @Test func centreAndStrokeWidthAreMNISTs() {
     let set = MNISTSamples.training
     var sx = 0.0, sy = 0.0
     var widths: [Float] = []
@@ -20,18 +20,31 @@ struct CalibrationTests {
       let cw = x1 - x0 + 1, ch = y1 - y0 + 1
       var crop = [Float](repeating: 0, count: cw * ch)
       for y in 0..<ch { for x in 0..<cw { crop[y * cw + x] = ink[(y + y0) * 28 + x + x0] } }
-      let scale = 20 / Float(max(cw, ch))
+      // The work resolution: 4 times the 20 px box (MNISTLayout.oversample).
+      let scale = Float(MNISTLayout.box) / Float(max(cw, ch))
       let ow = max(1, Int((Float(cw) * scale * 4).rounded())), oh = max(1, Int((Float(ch) * scale * 4).rounded()))
       let work = Resample.area(crop, width: cw, height: ch, toWidth: ow, toHeight: oh)
       widths.append(Strokes.width(work, width: ow, height: oh))
     }
     let n = Double(widths.count)
+    let centre = (x: sx / n, y: sy / n)
     widths.sort()
+    let median = widths[widths.count / 2]
     print(
-      "MNIST centre of mass x \(sx / n) y \(sy / n); stroke width at work resolution: "
-        + "p10 \(widths[widths.count / 10]) median \(widths[widths.count / 2]) p90 \(widths[widths.count * 9 / 10])")
+      "MNIST centre of mass x \(centre.x) y \(centre.y); stroke width at work resolution: "
+        + "p10 \(widths[widths.count / 10]) median \(median) p90 \(widths[widths.count * 9 / 10])")
+    // Measured: (14.01, 14.00) and 9.4; the bounds are a twentieth of a pixel and a
+    // hundredth of the width, well under what moving either would change.
+    #expect(abs(centre.x - Double(MNISTLayout.centre.x)) <= 0.05, "centre x \(centre.x)")
+    #expect(abs(centre.y - Double(MNISTLayout.centre.y)) <= 0.05, "centre y \(centre.y)")
+    #expect(abs(median - MNISTLayout.targetStrokeWidth) <= 0.1, "median stroke width \(median)")
   }
 }
+
+/// Tools, not checks: pictures and figures for a person to look at. Run with
+/// DIGITS_CALIBRATE=1.
+@Suite(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_CALIBRATE"] != nil))
+struct CalibrationTests {}
 
 extension CalibrationTests {
   /// Writes /tmp/digits-augmented.png: 16 training digits (top row) and 7 augmentations each.

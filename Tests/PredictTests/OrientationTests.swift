@@ -56,7 +56,7 @@ import _TestSupport
     #expect(meanDifference(image, upright) < meanTolerance, "\(name)", sourceLocation: sourceLocation)
     let seen = try #require(DigitPreprocessor().prepare(image).pixels, sourceLocation: sourceLocation)
     let want = try #require(DigitPreprocessor().prepare(upright).pixels, sourceLocation: sourceLocation)
-    let worst = zip(seen, want).map { abs($0 - $1) }.max()!
+    let worst = largestDifference(seen, want)
     #expect(worst < 0.3, "\(name): 28x28 input differs by up to \(worst)", sourceLocation: sourceLocation)
     let p = PredictionTests.classifier().probabilities(seen)
     #expect(p.firstIndex(of: p.max()!) == 7, "\(name): \(p)", sourceLocation: sourceLocation)

@@ -840,7 +840,7 @@ enum Reference {
     /// Work resolution while adjusting strokes, as a multiple of the final size.
     static let oversample = 4
     /// Mean centre of mass of MNIST's training digits in pixel-index coordinates: (14.01,
-    /// 14.00) over every 10th of the 60,000 (PredictTests' CalibrationTests measures it).
+    /// 14.00) over every 10th of the 60,000 (PredictTests' MNISTLayoutConstantsTests checks it).
     public static let centre: (x: Float, y: Float) = (14, 14)
     /// Median stroke width (`Strokes.width`) of MNIST's training digits at the work
     /// resolution (oversample x the 20 px box): 9.4 px; 10% are below 6.7, 10% above 13.1.

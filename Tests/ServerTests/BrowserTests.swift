@@ -100,8 +100,11 @@ final class OutputCollector: @unchecked Sendable {
 struct ServedDigits {
   let process: Process
   let url: String
+  /// The corrections folder it serves: a fresh temporary one unless the arguments name one.
+  let corrections: String
   private let out: OutputCollector
   private let err: OutputCollector
+  private let scratch: TemporaryDirectory
 
   /// Everything the server printed, for failure messages.
   func log() -> String { "server stdout:\n\(out.text)\nserver stderr:\n\(err.text)" }
@@ -113,9 +116,12 @@ struct ServedDigits {
   /// http:// URL it prints (or its end; the hang guard bounds the wait); when none comes,
   /// records the issue with the server's output, stops it and returns nil.
   static func start(_ arguments: [String]) async throws -> ServedDigits? {
+    let scratch = TemporaryDirectory()
     let process = Process()
     process.executableURL = CLIRunner.executable
-    process.arguments = ["serve", "--port", "0"] + arguments
+    let full = servingOwnCorrections(["serve", "--port", "0"] + arguments, folder: scratch)
+    process.arguments = full
+    let corrections = full.firstIndex(of: "--corrections").map { full[$0 + 1] } ?? ""
     process.currentDirectoryURL = TestData.packageRoot
     let out = OutputCollector(), err = OutputCollector()
     process.standardOutput = out.pipe
@@ -128,7 +134,8 @@ struct ServedDigits {
       if let match = out.text.firstMatch(of: urlPattern) { url = String(out.text[match.range]) }
       return url != nil || !process.isRunning
     }
-    let served = ServedDigits(process: process, url: url ?? "", out: out, err: err)
+    let served = ServedDigits(
+      process: process, url: url ?? "", corrections: corrections, out: out, err: err, scratch: scratch)
     guard announced, url != nil else {
       Issue.record(
         "digits serve printed no http:// URL (running: \(process.isRunning))\n\(served.log())")

@@ -39,6 +39,21 @@ import _TestSupport
     #expect(Self.error(folder) == "\(csv): is a symbolic link (not followed)")
   }
 
+  /// A labels.csv naming a picture numbered Int.max (someone else's folder, or a damaged
+  /// one) is read, and the next correction gets a name of its own instead of the number
+  /// overflowing.
+  @Test func hugePictureNumberDoesNotOverflow() throws {
+    let root = TemporaryDirectory()
+    let folder = root.path + "/corrections"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try Data("file,label,time\nc9223372036854775807.png,7,t\nc99999999999999999999.png,1,t\n".utf8).write(
+      to: URL(fileURLWithPath: folder + "/labels.csv"))
+    let store = try CorrectionStore(folder: folder)
+    #expect(store.count == 2)
+    let saved = try store.add(input28: LearningTests.one, label: 1)
+    #expect(saved.count == 3 && FileManager.default.fileExists(atPath: folder + "/" + saved.file), "\(saved)")
+  }
+
   static func error(_ folder: String) -> String {
     do {
       _ = try CorrectionFolder.load(folder: folder)

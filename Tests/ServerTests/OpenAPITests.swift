@@ -69,7 +69,7 @@ import _TestSupport
       let operation = paths[c.path]?[c.method.rawValue.lowercased()] as? [String: Any]
       let responses = try #require(operation?["responses"] as? [String: Any], "\(what): not documented")
       let documented = try #require(
-        responses[String(answer.status)].map(schema.resolve), "\(what): status not documented")
+        responses[String(answer.status)].flatMap(schema.resolve), "\(what): status not documented")
       let content = (documented["content"] as? [String: Any])?["application/json"] as? [String: Any]
       let bodySchema = try #require(content?["schema"] as? [String: Any], "\(what): no JSON schema")
       let body = try JSONSerialization.jsonObject(with: answer.body, options: .fragmentsAllowed)
@@ -85,23 +85,27 @@ import _TestSupport
 
 /// Just enough of OpenAPI 3.0's schema language to check this API's answers: $ref, type,
 /// nullable, required, properties (no others allowed), items, min/maxItems, enum,
-/// minimum/maximum, anyOf.
+/// minimum/maximum, anyOf. A schema it cannot read (a $ref to nothing, no type or one it does
+/// not know, an array without items) is a problem, never a pass.
 struct Schema {
   let document: [String: Any]
 
-  func resolve(_ node: Any) -> [String: Any] {
-    guard var object = node as? [String: Any] else { return [:] }
+  /// The schema `node` stands for, following $refs; nil when a $ref leads nowhere.
+  func resolve(_ node: Any) -> [String: Any]? {
+    guard var object = node as? [String: Any] else { return nil }
     while let ref = object["$ref"] as? String {
-      var target: Any = document
-      for part in ref.dropFirst(2).split(separator: "/") { target = (target as? [String: Any])?[String(part)] ?? [:] }
-      object = target as? [String: Any] ?? [:]
+      var target: Any? = document
+      for part in ref.dropFirst(2).split(separator: "/") { target = (target as? [String: Any])?[String(part)] }
+      guard let found = target as? [String: Any] else { return nil }
+      object = found
     }
     return object
   }
 
   func check(_ value: Any, against node: Any, at path: String) -> [String] {
-    let schema = resolve(node)
-    if let options = schema["anyOf"] as? [Any] {
+    guard let schema = resolve(node) else { return ["\(path): schema \(node) does not resolve"] }
+    if let options = schema["anyOf"] {
+      guard let options = options as? [Any], !options.isEmpty else { return ["\(path): anyOf is not a list"] }
       let results = options.map { check(value, against: $0, at: path) }
       return results.contains { $0.isEmpty } ? [] : ["\(path): matches none of anyOf (\(results.map(\.first)))"]
     }
@@ -112,17 +116,17 @@ struct Schema {
     switch schema["type"] as? String {
     case "object":
       guard let object = value as? [String: Any] else { return ["\(path): not an object"] }
+      // Without properties, any object (OpenAPI's free-form object).
+      guard let properties = schema["properties"] as? [String: Any] else { return [] }
       var problems = ((schema["required"] as? [String]) ?? []).filter { object[$0] == nil }.map {
         "\(path).\($0) missing"
       }
-      if let properties = schema["properties"] as? [String: Any] {
-        for (key, item) in object {
-          guard let property = properties[key] else {
-            problems.append("\(path).\(key) not documented")
-            continue
-          }
-          problems += check(item, against: property, at: "\(path).\(key)")
+      for (key, item) in object {
+        guard let property = properties[key] else {
+          problems.append("\(path).\(key) not documented")
+          continue
         }
+        problems += check(item, against: property, at: "\(path).\(key)")
       }
       return problems
     case "array":
@@ -133,12 +137,15 @@ struct Schema {
       if let most = schema["maxItems"] as? Int, array.count > most {
         return ["\(path): \(array.count) items > \(most)"]
       }
-      guard let items = schema["items"] else { return [] }
+      guard let items = schema["items"] else { return ["\(path): the document gives no items schema"] }
       return array.enumerated().flatMap { check($1, against: items, at: "\(path)[\($0)]") }
     case "string":
       return value is String ? [] : ["\(path): not a string"]
+    case "boolean":
+      return Self.isBool(value) ? [] : ["\(path): not a boolean"]
     case "integer", "number":
-      guard let number = (value as? Int).map(Double.init) ?? (value as? Double) ?? (value as? NSNumber)?.doubleValue
+      guard !Self.isBool(value),
+        let number = (value as? Int).map(Double.init) ?? (value as? Double) ?? (value as? NSNumber)?.doubleValue
       else { return ["\(path): not a number"] }
       if schema["type"] as? String == "integer", number.rounded() != number {
         return ["\(path): \(number) not an integer"]
@@ -146,10 +153,17 @@ struct Schema {
       if let least = Self.double(schema["minimum"]), number < least { return ["\(path): \(number) < \(least)"] }
       if let most = Self.double(schema["maximum"]), number > most { return ["\(path): \(number) > \(most)"] }
       return []
-    default:
-      return []
+    case let type:
+      return ["\(path): schema type \(type ?? "absent") is not one the checker knows"]
     }
   }
 
   static func double(_ value: Any?) -> Double? { (value as? Int).map(Double.init) ?? (value as? Double) }
+
+  /// JSON true or false as JSONSerialization gives it: an NSNumber of C type char (numbers
+  /// come as int, long long or double; `is Bool` also holds for 0 and 1).
+  static func isBool(_ value: Any) -> Bool {
+    guard let number = value as? NSNumber else { return false }
+    return String(cString: number.objCType) == "c"
+  }
 }

@@ -64,4 +64,20 @@ import _TestSupport
     #expect(try await Self.status(port, "/api/finetune", token: String(token.dropLast())) == .unauthorized)
     #expect(try await Self.status(port, "/api/finetune", token: token) == .ok)
   }
+
+  /// A server under test started without --corrections saves into a temporary folder of its
+  /// own, never into the user's ~/.cache/digits/corrections.
+  @Test func testServersKeepTheirOwnCorrections() async throws {
+    guard let server = try await ServedDigits.start(["--backend", "cpu"]) else { return }
+    defer { server.stop() }
+    #expect(server.corrections.hasPrefix(NSTemporaryDirectory()), "\(server.corrections)")
+    let port = try #require(Self.port(server.url), "\(server.url)")
+    let response = try await TestClient(host: "127.0.0.1", port: port).execute(
+      .init(
+        "/api/corrections", method: .post, authority: "127.0.0.1:\(port)", headers: LearningTests.json,
+        body: LearningTests.body(LearningTests.one, label: 1)))
+    #expect(response.status == .created, "\(server.log())")
+    let labels = (try? String(contentsOfFile: server.corrections + "/labels.csv", encoding: .utf8)) ?? ""
+    #expect(labels.split(separator: "\n").count == 2, "labels.csv in \(server.corrections): \(labels)")
+  }
 }
