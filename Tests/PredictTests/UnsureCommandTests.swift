@@ -45,6 +45,17 @@ import _TestSupport
       "\(line)")
   }
 
+  /// A wide picture is a number unless the whole of it is a very sure digit, at least as
+  /// probable as its pieces together (a wide 0 split in two halves that each look like a
+  /// digit).
+  @Test func aSureWideDigitIsNotSeveral() {
+    #expect(!PreparedPicture.readsAsSeveral(whole: 0.995, pieces: [0.9, 0.8], minConfidence: 0.87))
+    #expect(PreparedPicture.readsAsSeveral(whole: 0.95, pieces: [0.9, 0.8], minConfidence: 0.87))
+    #expect(PreparedPicture.readsAsSeveral(whole: 0.991, pieces: [0.999, 0.998], minConfidence: 0.87))
+    #expect(PreparedPicture.readsAsSeveral(whole: 0.995, pieces: [0.9, 0.8], minConfidence: 0.999))
+    #expect(!PreparedPicture.readsAsSeveral(whole: 0.2, pieces: [0.9], minConfidence: 0.87))
+  }
+
   @Test func blankKeepsItsReason() throws {
     let path = dir.path + "/blank.png"
     try PNG.grayscale([UInt8](repeating: 230, count: 100 * 100), width: 100, height: 100).write(
