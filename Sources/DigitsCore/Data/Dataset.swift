@@ -2,12 +2,15 @@ import Foundation
 
 /// Images and labels in memory as bytes (0 = background), 28x28 for MNIST.
 public struct LabeledImages: Sendable {
+  /// One image's class index.
+  public typealias Label = UInt8
+
   public let images: [UInt8]
-  public let labels: [UInt8]
+  public let labels: [Label]
   public let rows: Int
   public let columns: Int
 
-  public init(images: [UInt8], labels: [UInt8], rows: Int, columns: Int) {
+  public init(images: [UInt8], labels: [Label], rows: Int, columns: Int) {
     precondition(images.count == labels.count * rows * columns)
     self.images = images
     self.labels = labels
