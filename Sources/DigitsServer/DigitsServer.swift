@@ -75,8 +75,10 @@ public enum DigitsServer {
       let body = try await collect(request.body, deadline: deadline, limits: limits, share: share)
       guard inFlight.enter() else { throw InFlightLimit.busy() }
       defer { inFlight.leave() }
-      let json = try await service.predict(Data(body.readableBytesView), multi: multi)
-      return JSONResponse.make(json)
+      let (json, timing) = try await service.predict(Data(body.readableBytesView), multi: multi)
+      var response = JSONResponse.make(json)
+      response.headers[.init("Server-Timing")!] = timing.header
+      return response
     }
     if let learning {
       let guarded = api.group().add(middleware: LearningAccessMiddleware(access: access))

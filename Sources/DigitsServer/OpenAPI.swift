@@ -40,6 +40,10 @@ public enum OpenAPI {
             "responses": {
               "200": {
                 "description": "A digit, or with multi=1 a number",
+                "headers": {"Server-Timing": {
+                  "description": "Milliseconds spent decoding, laying out and in the network (batch wait included), e.g. decode;dur=0.210, layout;dur=0.095, network;dur=1.403",
+                  "schema": {"type": "string"}
+                }},
                 "content": {"application/json": {"schema": {
                   "anyOf": [{"$ref": "#/components/schemas/Digit"}, {"$ref": "#/components/schemas/Number"}]
                 }}}

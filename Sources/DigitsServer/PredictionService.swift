@@ -73,8 +73,9 @@ public final class PredictionService: Sendable {
     answering.withLock { $0 = (model, name) }
   }
 
-  /// Reads the digit (or with `multi`, the number) in an image file's bytes.
-  func predict(_ data: Data, multi: Bool) async throws -> String {
+  /// Reads the digit (or with `multi`, the number) in an image file's bytes: the answer's
+  /// JSON and where the time went.
+  func predict(_ data: Data, multi: Bool) async throws -> (json: String, timing: PredictionTiming) {
     guard !data.isEmpty else { throw APIError(.badRequest, "empty body: send the image file's bytes") }
     if let size = ImageDecoder.size(of: data), size.width * size.height > maxPixels {
       throw APIError(
@@ -82,26 +83,35 @@ public final class PredictionService: Sendable {
         "image is \(size.width)x\(size.height); the server reads up to "
           + "\(Self.megapixels(maxPixels)) megapixels, scale it down first")
     }
-    let prepared = try await work.run { try self.prepare(data, multi: multi) }
+    var timing = PredictionTiming()
+    let (prepared, decode, layout) = try await work.run { try self.prepare(data, multi: multi) }
+    timing.decode = decode
+    timing.layout = layout
     defer { served.add(1, ordering: .relaxed) }
     do {
       let inputs = prepared.inputs
+      let clock = ContinuousClock(), asked = clock.now
       let probabilities = inputs.isEmpty ? [] : try await network.probabilities(inputs)
-      return prepared.answer(probabilities: probabilities, minConfidence: minConfidence).json(classNames: classNames)
+      timing.network = clock.now - asked
+      let answer = prepared.answer(probabilities: probabilities, minConfidence: minConfidence)
+      return (answer.json(classNames: classNames), timing)
     } catch is NetworkFailure {
       throw APIError(.internalServerError, "the network failed on this picture; send it again")
     }
   }
 
-  /// Decoding and preprocessing: pure, CPU-bound, run on `work`.
-  func prepare(_ data: Data, multi: Bool) throws -> PreparedPicture {
+  /// Decoding and preprocessing, each timed: pure, CPU-bound, run on `work`.
+  func prepare(_ data: Data, multi: Bool) throws -> (PreparedPicture, decode: Duration, layout: Duration) {
+    let clock = ContinuousClock(), started = clock.now
     let image: GrayImage
     do {
       image = try ImageDecoder.decode(data, name: "request body", maxPixels: maxPixels)
     } catch {
       throw APIError(.badRequest, "\(error)")
     }
-    return reader.prepare(image, multi: multi)
+    let decoded = clock.now
+    let prepared = reader.prepare(image, multi: multi)
+    return (prepared, decoded - started, clock.now - decoded)
   }
 
   static func megapixels(_ pixels: Int) -> String {
@@ -140,5 +150,23 @@ public final class PredictionService: Sendable {
       ("threshold", JSONText.number(model.effectiveCalibration.threshold)),
       ("backend", JSONText.string(backend)),
     ])
+  }
+}
+
+/// Where one prediction's time went, sent as the answer's `Server-Timing` header (W3C Server
+/// Timing, milliseconds) so a client or Benchmarks/Serve/split sees the server's own split
+/// without a profiler: decoding the file, finding and laying out the digit, and the network
+/// (waiting for a shared batch, then its forward pass).
+struct PredictionTiming: Sendable {
+  var decode = Duration.zero
+  var layout = Duration.zero
+  var network = Duration.zero
+
+  var header: String {
+    func ms(_ d: Duration) -> String {
+      let c = d.components
+      return String(format: "%.3f", Double(c.seconds) * 1e3 + Double(c.attoseconds) * 1e-15)
+    }
+    return "decode;dur=\(ms(decode)), layout;dur=\(ms(layout)), network;dur=\(ms(network))"
   }
 }

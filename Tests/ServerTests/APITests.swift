@@ -50,6 +50,28 @@ import _TestSupport
     }
   }
 
+  /// The `Server-Timing` header names the three stages with the time each took (a stage
+  /// skipped or timed wrong reads 0).
+  @Test func answersSayWhereTheTimeWent() async throws {
+    try await ServerFixture.app().test(.router) { client in
+      try await client.execute(
+        uri: "/api/predict", method: .post, headers: [.contentType: "image/png"],
+        body: ByteBuffer(bytes: ServerFixture.drawn[1].png)
+      ) { response in
+        #expect(response.status == .ok)
+        let header = try #require(response.headers[.init("Server-Timing")!])
+        var stages: [String: Double] = [:]
+        for entry in header.split(separator: ",") {
+          let parts = entry.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+          guard parts.count == 2, parts[1].hasPrefix("dur=") else { continue }
+          stages[parts[0]] = Double(parts[1].dropFirst(4))
+        }
+        #expect(stages.keys.sorted() == ["decode", "layout", "network"], "\(header)")
+        #expect(stages.values.allSatisfy { $0 > 0 && $0 < 600_000 }, "\(header)")
+      }
+    }
+  }
+
   @Test func readsANumberInMultiMode() async throws {
     let png = try ServerFixture.example("number-2024.png")
     try await ServerFixture.app().test(.router) { client in
