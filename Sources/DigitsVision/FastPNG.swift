@@ -84,6 +84,43 @@ enum FastPNG {
     }
   }
 
+  /// PNG's Paeth predictor of a byte from its left, upper and upper-left neighbours, written
+  /// as selects (no branches: the choice is random on photographs and scans).
+  @inline(__always)
+  static func paeth(_ left: UInt8, _ up: UInt8, _ upLeft: UInt8) -> UInt8 {
+    let a = Int16(left), b = Int16(up), c = Int16(upLeft)
+    let pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c)
+    let upOrCorner = pb <= pc ? up : upLeft
+    return pa <= pb && pa <= pc ? left : upOrCorner
+  }
+
+  /// Paeth on RGB or RGBA rows, all channels of a pixel at once (as SIMD lanes), the pixel
+  /// to the left and above-left kept in registers. Reads and writes 4 bytes a pixel, so it
+  /// stops where that would pass the row's end; returns the first byte it left undone.
+  static func paethPixels(
+    _ src: UnsafePointer<UInt8>, row: UnsafeMutablePointer<UInt8>, up: UnsafePointer<UInt8>, stride: Int, bpp: Int
+  ) -> Int {
+    func load(_ p: UnsafePointer<UInt8>) -> SIMD4<Int16> {
+      SIMD4<Int16>(truncatingIfNeeded: UnsafeRawPointer(p).loadUnaligned(as: SIMD4<UInt8>.self))
+    }
+    func magnitude(_ v: SIMD4<Int16>) -> SIMD4<Int16> { v.replacing(with: 0 &- v, where: v .< 0) }
+    guard stride >= bpp + 4 else { return bpp }
+    var a = load(row), c = load(up)
+    var i = bpp
+    while i + 4 <= stride {
+      let b = load(up + i)
+      let pa = magnitude(b &- c), pb = magnitude(a &- c), pc = magnitude(a &+ b &- c &- c)
+      var predicted = c
+      predicted.replace(with: b, where: pb .<= pc)
+      predicted.replace(with: a, where: (pa .<= pb) .& (pa .<= pc))
+      a = (load(src + i) &+ predicted) & 0xFF
+      UnsafeMutableRawPointer(row + i).storeBytes(of: SIMD4<UInt8>(truncatingIfNeeded: a), as: SIMD4<UInt8>.self)
+      c = b
+      i += bpp
+    }
+    return i
+  }
+
   /// Undoes PNG's per-row filters (none, sub, up, average, Paeth; PNG spec 9.2). The row
   /// above the first is zeros.
   static func unfilter(
@@ -120,12 +157,24 @@ enum FastPNG {
         case 3:
           for i in 0..<first { row[i] = src[i] &+ up[i] >> 1 }
           for i in first..<stride { row[i] = src[i] &+ UInt8((UInt16(row[i - bpp]) + UInt16(up[i])) >> 1) }
+        case 4 where bpp == 1 && stride > 0:
+          // Gray: each byte waits on the one before, so the left and upper-left neighbours
+          // stay in registers instead of being read back from the row just written.
+          var a = src[0] &+ up[0], c = up[0]
+          row[0] = a
+          for i in 1..<stride {
+            let b = up[i]
+            a = src[i] &+ paeth(a, b, c)
+            row[i] = a
+            c = b
+          }
         case 4:
           for i in 0..<first { row[i] = src[i] &+ up[i] }  // Paeth with nothing to the left picks up
-          for i in first..<stride {
-            let a = Int(row[i - bpp]), b = Int(up[i]), c = Int(up[i - bpp])
-            let pa = abs(b - c), pb = abs(a - c), pc = abs(a + b - 2 * c)
-            row[i] = src[i] &+ UInt8(pa <= pb && pa <= pc ? a : pb <= pc ? b : c)
+          var i = first
+          if bpp >= 3 { i = paethPixels(src, row: row, up: up, stride: stride, bpp: bpp) }
+          while i < stride {
+            row[i] = src[i] &+ paeth(row[i - bpp], up[i], up[i - bpp])
+            i += 1
           }
         default:
           return false
