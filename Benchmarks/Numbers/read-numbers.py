@@ -21,8 +21,8 @@ def edit_distance(a, b):
 
 def number_confidence(answer):
     """The answer's own confidence, or (for answers without one) the product of its digits'."""
-    if answer.get("numberConfidence") is not None:
-        return answer["numberConfidence"]
+    if "confidence" in answer and "digits" in answer:
+        return answer["confidence"] or 0.0
     product = 1.0
     for digit in answer.get("digits") or []:
         product *= digit["confidence"]
