@@ -16,26 +16,13 @@ Usage: python3 Benchmarks/Numbers/make-numbers.py OUT_DIR [--count N] [--seed S]
 The figures in docs/PERFORMANCE.md are seeds 2001 and 3003 of the test split; the reader's
 priors were tuned on seed 77 of the train split (MNIST training digits), never on these.
 """
-import argparse, gzip, os, random
+import argparse, os, random, sys
 
 import numpy as np
 from scipy import ndimage
 
-
-def read_idx(path):
-    opener = gzip.open if path.endswith(".gz") else open
-    with opener(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, np.uint8, offset=4 + 4 * dims).reshape(shape)
-
-
-def find(folder, stem):
-    for name in (stem, stem + ".gz"):
-        if os.path.exists(os.path.join(folder, name)):
-            return os.path.join(folder, name)
-    raise SystemExit(f"{folder}: no {stem}[.gz]")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ONNX"))
+from mnist_files import find, read_idx  # noqa: E402
 
 
 def crop(image):
