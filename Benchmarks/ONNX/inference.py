@@ -18,12 +18,14 @@ Usage (from the repository root, after `swift build -c release --product digits`
   .build-venv-a/bin/python Benchmarks/ONNX/inference.py [--data DIR] [--model FILE] [--runs N]
       [--pictures DIR]
 """
-import argparse, gzip, json, os, platform, struct, subprocess, time
+import argparse, json, os, platform, struct, subprocess, time
 
 import numpy as np
 import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
+
+from mnist_files import find, read_idx
 
 # Multiply-adds x 2 of one image through the seed network: conv1 26*26*32*9, conv2
 # 11*11*64*288, fc1 1600*128, fc2 128*10.
@@ -38,22 +40,6 @@ def read_safetensors(path):
     base = 8 + length
     return {name: np.frombuffer(blob[base + t["data_offsets"][0]:base + t["data_offsets"][1]], dtype="<f4").reshape(t["shape"])
             for name, t in header.items()}
-
-
-def read_idx(path):
-    data = open(path, "rb").read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    dims = data[3]
-    shape = struct.unpack(">" + "I" * dims, data[4:4 + 4 * dims])
-    return np.frombuffer(data[4 + 4 * dims:], dtype=np.uint8).reshape(shape)
-
-
-def find(folder, stem):
-    for name in (stem, stem + ".gz"):
-        if os.path.exists(os.path.join(folder, name)):
-            return os.path.join(folder, name)
-    raise SystemExit(f"{folder}: missing {stem}")
 
 
 def seed_network(w):

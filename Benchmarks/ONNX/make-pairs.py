@@ -11,7 +11,7 @@ import argparse, os, random
 import numpy as np
 from PIL import Image
 
-from inference import find, read_idx
+from mnist_files import find, read_idx
 
 
 def ink_columns(image):

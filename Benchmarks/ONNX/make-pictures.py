@@ -10,7 +10,7 @@ import argparse, os, random
 import numpy as np
 from PIL import Image
 
-from inference import find, read_idx
+from mnist_files import find, read_idx
 
 
 def main():

@@ -199,11 +199,21 @@ public enum OpenAPI {
           },
           "Number": {
             "description": "A number's answer; a `digits predict --multi --json` line holds the same fields after file",
-            "type": "object", "required": ["number", "digits", "note"],
+            "type": "object", "required": ["number", "digits", "note", "text", "confidence", "unsure"],
             "properties": {
-              "number": {"type": "string", "nullable": true},
+              "number": {"type": "string", "nullable": true, "description": "The likeliest digits, sure or not"},
               "digits": {"type": "array", "items": {"$ref": "#/components/schemas/Digit"}},
-              "note": {"type": "string", "nullable": true}
+              "note": {"type": "string", "nullable": true},
+              "text": {"type": "string", "nullable": true, "description": "The number with ? for each digit below the model's threshold"},
+              "confidence": {"type": "number", "minimum": 0, "maximum": 1, "nullable": true,
+                             "description": "How likely the whole number is right (its digits and its split into digits)"},
+              "unsure": {"type": "array", "description": "The ? positions (from 0, left to right) with their two likeliest digits",
+                         "items": {"type": "object", "required": ["position", "candidates"],
+                                   "properties": {"position": {"type": "integer", "minimum": 0},
+                                                  "candidates": {"type": "array", "minItems": 2, "maxItems": 2,
+                                                                 "items": {"type": "object", "required": ["digit", "confidence"],
+                                                                           "properties": {"digit": {"type": "integer", "minimum": 0, "maximum": 9},
+                                                                                          "confidence": {"type": "number", "minimum": 0, "maximum": 1}}}}}}}
             }
           },
           "Correction": {

@@ -35,14 +35,36 @@ public struct NumberReader: Sendable {
     public let digits: [Digit]
     /// Why `digits` is empty.
     public let note: String?
+    /// How likely the whole reading is right: its digits' calibrated confidences together,
+    /// times the share of the split into digits among all the splits the reader weighed
+    /// (a number whose pieces could as well be read as one digit more or less is unsure
+    /// even when each digit is sure). 0 when there are no digits.
+    public let confidence: Float
+    /// Positions of the digits below the unsure threshold, left to right.
+    public let unsure: [Int]
+
+    public init(digits: [Digit], note: String?, confidence: Float = 0, unsure: [Int] = []) {
+      self.digits = digits
+      self.note = note
+      self.confidence = confidence
+      self.unsure = unsure
+    }
+
+    /// The likeliest digits, sure or not.
     public var number: String { digits.map { String($0.digit) }.joined() }
+    /// The number with `?` for each unsure digit: `3?515`.
+    public var text: String {
+      digits.indices.map { unsure.contains($0) ? "?" : String(digits[$0].digit) }.joined()
+    }
   }
 
-  /// `classify` maps n*784 inputs to n*10 probabilities (the network, in one batch).
-  public func read(_ image: GrayImage, classify: ([Float]) -> [Float]) -> Reading {
+  /// `classify` maps n*784 inputs to n*10 probabilities (the network, in one batch); a digit
+  /// below `minConfidence` is unsure.
+  public func read(_ image: GrayImage, minConfidence: Double = 0, classify: ([Float]) -> [Float]) -> Reading {
     switch candidates(image) {
     case .read(let reading): return reading
-    case .classify(let candidates): return choose(candidates, probabilities: classify(candidates.inputs))
+    case .classify(let candidates):
+      return choose(candidates, probabilities: classify(candidates.inputs), minConfidence: minConfidence)
     }
   }
 
@@ -105,19 +127,24 @@ public struct NumberReader: Sendable {
   }
 
   /// The second half of `read`: the split of the atoms into digits with the best score.
-  public func choose(_ candidates: Candidates, probabilities: [Float]) -> Reading {
+  public func choose(_ candidates: Candidates, probabilities: [Float], minConfidence: Double = 0) -> Reading {
     let list = candidates.list, inputs = candidates.inputs
-    // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there.
+    // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there; total[i]:
+    // log of the summed exp(score) of every split of atoms 0..<i.
     var best = [Float](repeating: -.infinity, count: candidates.atoms + 1)
+    var total = [Float](repeating: -.infinity, count: candidates.atoms + 1)
     var choice = [Int](repeating: -1, count: candidates.atoms + 1)
     best[0] = 0
+    total[0] = 0
     for (k, c) in list.enumerated() where best[c.first] > -.infinity {
       let p = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)].max()!
-      let score = best[c.first] + log(max(p, 1e-6)) + c.prior
+      let own = log(max(p, 1e-6)) + c.prior
+      let score = best[c.first] + own
       if score > best[c.last + 1] {
         best[c.last + 1] = score
         choice[c.last + 1] = k
       }
+      total[c.last + 1] = Self.logAdd(total[c.last + 1], total[c.first] + own)
     }
     var chosen: [Int] = []
     var i = candidates.atoms
@@ -133,6 +160,16 @@ public struct NumberReader: Sendable {
         probabilities: Array(probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)]),
         box: list[k].region.sourceBox(in: candidates.map))
     }
-    return Reading(digits: digits, note: digits.isEmpty ? "too little ink for a digit" : nil)
+    guard !digits.isEmpty else { return Reading(digits: [], note: "too little ink for a digit") }
+    let split = exp(best[candidates.atoms] - total[candidates.atoms])
+    let confidence = digits.reduce(split) { $0 * $1.confidence }
+    let unsure = digits.indices.filter { Double(digits[$0].confidence) < minConfidence }
+    return Reading(digits: digits, note: nil, confidence: confidence, unsure: unsure)
+  }
+
+  /// log(exp(a) + exp(b)) without overflow.
+  static func logAdd(_ a: Float, _ b: Float) -> Float {
+    let high = max(a, b), low = min(a, b)
+    return high == -.infinity ? high : high + log1p(exp(low - high))
   }
 }

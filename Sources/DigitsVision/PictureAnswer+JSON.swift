@@ -22,10 +22,20 @@ extension PictureAnswer {
           Digit(pixels: $0.pixels, probabilities: $0.probabilities, box: $0.box, minConfidence: 0)
             .fields(classNames: classNames))
       }
+      let unsure = reading.unsure.map { position in
+        let candidates = DigitClassifier.ranked(reading.digits[position].probabilities[...]).prefix(2).map {
+          JSONText.object([("digit", String($0.index)), ("confidence", JSONText.number($0.probability))])
+        }
+        return JSONText.object([("position", String(position)), ("candidates", JSONText.array(candidates))])
+      }
+      let empty = reading.digits.isEmpty
       return JSONText.object(
         named + [
-          ("number", reading.digits.isEmpty ? "null" : JSONText.string(reading.number)),
+          ("number", empty ? "null" : JSONText.string(reading.number)),
           ("digits", JSONText.array(digits)), ("note", reading.note.map(JSONText.string) ?? "null"),
+          ("text", empty ? "null" : JSONText.string(reading.text)),
+          ("confidence", empty ? "null" : JSONText.number(reading.confidence)),
+          ("unsure", JSONText.array(unsure)),
         ])
     }
   }

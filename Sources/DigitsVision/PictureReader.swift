@@ -91,7 +91,7 @@ public struct PreparedPicture: Sendable {
     case .digit(let pixels, let box):
       return .digit(.init(pixels: pixels, probabilities: probabilities, box: box, minConfidence: minConfidence))
     case .number(let candidates):
-      return .number(numbers.choose(candidates, probabilities: probabilities))
+      return .number(numbers.choose(candidates, probabilities: probabilities, minConfidence: minConfidence))
     case .maybeSeveral(let pixels, let box, let candidates):
       let whole = Array(probabilities[..<MNISTShape.classes])
       let reading = numbers.choose(candidates, probabilities: Array(probabilities[MNISTShape.classes...]))

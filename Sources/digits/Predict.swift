@@ -133,8 +133,13 @@ struct PredictionOutput {
       if reading.digits.isEmpty {
         Console.line("\(name): no digit (\(reading.note ?? "no ink"))")
       } else {
-        let each = reading.digits.map { "\(classNames[$0.digit]) \(percent($0.confidence))" }.joined(separator: ", ")
-        Console.line("\(name): \(reading.number)  (\(each))")
+        let each = reading.digits.indices.map { i in
+          let digit = reading.digits[i]
+          guard reading.unsure.contains(i) else { return "\(classNames[digit.digit]) \(percent(digit.confidence))" }
+          let ranked = DigitClassifier.ranked(digit.probabilities[...]).prefix(2)
+          return "? " + ranked.map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: " or ")
+        }.joined(separator: ", ")
+        Console.line("\(name): \(reading.text)  (\(each); number \(percent(reading.confidence)))")
       }
     }
   }
