@@ -16,6 +16,8 @@ public struct TrainingRun {
   public var dataPath: String?
   /// `--dataset` (nil: the checkpoint's, else MNIST).
   public var dataset: DatasetKind?
+  /// The data to train on, loaded by the caller; nil: `loadDataset(dataPath:kind:)`.
+  public var source: Source?
 
   public init(
     request: TrainPlan.Request = .init(), out: String, resume: Bool = false, dataPath: String? = nil,
@@ -80,7 +82,7 @@ public struct TrainingRun {
       resumed = checkpoint
     }
     let dataset = self.dataset ?? resumed?.dataset ?? .mnist
-    let source = try Self.loadDataset(dataPath: dataPath, kind: dataset)
+    let source = try self.source ?? Self.loadDataset(dataPath: dataPath, kind: dataset)
     var training = source.training
     var test: LabeledImages
     if let given = source.test {
@@ -176,6 +178,12 @@ public struct TrainingRun {
     /// The folder (or archive) it was read from, for messages and the report.
     public var location: String
     public var layout: ModelFile.Layout
+
+    public init(dataset: ClassifiedDataset, location: String, layout: ModelFile.Layout) {
+      self.dataset = dataset
+      self.location = location
+      self.layout = layout
+    }
 
     public var training: LabeledImages { dataset.training }
     public var test: LabeledImages? { dataset.test }
