@@ -34,6 +34,24 @@ struct ONNXRuntimeTests {
     try exportAndCheck(modelPath: modelPath, model: ModelFile.read(path: modelPath), folder: folder.path, readme: false)
   }
 
+  /// A model of twelve classes (the built-in one's weights and two outputs that never win)
+  /// exports with twelve outputs, and ONNX Runtime gives its probabilities.
+  @Test("a model of 12 classes exports with 12 outputs")
+  func otherClassCount() throws {
+    guard PythonChecker.ready() else { return }
+    let folder = TemporaryDirectory()
+    let digits = try DefaultModel.load()
+    var parameters = digits.parameters
+    parameters[6] += [Float](repeating: 0, count: 2 * 128)
+    parameters[7] += [-100, -100]
+    let model = ModelFile(
+      parameters: parameters, datasetName: "words", classNames: (0..<12).map { "class \($0)" },
+      calibration: digits.calibration)
+    let modelPath = folder.path + "/twelve.safetensors"
+    try model.write(to: modelPath)
+    try exportAndCheck(modelPath: modelPath, model: model, folder: folder.path, readme: false)
+  }
+
   /// Exports through the CLI, writes the images and digits' probabilities as raw Float32, runs the checker.
   func exportAndCheck(modelPath: String?, model: ModelFile, folder: String, readme: Bool) throws {
     let onnxPath = folder + "/model.onnx"

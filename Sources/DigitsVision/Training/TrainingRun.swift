@@ -92,7 +92,7 @@ public struct TrainingRun {
         training, fraction: Self.heldOutTestFraction, seed: plan.config.seed)
       note("\(source.name) has no test split: holding out \(test.count) images (seeded) to test on")
     }
-    if let resumed, resumed.classNames != source.classNames {
+    if let resumed, resumed.datasetName == source.name, resumed.classNames != source.classNames {
       differences.append(
         "  classes: checkpoint has \(resumed.classNames.count), \(source.name) has \(source.classNames.count) (or other names)"
       )
