@@ -15,12 +15,7 @@ import _TestSupport
   static let names = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "x", "y"]
 
   static func service() -> PredictionService {
-    let digits = ServerFixture.model
-    var parameters = digits.parameters
-    parameters[6] += [Float](repeating: 0, count: 2 * 128)
-    parameters[7] += [-100, -100]
-    let model = ModelFile(
-      parameters: parameters, datasetName: "words", classNames: names, calibration: digits.calibration)
+    let model = ServerFixture.model.renamedForTests(names)
     return PredictionService(
       model: model, modelName: "words", classifier: DigitClassifier(model: model, backend: CPUBackend.make(threads: 1)),
       backendDescription: "cpu (1 thread)")
