@@ -4,9 +4,9 @@
   check_onnx.py --model model.onnx --images images.f32 --expected probabilities.f32 [--readme README.md]
 
 images.f32: N*784 little-endian Float32 (pixel/255, white ink on black), the inputs digits used;
-probabilities.f32: N*10 Float32, digits' own probabilities for them. Checks, each printed:
+probabilities.f32: N*C Float32 (C classes), digits' own probabilities for them. Checks, each printed:
   1. onnx.checker (full check, with shape inference) passes; opset >= 17; the input is
-     [N,1,28,28] float with a symbolic N, the output [N,10]; metadata_props hold the keys
+     [N,1,28,28] float with a symbolic N, the output [N,C] with C the metadata's classes; metadata_props hold the keys
      docs/MODEL-FORMAT.md lists;
   2. ONNX Runtime's probabilities equal digits' within 1e-5 at batch size N (all at once)
      and batch size 1 (one image at a time);
@@ -14,6 +14,7 @@ probabilities.f32: N*10 Float32, digits' own probabilities for them. Checks, eac
 Exit status 0 when all pass, 1 otherwise. Needs: pip install onnx onnxruntime numpy.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -48,9 +49,10 @@ def check_structure(path):
             or not isinstance(dims[0], str) or not dims[0] or dims[1:] != [1, 28, 28]:
         fail(f"input {graph_input.name} has shape {dims}, expected [N,1,28,28] float with a symbolic N")
     out_dims = [d.dim_param or d.dim_value for d in graph_output.type.tensor_type.shape.dim]
-    if out_dims[1:] != [10]:
-        fail(f"output {graph_output.name} has shape {out_dims}, expected [N,10]")
     metadata = {p.key: p.value for p in model.metadata_props}
+    classes = len(json.loads(metadata.get("classes", "[]")))
+    if out_dims[1:] != [classes]:
+        fail(f"output {graph_output.name} has shape {out_dims}, expected [N,{classes}] (the metadata's classes)")
     missing = METADATA_KEYS - metadata.keys()
     if missing:
         fail(f"metadata_props lack {sorted(missing)}")
@@ -103,7 +105,7 @@ def main():
     parser.add_argument("--readme")
     args = parser.parse_args()
     images = np.fromfile(args.images, dtype="<f4").reshape(-1, 1, 28, 28)
-    expected = np.fromfile(args.expected, dtype="<f4").reshape(-1, 10)
+    expected = np.fromfile(args.expected, dtype="<f4").reshape(len(images), -1)
     if len(images) != len(expected):
         fail(f"{len(images)} images but {len(expected)} expected rows")
     print(f"onnx {onnx.__version__}, onnxruntime {ort.__version__}, numpy {np.__version__}")

@@ -34,6 +34,18 @@ struct ONNXRuntimeTests {
     try exportAndCheck(modelPath: modelPath, model: ModelFile.read(path: modelPath), folder: folder.path, readme: false)
   }
 
+  /// A model of twelve classes (the built-in one's weights and two outputs that never win)
+  /// exports with twelve outputs, and ONNX Runtime gives its probabilities.
+  @Test("a model of 12 classes exports with 12 outputs")
+  func otherClassCount() throws {
+    guard PythonChecker.ready() else { return }
+    let folder = TemporaryDirectory()
+    let model = try DefaultModel.load().renamedForTests((0..<12).map { "class \($0)" })
+    let modelPath = folder.path + "/twelve.safetensors"
+    try model.write(to: modelPath)
+    try exportAndCheck(modelPath: modelPath, model: model, folder: folder.path, readme: false)
+  }
+
   /// Exports through the CLI, writes the images and digits' probabilities as raw Float32, runs the checker.
   func exportAndCheck(modelPath: String?, model: ModelFile, folder: String, readme: Bool) throws {
     let onnxPath = folder + "/model.onnx"
@@ -49,7 +61,8 @@ struct ONNXRuntimeTests {
     }
     let network = SeedNetwork(backend: CPUBackend.make(), values: model.parameters)
     // What digits predict answers with: the network's probabilities at the model's temperature.
-    let probabilities = model.effectiveCalibration.apply(try Evaluator(network: network).probabilities(data))
+    let probabilities = model.effectiveCalibration.apply(
+      try Evaluator(network: network).probabilities(data), classes: model.classes)
     try littleEndianBytes(pixels).write(to: URL(fileURLWithPath: folder + "/images.f32"))
     try littleEndianBytes(probabilities).write(to: URL(fileURLWithPath: folder + "/expected.f32"))
 

@@ -71,7 +71,8 @@ public struct HandwritingGenerator: Sendable {
       }
     }
     return LabeledImages(
-      images: images, labels: items.map { UInt8($0.digit) }, rows: MNISTShape.side, columns: MNISTShape.side)
+      images: images, labels: items.map { LabeledImages.Label($0.digit) }, rows: MNISTShape.side,
+      columns: MNISTShape.side)
   }
 }
 
