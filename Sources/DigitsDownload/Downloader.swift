@@ -9,6 +9,8 @@ import Foundation
 public enum DownloadEvent: Sendable, Equatable {
   /// A file already in the folder passed the SHA-256 check; nothing to fetch.
   case verified(file: String)
+  /// A data set unpacked from an archive is already whole in its folder; nothing to fetch.
+  case present(folder: String)
   /// A file in the folder failed the check and will be fetched again.
   case badCopy(file: String)
   /// A request begins; `offset` > 0 when it resumes a partial file.
