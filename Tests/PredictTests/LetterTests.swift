@@ -47,9 +47,9 @@ import _TestSupport
     let accuracy = Double(right.reduce(0, +)) / Double(test.count)
     print(
       "nearest mean, \(classes.rawValue): \(accuracy); per letter \(zip(classes.names, right).map { "\($0)=\($1)" })")
-    #expect(accuracy >= 0.6, "\(accuracy)")
+    #expect(accuracy >= 0.9, "\(accuracy)")  // 0.973 capitals, 0.977 small when written
     #expect(
-      right.allSatisfy { $0 > 0 },
+      right.allSatisfy { $0 >= 10 },
       "a letter never nearest its own mean: \(zip(classes.names, right).map { "\($0)=\($1)" })")
   }
 

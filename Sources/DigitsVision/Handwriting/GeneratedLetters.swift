@@ -33,25 +33,13 @@ public enum GeneratedLetters {
   }
 
   /// `perClass` drawings of each class, interleaved class by class, as 8-bit images (ink
-  /// high on 0), drawn on all cores; the same seed gives the same images.
+  /// high on 0); the same seed gives the same images.
   public static func images(_ classes: Classes, perClass: Int, seed: UInt64, style: HandwritingStyle) -> LabeledImages {
     let count = classes.names.count
     let items = (0..<perClass).flatMap { k in (0..<count).map { (label: $0, letter: classes.letter($0, drawing: k)) } }
-    var root = SeededGenerator(seed: seed)
-    let seeds = items.map { _ in root.next() }
     let generator = HandwritingGenerator(style: style)
-    let p = MNISTShape.pixels
-    var bytes = [UInt8](repeating: 0, count: items.count * p)
-    let workers = max(1, min(items.count, ProcessInfo.processInfo.activeProcessorCount))
-    bytes.withUnsafeMutableBufferPointer { all in
-      nonisolated(unsafe) let base = all.baseAddress!  // each worker writes only its own images
-      DispatchQueue.concurrentPerform(iterations: workers) { worker in
-        for i in stride(from: worker, to: items.count, by: workers) {
-          var rng = SeededGenerator(seed: seeds[i])
-          let field = generator.draw(items[i].letter, rng: &rng)
-          for j in 0..<p { base[i * p + j] = UInt8((max(0, min(1, field[j])) * 255).rounded()) }
-        }
-      }
+    let bytes = HandwritingGenerator.drawings(count: items.count, seed: seed) { i, rng in
+      generator.draw(items[i].letter, rng: &rng)
     }
     return LabeledImages(
       images: bytes, labels: items.map { LabeledImages.Label($0.label) }, rows: MNISTShape.side,
