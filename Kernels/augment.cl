@@ -127,7 +127,7 @@ typedef struct {
   int x0, y0, w, h, ow, oh, fw, fh, ox, oy;
 } aug_plan;
 
-__kernel void augment_images(const __global uchar* images, const __global uchar* labels,
+__kernel void augment_images(const __global uchar* images, const __global ushort* labels,
                              const __global float* order, int use_order, int start, int side,
                              int seed_lo, int seed_hi, float affine_p, float max_rotation,
                              float scale_lo, float scale_hi, float max_aspect, float max_shear,

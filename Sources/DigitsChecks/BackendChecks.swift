@@ -3,7 +3,7 @@ import DigitsVision
 
 /// The sizes one run of `BackendChecks` uses: a 3x3 convolution x[N,C,H,W] -> [N,K,H-2,W-2],
 /// 2x2 max pooling of x itself (so odd H and W test the dropped row/column), a dense layer
-/// from x flattened (I = C*H*W) to O outputs, and a 10-class softmax over N rows.
+/// from x flattened (I = C*H*W) to O outputs, and a softmax over N rows of `classes`.
 public struct BackendCheckShape: Sendable, CustomStringConvertible {
   public var batch: Int
   public var channels: Int
@@ -11,15 +11,21 @@ public struct BackendCheckShape: Sendable, CustomStringConvertible {
   public var height: Int
   public var width: Int
   public var denseOutputs: Int
+  /// Width of the softmax and cross-entropy rows.
+  public var classes: Int
 
-  public init(batch: Int, channels: Int, filters: Int, height: Int, width: Int, denseOutputs: Int = 7) {
+  public init(
+    batch: Int, channels: Int, filters: Int, height: Int, width: Int, denseOutputs: Int = 7,
+    classes: Int = MNISTShape.classes
+  ) {
     precondition(height >= 3 && width >= 3, "the convolution needs at least 3x3 inputs")
-    (self.batch, self.channels, self.filters, self.height, self.width, self.denseOutputs) =
-      (batch, channels, filters, height, width, denseOutputs)
+    (self.batch, self.channels, self.filters, self.height, self.width, self.denseOutputs, self.classes) =
+      (batch, channels, filters, height, width, denseOutputs, classes)
   }
 
   public var description: String {
     "N\(batch) C\(channels) K\(filters) \(height)x\(width) O\(denseOutputs)"
+      + (classes == MNISTShape.classes ? "" : " classes \(classes)")
   }
 }
 
@@ -35,6 +41,15 @@ extension BackendCheckShape {
     BackendCheckShape(batch: 3, channels: 33, filters: 17, height: 7, width: 6, denseOutputs: 1),
     BackendCheckShape(batch: 2, channels: 3, filters: 33, height: 13, width: 9, denseOutputs: 17),
   ]
+
+  /// Last layers of networks of other class counts (2, 26, 47, 62: yes/no, letters, EMNIST
+  /// Balanced, ByClass) at batches 1, 3 and 127: a dense layer from the 128 hidden units to
+  /// N outputs (and back), and the softmax and cross-entropy over N.
+  public static let classCounts: [BackendCheckShape] =
+    [2, 26, 47, 62].enumerated().map { i, classes in
+      BackendCheckShape(
+        batch: [1, 3, 127, 3][i], channels: 2, filters: 3, height: 8, width: 8, denseOutputs: classes, classes: classes)
+    } + [BackendCheckShape(batch: 127, channels: 128, filters: 2, height: 3, width: 3, denseOutputs: 47, classes: 47)]
 
   /// The seed network's two convolution layers (and a dense layer of their size) at the
   /// training batch of 128.
@@ -193,10 +208,11 @@ public enum BackendChecks {
     dot("denseBackwardWeight dw", ddw, terms: n)
     dot("denseBackwardWeight db", ddb, terms: n)
 
-    // Softmax and cross-entropy over 10 classes; stats start non-zero (the ops add to them).
-    let logits = tensor([n, 10], rng.array(n * 10, -4, 4))
-    let labels = tensor([n], rng.labels(n))
-    let grad = garbage([n, 10])
+    // Softmax and cross-entropy over the classes; stats start non-zero (the ops add to them).
+    let classes = s.classes
+    let logits = tensor([n, classes], rng.array(n * classes, -4, 4))
+    let labels = tensor([n], rng.labels(n, classes: classes))
+    let grad = garbage([n, classes])
     let stats = tensor([2], [1.5, 2])
     backend.softmaxCrossEntropy(logits: logits, labels: labels, logitsGrad: grad, stats: stats)
     record("softmaxCrossEntropy grad", grad, DerivedTolerance.softmax)
@@ -204,7 +220,7 @@ public enum BackendChecks {
     let evalStats = tensor([2], [0.25, 1])
     backend.crossEntropyStats(logits: logits, labels: labels, stats: evalStats)
     out.append(contentsOf: statsOutputs("crossEntropyStats", backend.download(evalStats)))
-    let probabilities = garbage([n, 10])
+    let probabilities = garbage([n, classes])
     backend.softmax(logits: logits, probabilities: probabilities)
     record("softmax", probabilities, DerivedTolerance.softmax)
 
@@ -242,6 +258,10 @@ public enum BackendChecks {
   /// offset (exact: bytes / 255 either way), and a batch of 28 x 28 digit-like strokes gathered
   /// with every step of `--recipe best`'s device augmentation on every image (each pixel
   /// within `DerivedTolerance.augmentedPixel` of the host reference).
+  /// Labels of the data ops range over every class a network may have, so a label that
+  /// does not fit a byte must arrive whole.
+  static let widestLabel = SeedNetwork.classRange.upperBound
+
   static func gatherOutputs(of backend: any Backend, shape s: BackendCheckShape, rng: inout TestRandom)
     -> [BackendCheckOutput]
   {
@@ -249,7 +269,7 @@ public enum BackendChecks {
     let count = 2 * n + 3
     let bytes = LabeledImages(
       images: (0..<(count * h * w)).map { _ in UInt8(truncatingIfNeeded: rng.next()) },
-      labels: rng.labels(count).map { UInt8($0) }, rows: h, columns: w)
+      labels: rng.labels(count, classes: Self.widestLabel).map { LabeledImages.Label($0) }, rows: h, columns: w)
     var order = Array(0..<count)
     for j in stride(from: count - 1, to: 0, by: -1) { order.swapAt(j, Int(rng.next() % UInt64(j + 1))) }
     let set = backend.makeImageSet(bytes)
@@ -264,7 +284,8 @@ public enum BackendChecks {
 
     let batch = 8
     let digits = LabeledImages(
-      images: (0..<batch).flatMap { _ in strokes(&rng) }, labels: rng.labels(batch).map { UInt8($0) },
+      images: (0..<batch).flatMap { _ in strokes(&rng) },
+      labels: rng.labels(batch, classes: Self.widestLabel).map { LabeledImages.Label($0) },
       rows: MNISTShape.side, columns: MNISTShape.side)
     let digitSet = backend.makeImageSet(digits)
     backend.setOrder(Array((0..<batch).reversed()), of: digitSet)

@@ -30,12 +30,14 @@ public enum TrainingAgreement {
   }
 
   /// One epoch over `data` (validated on `validation`) on every backend, each from the same
-  /// initial weights; throws the first backend fault.
+  /// initial weights of a network of `classes` outputs; throws the first backend fault.
   public static func run(
-    on backends: [any Backend], data: LabeledImages, validation: LabeledImages? = nil, config: TrainingConfig
+    on backends: [any Backend], data: LabeledImages, validation: LabeledImages? = nil, config: TrainingConfig,
+    classes: Int = MNISTShape.classes
   ) throws -> [Result] {
     try backends.map { backend in
-      let trainer = Trainer(network: SeedNetwork(backend: backend, seed: config.seed), config: config)
+      let trainer = Trainer(
+        network: SeedNetwork(backend: backend, seed: config.seed, classes: classes), config: config)
       try trainer.run(train: data, validation: validation, observer: nil)
       let network = trainer.network
       let result = Result(
@@ -51,7 +53,8 @@ public enum TrainingAgreement {
   /// or the accuracies by more than one image; empty when they agree. NaN never agrees.
   public static func mismatches(_ observed: Result, _ expected: Result, images: Int, label: String) -> [String] {
     let bound = DerivedTolerance.trainingSteps
-    var found = zip(SeedNetwork.parameterSpecs, zip(observed.weights, expected.weights)).compactMap { spec, pair in
+    let specs = SeedNetwork.parameterSpecs(classes: expected.weights.last?.count ?? MNISTShape.classes)
+    var found = zip(specs, zip(observed.weights, expected.weights)).compactMap { spec, pair in
       mismatchReport(pair.0, pair.1, atol: bound, rtol: 0, label: "\(label): \(spec.name)")
     }
     let (a, b) = (observed.record, expected.record)

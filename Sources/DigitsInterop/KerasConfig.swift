@@ -100,9 +100,10 @@ struct KerasConfig: Decodable {
     }
   }
 
-  /// Checks the layers against the seed CNN; returns the names of its four layers with
-  /// weights (conv, conv, dense, dense), under which the weights are stored.
-  func weightedLayerNames(path: String) throws -> [String] {
+  /// Checks the layers against the seed CNN (its last Dense of any count in
+  /// `SeedNetwork.classRange`); returns the names of its four layers with weights (conv,
+  /// conv, dense, dense), under which the weights are stored, and the class count.
+  func weightedLayers(path: String) throws -> (names: [String], classes: Int) {
     guard className == "Sequential" else {
       throw DigitsError.file(path, "Keras model is a \(className.prefix(40)), expected \(Self.expected)")
     }
@@ -127,7 +128,10 @@ struct KerasConfig: Decodable {
       // A final Dense without softmax (logits) reads the same digits: `digits` applies softmax.
       (
         "Dense",
-        { $0.units == MNISTShape.classes && ["softmax", "linear"].contains($0.activation) && $0.useBias != false }
+        {
+          SeedNetwork.classRange.contains($0.units ?? 0) && ["softmax", "linear"].contains($0.activation)
+            && $0.useBias != false
+        }
       ),
     ]
     guard layers.count - index == plan.count else {
@@ -149,7 +153,7 @@ struct KerasConfig: Decodable {
         names.append(name)
       }
     }
-    return names
+    return (names, layers[layers.count - 1].config.units ?? 0)
   }
 
   static func isConv(_ c: LayerConfig, filters: Int, activation: String) -> Bool {

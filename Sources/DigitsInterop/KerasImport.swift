@@ -23,13 +23,18 @@ public enum KerasImport {
   static let zipSignature: [UInt8] = [0x50, 0x4B, 0x03, 0x04]
   static let expectedKinds = "a Keras model of the seed CNN (.h5 from model.save, .keras, or .weights.h5)"
 
-  /// Reads the file at `path`.
-  public static func read(path: String, flatten: FlattenOrder = .channelsLastToNCHW) throws -> ModelFile {
-    try read(bytes: readFile(path), path: path, flatten: flatten)
+  /// Reads the file at `path`. `classNames` name the last layer's outputs; nil: the digits
+  /// for ten outputs, else "0", "1", ...
+  public static func read(path: String, classNames: [String]? = nil, flatten: FlattenOrder = .channelsLastToNCHW)
+    throws -> ModelFile
+  {
+    try read(bytes: readFile(path), path: path, classNames: classNames, flatten: flatten)
   }
 
   /// Reads a model from the bytes of a file (`path` names it in errors).
-  public static func read(bytes: Data, path: String, flatten: FlattenOrder = .channelsLastToNCHW) throws -> ModelFile {
+  public static func read(
+    bytes: Data, path: String, classNames: [String]? = nil, flatten: FlattenOrder = .channelsLastToNCHW
+  ) throws -> ModelFile {
     guard bytes.count <= maxFileBytes else {
       throw DigitsError.file(path, "is \(bytes.count) bytes, more than the \(maxFileBytes)-byte limit for Keras models")
     }
@@ -37,20 +42,31 @@ public enum KerasImport {
     if bytes.starts(with: zipSignature) {
       let zip = try KerasZip(bytes: bytes, path: path)
       let config = try KerasConfig.decode(zip.config, path: path + ":config.json")
-      _ = try config.weightedLayerNames(path: path + ":config.json")
+      let classes = try config.weightedLayers(path: path + ":config.json").classes
       let weights = try HDF5File(bytes: zip.weights, path: path + ":model.weights.h5")
-      parameters = try KerasWeights.parameters(weights, names: KerasWeights.keras3Names, flatten: flatten)
+      parameters = try KerasWeights.parameters(
+        weights, names: KerasWeights.keras3Names, classes: classes, flatten: flatten)
     } else if bytes.starts(with: HDF5File.signature) {
       let file = try HDF5File(bytes: bytes, path: path)
       // A Keras 2 `.h5` from model.save has its config; weights-only files have none.
-      let names = try file.rootString("model_config").map {
-        try KerasConfig.decode(Data($0.utf8), path: path + ":model_config").weightedLayerNames(path: path)
+      let layers = try file.rootString("model_config").map {
+        try KerasConfig.decode(Data($0.utf8), path: path + ":model_config").weightedLayers(path: path)
       }
-      parameters = try KerasWeights.parameters(file, names: names, flatten: flatten)
+      parameters = try KerasWeights.parameters(file, names: layers?.names, classes: layers?.classes, flatten: flatten)
     } else {
       throw DigitsError.file(path, "is neither an HDF5 file nor a zip; expected \(expectedKinds)")
     }
-    return ModelFile(parameters: parameters, dataset: .mnist)
+    let classes = parameters[parameters.count - 1].count
+    if let classNames {
+      guard classNames.count == classes else {
+        throw DigitsError.file(
+          path, "Keras model has \(classes) outputs, but \(classNames.count) class names were given")
+      }
+      if let problem = ModelFile.classNamesProblem(classNames) { throw DigitsError("class names: \(problem)") }
+      return ModelFile(parameters: parameters, datasetName: "keras", classNames: classNames)
+    }
+    if classes == MNISTShape.classes { return ModelFile(parameters: parameters, dataset: .mnist) }
+    return ModelFile(parameters: parameters, datasetName: "keras", classNames: (0..<classes).map(String.init))
   }
 
   /// The whole file, refused beyond `maxFileBytes` before it is read past that.

@@ -42,14 +42,16 @@ enum KerasWeights {
     return layers
   }
 
-  /// The parameters in `SeedNetwork.parameterSpecs` order. `names` are the conv, conv, dense,
-  /// dense layers from the config, or nil (weights-only file): then each layer is told by
-  /// its kernel's shape, which differs for all four.
-  static func parameters(_ file: HDF5File, names: [String]?, flatten: KerasImport.FlattenOrder = .channelsLastToNCHW)
-    throws -> [[Float]]
-  {
+  /// The parameters in `SeedNetwork.parameterSpecs(classes:)` order. `names` are the conv,
+  /// conv, dense, dense layers from the config and `classes` its last layer's units, or nil
+  /// (weights-only file): then each layer is told by its kernel's shape, which differs for
+  /// all four, and the class count is the last kernel's.
+  static func parameters(
+    _ file: HDF5File, names: [String]?, classes: Int?, flatten: KerasImport.FlattenOrder = .channelsLastToNCHW
+  ) throws -> [[Float]] {
     let located = locate(try file.datasetPaths())
-    let specs = SeedNetwork.parameterSpecs
+    let classes = try classes ?? lastLayerClasses(file, located)
+    let specs = SeedNetwork.parameterSpecs(classes: classes)
     // Keras kernel shapes of the four layers, from this project's shapes.
     let kerasShapes: [[Int]] = [
       [3, 3, specs[0].shape[1], specs[0].shape[0]], [3, 3, specs[2].shape[1], specs[2].shape[0]],
@@ -98,6 +100,20 @@ enum KerasWeights {
       denseFC1(kernels[2], channels: specs[2].shape[0], flatten: flatten), biases[2],
       transpose(kernels[3], rows: kerasShapes[3][0], columns: kerasShapes[3][1]), biases[3],
     ]
+  }
+
+  /// The outputs of a weights-only file's last Dense: the one kernel [128, N] with N in
+  /// `SeedNetwork.classRange` (fc1's is [1600, 128]); 10 when there is none, so the error
+  /// that follows names the digits network's shapes.
+  static func lastLayerClasses(_ file: HDF5File, _ located: [String: Located]) throws -> Int {
+    let hidden = SeedNetwork.parameterSpecs[6].shape[1]
+    var found: [Int] = []
+    for place in located.values {
+      guard let kernel = place.kernel else { continue }
+      let shape = try file.shape(kernel)
+      if shape.count == 2, shape[0] == hidden, SeedNetwork.classRange.contains(shape[1]) { found.append(shape[1]) }
+    }
+    return found.count == 1 ? found[0] : MNISTShape.classes
   }
 
   /// A dataset of exactly `shape`, read after its shape is checked.

@@ -4,7 +4,7 @@ import SwiftProtobuf
 
 /// The seed network as an ONNX model (docs/MODEL-FORMAT.md describes it): opset 17,
 /// input `input` [N,1,28,28] Float32 (pixel/255, white ink on black, as `digits` feeds its
-/// own network), output `probabilities` [N,10] (softmax), N symbolic. The graph is
+/// own network), output `probabilities` [N,classes] (softmax), N symbolic. The graph is
 /// Conv, Relu, MaxPool, Conv, Relu, MaxPool, Flatten, Gemm, Relu, Gemm, Softmax, with the
 /// weights as initializers under the model file's tensor names (PyTorch layout, the same
 /// bytes), and the model file's metadata in `metadata_props`.
@@ -30,11 +30,13 @@ public enum ONNXExport {
   static func proto(_ model: ModelFile) throws -> Onnx_ModelProto {
     var graph = Onnx_GraphProto()
     graph.name = "digits_seed_cnn"
-    graph.initializer = zip(SeedNetwork.parameterSpecs, model.parameters).map { tensor($0.name, $0.shape, $1) }
+    graph.initializer = zip(SeedNetwork.parameterSpecs(classes: model.classes), model.parameters).map {
+      tensor($0.name, $0.shape, $1)
+    }
     graph.input = [
       value(inputName, [.symbol(batchDimension), .size(1), .size(MNISTShape.side), .size(MNISTShape.side)])
     ]
-    graph.output = [value(outputName, [.symbol(batchDimension), .size(MNISTShape.classes)])]
+    graph.output = [value(outputName, [.symbol(batchDimension), .size(model.classes)])]
     let conv = [attribute("kernel_shape", [3, 3]), attribute("strides", [1, 1]), attribute("pads", [0, 0, 0, 0])]
     let pool = [attribute("kernel_shape", [2, 2]), attribute("strides", [2, 2])]
     graph.node = [
@@ -57,7 +59,8 @@ public enum ONNXExport {
     result.irVersion = irVersion
     result.producerName = "digits"
     result.producerVersion = DigitsVersion.current
-    result.docString = "The digits seed CNN (Conv32 3x3, MaxPool 2, Conv64 3x3, MaxPool 2, Dense128, Dense10)."
+    result.docString =
+      "The digits seed CNN (Conv32 3x3, MaxPool 2, Conv64 3x3, MaxPool 2, Dense128, Dense\(model.classes))."
     var opsetImport = Onnx_OperatorSetIdProto()
     opsetImport.domain = ""
     opsetImport.version = opset

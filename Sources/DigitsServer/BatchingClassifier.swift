@@ -147,8 +147,9 @@ public final class BatchingClassifier: @unchecked Sendable {
       switch run(inputs) {
       case .success(let out):
         var start = 0
+        let classes = out.count / max(1, inputs.count / MNISTShape.pixels)
         for job in jobs {
-          let count = job.inputs.count / MNISTShape.pixels * MNISTShape.classes
+          let count = job.inputs.count / MNISTShape.pixels * classes
           job.continuation.resume(returning: Array(out[start..<(start + count)]))
           start += count
         }

@@ -11,7 +11,7 @@ import Synchronization
 public final class PredictionService: Sendable {
   let network: BatchingClassifier
   let classNames: [String]
-  let reader = PictureReader()
+  let reader: PictureReader
   let work: WorkPool
   /// Largest picture decoded, in pixels: a 5 MB PNG can hold a gigapixel of blank paper.
   let maxPixels: Int
@@ -44,6 +44,7 @@ public final class PredictionService: Sendable {
     network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
     work = WorkPool(width: decodeThreads)
     classNames = model.classNames
+    reader = PictureReader(readsDigits: model.hasDigitClasses)
     answering = Mutex((model, modelName))
     self.maxPixels = maxPixels
     self.backendDescription = backendDescription
@@ -81,6 +82,9 @@ public final class PredictionService: Sendable {
         .contentTooLarge,
         "image is \(size.width)x\(size.height); the server reads up to "
           + "\(Self.megapixels(maxPixels)) megapixels, scale it down first")
+    }
+    if multi, !reader.readsDigits {
+      throw APIError(.badRequest, PictureReader.notDigitsProblem(classNames: classNames))
     }
     let prepared = try await work.run { try self.prepare(data, multi: multi) }
     defer { served.add(1, ordering: .relaxed) }
@@ -127,9 +131,10 @@ public final class PredictionService: Sendable {
     let onTest = model.facts?.validation.hasPrefix("test") == true
     let parameters = model.parameters.reduce(0) { $0 + $1.count }
     return JSONText.object([
-      ("name", JSONText.string(name)), ("dataset", JSONText.string(model.dataset.rawValue)),
+      ("name", JSONText.string(name)), ("dataset", JSONText.string(model.datasetName)),
       ("classes", JSONText.array(model.classNames.map(JSONText.string))),
-      ("architecture", ModelFile.architecture), ("input", ModelFile.input), ("parameters", String(parameters)),
+      ("architecture", ModelFile.architecture(classes: model.classes)), ("input", ModelFile.input),
+      ("parameters", String(parameters)),
       ("test_accuracy", onTest ? last?.valAccuracy.map(JSONText.number) ?? "null" : "null"),
       ("validation_accuracy", onTest ? "null" : last?.valAccuracy.map(JSONText.number) ?? "null"),
       ("epochs", String(model.history.count)),

@@ -29,7 +29,7 @@ public enum CorrectionFolder {
       throw DigitsError.file(
         path(labelsFile, in: folder), "holds no corrections yet; correct some predictions on the drawing page first")
     }
-    var images = [UInt8](), labels = [UInt8]()
+    var images = [UInt8](), labels = [LabeledImages.Label]()
     images.reserveCapacity(entries.count * MNISTShape.pixels)
     for entry in entries.suffix(Finetune.Recipe.maxCorrections) {
       let file = path(entry.file, in: folder)
@@ -40,7 +40,7 @@ public enum CorrectionFolder {
           file, "is \(image.width)x\(image.height); corrections are \(MNISTShape.side)x\(MNISTShape.side)")
       }
       images += image.pixels.map { UInt8(max(0, min(255, ($0 * 255).rounded()))) }
-      labels.append(UInt8(entry.label))
+      labels.append(LabeledImages.Label(entry.label))
     }
     return LabeledImages(images: images, labels: labels, rows: MNISTShape.side, columns: MNISTShape.side)
   }

@@ -20,7 +20,7 @@ public final class DigitClassifier {
     self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold
   }
 
-  /// `inputs` holds n * 784 values (ink 1 on 0); returns n * 10 probabilities, calibrated
+  /// `inputs` holds n * 784 values (ink 1 on 0); returns n * classes probabilities, calibrated
   /// by the model's temperature.
   ///
   /// Runs `batchSize` images at a time and the rest in power-of-two pieces (13 = 8 + 4 + 1):
@@ -32,7 +32,7 @@ public final class DigitClassifier {
     let n = inputs.count / MNISTShape.pixels
     guard n > 0 else { return [] }
     var out: [Float] = []
-    out.reserveCapacity(n * MNISTShape.classes)
+    out.reserveCapacity(n * network.classes)
     inputs.withUnsafeBufferPointer { all in
       var start = 0
       while start < n {
@@ -44,7 +44,7 @@ public final class DigitClassifier {
         start += count
       }
     }
-    return Calibration.apply(out, temperature: temperature)
+    return Calibration.apply(out, temperature: temperature, classes: network.classes)
   }
 
   /// `probabilities`, unless the backend faulted while computing them (an OpenCL failure):

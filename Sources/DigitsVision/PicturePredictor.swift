@@ -39,10 +39,11 @@ public final class PicturePredictor {
   public private(set) var forwardImages = 0
   public private(set) var forwardSeconds = 0.0
 
-  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader = PictureReader()) {
+  /// `reader` nil: the usual one, reading numbers only when the classifier's classes are the digits.
+  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader? = nil) {
     self.classifier = classifier
     self.multi = multi
-    self.reader = reader
+    self.reader = reader ?? PictureReader(readsDigits: classifier.classNames == DatasetKind.mnist.classNames)
   }
 
   /// The sources the command line names: files, folders searched for pictures, and `-` for
@@ -85,7 +86,7 @@ public final class PicturePredictor {
         case .failure(let name, let message):
           try each(.failed(name, message))
         case .success(let name, let picture):
-          let count = picture.count * MNISTShape.classes
+          let count = picture.count * classifier.network.classes
           let own = Array(probabilities[used..<(used + count)])
           used += count
           try each(.answered(name, picture.answer(probabilities: own, minConfidence: classifier.minConfidence)))

@@ -10,13 +10,25 @@ import DigitsCore
 /// probabilities into the answer.
 public struct PictureReader: Sendable {
   public var preprocessor: DigitPreprocessor
+  /// Whether the model's classes are the ten digits: only then is a wide picture tried as
+  /// several digits, or a number read (the number reader is digit-only).
+  public var readsDigits: Bool
 
-  public init(preprocessor: DigitPreprocessor = DigitPreprocessor()) { self.preprocessor = preprocessor }
+  public init(preprocessor: DigitPreprocessor = DigitPreprocessor(), readsDigits: Bool = true) {
+    self.preprocessor = preprocessor
+    self.readsDigits = readsDigits
+  }
+
+  /// The one line a model of other classes answers when asked to read a number.
+  public static func notDigitsProblem(classNames: [String]) -> String {
+    "reading a number needs a model of the ten digits; this one tells apart \(classNames.count) classes ("
+      + classNames.prefix(5).joined(separator: ", ") + (classNames.count > 5 ? ", ..." : "") + ")"
+  }
 
   /// Finds the ink and lays out what the network must classify.
   public func prepare(_ image: GrayImage, multi: Bool) -> PreparedPicture {
     let numbers = NumberReader(preprocessor: preprocessor)
-    if multi {
+    if multi, readsDigits {
       switch numbers.candidates(image) {
       case .read(let reading): return PreparedPicture(.answered(.number(reading)), numbers: numbers)
       case .classify(let candidates): return PreparedPicture(.number(candidates), numbers: numbers)
@@ -26,13 +38,15 @@ public struct PictureReader: Sendable {
     guard let pixels = digit.pixels else {
       return PreparedPicture(.answered(.blank(note: digit.note ?? "no digit")), numbers: numbers)
     }
-    if let box = digit.box, NumberReader.mayHoldSeveral(box), let candidates = numbers.severalCandidates(image) {
+    if readsDigits, let box = digit.box, NumberReader.mayHoldSeveral(box),
+      let candidates = numbers.severalCandidates(image)
+    {
       return PreparedPicture(.maybeSeveral(pixels, digit.box, candidates), numbers: numbers)
     }
     return PreparedPicture(.digit(pixels, digit.box), numbers: numbers)
   }
 
-  /// `prepare`, the network (`classify` maps n * 784 inputs to n * 10 probabilities) and the
+  /// `prepare`, the network (`classify` maps n * 784 inputs to n * classes probabilities) and the
   /// answer, in one call.
   public func read(
     _ image: GrayImage, multi: Bool, minConfidence: Double, classify: ([Float]) throws -> [Float]
@@ -81,7 +95,7 @@ public struct PreparedPicture: Sendable {
     }
   }
 
-  /// The answer from the (calibrated) probabilities of `inputs`, n * 10 values; below
+  /// The answer from the (calibrated) probabilities of `inputs`, n * classes values; below
   /// `minConfidence` a single digit is "unsure". A number's digits are always named: the
   /// number is the answer.
   public func answer(probabilities: [Float], minConfidence: Double) -> PictureAnswer {
@@ -93,8 +107,9 @@ public struct PreparedPicture: Sendable {
     case .number(let candidates):
       return .number(numbers.choose(candidates, probabilities: probabilities))
     case .maybeSeveral(let pixels, let box, let candidates):
-      let whole = Array(probabilities[..<MNISTShape.classes])
-      let reading = numbers.choose(candidates, probabilities: Array(probabilities[MNISTShape.classes...]))
+      let classes = probabilities.count / count
+      let whole = Array(probabilities[..<classes])
+      let reading = numbers.choose(candidates, probabilities: Array(probabilities[classes...]))
       let several = Self.readsAsSeveral(
         whole: Double(whole.max() ?? 0), pieces: reading.digits.map { Double($0.confidence) },
         minConfidence: minConfidence)

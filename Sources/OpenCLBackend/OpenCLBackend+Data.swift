@@ -1,9 +1,9 @@
 import COpenCL
 import DigitsCore
 
-/// An image set's copy in device memory: pixels and labels as bytes, as they are in the IDX
-/// files (47 MB for MNIST's 60,000 training images, a quarter of Float32), and the order
-/// batches take them in.
+/// An image set's copy in device memory: pixels as bytes, as they are in the IDX files (47 MB
+/// for MNIST's 60,000 training images, a quarter of Float32), labels as `LabeledImages.Label`
+/// (ushort in the kernels), and the order batches take them in.
 final class CLImageSet {
   let count: Int
   let pixelsPerImage: Int
@@ -23,8 +23,8 @@ final class CLImageSet {
 /// data.cl: image sets resident on the device, batches gathered there; one Adam launch.
 extension OpenCLBackend {
   public func makeImageSet(_ data: LabeledImages) -> ImageSet {
-    let images = makeBytes(data.images)
-    let labels = makeBytes(data.labels)
+    let images = data.images.withUnsafeBytes { makeBytes($0) }
+    let labels = data.labels.withUnsafeBytes { makeBytes($0) }
     let resident = CLImageSet(
       count: data.count, pixelsPerImage: data.pixelsPerImage, images: images, labels: labels)
     return ImageSet(data, resident: resident)
@@ -53,14 +53,13 @@ extension OpenCLBackend {
   }
 
   /// A buffer holding `bytes` (a blocking write: once per set, outside the training steps).
-  private func makeBytes(_ bytes: [UInt8]) -> CLBuffer {
+  private func makeBytes(_ bytes: UnsafeRawBufferPointer) -> CLBuffer {
     let buffer = make(count: (bytes.count + 3) / 4)
     if fault != nil || bytes.isEmpty { return buffer }
     recorder.waited()
     recorder.uploaded(bytes.count)
-    let status = bytes.withUnsafeBytes {
-      api.enqueueWriteBuffer(queue, buffer.mem, cl_bool(CL_TRUE), 0, bytes.count, $0.baseAddress, 0, nil, nil)
-    }
+    let status = api.enqueueWriteBuffer(
+      queue, buffer.mem, cl_bool(CL_TRUE), 0, bytes.count, bytes.baseAddress, 0, nil, nil)
     check(status, "clEnqueueWriteBuffer(\(bytes.count) bytes)")
     return buffer
   }

@@ -30,7 +30,8 @@ extension TestData {
     } catch {
       Issue.record("MNIST \(part) data missing at \(mnistPath): \(error)")
       return LabeledImages(
-        images: [UInt8](repeating: 0, count: count * MNISTShape.pixels), labels: [UInt8](repeating: 0, count: count),
+        images: [UInt8](repeating: 0, count: count * MNISTShape.pixels),
+        labels: [LabeledImages.Label](repeating: 0, count: count),
         rows: MNISTShape.side, columns: MNISTShape.side)
     }
   }

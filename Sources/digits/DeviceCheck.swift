@@ -13,7 +13,7 @@ import OpenCLBackend
 /// `--recipe best`'s augmentation done on the device, all under `DerivedTolerance`.
 enum DeviceCheck {
   /// The odd shapes every backend is checked on, and the seed network's at batch 128.
-  static let shapes = BackendCheckShape.odd + BackendCheckShape.network
+  static let shapes = BackendCheckShape.odd + BackendCheckShape.classCounts + BackendCheckShape.network
   /// Training steps of `train`'s batch, and the validation images evaluated after them. Few
   /// steps: the bound is the 20-step one measured at batch 16, and at batch 128 PoCL's
   /// largest weight difference reached it after 10 steps (1.3e-5).

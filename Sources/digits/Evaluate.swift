@@ -45,8 +45,7 @@ extension Digits {
 
     func run() async throws {
       let file = try ModelFile.read(path: model)
-      let folder = try dataOptions.locate(file.dataset, testOnly: true)
-      let test = try folder.loadTest()
+      let (test, dataPath) = try testSet(for: file)
       let backend = try Profiling.backend(backendOptions, profile: profile)
       let network = SeedNetwork(backend: backend, values: file.parameters)
       var batchSeconds: [Double] = []
@@ -57,7 +56,7 @@ extension Digits {
         images: test.count, seconds: (clock.now - started).seconds, backend: backend.name, batchSeconds: batchSeconds,
         cpuSeconds: processCPUSeconds() - cpuStarted)
       // Loss and confidences with the model's temperature (1 for files without one).
-      let probabilities = file.effectiveCalibration.apply(raw)
+      let probabilities = file.effectiveCalibration.apply(raw, classes: file.classes)
       let report = ClassificationReport(labels: test.labels, probabilities: probabilities, classNames: file.classNames)
       if json {
         let encoder = JSONEncoder()
@@ -73,10 +72,31 @@ extension Digits {
       if let path = self.report {
         try HTMLReport(
           modelPath: model, model: file, test: test, probabilities: raw,
-          evaluationBackend: backend.name, dataPath: folder.path
+          evaluationBackend: backend.name, dataPath: dataPath
         ).write(to: path)
         Console.note("wrote \(path)")
       }
     }
+  }
+}
+
+extension Digits.Evaluate {
+  /// The test images `file` is scored on and where they came from: the model's own data set
+  /// (or `--dataset`) from `--data` or the usual places. Loaders of other kinds of data set
+  /// plug in here, keyed by the file's `datasetName`. Labels past the model's classes are an
+  /// error naming the data.
+  func testSet(for file: ModelFile) throws -> (LabeledImages, String) {
+    guard let kind = dataOptions.dataset ?? file.dataset else {
+      throw DigitsError(
+        "\(model) was trained on \"\(file.datasetName)\", which evaluate cannot load yet; pass --dataset mnist or fashion with --data"
+      )
+    }
+    let folder = try dataOptions.locate(kind, testOnly: true)
+    let test = try folder.loadTest()
+    if let bad = test.labels.firstIndex(where: { Int($0) >= file.classes }) {
+      throw DigitsError.file(
+        folder.path, "test label \(test.labels[bad]) at index \(bad) is not one of \(model)'s \(file.classes) classes")
+    }
+    return (test, folder.path)
   }
 }

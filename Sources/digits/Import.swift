@@ -10,7 +10,8 @@ extension Digits {
       discussion: """
         Reads Keras 2 .h5 (model.save), Keras 3 .keras and weights-only .weights.h5 files of
         the seed architecture: Conv2D 32 3x3 relu, MaxPooling2D 2, Conv2D 64 3x3 relu,
-        MaxPooling2D 2, Flatten, Dense 128 relu, Dense 10 softmax, trained on pixel/255.
+        MaxPooling2D 2, Flatten, Dense 128 relu, Dense N softmax (N = 10 for digits, 2 to
+        1000 for other classes; name them with --class-names), trained on pixel/255.
         The file is read in a child process: the HDF5 library is not hardened against
         damaged files, and a crash or hang there becomes one error line.
 
@@ -25,6 +26,13 @@ extension Digits {
     @Option(help: ArgumentHelp("Where to write the digits model.", valueName: "file"))
     var out = "model.safetensors"
 
+    @Option(
+      name: .customLong("class-names"),
+      help: ArgumentHelp(
+        "The model's classes in output order, comma-separated (default: the digits for 10 outputs, else 0, 1, ...).",
+        valueName: "a,b,..."))
+    var classNames: String?
+
     /// Set on the child process, which does the reading.
     @Flag(help: .hidden)
     var inProcess = false
@@ -32,9 +40,10 @@ extension Digits {
     func run() throws {
       if inProcess {
         try IsolatedImport.limitThisProcess()
-        try KerasImport.read(path: input).write(to: out)
+        let names = classNames.map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        try KerasImport.read(path: input, classNames: names).write(to: out)
       } else {
-        try IsolatedImport.run(input: input, out: out)
+        try IsolatedImport.run(input: input, out: out, classNames: classNames)
       }
     }
   }
@@ -74,7 +83,7 @@ enum IsolatedImport {
     else { throw DigitsError("cannot limit the import's memory and CPU time (\(String(cString: strerror(errno))))") }
   }
 
-  static func run(input: String, out: String) throws {
+  static func run(input: String, out: String, classNames: String? = nil) throws {
     let child = Process()
     child.executableURL = URL(fileURLWithPath: selfExecutable())
     // `--` first: a file named like an option is still the file.
@@ -82,7 +91,8 @@ enum IsolatedImport {
     let staged = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(getpid()).import")
       .path
     defer { unlink(staged) }
-    child.arguments = ["import", "--out", staged, "--in-process", "--", input]
+    child.arguments =
+      ["import", "--out", staged, "--in-process"] + (classNames.map { ["--class-names", $0] } ?? []) + ["--", input]
     child.standardInput = FileHandle.nullDevice
     // A crash is reported here in one line; the runtime's backtrace would only add lines.
     var environment = ProcessInfo.processInfo.environment

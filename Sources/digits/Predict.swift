@@ -36,12 +36,12 @@ extension Digits {
 
     @OptionGroup var backendOptions: BackendOptions
 
-    @Option(name: .customLong("top-k"), help: "Guesses shown per picture, best first.")
+    @Option(name: .customLong("top-k"), help: "Guesses shown per picture, best first (at most the model's classes).")
     var topK = 3
 
     @Flag(
       help:
-        "Print JSON Lines: file, then the fields /api/predict answers (digit, null when none, with a reason; label, confidence, probabilities, input28, box)."
+        "Print JSON Lines: file, then the fields /api/predict answers (digit: the class index, null when none, with a reason; label: the class name; confidence, probabilities, input28, box)."
     )
     var json = false
 
@@ -63,7 +63,9 @@ extension Digits {
 
     func validate() throws {
       guard !inputs.isEmpty else { throw ValidationError("name at least one image, folder or -") }
-      guard (1...10).contains(topK) else { throw ValidationError("--top-k must be 1 to 10, got \(topK)") }
+      guard (1...SeedNetwork.classRange.upperBound).contains(topK) else {
+        throw ValidationError("--top-k must be 1 to \(SeedNetwork.classRange.upperBound), got \(topK)")
+      }
       if inputs.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
       if let minConfidence, !(0...1).contains(minConfidence) {
         throw ValidationError("--min-confidence must be 0 to 1, got \(minConfidence)")
@@ -72,6 +74,9 @@ extension Digits {
 
     func run() async throws {
       let file = try model.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
+      if multi, !file.hasDigitClasses {
+        throw DigitsError.file(model ?? DefaultModel.name, PictureReader.notDigitsProblem(classNames: file.classNames))
+      }
       if let debugPreprocess {
         do {
           try FileManager.default.createDirectory(atPath: debugPreprocess, withIntermediateDirectories: true)
@@ -148,10 +153,11 @@ struct PredictionOutput {
     }
     let ranked = DigitClassifier.ranked(digit.probabilities[...])
     var line = "\(name): \(classNames[ranked[0].index]) (\(percent(ranked[0].probability)))"
-    if topK > 1 {
+    let shown = min(topK, ranked.count)
+    if shown > 1 {
       line +=
         "  next: "
-        + ranked[1..<topK].map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: ", ")
+        + ranked[1..<shown].map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: ", ")
     }
     return line
   }

@@ -11,7 +11,7 @@ extension Digits.Serve {
     service: PredictionService, base: ModelFile, baseName: String, options: BackendOptions,
     servingOnCPU isCPU: Bool
   ) throws -> FinetuneJob? {
-    guard base.dataset == .mnist else { return nil }
+    guard base.dataset == .mnist, base.hasDigitClasses else { return nil }
     let folder = corrections ?? CorrectionStore.defaultFolder
     let store = try CorrectionStore(folder: folder)
     let data = self.data

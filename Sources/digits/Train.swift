@@ -8,7 +8,8 @@ extension Digits {
     static let configuration = CommandConfiguration(
       abstract: "Train the seed CNN and write the model file.",
       discussion: """
-        Trains Conv32-Pool-Conv64-Pool-Dense128-Dense10 with Adam, batch 128,
+        Trains Conv32-Pool-Conv64-Pool-Dense128-DenseN (N: the data set's
+        classes, 10 for MNIST) with Adam, batch 128,
         learning rate 3e-3 decaying along a cosine (--schedule constant
         --learning-rate 0.001 is the Keras recipe of the seed report).
         After every epoch the model, then a checkpoint with the optimizer state
@@ -59,7 +60,7 @@ extension Digits {
 
     @Option(
       help:
-        "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise, MNIST-style relayout; generalises to real pictures; on OpenCL done on the device, whose relayout keeps stroke width)."
+        "Recipe: seed (plain training, the default) or best (on-the-fly augmentation: rotation, scale, slant, shift, stroke width, blur, noise, MNIST-style relayout; generalises to real pictures; on OpenCL done on the device, whose relayout keeps stroke width). The augmentation applies to every data set; best also mixes generated handwritten digits into the training set, on MNIST's digits only."
     )
     var recipe: TrainingRecipe?
 

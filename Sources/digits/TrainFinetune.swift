@@ -25,9 +25,9 @@ extension Digits.Train {
     let corrections = try CorrectionFolder.load(folder: folder)
     let base = try from.map { try ModelFile.read(path: $0) } ?? DefaultModel.load()
     let baseName = from ?? DefaultModel.name
-    guard base.dataset == .mnist else {
+    guard base.dataset == .mnist, base.hasDigitClasses else {
       throw DigitsError.file(
-        baseName, "is a \(base.dataset.rawValue) model; corrections are handwritten digits, fine-tune an MNIST model")
+        baseName, "is a \(base.datasetName) model; corrections are handwritten digits, fine-tune an MNIST model")
     }
     let data = try dataOptions.locate(.mnist)
     let replay = try data.loadTraining()

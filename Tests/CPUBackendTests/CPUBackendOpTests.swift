@@ -15,7 +15,7 @@ import _TestSupport
       BackendCheckShape(batch: 3, channels: 1, filters: 1, height: 3, width: 3, denseOutputs: 1),
       BackendCheckShape(batch: 2, channels: 2, filters: 7, height: 28, width: 19, denseOutputs: 10),
       BackendCheckShape(batch: 3, channels: 4, filters: 10, height: 9, width: 11, denseOutputs: 2),
-    ]
+    ] + BackendCheckShape.classCounts
 
   @Test(arguments: shapes, CPUConfiguration.all(threads: [1, 2]))
   func agreesWithReference(shape: BackendCheckShape, on cpu: CPUConfiguration) {

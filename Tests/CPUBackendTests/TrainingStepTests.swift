@@ -29,6 +29,26 @@ import _TestSupport
     #expect(a.accuracy == b.accuracy)
   }
 
+  /// Networks of other class counts: three Adam steps of 8 digits (labels folded into the
+  /// classes) within 1e-6 of the Float64 reference on every path, the last layer N x 128.
+  @Test(arguments: [2, 26, 47, 62], CPUPath.supported)
+  func otherClassCountsMatchReference(classes: Int, path: CPUPath) throws {
+    let digits = TestData.mnistTraining.slice(0..<24)
+    let data = LabeledImages(
+      images: digits.images, labels: digits.labels.map { $0 % LabeledImages.Label(classes) }, rows: 28, columns: 28)
+    let config = TrainingAgreement.config(batch: 8, seed: 3)
+    let observed = try TrainingAgreement.run(
+      on: [CPUBackend.make(threads: 2, path: path)], data: data, config: config, classes: classes)[0]
+    let expected = try TrainingAgreement.run(on: [ReferenceBackend()], data: data, config: config, classes: classes)[0]
+    #expect(observed.weights[6].count == classes * 128 && observed.weights[7].count == classes)
+    for (i, spec) in SeedNetwork.parameterSpecs(classes: classes).enumerated() {
+      let report = mismatchReport(observed.weights[i], expected.weights[i], atol: 1e-6, rtol: 1e-5, label: spec.name)
+      #expect(report == nil, "\(report ?? "")")
+    }
+    #expect(abs(observed.record.loss - expected.record.loss) <= 1e-5 * expected.record.loss)
+    #expect(observed.record.accuracy == expected.record.accuracy)
+  }
+
   /// Same seed, same path, same thread count: bit-identical weights after ten steps.
   @Test(arguments: CPUConfiguration.all(threads: [1, 2]))
   func sameRunSameBits(on cpu: CPUConfiguration) throws {

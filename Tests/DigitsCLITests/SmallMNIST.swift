@@ -14,11 +14,11 @@ enum SmallMNIST {
     if let changePixel { images[changePixel] ^= 0xFF }
     try idx(images, count: training.count, imageFile: true).write(
       to: URL(fileURLWithPath: folder + "/train-images-idx3-ubyte"))
-    try idx(training.labels, count: training.count, imageFile: false).write(
+    try idx(training.labels.map { UInt8($0) }, count: training.count, imageFile: false).write(
       to: URL(fileURLWithPath: folder + "/train-labels-idx1-ubyte"))
     try idx(test.images, count: test.count, imageFile: true).write(
       to: URL(fileURLWithPath: folder + "/t10k-images-idx3-ubyte"))
-    try idx(test.labels, count: test.count, imageFile: false).write(
+    try idx(test.labels.map { UInt8($0) }, count: test.count, imageFile: false).write(
       to: URL(fileURLWithPath: folder + "/t10k-labels-idx1-ubyte"))
   }
 

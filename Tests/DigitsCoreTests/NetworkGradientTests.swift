@@ -3,15 +3,17 @@ import Testing
 import _TestSupport
 
 /// Whole-network finite-difference check on the Float64 reference backend: the analytic
-/// gradients of SeedNetwork.backward must match central differences of the loss.
+/// gradients of SeedNetwork.backward must match central differences of the loss, for the
+/// digits' ten classes and for other class counts of the last layer.
 @Suite struct NetworkGradientTests {
-  @Test func backwardMatchesFiniteDifferences() throws {
+  @Test(arguments: [10, 2, 26, 47, 62])
+  func backwardMatchesFiniteDifferences(classes: Int) throws {
     let backend = ReferenceBackend()
-    let network = SeedNetwork(backend: backend, seed: 3)
+    let network = SeedNetwork(backend: backend, seed: 3, classes: classes)
     var rng = TestRandom(seed: 11)
     let n = 2
     let pixels = rng.array(n * 784, 0, 1)
-    let labels: [Float] = [3, 7]
+    let labels: [Float] = [3, 7].map { Float($0 % classes) }
     let stats = backend.makeTensor([2])
     let grads = pixels.withUnsafeBufferPointer { p in
       labels.withUnsafeBufferPointer { l in network.gradients(pixels: p, labels: l, stats: stats) }
@@ -28,7 +30,10 @@ import _TestSupport
     }
 
     var failures: [String] = []
-    for (t, spec) in SeedNetwork.parameterSpecs.enumerated() {
+    #expect(
+      network.parameterValues().map(\.count)
+        == SeedNetwork.parameterSpecs(classes: classes).map { $0.shape.reduce(1, *) })
+    for (t, spec) in network.specs.enumerated() {
       // The three entries with the largest gradients: well above Float32 noise.
       let top = grads[t].indices.sorted { abs(grads[t][$0]) > abs(grads[t][$1]) }.prefix(3)
       for i in top {

@@ -49,7 +49,8 @@ struct ONNXRuntimeTests {
     }
     let network = SeedNetwork(backend: CPUBackend.make(), values: model.parameters)
     // What digits predict answers with: the network's probabilities at the model's temperature.
-    let probabilities = model.effectiveCalibration.apply(try Evaluator(network: network).probabilities(data))
+    let probabilities = model.effectiveCalibration.apply(
+      try Evaluator(network: network).probabilities(data), classes: model.classes)
     try littleEndianBytes(pixels).write(to: URL(fileURLWithPath: folder + "/images.f32"))
     try littleEndianBytes(probabilities).write(to: URL(fileURLWithPath: folder + "/expected.f32"))
 

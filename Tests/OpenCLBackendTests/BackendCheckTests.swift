@@ -9,7 +9,7 @@ import _TestSupport
 /// (as such, and planned as on an H200) where the device takes them.
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct BackendCheckTests {
-  static let shapes = BackendCheckShape.odd
+  static let shapes = BackendCheckShape.odd + BackendCheckShape.classCounts
 
   @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 1, 3]), shapes)
   func agreesWithReferenceAndCPU(target: OpenCLTestDevice.Target, shape: BackendCheckShape) throws {

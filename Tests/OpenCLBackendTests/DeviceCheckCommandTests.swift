@@ -16,7 +16,7 @@ struct DeviceCheckCommandTests {
     let lines = run.stdout.split(separator: "\n")
     #expect(
       lines.filter { $0.contains("every op vs the Float64 reference") && $0.hasSuffix(": ok") }.count
-        == BackendCheckShape.odd.count + BackendCheckShape.network.count)
+        == BackendCheckShape.odd.count + BackendCheckShape.classCounts.count + BackendCheckShape.network.count)
     #expect(
       lines.contains { $0.contains("training steps as train takes them (batch 128") && $0.hasSuffix(": ok") },
       "\(run.stdout)")

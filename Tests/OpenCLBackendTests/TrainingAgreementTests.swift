@@ -69,6 +69,21 @@ struct TrainingAgreementTests {
       }
     }
   }
+
+  /// Networks of other class counts (labels folded into the classes): three Adam steps of
+  /// 8 digits, gathered from the device-resident set (two-byte labels), agree with Float64.
+  @Test(arguments: OpenCLTestDevice.indices, [2, 26, 47, 62])
+  func otherClassCountsMatchReference(device: Int, classes: Int) throws {
+    let digits = try Self.mnist.get().loadTraining().slice(0..<24)
+    let data = LabeledImages(
+      images: digits.images, labels: digits.labels.map { $0 % LabeledImages.Label(classes) }, rows: 28, columns: 28)
+    let results = try TrainingAgreement.run(
+      on: [try OpenCLTestDevice.backend(device), ReferenceBackend()], data: data,
+      config: TrainingAgreement.config(batch: 8, seed: 3), classes: classes)
+    #expect(results[0].weights[7].count == classes)
+    let found = TrainingAgreement.mismatches(results[0], results[1], images: data.count, label: "\(classes) classes")
+    #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
+  }
 }
 
 /// The seed network on both real backends.

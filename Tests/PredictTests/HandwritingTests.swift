@@ -23,7 +23,7 @@ import _TestSupport
     let c = generator.dataset(perConvention: 3, seed: 12)
     #expect(a.images == b.images && a.labels == b.labels)
     #expect(a.images != c.images)
-    #expect(a.labels == (0..<3).flatMap { _ in DigitConvention.allCases.map { UInt8($0.digit) } })
+    #expect(a.labels == (0..<3).flatMap { _ in DigitConvention.allCases.map { LabeledImages.Label($0.digit) } })
     for i in 0..<a.count {
       let image = a.images[(i * MNISTShape.pixels)..<((i + 1) * MNISTShape.pixels)]
       let ink = image.reduce(0) { $0 + Int($1) } / 255

@@ -9,10 +9,10 @@ import _TestSupport
   /// `n` images whose network probabilities are softmax(z) while their labels follow
   /// softmax(z / trueTemperature): a network over-confident by that temperature.
   static func overconfident(n: Int, trueTemperature: Double, seed: UInt64 = 5) -> (
-    probabilities: [Float], labels: [UInt8]
+    probabilities: [Float], labels: [LabeledImages.Label]
   ) {
     var rng = SeededGenerator(seed: seed)
-    var probabilities: [Float] = [], labels: [UInt8] = []
+    var probabilities: [Float] = [], labels: [LabeledImages.Label] = []
     for _ in 0..<n {
       let z = (0..<MNISTShape.classes).map { _ in Double(rng.uniform(0, 1)) * 12 }
       func softmax(_ t: Double) -> [Double] {
@@ -26,7 +26,7 @@ import _TestSupport
         u -= truth[label]
         label += 1
       }
-      labels.append(UInt8(label))
+      labels.append(LabeledImages.Label(label))
     }
     return (probabilities, labels)
   }
@@ -41,13 +41,13 @@ import _TestSupport
         < Calibration.nll(probabilities: p, labels: labels, temperature: 1))
     let before = Selective.expectedCalibrationError(Selective.answers(probabilities: p, labels: labels))
     let after = Selective.expectedCalibrationError(
-      Selective.answers(probabilities: Calibration.apply(p, temperature: t), labels: labels))
+      Selective.answers(probabilities: Calibration.apply(p, temperature: t, classes: 10), labels: labels))
     #expect(after < before / 2, "ECE \(before) -> \(after)")
   }
 
   @Test func temperatureKeepsTheRankingAndSumsToOne() {
     let (p, _) = Self.overconfident(n: 50, trueTemperature: 2)
-    let q = Calibration.apply(p, temperature: 3)
+    let q = Calibration.apply(p, temperature: 3, classes: 10)
     for row in 0..<50 {
       let a = p[(row * 10)..<(row * 10 + 10)], b = q[(row * 10)..<(row * 10 + 10)]
       #expect(DigitClassifier.ranked(a).map(\.index) == DigitClassifier.ranked(b).map(\.index))
@@ -107,7 +107,7 @@ import _TestSupport
     let calibrated = DigitClassifier(model: model, backend: ReferenceBackend())
     #expect(calibrated.minConfidence == 0.6)
     let soft = calibrated.probabilities(input)
-    let expected = Calibration.apply(plain, temperature: 2.5)
+    let expected = Calibration.apply(plain, temperature: 2.5, classes: 10)
     #expect(zip(soft, expected).allSatisfy { abs($0 - $1) < 1e-5 }, "\(soft) vs \(expected)")
     #expect(DigitClassifier(model: model, backend: ReferenceBackend(), minConfidence: 0.9).minConfidence == 0.9)
   }

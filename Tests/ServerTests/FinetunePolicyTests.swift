@@ -121,10 +121,12 @@ import _TestSupport
   @Test func calibrationSplit() {
     let side = MNISTShape.side, p = MNISTShape.pixels
     let corrections = LabeledImages(
-      images: (0..<20).flatMap { [UInt8](repeating: UInt8($0), count: p) }, labels: (0..<20).map { UInt8($0 % 10) },
+      images: (0..<20).flatMap { [UInt8](repeating: UInt8($0), count: p) },
+      labels: (0..<20).map { LabeledImages.Label($0 % 10) },
       rows: side, columns: side)
     let replay = LabeledImages(
-      images: [UInt8](repeating: 200, count: 100 * p), labels: [UInt8](repeating: 3, count: 100), rows: side,
+      images: [UInt8](repeating: 200, count: 100 * p), labels: [LabeledImages.Label](repeating: 3, count: 100),
+      rows: side,
       columns: side)
     let split = Finetune.split(corrections: corrections, replay: replay)
     #expect(split.heldOutCorrections == 4 && split.corrections.count == 16)

@@ -199,7 +199,7 @@ import _TestSupport
     let corrections = LabeledImages(
       images: [UInt8](repeating: 9, count: 3 * side * side), labels: [1, 1, 7], rows: side, columns: side)
     let replay = LabeledImages(
-      images: [UInt8](repeating: 0, count: 900 * side * side), labels: [UInt8](repeating: 3, count: 900),
+      images: [UInt8](repeating: 0, count: 900 * side * side), labels: [LabeledImages.Label](repeating: 3, count: 900),
       rows: side, columns: side)
     var recipe = Finetune.Recipe()
     recipe.replayImages = 600

@@ -37,4 +37,33 @@ import _TestSupport
       "\(error)".contains("--resume refused") && "\(error)".contains("--seed: checkpoint 42, command line 7")
     }
   }
+
+  /// A set of other classes and no test split, as a loader hands it over: the model gets
+  /// the set's classes (the last layer 26 x 128), names, layout and name; a seeded tenth of
+  /// each class is held out to test on, and the report lists the most confused pairs.
+  @Test func trainsTheClassesOfTheSetGiven() throws {
+    let digits = TestData.mnistTraining.slice(0..<600)
+    let labels = digits.labels.enumerated().map { i, label in label + (i % 2 == 0 ? 0 : 10) }
+    let letters = (0..<26).map { String(UnicodeScalar(UInt8(65 + $0))) }
+    let set = ClassifiedDataset(
+      training: LabeledImages(images: digits.images, labels: labels, rows: 28, columns: 28), test: nil,
+      classNames: letters, name: "letters")
+    var run = TrainingRun(request: TrainPlan.Request(epochs: 1), out: folder.path + "/letters.safetensors")
+    run.source = TrainingRun.Source(dataset: set, location: "test letters", layout: .resize)
+    var notes: [String] = []
+    let finished = try run.run(makeBackend: { CPUBackend.make(threads: 1) }, note: { notes.append($0) })
+    let model = try ModelFile.read(path: run.out)
+    #expect(model.classNames == letters && model.datasetName == "letters" && model.layout == .resize)
+    #expect(model.parameters[6].count == 26 * 128 && model.parameters[7].count == 26)
+    #expect(model.calibration != nil)
+    let held = ClassifiedDataset.holdOut(set.training, fraction: TrainingRun.heldOutTestFraction, seed: 42).heldOut
+    #expect(
+      notes.contains("letters has no test split: holding out \(held.count) images (seeded) to test on"), "\(notes)")
+    let rest = 600 - held.count, trained = rest - Int((Double(rest) * 0.1).rounded())
+    #expect(notes.contains { $0.hasPrefix("training on \(trained) images of 26 classes") }, "\(notes)")
+    let report = folder.path + "/letters.html"
+    try finished.writeReport(to: report)
+    let html = try String(contentsOfFile: report, encoding: .utf8)
+    #expect(html.contains("id=\"most-confused\"") && html.contains("letters"))
+  }
 }

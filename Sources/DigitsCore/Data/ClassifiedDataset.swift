@@ -17,3 +17,39 @@ public struct ClassifiedDataset: Sendable {
     self.name = name
   }
 }
+
+extension ClassifiedDataset {
+  /// Splits `images` into (rest, held out): `fraction` of each class's images, chosen by a
+  /// shuffle from `seed`, held out (at least one of any class with two or more), each part
+  /// in the images' own order. Per class, so a class with few images is still tested.
+  public static func holdOut(_ images: LabeledImages, fraction: Double, seed: UInt64) -> (
+    rest: LabeledImages, heldOut: LabeledImages
+  ) {
+    precondition((0...1).contains(fraction))
+    var byClass: [LabeledImages.Label: [Int]] = [:]
+    for (i, label) in images.labels.enumerated() { byClass[label, default: []].append(i) }
+    var rng = SeededGenerator(seed: seed)
+    var held = [Bool](repeating: false, count: images.count)
+    for label in byClass.keys.sorted() {
+      var indices = byClass[label]!
+      indices.shuffle(using: &rng)
+      var count = Int((Double(indices.count) * fraction).rounded())
+      if count == 0, indices.count >= 2, fraction > 0 { count = 1 }
+      for i in indices.prefix(count) { held[i] = true }
+    }
+    return (images.subset(where: { !held[$0] }), images.subset(where: { held[$0] }))
+  }
+}
+
+extension LabeledImages {
+  /// The images whose index passes `keep`, in order.
+  public func subset(where keep: (Int) -> Bool) -> LabeledImages {
+    let p = pixelsPerImage
+    var kept: [UInt8] = [], keptLabels: [Label] = []
+    for i in 0..<count where keep(i) {
+      kept.append(contentsOf: images[(i * p)..<((i + 1) * p)])
+      keptLabels.append(labels[i])
+    }
+    return LabeledImages(images: kept, labels: keptLabels, rows: rows, columns: columns)
+  }
+}

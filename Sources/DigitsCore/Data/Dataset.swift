@@ -2,8 +2,9 @@ import Foundation
 
 /// Images and labels in memory as bytes (0 = background), 28x28 for MNIST.
 public struct LabeledImages: Sendable {
-  /// One image's class index.
-  public typealias Label = UInt8
+  /// One image's class index: two bytes, room for `SeedNetwork.classRange` (IDX label files
+  /// keep one byte each and are widened on load).
+  public typealias Label = UInt16
 
   public let images: [UInt8]
   public let labels: [Label]
@@ -138,6 +139,12 @@ public struct DatasetFolder: Sendable {
     return nil
   }
 
+  /// Both splits, named for the kind (its class names and `rawValue`).
+  public func loadClassified() throws -> ClassifiedDataset {
+    ClassifiedDataset(
+      training: try loadTraining(), test: try loadTest(), classNames: kind.classNames, name: kind.rawValue)
+  }
+
   public func loadTraining() throws -> LabeledImages { try load(images: Self.fileStems[0], labels: Self.fileStems[1]) }
   public func loadTest() throws -> LabeledImages { try load(images: Self.fileStems[2], labels: Self.fileStems[3]) }
 
@@ -149,7 +156,7 @@ public struct DatasetFolder: Sendable {
   }
 
   /// Loads and cross-checks one image file and one label file. Each costs at most the
-  /// payload its header declares (see `IDX`), and the bytes are kept without a copy.
+  /// payload its header declares (see `IDX`); the image bytes are kept without a copy.
   public static func load(imagePath: String, labelPath: String, classes: Int = MNISTShape.classes) throws
     -> LabeledImages
   {
@@ -173,6 +180,8 @@ public struct DatasetFolder: Sendable {
     if let bad = labels.bytes.firstIndex(where: { Int($0) >= classes }) {
       throw DigitsError.file(labelPath, "label \(labels.bytes[bad]) at index \(bad) is not a class 0-\(classes - 1)")
     }
-    return LabeledImages(images: images.bytes, labels: labels.bytes, rows: MNISTShape.side, columns: MNISTShape.side)
+    return LabeledImages(
+      images: images.bytes, labels: labels.bytes.map(LabeledImages.Label.init), rows: MNISTShape.side,
+      columns: MNISTShape.side)
   }
 }

@@ -5,17 +5,35 @@ import Foundation
 public struct ModelFile: Equatable, Sendable {
   public static let format = "digits-model"
   public static let formatVersion = "1"
-  /// The layer list in the metadata; a file whose list differs is another network.
-  public static let architecture =
+  /// The layer list in the metadata of a network of `classes` outputs; a file whose list
+  /// differs is another network.
+  public static func architecture(classes: Int) -> String {
     #"[{"type":"conv2d","filters":32,"kernel":3,"activation":"relu"},{"type":"maxpool2d","size":2},"#
-    + #"{"type":"conv2d","filters":64,"kernel":3,"activation":"relu"},{"type":"maxpool2d","size":2},"#
-    + #"{"type":"flatten","order":"NCHW"},{"type":"dense","units":128,"activation":"relu"},"#
-    + #"{"type":"dense","units":10,"activation":"softmax"}]"#
+      + #"{"type":"conv2d","filters":64,"kernel":3,"activation":"relu"},{"type":"maxpool2d","size":2},"#
+      + #"{"type":"flatten","order":"NCHW"},{"type":"dense","units":128,"activation":"relu"},"#
+      + #"{"type":"dense","units":\#(classes),"activation":"softmax"}]"#
+  }
+  /// The digits network's layer list.
+  public static let architecture = architecture(classes: MNISTShape.classes)
   public static let input = #"{"shape":[1,28,28],"layout":"NCHW","scale":"pixel/255","polarity":"white ink on black"}"#
 
+  /// How a picture becomes the network's 28x28 input: the model must be given pictures the
+  /// way its training images were made.
+  public enum Layout: String, Codable, Sendable, CaseIterable {
+    /// Ink found, scaled into 20x20 and centred by mass in 28x28, as MNIST's digits are.
+    case mnist
+    /// The whole picture resized to 28x28 gray (photos of objects).
+    case resize
+  }
+
   public var parameters: [[Float]]
-  public var dataset: DatasetKind
+  /// The data set's name ("mnist", "fashion", "emnist-letters", a folder's name).
+  public var datasetName: String
+  /// The built-in data set of that name, if it is one.
+  public var dataset: DatasetKind? { DatasetKind(rawValue: datasetName) }
+  /// Class index to name; its count is the network's output count.
   public var classNames: [String]
+  public var layout: Layout
   public var history: [EpochRecord]
   public var facts: TrainingFacts?
   /// Temperature and unsure threshold fitted after training; nil in files made before
@@ -28,17 +46,35 @@ public struct ModelFile: Equatable, Sendable {
     parameters: [[Float]], dataset: DatasetKind, history: [EpochRecord] = [], facts: TrainingFacts? = nil,
     adam: (step: Int, m: [[Float]], v: [[Float]])? = nil, calibration: Calibration? = nil
   ) {
+    self.init(
+      parameters: parameters, datasetName: dataset.rawValue, classNames: dataset.classNames, history: history,
+      facts: facts, adam: adam, calibration: calibration)
+  }
+
+  /// A model of `classNames.count` classes; `parameters` must be `SeedNetwork.parameterSpecs(classes:)`-shaped.
+  public init(
+    parameters: [[Float]], datasetName: String, classNames: [String], layout: Layout = .mnist,
+    history: [EpochRecord] = [], facts: TrainingFacts? = nil, adam: (step: Int, m: [[Float]], v: [[Float]])? = nil,
+    calibration: Calibration? = nil
+  ) {
     self.parameters = parameters
     self.calibration = calibration
-    self.dataset = dataset
-    self.classNames = dataset.classNames
+    self.datasetName = datasetName
+    self.classNames = classNames
+    self.layout = layout
     self.history = history
     self.facts = facts
     self.adam = adam
   }
 
+  /// The network's output count.
+  public var classes: Int { classNames.count }
+  /// Whether the classes are the ten digits in order, which reading numbers needs.
+  public var hasDigitClasses: Bool { classNames == DatasetKind.mnist.classNames }
+
   public static func == (a: ModelFile, b: ModelFile) -> Bool {
-    a.parameters == b.parameters && a.dataset == b.dataset && a.classNames == b.classNames && a.history == b.history
+    a.parameters == b.parameters && a.datasetName == b.datasetName && a.classNames == b.classNames
+      && a.layout == b.layout && a.history == b.history
       && a.facts == b.facts && a.calibration == b.calibration && a.adam?.step == b.adam?.step && a.adam?.m == b.adam?.m
       && a.adam?.v == b.adam?.v
   }
@@ -52,19 +88,22 @@ public struct ModelFile: Equatable, Sendable {
   public static let checksumKey = "tensors_sha256"
 
   public func safetensors() throws -> Safetensors.File {
-    var tensors = zip(SeedNetwork.parameterSpecs, parameters).map {
+    let specs = SeedNetwork.parameterSpecs(classes: classes)
+    var tensors = zip(specs, parameters).map {
       Safetensors.NamedTensor(name: $0.name, shape: $0.shape, values: $1)
     }
     var metadata: [String: String] = [
-      "format": Self.format, "format_version": Self.formatVersion, "architecture": Self.architecture,
-      "input": Self.input, "dataset": dataset.rawValue, "classes": try jsonString(classNames),
+      "format": Self.format, "format_version": Self.formatVersion, "architecture": Self.architecture(classes: classes),
+      "input": Self.input, "dataset": datasetName, "classes": try jsonString(classNames),
       "history": try jsonString(history),
     ]
+    // MNIST's layout is what a file without the key means, so digits models keep their bytes.
+    if layout != .mnist { metadata[Self.layoutKey] = layout.rawValue }
     if let facts { metadata["training"] = try jsonString(facts) }
     if let calibration { metadata[Self.calibrationKey] = try jsonString(calibration) }
     if let adam {
       metadata["adam_step"] = String(adam.step)
-      for (i, spec) in SeedNetwork.parameterSpecs.enumerated() {
+      for (i, spec) in specs.enumerated() {
         tensors.append(.init(name: "adam.m.\(spec.name)", shape: spec.shape, values: adam.m[i]))
         tensors.append(.init(name: "adam.v.\(spec.name)", shape: spec.shape, values: adam.v[i]))
       }
@@ -111,8 +150,24 @@ public struct ModelFile: Equatable, Sendable {
         "model format version \(file.metadata["format_version"] ?? "?") is not supported (this is \(Self.formatVersion)); \(remedy)"
       )
     }
-    guard file.metadata["architecture"] == Self.architecture else {
-      throw DigitsError.file(path, "model has another architecture than the seed CNN; \(remedy)")
+    let datasetName = file.metadata["dataset"] ?? "mnist"
+    guard Self.datasetNameProblem(datasetName) == nil else {
+      throw DigitsError.file(path, "metadata \"dataset\" \(Self.datasetNameProblem(datasetName)!)")
+    }
+    let classNames =
+      try Self.decode([String].self, file.metadata["classes"], "classes", path)
+      ?? (DatasetKind(rawValue: datasetName) ?? .mnist).classNames
+    if let problem = Self.classNamesProblem(classNames) { throw DigitsError.file(path, "metadata classes \(problem)") }
+    guard file.metadata["architecture"] == Self.architecture(classes: classNames.count) else {
+      throw DigitsError.file(
+        path, "model has another architecture than the seed CNN with \(classNames.count) classes; \(remedy)")
+    }
+    let layoutText = file.metadata[Self.layoutKey] ?? Layout.mnist.rawValue
+    guard let layout = Layout(rawValue: layoutText) else {
+      throw DigitsError.file(
+        path,
+        "metadata \"\(Self.layoutKey)\" is \"\(layoutText.prefix(40))\", expected one of \(Layout.allCases.map(\.rawValue).joined(separator: ", "))"
+      )
     }
     var byName: [String: Safetensors.NamedTensor] = [:]
     for t in file.tensors { byName[t.name] = t }
@@ -123,7 +178,7 @@ public struct ModelFile: Equatable, Sendable {
       }
       return t.values
     }
-    let specs = SeedNetwork.parameterSpecs
+    let specs = SeedNetwork.parameterSpecs(classes: classNames.count)
     let parameters = try specs.map { try tensor($0.name, $0.shape) }
     var adam: (step: Int, m: [[Float]], v: [[Float]])?
     if let stepText = file.metadata["adam_step"] {
@@ -148,14 +203,9 @@ public struct ModelFile: Equatable, Sendable {
     }
     self.parameters = parameters
     self.adam = adam
-    guard let kind = DatasetKind(rawValue: file.metadata["dataset"] ?? "mnist") else {
-      throw DigitsError.file(path, "unknown dataset \"\((file.metadata["dataset"] ?? "").prefix(40))\"")
-    }
-    dataset = kind
-    classNames = try Self.decode([String].self, file.metadata["classes"], "classes", path) ?? kind.classNames
-    guard classNames.count == MNISTShape.classes else {
-      throw DigitsError.file(path, "metadata classes has \(classNames.count) names, expected \(MNISTShape.classes)")
-    }
+    self.datasetName = datasetName
+    self.classNames = classNames
+    self.layout = layout
     history = try Self.decode([EpochRecord].self, file.metadata["history"], "history", path) ?? []
     facts = try Self.decode(TrainingFacts.self, file.metadata["training"], "training", path)
     calibration = try Self.decode(Calibration.self, file.metadata[Self.calibrationKey], Self.calibrationKey, path)
@@ -163,6 +213,40 @@ public struct ModelFile: Equatable, Sendable {
   }
 
   public static let calibrationKey = "calibration"
+  public static let layoutKey = "layout"
+  /// Longest class or data set name a file may hold: enough for any label people write,
+  /// short enough that pages listing a thousand classes stay small.
+  public static let maxNameLength = 100
+
+  /// Why `names` cannot be a model's classes, or nil: their count must be in
+  /// `SeedNetwork.classRange`, each name non-empty, printable and at most `maxNameLength`
+  /// characters, no two the same (a prediction names one class).
+  public static func classNamesProblem(_ names: [String]) -> String? {
+    guard SeedNetwork.classRange.contains(names.count) else {
+      return
+        "has \(names.count) names, expected \(SeedNetwork.classRange.lowerBound) to \(SeedNetwork.classRange.upperBound)"
+    }
+    if let bad = names.firstIndex(where: { nameProblem($0) != nil }) {
+      return "name \(bad) \(nameProblem(names[bad])!)"
+    }
+    var seen = Set<String>()
+    if let twice = names.first(where: { !seen.insert($0).inserted }) {
+      return "name \"\(twice.prefix(40))\" is given twice"
+    }
+    return nil
+  }
+
+  /// Why `name` cannot name a data set, or nil (the rules of a class name).
+  public static func datasetNameProblem(_ name: String) -> String? { nameProblem(name) }
+
+  static func nameProblem(_ name: String) -> String? {
+    if name.isEmpty { return "is empty" }
+    if name.count > maxNameLength { return "is longer than \(maxNameLength) characters" }
+    if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+      return "holds a control character"
+    }
+    return nil
+  }
 
   /// The calibration to use: the file's, or `Calibration.uncalibrated` for older files.
   public var effectiveCalibration: Calibration { calibration ?? .uncalibrated }

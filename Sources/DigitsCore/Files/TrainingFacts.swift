@@ -150,13 +150,19 @@ public enum DigitsVersion {
 }
 
 extension TrainingFacts {
-  /// SHA-256 (hex) of the images' bytes then the labels' bytes: any changed pixel or label,
-  /// or another `--limit`, gives another value. Plain SHA-256 is fast enough here (see
+  /// SHA-256 (hex) of the images' bytes then the labels: any changed pixel or label, or
+  /// another `--limit`, gives another value. Labels that all fit a byte are hashed one byte
+  /// each, as the IDX files hold them, so a set's value does not depend on how wide labels
+  /// are kept in memory; wider ones as little-endian pairs. Plain SHA-256 is fast enough here (see
   /// docs/RELIABILITY.md), so no weaker hash is needed.
   public static func dataSHA256(_ data: LabeledImages) -> String {
     var hash = SHA256()
     data.images.withUnsafeBytes { hash.update(bytes: $0) }
-    data.labels.withUnsafeBytes { hash.update(bytes: $0) }
+    if data.labels.allSatisfy({ $0 <= UInt8.max }) {
+      data.labels.map { UInt8($0) }.withUnsafeBytes { hash.update(bytes: $0) }
+    } else {
+      data.labels.map(\.littleEndian).withUnsafeBytes { hash.update(bytes: $0) }
+    }
     return hash.finalize().map { String(format: "%02x", $0) }.joined()
   }
 }

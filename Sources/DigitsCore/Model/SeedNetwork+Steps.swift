@@ -25,7 +25,7 @@ extension SeedNetwork {
     backend.crossEntropyStats(logits: w.logits, labels: w.labels, stats: stats)
   }
 
-  /// Class probabilities [count * 10] of a batch placed by `fill` (labels unused).
+  /// Class probabilities [count * classes] of a batch placed by `fill` (labels unused).
   func probabilities(count: Int, fill: Fill) -> [Float] {
     let w = workspace(count)
     fill(w.input, w.labels)
@@ -105,7 +105,7 @@ extension SeedNetwork {
     evaluate(count: labels.count, stats: stats, fill: upload(pixels, labels))
   }
 
-  /// Class probabilities [n * 10] for n images of 784 pixels in [0,1].
+  /// Class probabilities [n * classes] for n images of 784 pixels in [0,1].
   public func probabilities(pixels: UnsafeBufferPointer<Float>) -> [Float] {
     let n = pixels.count / MNISTShape.pixels
     precondition(n * MNISTShape.pixels == pixels.count && n > 0)

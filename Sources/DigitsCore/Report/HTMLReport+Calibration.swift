@@ -9,8 +9,9 @@ public struct CalibrationFigures: Sendable {
   public var after: [Selective.Answer]
 
   /// From uncalibrated `probabilities` ([n * classes]) and their true `labels`.
-  public init(probabilities: [Float], labels: [UInt8], calibration: Calibration, classes: Int = MNISTShape.classes) {
+  public init(probabilities: [Float], labels: [LabeledImages.Label], calibration: Calibration) {
     self.calibration = calibration
+    let classes = Selective.classCount(probabilities, labels)
     before = Selective.answers(probabilities: probabilities, labels: labels, classes: classes)
     after = Selective.answers(
       probabilities: Calibration.apply(probabilities, temperature: calibration.temperature, classes: classes),

@@ -27,6 +27,22 @@ extension HTMLReport {
     return s
   }
 
+  /// The mix-ups the matrix shows, largest first, as a list that stays readable however
+  /// many classes there are.
+  func mostConfusedTable(limit: Int = 10) -> String {
+    let pairs = evaluation.mostConfused(limit: limit)
+    guard !pairs.isEmpty else { return "" }
+    let names = model.classNames
+    var s = "<h3>Most confused</h3>\n<table id=\"most-confused\" class=\"numbers\"><thead><tr><th>true class</th>"
+    s += "<th>predicted</th><th>images</th><th>share of true class</th></tr></thead><tbody>"
+    for p in pairs {
+      let support = evaluation.perClass[p.trueClass].support
+      s += "<tr><th>\(HTML.escape(names[p.trueClass]))</th><td>\(HTML.escape(names[p.predicted]))</td>"
+      s += "<td>\(p.count)</td><td>\(HTML.percent(Double(p.count) / Double(max(1, support)), 2))</td></tr>"
+    }
+    return s + "</tbody></table>\n"
+  }
+
   func misclassifiedGrid() -> String {
     guard !misclassified.isEmpty else {
       return "<div id=\"misclassified\" class=\"grid\"><p class=\"note\">No test image was misclassified.</p></div>\n"
@@ -65,7 +81,7 @@ extension HTMLReport {
 
   func factsTable() -> String {
     var rows: [(String, String)] = [("model file", modelPath)]
-    rows.append(("data set", "\(model.dataset.rawValue): \(model.classNames.joined(separator: ", "))"))
+    rows.append(("data set", "\(model.datasetName): \(model.classNames.joined(separator: ", "))"))
     if let f = model.facts {
       let (backend, device) = Self.splitBackend(f.backend)
       rows += [("backend", backend), ("device", device ?? "-"), ("trained", f.date)]

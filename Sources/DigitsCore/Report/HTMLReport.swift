@@ -45,13 +45,12 @@ public struct HTMLReport {
     let evaluation = ClassificationReport(
       labels: test.labels, probabilities: probabilities, classNames: model.classNames)
     let wrong = MisclassifiedImage.mostConfident(
-      test, probabilities: probabilities, classes: model.classNames.count, limit: misclassifiedLimit)
+      test, probabilities: probabilities, limit: misclassifiedLimit)
     self.init(
       modelPath: modelPath, model: model, evaluation: evaluation, misclassified: wrong, imageSide: test.rows,
       evaluationBackend: evaluationBackend, dataPath: dataPath)
     calibration = CalibrationFigures(
-      probabilities: probabilities, labels: test.labels, calibration: model.effectiveCalibration,
-      classes: model.classNames.count)
+      probabilities: probabilities, labels: test.labels, calibration: model.effectiveCalibration)
   }
 
   /// Writes the page atomically (temp file + rename).
@@ -61,7 +60,12 @@ public struct HTMLReport {
 
   public func html() -> String {
     let name = (modelPath as NSString).lastPathComponent
-    let datasetTitle = model.dataset == .mnist ? "MNIST" : "Fashion-MNIST"
+    let datasetTitle =
+      switch model.dataset {
+      case .mnist: "MNIST"
+      case .fashion: "Fashion-MNIST"
+      case nil: model.datasetName
+      }
     let errors = evaluation.confusion.enumerated().reduce(0) { $0 + $1.element.reduce(0, +) - $1.element[$1.offset] }
     let images = evaluation.perClass.reduce(0) { $0 + $1.support }
     var h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n"
@@ -88,7 +92,7 @@ public struct HTMLReport {
     h += "Blue: correct (shade by recall). Red: mistakes (shade by count, relative to the largest).</p>\n"
     h +=
       "<div class=\"scroll\">" + SVGConfusionMatrix(confusion: evaluation.confusion, classNames: model.classNames).svg()
-    h += "</div>\n</section>\n"
+    h += "</div>\n" + mostConfusedTable() + "</section>\n"
     h += "<section><h2>Classification report</h2>\n" + classificationTable() + "</section>\n"
     h += "<section><h2>Most confidently misclassified</h2>\n" + misclassifiedGrid() + "</section>\n"
     if let calibration { h += calibrationSection(calibration) }

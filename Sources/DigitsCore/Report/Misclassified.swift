@@ -16,9 +16,9 @@ public struct MisclassifiedImage: Equatable, Sendable {
   /// The `limit` wrong predictions with the highest confidence, most confident first
   /// (ties by test-set order). `probabilities` is [count * classes].
   public static func mostConfident(
-    _ data: LabeledImages, probabilities: [Float], classes: Int = MNISTShape.classes,
-    limit: Int = 30
+    _ data: LabeledImages, probabilities: [Float], limit: Int = 30
   ) -> [MisclassifiedImage] {
+    let classes = Selective.classCount(probabilities, data.labels)
     precondition(probabilities.count == data.count * classes)
     var wrong: [(index: Int, predicted: Int, confidence: Float)] = []
     for i in 0..<data.count {

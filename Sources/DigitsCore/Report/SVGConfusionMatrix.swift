@@ -9,11 +9,18 @@ struct SVGConfusionMatrix {
   var confusion: [[Int]]
   var classNames: [String]
 
+  /// Side of a cell: 46 px up to 12 classes, smaller beyond so the whole matrix stays about
+  /// 550 px wide (never under 12 px: 62 classes are 744 px).
+  static func cellSide(classes k: Int) -> Double { k <= 12 ? 46 : max(12, (46.0 * 12 / Double(k)).rounded()) }
+  /// Cells smaller than this show their count in the tooltip only.
+  static let smallestCellWithCount = 30.0
+
   func svg() -> String {
     let k = confusion.count
-    let cell = 46.0
+    let cell = Self.cellSide(classes: k)
+    let showCounts = cell >= Self.smallestCellWithCount
     let longest = Double(classNames.map(\.count).max() ?? 1)
-    let rotate = longest > 3
+    let rotate = longest > 3 || k > 12
     let labelRoom = 16 + longest * 7.2
     let left = 34 + labelRoom, top = 30 + (rotate ? labelRoom * 0.72 : 18)
     // Labels at -45 degrees reach right of the last column by about their length times cos 45.
@@ -59,8 +66,11 @@ struct SVGConfusionMatrix {
         s +=
           #"<rect x="\#(c(x))" y="\#(c(y))" width="\#(c(cell - 2))" height="\#(c(cell - 2))" rx="3" fill="\#(color)"/>"#
         let ink = t > 0.55 ? "#ffffff" : (count == 0 ? "#b8bec8" : "#1f2937")
-        s +=
-          #"<text x="\#(c(x + cell / 2 - 1))" y="\#(c(y + cell / 2 + 4))" text-anchor="middle" fill="\#(ink)" class="count">\#(count)</text></g>"#
+        if showCounts {
+          s +=
+            #"<text x="\#(c(x + cell / 2 - 1))" y="\#(c(y + cell / 2 + 4))" text-anchor="middle" fill="\#(ink)" class="count">\#(count)</text>"#
+        }
+        s += "</g>"
       }
     }
     return s + "</svg>"

@@ -29,9 +29,10 @@ public struct Calibration: Codable, Equatable, Sendable {
   public static let thresholdFloor = 0.5
   public static let temperatureRange: ClosedRange<Double> = 0.2...10
 
-  /// Temperature and threshold fitted to `probabilities` ([n * 10], uncalibrated) of images
+  /// Temperature and threshold fitted to `probabilities` ([n * classes], uncalibrated) of images
   /// whose true classes are `labels`.
-  public static func fit(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes) -> Calibration {
+  public static func fit(probabilities: [Float], labels: [LabeledImages.Label]) -> Calibration {
+    let classes = Selective.classCount(probabilities, labels)
     let t = fitTemperature(probabilities: probabilities, labels: labels, classes: classes)
     let calibrated = apply(probabilities, temperature: t, classes: classes)
     return Calibration(
@@ -40,9 +41,10 @@ public struct Calibration: Codable, Equatable, Sendable {
 
   /// The temperature of least mean negative log-likelihood: golden-section search on log T
   /// (the NLL is convex in 1/T, so unimodal on the searched range).
-  public static func fitTemperature(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes)
+  public static func fitTemperature(probabilities: [Float], labels: [LabeledImages.Label], classes: Int? = nil)
     -> Double
   {
+    let classes = classes ?? Selective.classCount(probabilities, labels)
     var lo = log(temperatureRange.lowerBound), hi = log(temperatureRange.upperBound)
     let g = (5.0.squareRoot() - 1) / 2
     func f(_ logT: Double) -> Double {
@@ -70,8 +72,9 @@ public struct Calibration: Codable, Equatable, Sendable {
 
   /// Mean -log p(true class) after temperature `temperature`.
   public static func nll(
-    probabilities: [Float], labels: [UInt8], temperature: Double, classes: Int = MNISTShape.classes
+    probabilities: [Float], labels: [LabeledImages.Label], temperature: Double, classes: Int? = nil
   ) -> Double {
+    let classes = classes ?? Selective.classCount(probabilities, labels)
     var total = 0.0
     for (i, label) in labels.enumerated() {
       let logits = (0..<classes).map { log(max(Double(probabilities[i * classes + $0]), 1e-30)) / temperature }
@@ -83,8 +86,7 @@ public struct Calibration: Codable, Equatable, Sendable {
   }
 
   /// Probabilities ([n * classes]) after temperature `temperature`.
-  public static func apply(_ probabilities: [Float], temperature: Double, classes: Int = MNISTShape.classes) -> [Float]
-  {
+  public static func apply(_ probabilities: [Float], temperature: Double, classes: Int) -> [Float] {
     if temperature == 1 { return probabilities }
     var out = probabilities
     for row in 0..<(probabilities.count / classes) {
@@ -97,13 +99,15 @@ public struct Calibration: Codable, Equatable, Sendable {
     return out
   }
 
-  /// This calibration's probabilities for one or more rows.
-  public func apply(_ probabilities: [Float]) -> [Float] { Self.apply(probabilities, temperature: temperature) }
+  /// This calibration's probabilities for one or more rows of `classes`.
+  public func apply(_ probabilities: [Float], classes: Int) -> [Float] {
+    Self.apply(probabilities, temperature: temperature, classes: classes)
+  }
 
   /// The lowest confidence c such that the answers at >= c (calibrated `probabilities`) are
   /// at least `thresholdTargetAccuracy` right, never below `thresholdFloor`: walk the answers
   /// from most to least confident and stop where the running accuracy last meets the target.
-  public static func threshold(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes) -> Double {
+  public static func threshold(probabilities: [Float], labels: [LabeledImages.Label], classes: Int? = nil) -> Double {
     let answers = Selective.answers(probabilities: probabilities, labels: labels, classes: classes)
       .sorted { $0.confidence > $1.confidence }
     var right = 0, chosen = 1.0
@@ -124,8 +128,17 @@ public enum Selective {
     public var right: Bool
   }
 
-  public static func answers(probabilities: [Float], labels: [UInt8], classes: Int = MNISTShape.classes) -> [Answer] {
-    labels.indices.map { i in
+  /// The classes of rows of `probabilities`, one row a label (1 when there are none, so
+  /// loops over the rows still see a row width).
+  public static func classCount(_ probabilities: [Float], _ labels: [LabeledImages.Label]) -> Int {
+    if labels.isEmpty { return 1 }
+    precondition(probabilities.count % labels.count == 0, "probabilities are not rows of labels")
+    return max(1, probabilities.count / labels.count)
+  }
+
+  public static func answers(probabilities: [Float], labels: [LabeledImages.Label], classes: Int? = nil) -> [Answer] {
+    let classes = classes ?? classCount(probabilities, labels)
+    return labels.indices.map { i in
       let row = probabilities[(i * classes)..<((i + 1) * classes)]
       let top = row.indices.max { row[$0] < row[$1] }!
       return Answer(confidence: Double(row[top]), right: top - i * classes == Int(labels[i]))

@@ -22,7 +22,7 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
   }
 
   /// From true labels and class probabilities [count * classes].
-  public init(labels: [UInt8], probabilities: [Float], classNames: [String]) {
+  public init(labels: [LabeledImages.Label], probabilities: [Float], classNames: [String]) {
     let k = classNames.count
     precondition(probabilities.count == labels.count * k)
     var confusion = [[Int]](repeating: [Int](repeating: 0, count: k), count: k)
@@ -46,6 +46,25 @@ public struct ClassificationReport: Codable, Equatable, Sendable {
       let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
       return ClassScores(name: classNames[c], precision: precision, recall: recall, f1: f1, support: support)
     }
+  }
+
+  /// A mix-up: images of class `trueClass` predicted as `predicted`.
+  public struct Confusion: Equatable, Sendable {
+    public var trueClass: Int
+    public var predicted: Int
+    public var count: Int
+  }
+
+  /// The `limit` largest off-diagonal counts, largest first (ties in row, then column order):
+  /// what a matrix of many classes is read for.
+  public func mostConfused(limit: Int) -> [Confusion] {
+    var all: [Confusion] = []
+    for (i, row) in confusion.enumerated() {
+      for (j, count) in row.enumerated() where i != j && count > 0 {
+        all.append(Confusion(trueClass: i, predicted: j, count: count))
+      }
+    }
+    return Array(all.sorted { $0.count > $1.count }.prefix(limit))
   }
 
   /// The report as text: accuracy and loss, the per-class table with macro averages, and

@@ -27,11 +27,11 @@ public struct Evaluator {
     return (Double(s[0]) / Double(images.count), Double(s[1]) / Double(images.count))
   }
 
-  /// Class probabilities of every image, [count * 10]. Throws the backend's fault.
+  /// Class probabilities of every image, [count * classes]. Throws the backend's fault.
   /// `batchTime`, when given, gets each batch's time from gather to downloaded answers.
   public func probabilities(_ data: LabeledImages, batchTime: ((Duration) -> Void)? = nil) throws -> [Float] {
     var out: [Float] = []
-    out.reserveCapacity(data.count * MNISTShape.classes)
+    out.reserveCapacity(data.count * network.classes)
     let clock = ContinuousClock()
     forEachBatch(network.backend.makeImageSet(data)) { count, fill in
       let started = clock.now

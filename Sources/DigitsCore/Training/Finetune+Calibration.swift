@@ -40,7 +40,7 @@ extension Finetune {
   /// The images of `data` whose index passes `keep`, in order.
   static func select(_ data: LabeledImages, _ keep: (Int) -> Bool) -> LabeledImages {
     let p = data.pixelsPerImage
-    var images = [UInt8](), labels = [UInt8]()
+    var images = [UInt8](), labels = [LabeledImages.Label]()
     for index in 0..<data.count where keep(index) {
       images += data.images[(index * p)..<((index + 1) * p)]
       labels.append(data.labels[index])

@@ -57,7 +57,7 @@ public enum Finetune {
     let share = min(max(recipe.correctionShare, 0.01), 0.9)
     let slots = max(corrections.count, Int((Double(sample.count) * share / (1 - share)).rounded()))
     let p = replay.pixelsPerImage
-    var images = [UInt8](), labels = [UInt8]()
+    var images = [UInt8](), labels = [LabeledImages.Label]()
     images.reserveCapacity((sample.count + slots) * p)
     labels.reserveCapacity(sample.count + slots)
     for index in sample {
@@ -128,6 +128,8 @@ public enum Finetune {
     facts.learningRate = recipe.learningRate
     facts.schedule = .cosine
     facts.scheduleEpochs = recipe.epochs
-    return ModelFile(parameters: tuned, dataset: model.dataset, history: history, facts: facts)
+    return ModelFile(
+      parameters: tuned, datasetName: model.datasetName, classNames: model.classNames, layout: model.layout,
+      history: history, facts: facts)
   }
 }

@@ -178,13 +178,16 @@ async function send(body, type, name) {
 
 // MARK: - Showing results
 
+// The model's classes (from /api/model). Ten bars: every class of a model of ten or fewer,
+// in class order; the ten likeliest of a model of more, best first.
+let classNames = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 const bars = [];
 function buildBars() {
   for (let d = 0; d < 10; d++) {
     const row = document.createElement("div");
     row.className = "bar";
     row.dataset.digit = String(d);
-    row.innerHTML = `<span>${d}</span><div class="track"><div class="fill"></div></div><span class="value"></span>`;
+    row.innerHTML = `<span class="name">${d}</span><div class="track"><div class="fill"></div></div><span class="value"></span>`;
     $("bars").append(row);
     bars.push(row);
   }
@@ -192,13 +195,23 @@ function buildBars() {
 
 function showBars(probabilities) {
   const best = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
-  bars.forEach((row, d) => {
-    const p = probabilities ? probabilities[d] : 0;
+  const order = classNames.map((_, c) => c);
+  if (probabilities && classNames.length > bars.length) order.sort((a, b) => probabilities[b] - probabilities[a]);
+  bars.forEach((row, k) => {
+    const c = order[k];
+    row.hidden = c === undefined;
+    if (c === undefined) return;
+    const p = probabilities ? probabilities[c] : 0;
+    row.dataset.digit = String(c);
+    row.querySelector(".name").textContent = classNames[c];
     row.querySelector(".fill").style.width = `${(p * 100).toFixed(1)}%`;
     row.querySelector(".value").textContent = probabilities ? percent(p) : "";
-    row.classList.toggle("best", d === best);
+    row.classList.toggle("best", c === best);
   });
 }
+
+// The class name of an answer (its label; a digit's own number when there is none).
+function nameOf(answer) { return answer.label ?? String(answer.digit); }
 
 function drawInput(canvas, input28) {
   const c = canvas.getContext("2d");
@@ -218,7 +231,7 @@ function show(answer, multi) {
   const strip = document.querySelector(".digits");
   if (strip) strip.remove();
   if (unsure) {
-    const candidates = (answer.candidates || []).map((c) => c.digit);
+    const candidates = (answer.candidates || []).map((c) => classNames[c.digit] ?? c.digit);
     $("digit").textContent = "?";
     $("confidence").textContent = candidates.length ? `Not sure: ${candidates.join(" or ")}?` : "Not sure";
     $("note").textContent = "";
@@ -231,7 +244,7 @@ function show(answer, multi) {
     showBars(null);
     drawInput($("seen"), null);
   } else {
-    $("digit").textContent = multi ? answer.number : String(answer.digit);
+    $("digit").textContent = multi ? answer.number : nameOf(answer);
     $("confidence").textContent = multi
       ? digits.map((d) => `${d.digit}: ${percent(d.confidence)}`).join(", ")
       : `${percent(answer.confidence)} sure`;
@@ -451,6 +464,10 @@ async function start() {
   showEmpty();
   try {
     const model = await (await fetch("/api/model")).json();
+    if (Array.isArray(model.classes) && model.classes.length) {
+      classNames = model.classes;
+      showBars(null);
+    }
     const dataset = { mnist: "MNIST", fashion: "Fashion-MNIST" }[model.dataset] || model.dataset;
     const accuracy = model.test_accuracy == null ? "" : ` · ${(model.test_accuracy * 100).toFixed(2)}% on the ${dataset} test set`;
     const trained = model.trained ? ` · trained ${model.trained.slice(0, 10)}` : "";

@@ -38,7 +38,7 @@ public enum GeneratedDigits {
       let bytes = pixels.map { UInt8((max(0, min(1, $0)) * 255).rounded()) }
       for label in 0..<MNISTShape.classes {
         images += bytes
-        labels += [UInt8](repeating: UInt8(label), count: perKind)
+        labels += [LabeledImages.Label](repeating: LabeledImages.Label(label), count: perKind)
       }
     }
     return LabeledImages(images: images, labels: labels, rows: train.rows, columns: train.columns)

@@ -56,7 +56,8 @@ public struct HandwritingGenerator: Sendable {
     let items = (0..<perConvention).flatMap { _ in conventions }
     let images = Self.drawings(count: items.count, seed: seed) { i, rng in draw(items[i], rng: &rng) }
     return LabeledImages(
-      images: images, labels: items.map { UInt8($0.digit) }, rows: MNISTShape.side, columns: MNISTShape.side)
+      images: images, labels: items.map { LabeledImages.Label($0.digit) }, rows: MNISTShape.side,
+      columns: MNISTShape.side)
   }
 
   /// `count` drawings as 8-bit images (ink high on 0), drawing `i` made by `draw(i, &rng)`

@@ -16,6 +16,8 @@ public struct TrainingRun {
   public var dataPath: String?
   /// `--dataset` (nil: the checkpoint's, else MNIST).
   public var dataset: DatasetKind?
+  /// The data to train on, loaded by the caller; nil: `loadDataset(dataPath:kind:)`.
+  public var source: Source?
 
   public init(
     request: TrainPlan.Request = .init(), out: String, resume: Bool = false, dataPath: String? = nil,
@@ -74,21 +76,32 @@ public struct TrainingRun {
         throw DigitsError.file(checkpointPath, "holds no optimizer state or training facts; not a checkpoint")
       }
       plan = try TrainPlan(resuming: facts, request: request, checkpoint: checkpointPath, differences: &differences)
-      if let given = dataset, given != checkpoint.dataset {
-        differences.append("  --dataset: checkpoint \(checkpoint.dataset.rawValue), command line \(given.rawValue)")
+      if let given = dataset, given.rawValue != checkpoint.datasetName {
+        differences.append("  --dataset: checkpoint \(checkpoint.datasetName), command line \(given.rawValue)")
       }
       resumed = checkpoint
     }
     let dataset = self.dataset ?? resumed?.dataset ?? .mnist
-    let folder = try DatasetFolder.locate(option: dataPath, kind: dataset, testOnly: false)
-
-    var training = try folder.loadTraining()
-    let test = try folder.loadTest()
+    let source = try self.source ?? Self.loadDataset(dataPath: dataPath, kind: dataset)
+    var training = source.training
+    var test: LabeledImages
+    if let given = source.test {
+      test = given
+    } else {
+      (training, test) = ClassifiedDataset.holdOut(
+        training, fraction: Self.heldOutTestFraction, seed: plan.config.seed)
+      note("\(source.name) has no test split: holding out \(test.count) images (seeded) to test on")
+    }
+    if let resumed, resumed.classNames != source.classNames {
+      differences.append(
+        "  classes: checkpoint has \(resumed.classNames.count), \(source.name) has \(source.classNames.count) (or other names)"
+      )
+    }
     if let limit = plan.limit, limit < training.count { training = training.slice(0..<limit) }
     let dataSHA256 = TrainingFacts.dataSHA256(training)
     if let recorded = resumed?.facts?.dataSHA256, recorded != dataSHA256 {
       differences.append(
-        "  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(folder.path) gives \(dataSHA256.prefix(16))..."
+        "  --data: checkpoint's training data has SHA-256 \(recorded.prefix(16))..., \(source.location) gives \(dataSHA256.prefix(16))..."
       )
     }
     if !differences.isEmpty {
@@ -102,20 +115,22 @@ public struct TrainingRun {
         checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
     }
     var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
-    if plan.recipe == .best { train = GeneratedDigits.mixed(into: train, seed: plan.config.seed) }
+    if plan.recipe == .best, source.classNames == DatasetKind.mnist.classNames, dataset == .mnist {
+      train = GeneratedDigits.mixed(into: train, seed: plan.config.seed)
+    }
 
     let backend = try makeBackend()
     let config = plan.config
     let network =
       resumed.map { SeedNetwork(backend: backend, values: $0.parameters, adam: $0.adam) }
-      ?? SeedNetwork(backend: backend, seed: config.seed)
+      ?? SeedNetwork(backend: backend, seed: config.seed, classes: source.classNames.count)
     let trainer = Trainer(network: network, config: config, history: resumed?.history ?? [])
 
     if let resumed {
       note("resuming at epoch \(resumed.history.count + 1) of \(plan.epochs) from \(checkpointPath)")
     }
     note(
-      "training on \(train.count) images from \(folder.path), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)"
+      "training on \(train.count) images of \(source.classNames.count) classes from \(source.location), validating on \(validationSet?.count ?? 0) (\(plan.validation.source.label)); backend \(backend.name)"
     )
     let date = ISO8601DateFormatter().string(from: Date())
     var facts = plan.facts(backend: backend.name, trainingImages: train.count, dataSHA256: dataSHA256, date: date)
@@ -131,7 +146,9 @@ public struct TrainingRun {
       // one epoch behind, and --resume redoes that epoch to the same bits. The other order
       // could leave a finished checkpoint beside a model one epoch old.
       // A device fault gives zeros for weights: checked before anything is written.
-      let model = ModelFile(parameters: network.parameterValues(), dataset: dataset, history: history, facts: facts)
+      let model = ModelFile(
+        parameters: network.parameterValues(), datasetName: source.name, classNames: source.classNames,
+        layout: source.layout, history: history, facts: facts)
       var checkpoint = model
       checkpoint.adam = network.adamState()
       try backend.throwIfFaulted()
@@ -149,6 +166,35 @@ public struct TrainingRun {
       )
     }
     note("wrote \(out) (checkpoint: \(checkpointPath))")
-    return Finished(trainer: trainer, backend: backend, out: out, test: test, dataPath: folder.path)
+    return Finished(trainer: trainer, backend: backend, out: out, test: test, dataPath: source.location)
+  }
+
+  /// Share of a set without a test split held out (seeded, per class) to test on.
+  public static let heldOutTestFraction = 0.1
+
+  /// What a run trains on: where the data comes from and how its pictures were laid out.
+  public struct Source {
+    public var dataset: ClassifiedDataset
+    /// The folder (or archive) it was read from, for messages and the report.
+    public var location: String
+    public var layout: ModelFile.Layout
+
+    public init(dataset: ClassifiedDataset, location: String, layout: ModelFile.Layout) {
+      self.dataset = dataset
+      self.location = location
+      self.layout = layout
+    }
+
+    public var training: LabeledImages { dataset.training }
+    public var test: LabeledImages? { dataset.test }
+    public var classNames: [String] { dataset.classNames }
+    public var name: String { dataset.name }
+  }
+
+  /// The data a run trains on. Every loader hands back a `ClassifiedDataset`; this is where
+  /// each kind of source (MNIST-format IDX folders today) plugs in.
+  public static func loadDataset(dataPath: String?, kind: DatasetKind) throws -> Source {
+    let folder = try DatasetFolder.locate(option: dataPath, kind: kind, testOnly: false)
+    return Source(dataset: try folder.loadClassified(), location: folder.path, layout: .mnist)
   }
 }
