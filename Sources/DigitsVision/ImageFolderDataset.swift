@@ -5,7 +5,7 @@ import Foundation
 /// torchvision's `ImageFolder`): `DIR/<class name>/*.png|jpg|...`, or `DIR/train/<class name>/...`
 /// with `DIR/test/<class name>/...`. Class names are sorted into indices; pictures inside a
 /// class folder are found recursively, hidden entries skipped. Each picture goes through the
-/// decoder `predict` uses and then `PictureLayout`.
+/// decoder `predict` uses and then its layout (`ModelFile.Layout.field`).
 ///
 /// A picture that cannot be read (damaged, unknown format, no ink) costs one line naming it
 /// and the load goes on; a class left with no readable picture is an error naming its folder.
@@ -28,7 +28,7 @@ public enum ImageFolderDataset {
   /// receives the one-line notes (unreadable pictures, progress, the summary); errors that
   /// stop the load are thrown as `DigitsError`.
   public static func load(
-    _ folder: String, layout: PictureLayout = .mnist, limits: Limits = Limits(),
+    _ folder: String, layout: ModelFile.Layout = .mnist, limits: Limits = Limits(),
     log: (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
   ) throws -> ClassifiedDataset {
     let parts = try ImageFolderListing(folder, limits: limits)
@@ -78,7 +78,8 @@ public enum ImageFolderDataset {
   }
 
   /// Decodes every file of `part` on all cores, a step at a time.
-  static func decode(_ part: ImageFolderListing.Part, layout: PictureLayout, log: (String) -> Void) throws -> Decoded {
+  static func decode(_ part: ImageFolderListing.Part, layout: ModelFile.Layout, log: (String) -> Void) throws -> Decoded
+  {
     let p = MNISTShape.pixels
     let (size, overflow) = part.files.count.multipliedReportingOverflow(by: p)
     guard !overflow else { throw DigitsError.file(part.folder, "too many pictures") }
@@ -109,7 +110,7 @@ public enum ImageFolderDataset {
 
   /// Reads one picture into 784 bytes at `out`; the one-line reason when it cannot be used.
   static func decodeOne(
-    _ path: String, layout: PictureLayout, preprocessor: DigitPreprocessor, into out: UnsafeMutablePointer<UInt8>
+    _ path: String, layout: ModelFile.Layout, preprocessor: DigitPreprocessor, into out: UnsafeMutablePointer<UInt8>
   ) -> String? {
     let image: GrayImage
     do {

@@ -1,17 +1,13 @@
 import DigitsCore
 
-/// How a picture of any size becomes the network's 28x28 input. Training on a folder and
-/// predicting on a picture must use the same one, so the model file records it.
-public enum PictureLayout: String, CaseIterable, Codable, Sendable {
-  /// Ink found whatever the lighting or polarity, cropped, scaled into 20x20 and centred by
-  /// mass, as MNIST was made and as `predict` reads a picture: for handwriting.
-  case mnist
-  /// The whole picture resized (stretched) to 28x28 and inverted, so a light background
-  /// becomes 0 as in Fashion-MNIST: for photos of objects, where "ink" means nothing.
-  case resize
-
+/// What each layout does to a picture. Training on a folder (`ImageFolderDataset`) and
+/// predicting on a picture must lay it out the same way; the model file records which.
+extension ModelFile.Layout {
   /// 784 values in [0, 1], high on 0, or nil with the reason when the picture holds no ink
-  /// (the `mnist` layout only; `resize` takes any picture).
+  /// (`mnist` only; `resize` takes any picture). `mnist`: ink found whatever the lighting or
+  /// polarity, cropped, scaled into 20x20 and centred by mass, as `predict` reads a picture.
+  /// `resize`: the whole picture stretched to 28x28 and inverted, so a light background
+  /// becomes 0 as in Fashion-MNIST.
   public func field(_ image: GrayImage, preprocessor: DigitPreprocessor = DigitPreprocessor()) -> (
     pixels: [Float]?, note: String?
   ) {
