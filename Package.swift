@@ -73,8 +73,9 @@ let package = Package(
     /// Decoding pictures (stb_image, PNG, libwebp, libheif) and laying them out as MNIST digits;
     /// training augmentation.
     .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib", "CWebP", "CHeif"]),
-    /// Fetching the datasets over HTTPS (FoundationNetworking, so libcurl) with checksums.
-    .target(name: "DigitsDownload", dependencies: ["DigitsCore"]),
+    /// Fetching the datasets over HTTPS (FoundationNetworking, so libcurl) with checksums; the
+    /// EMNIST archive is a zip (libzip).
+    .target(name: "DigitsDownload", dependencies: ["DigitsCore", "CLibzip"]),
     .target(
       name: "CPUBackend",
       dependencies: ["DigitsCore", "CPUKernelInterface"] + cpuKernelTargets.map { .target(name: $0.name) }),

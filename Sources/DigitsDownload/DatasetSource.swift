@@ -43,13 +43,21 @@ public struct DatasetSource: Sendable, Equatable {
     options: [String], kind: DatasetKind,
     environment: [String: String] = ProcessInfo.processInfo.environment
   ) throws -> [URL] {
+    try mirrors(options: options, defaults: defaultMirrors(kind), environment: environment)
+  }
+
+  /// `--mirror` values if any, else `$DIGITS_MIRRORS`, else `defaults`.
+  public static func mirrors(
+    options: [String], defaults: [String],
+    environment: [String: String] = ProcessInfo.processInfo.environment
+  ) throws -> [URL] {
     var texts = options
     var origin = "--mirror"
     if texts.isEmpty, let env = environment[mirrorsVariable] {
       texts = env.split(whereSeparator: { $0 == "," || $0.isWhitespace }).map(String.init)
       origin = "$\(mirrorsVariable)"
     }
-    if texts.isEmpty { return defaultMirrors(kind).map { URL(string: $0)! } }
+    if texts.isEmpty { return defaults.map { URL(string: $0)! } }
     return try texts.map { text in
       let withSlash = text.hasSuffix("/") ? text : text + "/"
       guard let url = URL(string: withSlash), let scheme = url.scheme?.lowercased(),

@@ -9,6 +9,8 @@ import Foundation
 public enum DownloadEvent: Sendable, Equatable {
   /// A file already in the folder passed the SHA-256 check; nothing to fetch.
   case verified(file: String)
+  /// A data set unpacked from an archive is already whole in its folder; nothing to fetch.
+  case present(folder: String)
   /// A file in the folder failed the check and will be fetched again.
   case badCopy(file: String)
   /// A request begins; `offset` > 0 when it resumes a partial file.
@@ -72,6 +74,17 @@ public struct Downloader {
 
     let name = file.stem + ".gz"
     let part = path("." + name + ".part")
+    let gzipped = try fetchChecked(
+      name: name, part: part, verify: { Self.verify(path: $0, sha256: file.sha256) }, events: events)
+    try install(part: part, stem: file.stem, gzipped: gzipped, events: events)
+  }
+
+  /// Fetches `name` from each mirror in turn into `part` (resuming what is there, retrying
+  /// transient failures) until `verify` accepts the file; returns whether it was gzipped.
+  /// Throws one line naming each mirror's failure when none gave a good copy.
+  func fetchChecked(name: String, part: String, verify: (String) -> Check, events: (DownloadEvent) -> Void) throws
+    -> Bool
+  {
     var failures: [String] = []
     for mirror in source.mirrors {
       let url = mirror.appendingPathComponent(name)
@@ -88,10 +101,9 @@ public struct Downloader {
         }
         switch outcome {
         case .complete:
-          switch Self.verify(path: part, sha256: file.sha256) {
+          switch verify(part) {
           case .success(let gzipped):
-            try install(part: part, stem: file.stem, gzipped: gzipped, events: events)
-            return
+            return gzipped
           case .failure(let reason):
             try? FileManager.default.removeItem(atPath: part)
             events(.failed(file: name, mirror: mirror, reason: reason))
@@ -156,8 +168,8 @@ public struct Downloader {
   public static let maxDownloadBytes = Int64(IDX.maxFileBytes)
 
   /// Checks the SHA-256 of a file's uncompressed contents, streaming: memory is two small
-  /// buffers, and a gzip stream that inflates past `IDX.maxFileBytes` fails the check.
-  static func verify(path: String, sha256 expected: String) -> Check {
+  /// buffers, and a file (or gzip stream) longer than `limit` fails the check.
+  static func verify(path: String, sha256 expected: String, limit: Int = IDX.maxFileBytes) -> Check {
     guard let file = try? InputFile(path: path), let (gzipped, read) = try? file.contents() else {
       return .failure("cannot read \(path)")
     }
@@ -170,7 +182,7 @@ public struct Downloader {
         let n = try read(chunk)
         if n == 0 { break }
         total += n
-        guard total <= IDX.maxFileBytes else { return .failure("more than \(IDX.maxFileBytes) bytes uncompressed") }
+        guard total <= limit else { return .failure("more than \(limit) bytes uncompressed") }
         hash.update(bytes: UnsafeRawBufferPointer(rebasing: chunk[0..<n]))
         if n < chunk.count { break }
       }

@@ -6,16 +6,21 @@ import Foundation
 extension Digits {
   struct Download: ParsableCommand {
     static let configuration = CommandConfiguration(
-      abstract: "Fetch the four MNIST (or Fashion-MNIST) files and check their SHA-256.",
+      abstract: "Fetch MNIST, Fashion-MNIST or an EMNIST split and check their SHA-256.",
       discussion: """
         Each file is fetched from the mirrors in turn (a mirror that is down or serves a bad
         copy is skipped), checked against the SHA-256 built into digits, and only then moved
         into place. Files already there and correct are kept. An interrupted download is
         resumed by running the command again.
 
+        EMNIST comes as one 562 MB archive holding every split: it is fetched and checked
+        the same way, the split asked for is copied out (four IDX files and its mapping)
+        and the archive is removed.
+
         Examples:
           digits download                              # MNIST into ~/.cache/digits/mnist
           digits download --dataset fashion            # into ~/.cache/digits/fashion-mnist
+          digits download --dataset emnist-letters     # into ~/.cache/digits/emnist-letters
           digits download --to data --mirror https://example.org/mnist/
         Mirrors: --mirror (repeatable), else $\(DatasetSource.mirrorsVariable) (comma or space
         separated), else the built-in list.
@@ -23,12 +28,13 @@ extension Digits {
 
     @Option(
       help: ArgumentHelp(
-        "Folder to write the files to.", discussion: "Default: ~/.cache/digits/mnist or ~/.cache/digits/fashion-mnist.")
+        "Folder to write the files to.",
+        discussion: "Default: ~/.cache/digits/<data set> (mnist, fashion-mnist, emnist-letters...).")
     )
     var to: String?
 
-    @Option(help: "Data set: mnist or fashion.")
-    var dataset: DatasetKind = .mnist
+    @Option(help: "Data set: mnist, fashion or emnist-{digits,letters,balanced,bymerge,byclass,mnist}.")
+    var dataset: DownloadDataset = .idx(.mnist)
 
     @Option(
       name: .customLong("mirror"),
@@ -44,14 +50,52 @@ extension Digits {
     }
 
     func run() throws {
-      let directory = to ?? dataset.defaultDirectories()[0]
-      var source = DatasetSource.builtIn(dataset)
-      source.mirrors = try DatasetSource.mirrors(options: mirrors, kind: dataset)
-      var downloader = Downloader(source: source, directory: directory)
-      downloader.attemptsPerMirror = tries
       let progress = DownloadProgress()
-      try downloader.run(events: progress.show)
-      Console.line("\(dataset.rawValue): all four files verified in \(directory)")
+      switch dataset {
+      case .idx(let kind):
+        let directory = to ?? kind.defaultDirectories()[0]
+        var source = DatasetSource.builtIn(kind)
+        source.mirrors = try DatasetSource.mirrors(options: mirrors, kind: kind)
+        var downloader = Downloader(source: source, directory: directory)
+        downloader.attemptsPerMirror = tries
+        try downloader.run(events: progress.show)
+        Console.line("\(kind.rawValue): all four files verified in \(directory)")
+      case .emnist(let split):
+        let directory = to ?? split.defaultDirectory()
+        var downloader = EMNISTDownloader(
+          split: split, directory: directory,
+          mirrors: try DatasetSource.mirrors(options: mirrors, defaults: EMNISTArchive.mirrors))
+        downloader.transfer.attemptsPerMirror = tries
+        try downloader.run(events: progress.show)
+        Console.line("\(split.datasetName): four IDX files and the class mapping in \(directory)")
+      }
+    }
+  }
+}
+
+/// What `download --dataset` names: one of the MNIST-format sets or an EMNIST split.
+enum DownloadDataset: ExpressibleByArgument, Equatable {
+  case idx(DatasetKind)
+  case emnist(EMNISTSplit)
+
+  init?(argument: String) {
+    if let kind = DatasetKind(rawValue: argument) {
+      self = .idx(kind)
+    } else if let split = EMNISTSplit(datasetName: argument) {
+      self = .emnist(split)
+    } else {
+      return nil
+    }
+  }
+
+  static var allValueStrings: [String] {
+    DatasetKind.allCases.map(\.rawValue) + EMNISTSplit.allCases.map(\.datasetName)
+  }
+
+  var defaultValueDescription: String {
+    switch self {
+    case .idx(let kind): return kind.rawValue
+    case .emnist(let split): return split.datasetName
     }
   }
 }
@@ -68,6 +112,8 @@ final class DownloadProgress {
     switch event {
     case .verified(let file):
       Console.note("\(file): already present, SHA-256 ok, skipped")
+    case .present(let folder):
+      Console.note("\(folder): already holds the data set, nothing fetched")
     case .badCopy(let file):
       Console.note("\(file): the copy here fails the SHA-256 check; fetching it again")
     case .started(let file, let mirror, let offset):

@@ -54,25 +54,32 @@ public struct HandwritingGenerator: Sendable {
     -> LabeledImages
   {
     let items = (0..<perConvention).flatMap { _ in conventions }
-    var images = [UInt8](repeating: 0, count: items.count * MNISTShape.pixels)
+    let images = Self.drawings(count: items.count, seed: seed) { i, rng in draw(items[i], rng: &rng) }
+    return LabeledImages(
+      images: images, labels: items.map { LabeledImages.Label($0.digit) }, rows: MNISTShape.side,
+      columns: MNISTShape.side)
+  }
+
+  /// `count` drawings as 8-bit images (ink high on 0), drawing `i` made by `draw(i, &rng)`
+  /// from its own seed derived from `seed`: the same images on any number of cores.
+  static func drawings(count: Int, seed: UInt64, draw: @Sendable (Int, inout SeededGenerator) -> [Float]) -> [UInt8] {
+    var images = [UInt8](repeating: 0, count: count * MNISTShape.pixels)
     var root = SeededGenerator(seed: seed)
-    let seeds = items.map { _ in root.next() }
-    let chunks = max(1, min(items.count, ProcessInfo.processInfo.activeProcessorCount))
+    let seeds = (0..<count).map { _ in root.next() }
+    let chunks = max(1, min(count, ProcessInfo.processInfo.activeProcessorCount))
     images.withUnsafeMutableBufferPointer { all in
       nonisolated(unsafe) let base = all.baseAddress!  // each chunk writes only its own images
       DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-        for i in stride(from: chunk, to: items.count, by: chunks) {
+        for i in stride(from: chunk, to: count, by: chunks) {
           var rng = SeededGenerator(seed: seeds[i])
-          let field = draw(items[i], rng: &rng)
+          let field = draw(i, &rng)
           for p in 0..<MNISTShape.pixels {
             base[i * MNISTShape.pixels + p] = UInt8((max(0, min(1, field[p])) * 255).rounded())
           }
         }
       }
     }
-    return LabeledImages(
-      images: images, labels: items.map { LabeledImages.Label($0.digit) }, rows: MNISTShape.side,
-      columns: MNISTShape.side)
+    return images
   }
 }
 
