@@ -44,7 +44,7 @@ public final class PredictionService: Sendable {
     network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
     work = WorkPool(width: decodeThreads)
     classNames = model.classNames
-    reader = PictureReader(readsDigits: model.hasDigitClasses)
+    reader = PictureReader(readsDigits: model.hasDigitClasses, layout: model.layout)
     answering = Mutex((model, modelName))
     self.maxPixels = maxPixels
     self.backendDescription = backendDescription

@@ -5,6 +5,8 @@ import DigitsCore
 public final class DigitClassifier {
   public let network: SeedNetwork
   public let classNames: [String]
+  /// How pictures become the network's 28x28 inputs, as the model was trained.
+  public let layout: ModelFile.Layout
   public let batchSize: Int
   /// The model's temperature (1 for files without calibration), applied to every answer.
   public let temperature: Double
@@ -15,6 +17,7 @@ public final class DigitClassifier {
   public init(model: ModelFile, backend: any Backend, batchSize: Int? = nil, minConfidence: Double? = nil) {
     network = SeedNetwork(backend: backend, values: model.parameters)
     classNames = model.classNames
+    layout = model.layout
     self.batchSize = max(1, batchSize ?? backend.inferenceBatchSize)
     temperature = model.effectiveCalibration.temperature
     self.minConfidence = minConfidence ?? model.effectiveCalibration.threshold

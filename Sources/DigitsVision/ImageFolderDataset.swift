@@ -24,6 +24,14 @@ public enum ImageFolderDataset {
   /// Folders with at least this many pictures get progress lines.
   static let progressThreshold = 10_000
 
+  /// Whether `path` is a folder of pictures rather than an IDX data set: a folder holding
+  /// class folders and no MNIST-format image file.
+  public static func isPictureFolder(_ path: String) -> Bool {
+    guard ImageFolderListing.isFolder(path) else { return false }
+    let idx = DatasetFolder.fileStems.contains { DatasetFolder.resolve(path, $0) != nil }
+    return !idx && ((try? ImageFolderListing.subfolders(path).isEmpty == false) ?? false)
+  }
+
   /// Loads `folder` as a classified data set of 28x28 byte images (ink high on 0). `log`
   /// receives the one-line notes (unreadable pictures, progress, the summary); errors that
   /// stop the load are thrown as `DigitsError`.
@@ -47,7 +55,9 @@ public enum ImageFolderDataset {
       log("\(folder): \(unreadable) of \(total) pictures unreadable, skipped")
     }
     let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
-    return ClassifiedDataset(training: training, test: test, classNames: parts.classNames, name: name)
+    // Read class by class; shuffled (always the same way) so any slice holds every class.
+    return ClassifiedDataset(
+      training: training.shuffled(seed: 0x5EED), test: test, classNames: parts.classNames, name: name)
   }
 
   /// The pictures of one part, decoded and laid out, with the unreadable ones marked.

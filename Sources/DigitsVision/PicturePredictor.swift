@@ -43,7 +43,9 @@ public final class PicturePredictor {
   public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader? = nil) {
     self.classifier = classifier
     self.multi = multi
-    self.reader = reader ?? PictureReader(readsDigits: classifier.classNames == DatasetKind.mnist.classNames)
+    self.reader =
+      reader
+      ?? PictureReader(readsDigits: classifier.classNames == DatasetKind.mnist.classNames, layout: classifier.layout)
   }
 
   /// The sources the command line names: files, folders searched for pictures, and `-` for

@@ -13,10 +13,16 @@ public struct PictureReader: Sendable {
   /// Whether the model's classes are the ten digits: only then is a wide picture tried as
   /// several digits, or a number read (the number reader is digit-only).
   public var readsDigits: Bool
+  /// How the model was trained to see a picture: `resize` models (photos of objects) get the
+  /// whole picture, never a search for ink or digits.
+  public var layout: ModelFile.Layout
 
-  public init(preprocessor: DigitPreprocessor = DigitPreprocessor(), readsDigits: Bool = true) {
+  public init(
+    preprocessor: DigitPreprocessor = DigitPreprocessor(), readsDigits: Bool = true, layout: ModelFile.Layout = .mnist
+  ) {
     self.preprocessor = preprocessor
     self.readsDigits = readsDigits
+    self.layout = layout
   }
 
   /// The one line a model of other classes answers when asked to read a number.
@@ -33,6 +39,11 @@ public struct PictureReader: Sendable {
       case .read(let reading): return PreparedPicture(.answered(.number(reading)), numbers: numbers)
       case .classify(let candidates): return PreparedPicture(.number(candidates), numbers: numbers)
       }
+    }
+    if layout == .resize {
+      let (pixels, note) = layout.field(image, preprocessor: preprocessor)
+      guard let pixels else { return PreparedPicture(.answered(.blank(note: note ?? "no picture")), numbers: numbers) }
+      return PreparedPicture(.digit(pixels, nil), numbers: numbers)
     }
     let digit = preprocessor.prepare(image)
     guard let pixels = digit.pixels else {

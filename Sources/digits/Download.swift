@@ -34,7 +34,7 @@ extension Digits {
     var to: String?
 
     @Option(help: "Data set: mnist, fashion or emnist-{digits,letters,balanced,bymerge,byclass,mnist}.")
-    var dataset: DownloadDataset = .idx(.mnist)
+    var dataset: NamedDataset = .idx(.mnist)
 
     @Option(
       name: .customLong("mirror"),
@@ -69,33 +69,6 @@ extension Digits {
         try downloader.run(events: progress.show)
         Console.line("\(split.datasetName): four IDX files and the class mapping in \(directory)")
       }
-    }
-  }
-}
-
-/// What `download --dataset` names: one of the MNIST-format sets or an EMNIST split.
-enum DownloadDataset: ExpressibleByArgument, Equatable {
-  case idx(DatasetKind)
-  case emnist(EMNISTSplit)
-
-  init?(argument: String) {
-    if let kind = DatasetKind(rawValue: argument) {
-      self = .idx(kind)
-    } else if let split = EMNISTSplit(datasetName: argument) {
-      self = .emnist(split)
-    } else {
-      return nil
-    }
-  }
-
-  static var allValueStrings: [String] {
-    DatasetKind.allCases.map(\.rawValue) + EMNISTSplit.allCases.map(\.datasetName)
-  }
-
-  var defaultValueDescription: String {
-    switch self {
-    case .idx(let kind): return kind.rawValue
-    case .emnist(let split): return split.datasetName
     }
   }
 }

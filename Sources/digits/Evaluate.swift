@@ -1,5 +1,6 @@
 import ArgumentParser
 import DigitsCore
+import DigitsVision
 import Foundation
 
 extension Digits {
@@ -81,22 +82,33 @@ extension Digits {
 }
 
 extension Digits.Evaluate {
-  /// The test images `file` is scored on and where they came from: the model's own data set
-  /// (or `--dataset`) from `--data` or the usual places. Loaders of other kinds of data set
-  /// plug in here, keyed by the file's `datasetName`. Labels past the model's classes are an
-  /// error naming the data.
+  /// The test images `file` is scored on and where they came from: `--data` when it is a
+  /// folder of pictures (its test/ part, else every picture, laid out as the model's layout
+  /// says; its classes must be the model's), else the model's own data set (or `--dataset`)
+  /// from `--data` or the usual places. Labels past the model's classes are an error naming
+  /// the data.
   func testSet(for file: ModelFile) throws -> (LabeledImages, String) {
-    guard let kind = dataOptions.dataset ?? file.dataset else {
+    let test: LabeledImages, location: String
+    if dataOptions.dataset == nil, let folder = dataOptions.data, ImageFolderDataset.isPictureFolder(folder) {
+      let set = try ImageFolderDataset.load(folder, layout: file.layout)
+      guard set.classNames == file.classNames else {
+        throw DigitsError.file(
+          folder,
+          "holds classes \(set.classNames.prefix(5).joined(separator: ", "))\(set.classNames.count > 5 ? ", ..." : "") (\(set.classNames.count)), not \(model)'s \(file.classes)"
+        )
+      }
+      (test, location) = (set.test ?? set.training, folder)
+    } else if let named = dataOptions.dataset ?? NamedDataset(name: file.datasetName) {
+      (test, location) = try named.loadTest(folder: dataOptions.data)
+    } else {
       throw DigitsError(
-        "\(model) was trained on \"\(file.datasetName)\", which evaluate cannot load yet; pass --dataset mnist or fashion with --data"
+        "\(model) was trained on the pictures of \"\(file.datasetName)\": pass that folder with --data (its test/ part is used when it has one)"
       )
     }
-    let folder = try dataOptions.locate(kind, testOnly: true)
-    let test = try folder.loadTest()
     if let bad = test.labels.firstIndex(where: { Int($0) >= file.classes }) {
       throw DigitsError.file(
-        folder.path, "test label \(test.labels[bad]) at index \(bad) is not one of \(model)'s \(file.classes) classes")
+        location, "test label \(test.labels[bad]) at index \(bad) is not one of \(model)'s \(file.classes) classes")
     }
-    return (test, folder.path)
+    return (test, location)
   }
 }

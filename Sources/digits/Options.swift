@@ -27,24 +27,40 @@ struct BackendOptions: ParsableArguments {
 struct DataOptions: ParsableArguments {
   @Option(
     help: ArgumentHelp(
-      "Folder with the four IDX files (raw or .gz).",
+      "Folder with the data set's IDX files (raw or .gz), or a folder of pictures (train: DIR/<class>/*.png).",
       discussion:
-        "Default: $DIGITS_DATA, then ~/.cache/digits/mnist (Fashion-MNIST: /usr/share/datasets/fashion-mnist)."))
+        "Default: $DIGITS_DATA, then ~/.cache/digits/<data set> (Fashion-MNIST also /usr/share/datasets/fashion-mnist)."
+    ))
   var data: String?
 
   /// Optional so a command can tell "not given" from "mnist": `evaluate` then takes the
   /// model's data set, `train --resume` the checkpoint's.
-  @Option(help: "Data set: mnist or fashion (default: mnist, or the model's / checkpoint's).")
-  var dataset: DatasetKind?
+  @Option(
+    help:
+      "Data set: mnist, fashion or emnist-{digits,letters,balanced,bymerge,byclass,mnist} (default: mnist, or the model's / checkpoint's)."
+  )
+  var dataset: NamedDataset?
 
-  /// The folder of `--dataset`, else of `fallback`; with `testOnly`, one holding only the
-  /// two test files will do.
+  /// The MNIST-format folder of `--dataset`, else of `fallback`; with `testOnly`, one holding
+  /// only the two test files will do. An EMNIST `--dataset` is refused: the caller takes MNIST's layout.
   func locate(_ fallback: DatasetKind, testOnly: Bool = false) throws -> DatasetFolder {
-    try DatasetFolder.locate(option: data, kind: dataset ?? fallback, testOnly: testOnly)
+    var kind = fallback
+    switch dataset {
+    case .idx(let given): kind = given
+    case .emnist(let split): throw ValidationError("--dataset \(split.datasetName) is not an MNIST-format set here")
+    case nil: break
+    }
+    return try DatasetFolder.locate(option: data, kind: kind, testOnly: testOnly)
   }
 }
 
-extension DatasetKind: ExpressibleByArgument {}
+extension NamedDataset: ExpressibleByArgument {
+  public init?(argument: String) { self.init(name: argument) }
+  public static var allValueStrings: [String] { allNames }
+  public var defaultValueDescription: String { name }
+}
+
+extension ModelFile.Layout: ExpressibleByArgument {}
 
 /// `--profile` of train and evaluate: a backend that times its ops (OpenCL from profiling
 /// events, the CPU through `TimedBackend`'s timers) and the table printed at the end.

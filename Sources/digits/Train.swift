@@ -40,6 +40,8 @@ extension Digits {
           digits train                           # 10 epochs -> model.safetensors
           digits train --epochs 1 --validation test
           digits train --backend cpu --limit 6000 --epochs 3 --out small.safetensors
+          digits train --data my-pictures/       # your own classes: my-pictures/<class>/*.png
+          digits train --dataset emnist-letters  # after `digits download --dataset emnist-letters`
           digits train --resume                  # finish an interrupted run
           digits train --epochs 15 --resume      # extend a 10-epoch run to 15
           digits train --recipe best             # how the built-in model was made
@@ -54,6 +56,14 @@ extension Digits {
       help:
         "Print time per op (OpenCL profiling events, CPU timers) and per-step launches, host waits and bytes uploaded.")
     var profile = false
+
+    @Option(
+      help: ArgumentHelp(
+        "How pictures of a --data folder become 28x28: mnist (ink found and centred, for handwriting) or resize (the whole picture, for photos of objects).",
+        discussion:
+          "Default: mnist, or the checkpoint's. The model file records it, and predict lays pictures out the same way."
+      ))
+    var layout: ModelFile.Layout?
 
     @Option(help: "Number of epochs (total, counting resumed ones). Default: 10, or 30 with --recipe best.")
     var epochs: Int?
@@ -145,7 +155,8 @@ extension Digits {
     func run() async throws {
       if let finetune { return try await runFinetune(corrections: finetune) }
       let run = TrainingRun(
-        request: request, out: out, resume: resume, dataPath: dataOptions.data, dataset: dataOptions.dataset)
+        request: request, out: out, resume: resume, dataPath: dataOptions.data, dataset: dataOptions.dataset,
+        layout: layout)
       let finished = try run.run(
         makeBackend: { try Profiling.backend(backendOptions, profile: profile) }, observer: TrainingProgress(),
         note: Console.note)

@@ -15,8 +15,9 @@ extension Digits.Train {
     if validation != nil { unused.append("--validation") }
     if schedule != nil { unused.append("--schedule") }
     if report != nil { unused.append("--report") }
-    if let dataset = dataOptions.dataset, dataset != .mnist {
-      unused.append("--dataset \(dataset.rawValue) (corrections are digits: MNIST is replayed)")
+    if layout != nil { unused.append("--layout") }
+    if let dataset = dataOptions.dataset, dataset != .idx(.mnist) {
+      unused.append("--dataset \(dataset.name) (corrections are digits: MNIST is replayed)")
     }
     return unused
   }

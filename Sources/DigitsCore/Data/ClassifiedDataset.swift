@@ -52,4 +52,22 @@ extension LabeledImages {
     }
     return LabeledImages(images: kept, labels: keptLabels, rows: rows, columns: columns)
   }
+
+  /// The images in an order shuffled by `seed`: a loader that reads class by class (a
+  /// folder of pictures) would otherwise leave the last classes alone in the validation
+  /// split, which is the last part of the training set.
+  public func shuffled(seed: UInt64) -> LabeledImages {
+    var order = Array(0..<count)
+    var rng = SeededGenerator(seed: seed)
+    order.shuffle(using: &rng)
+    let p = pixelsPerImage
+    var shuffledImages = [UInt8](), shuffledLabels = [Label]()
+    shuffledImages.reserveCapacity(images.count)
+    shuffledLabels.reserveCapacity(count)
+    for i in order {
+      shuffledImages.append(contentsOf: images[(i * p)..<((i + 1) * p)])
+      shuffledLabels.append(labels[i])
+    }
+    return LabeledImages(images: shuffledImages, labels: shuffledLabels, rows: rows, columns: columns)
+  }
 }

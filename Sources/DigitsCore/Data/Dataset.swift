@@ -131,7 +131,7 @@ public struct DatasetFolder: Sendable {
   }
 
   /// `stem` or `stem.gz` inside `dir`, whichever exists.
-  static func resolve(_ dir: String, _ stem: String) -> String? {
+  public static func resolve(_ dir: String, _ stem: String) -> String? {
     for name in [stem, stem + ".gz"] {
       let p = (dir as NSString).appendingPathComponent(name)
       if FileManager.default.fileExists(atPath: p) { return p }

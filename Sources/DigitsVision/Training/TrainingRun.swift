@@ -12,22 +12,25 @@ public struct TrainingRun {
   public var out: String
   /// Continue the checkpoint's run.
   public var resume: Bool
-  /// `--data`: the folder of the four IDX files (nil: the usual places).
+  /// `--data`: the folder of the data set's IDX files, or a folder of pictures (nil: the usual places).
   public var dataPath: String?
-  /// `--dataset` (nil: the checkpoint's, else MNIST).
-  public var dataset: DatasetKind?
+  /// `--dataset` (nil: the checkpoint's, else a folder of pictures at `dataPath`, else MNIST).
+  public var dataset: NamedDataset?
+  /// `--layout` of a folder of pictures (nil: the checkpoint's, else `mnist`).
+  public var layout: ModelFile.Layout?
   /// The data to train on, loaded by the caller; nil: `loadDataset(dataPath:kind:)`.
   public var source: Source?
 
   public init(
     request: TrainPlan.Request = .init(), out: String, resume: Bool = false, dataPath: String? = nil,
-    dataset: DatasetKind? = nil
+    dataset: NamedDataset? = nil, layout: ModelFile.Layout? = nil
   ) {
     self.request = request
     self.out = out
     self.resume = resume
     self.dataPath = dataPath
     self.dataset = dataset
+    self.layout = layout
   }
 
   /// What a finished run leaves to its caller: the trainer's step statistics and the backend
@@ -76,13 +79,18 @@ public struct TrainingRun {
         throw DigitsError.file(checkpointPath, "holds no optimizer state or training facts; not a checkpoint")
       }
       plan = try TrainPlan(resuming: facts, request: request, checkpoint: checkpointPath, differences: &differences)
-      if let given = dataset, given.rawValue != checkpoint.datasetName {
-        differences.append("  --dataset: checkpoint \(checkpoint.datasetName), command line \(given.rawValue)")
+      if let given = dataset, given.name != checkpoint.datasetName {
+        differences.append("  --dataset: checkpoint \(checkpoint.datasetName), command line \(given.name)")
+      }
+      if let given = layout, given != checkpoint.layout {
+        differences.append("  --layout: checkpoint \(checkpoint.layout.rawValue), command line \(given.rawValue)")
       }
       resumed = checkpoint
     }
-    let dataset = self.dataset ?? resumed?.dataset ?? .mnist
-    let source = try self.source ?? Self.loadDataset(dataPath: dataPath, kind: dataset)
+    let dataset = self.dataset ?? resumed.flatMap { NamedDataset(name: $0.datasetName) }
+    let source =
+      try self.source
+      ?? Self.loadDataset(dataPath: dataPath, dataset: dataset, layout: layout ?? resumed?.layout)
     var training = source.training
     var test: LabeledImages
     if let given = source.test {
@@ -115,7 +123,9 @@ public struct TrainingRun {
         checkpointPath, "already holds all \(resumed.history.count) epochs of its run; ask for more with --epochs")
     }
     var (train, validationSet) = Trainer.split(training: training, test: test, validation: plan.validation.source)
-    if plan.recipe == .best, source.classNames == DatasetKind.mnist.classNames, dataset == .mnist {
+    if plan.recipe == .best, source.classNames == DatasetKind.mnist.classNames,
+      source.name == DatasetKind.mnist.rawValue
+    {
       train = GeneratedDigits.mixed(into: train, seed: plan.config.seed)
     }
 
@@ -181,6 +191,7 @@ public struct TrainingRun {
 
     public init(dataset: ClassifiedDataset, location: String, layout: ModelFile.Layout) {
       self.dataset = dataset
+      self.layout = layout
       self.location = location
       self.layout = layout
     }
@@ -191,10 +202,20 @@ public struct TrainingRun {
     public var name: String { dataset.name }
   }
 
-  /// The data a run trains on. Every loader hands back a `ClassifiedDataset`; this is where
-  /// each kind of source (MNIST-format IDX folders today) plugs in.
-  public static func loadDataset(dataPath: String?, kind: DatasetKind) throws -> Source {
-    let folder = try DatasetFolder.locate(option: dataPath, kind: kind, testOnly: false)
-    return Source(dataset: try folder.loadClassified(), location: folder.path, layout: .mnist)
+  /// The data a run trains on, from the loader `--data` and `--dataset` pick: a folder of
+  /// pictures (`--data DIR` holding class folders, no `--dataset`), laid out by `layout`; an
+  /// EMNIST split; or an MNIST-format IDX folder (the default, MNIST).
+  public static func loadDataset(dataPath: String?, dataset: NamedDataset?, layout: ModelFile.Layout?) throws -> Source
+  {
+    if dataset == nil, let dataPath, ImageFolderDataset.isPictureFolder(dataPath) {
+      let layout = layout ?? .mnist
+      return Source(dataset: try ImageFolderDataset.load(dataPath, layout: layout), location: dataPath, layout: layout)
+    }
+    if let layout, layout != .mnist {
+      throw DigitsError(
+        "--layout \(layout.rawValue) applies to a folder of pictures (--data DIR holding a folder per class)")
+    }
+    let (set, location) = try (dataset ?? .idx(.mnist)).load(folder: dataPath)
+    return Source(dataset: set, location: location, layout: .mnist)
   }
 }
