@@ -55,9 +55,7 @@ public enum ImageFolderDataset {
       log("\(folder): \(unreadable) of \(total) pictures unreadable, skipped")
     }
     let name = URL(fileURLWithPath: folder).standardizedFileURL.lastPathComponent
-    // Read class by class; shuffled (always the same way) so any slice holds every class.
-    return ClassifiedDataset(
-      training: training.shuffled(seed: 0x5EED), test: test, classNames: parts.classNames, name: name)
+    return ClassifiedDataset(training: training, test: test, classNames: parts.classNames, name: name)
   }
 
   /// The pictures of one part, decoded and laid out, with the unreadable ones marked.

@@ -51,6 +51,29 @@ import _TestSupport
     #expect(Array(set.training.images[(2 * 784)..<(3 * 784)]) == expected)
   }
 
+  /// `train --data DIR` trains on the folder's pictures in a shuffled order, so that the
+  /// validation split (the last part) is not only the last classes.
+  @Test func trainingOnAFolderMixesTheClasses() throws {
+    let dir = TemporaryDirectory()
+    for (k, convention) in [DigitConvention.three, .five, .zero].enumerated() {
+      try Self.writeDrawings(dir.path + "/c\(k)", convention, count: 10, seed: UInt64(k))
+    }
+    let source = try TrainingRun.loadDataset(dataPath: dir.path, dataset: nil, layout: nil)
+    let loaded = try ImageFolderDataset.load(dir.path, log: { _ in })
+    #expect(source.classNames == ["c0", "c1", "c2"])
+    #expect(source.layout == .mnist)
+    #expect(Set(source.training.labels.suffix(6)).count >= 2, "\(source.training.labels)")
+    // The same pictures with the same labels, in another order.
+    let p = 784
+    func pairs(_ set: LabeledImages) -> [[UInt8]] {
+      (0..<set.count).map { Array(set.images[($0 * p)..<(($0 + 1) * p)]) + [UInt8(set.labels[$0])] }.sorted {
+        $0.lexicographicallyPrecedes($1)
+      }
+    }
+    #expect(pairs(source.training) == pairs(loaded.training))
+    #expect(source.training.labels != loaded.training.labels)
+  }
+
   /// `train/` and `test/` become the two halves, with the training half's class indices.
   @Test func trainAndTestFolders() throws {
     let dir = TemporaryDirectory()

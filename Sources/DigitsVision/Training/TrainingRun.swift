@@ -209,7 +209,11 @@ public struct TrainingRun {
   {
     if dataset == nil, let dataPath, ImageFolderDataset.isPictureFolder(dataPath) {
       let layout = layout ?? .mnist
-      return Source(dataset: try ImageFolderDataset.load(dataPath, layout: layout), location: dataPath, layout: layout)
+      var set = try ImageFolderDataset.load(dataPath, layout: layout)
+      // Read class by class: shuffled (always the same way) so that the validation split,
+      // the training set's last part, holds every class.
+      set.training = set.training.shuffled(seed: 0x5EED)
+      return Source(dataset: set, location: dataPath, layout: layout)
     }
     if let layout, layout != .mnist {
       throw DigitsError(
