@@ -80,7 +80,7 @@ let package = Package(
       name: "CPUBackend",
       dependencies: ["DigitsCore", "CPUKernelInterface"] + cpuKernelTargets.map { .target(name: $0.name) }),
     .target(name: "OpenCLBackend", dependencies: ["DigitsCore", "COpenCL", "Kernels"]),
-    .target(name: "DefaultModel", dependencies: ["DigitsCore", "_DefaultModelData"]),
+    .target(name: "DefaultModel", dependencies: ["DigitsCore", "DigitsVision", "CPUBackend", "_DefaultModelData"]),
     /// Models in and out: ONNX export (swift-protobuf), Keras import (libhdf5, libzip).
     .target(
       name: "DigitsInterop",
@@ -119,8 +119,10 @@ let package = Package(
     /// `digits devices --check` on a machine without Swift.
     .target(name: "DigitsChecks", dependencies: ["DigitsCore", "DigitsVision"]),
     .target(name: "_TestSupport", dependencies: ["DigitsCore", "DigitsVision", "DigitsChecks", "CZlib"]),
-    // default.safetensors is compiled in by DefaultModelData.c (#embed), not a resource.
-    .target(name: "_DefaultModelData", exclude: ["default.safetensors"], cSettings: [.headerSearchPath(".")]),
+    // The .safetensors files are compiled in by DefaultModelData.c (#embed), not resources.
+    .target(
+      name: "_DefaultModelData", exclude: ["default.safetensors", "judge.safetensors"],
+      cSettings: [.headerSearchPath(".")]),
 
     // MARK: - Tests
     .testTarget(name: "DigitsCoreTests", dependencies: ["DigitsCore", "DigitsVision", "_TestSupport"]),

@@ -12,6 +12,13 @@ test set is MNIST's test digits only, and the stroke drawings use their own seed
 
 Usage: python3 Benchmarks/Numbers/make-numbers.py OUT_DIR [--count N] [--seed S]
            [--data DIR] [--split test|train] [--strokes FILE.idx]
+           [--style test|training] [--owners]
+
+--style training (with --split train) makes the numbers the built-in piece judge learns from
+(`digits number-pieces`): wider ranges than the test style (gaps -6 to 16 px, slant up to
+0.4, baseline +-4 px, size +-20%, more broken strokes, digits 7 to 14 px when small, single
+digits too). --owners also writes NAME.owners beside each picture: a PGM of the same size
+whose pixel is 1 + the index of the digit whose ink it holds most, 0 for paper and bridges.
 
 The figures in docs/PERFORMANCE.md are seeds 2001 and 3003 of the test split; the reader's
 priors were tuned on seed 77 of the train split (MNIST training digits), never on these.
@@ -61,6 +68,7 @@ def compose(pieces, gaps, shifts, bridges):
     width = sum(p.shape[1] for p in pieces) + sum(gaps) + 16
     canvas = np.zeros((height, width), np.float32)
     masks = []
+    layers = []
     x = 8
     spans = []
     for i, (p, s) in enumerate(zip(pieces, shifts)):
@@ -68,6 +76,7 @@ def compose(pieces, gaps, shifts, bridges):
         layer = np.zeros_like(canvas)
         layer[y:y + p.shape[0], x:x + p.shape[1]] = p
         canvas = np.maximum(canvas, layer)
+        layers.append(layer)
         masks.append(layer > 0.5)
         spans.append((x, x + p.shape[1]))
         if i + 1 < len(pieces):
@@ -80,7 +89,18 @@ def compose(pieces, gaps, shifts, bridges):
         if len(left) and len(right) and left.max() < right.min():
             canvas[row, left.max():right.min() + 1] = np.maximum(canvas[row, left.max():right.min() + 1], 0.9)
             masks[i][row, left.max():right.min() + 1] = True
-    return canvas, masks
+    return canvas, masks, layers
+
+
+def write_owners(path, layers, shape):
+    """A PGM of `shape`: 1 + the index of the layer holding most ink at each pixel, 0 where
+    no layer holds any (paper, a bridge between digits)."""
+    stack = np.stack([layer[:shape[0], :shape[1]] for layer in layers])
+    owners = (np.argmax(stack, axis=0) + 1).astype(np.uint8)
+    owners[stack.max(axis=0) < 0.1] = 0
+    with open(path, "wb") as f:
+        f.write(b"P5\n%d %d\n255\n" % (shape[1], shape[0]))
+        f.write(owners.tobytes())
 
 
 def touching(masks):
@@ -109,7 +129,13 @@ def main():
     parser.add_argument("--split", choices=["test", "train"], default="test",
                         help="MNIST's test digits (the test set) or training digits (for tuning the reader's priors)")
     parser.add_argument("--strokes", help="IDX images (and FILE-labels.idx) of stroke drawings to mix in")
+    parser.add_argument("--style", choices=["test", "training"], default="test",
+                        help="the test set's ranges, or the wider ones the piece judge trains on")
+    parser.add_argument("--owners", action="store_true", help="also write NAME.owners: which digit each pixel's ink is")
     args = parser.parse_args()
+    training = args.style == "training"
+    if training and args.split == "test":
+        raise SystemExit("--style training composes MNIST's training digits: add --split train")
     prefix = "t10k" if args.split == "test" else "train"
     images = read_idx(find(args.data, f"{prefix}-images-idx3-ubyte"))
     labels = read_idx(find(args.data, f"{prefix}-labels-idx1-ubyte"))
@@ -123,7 +149,7 @@ def main():
     rng = random.Random(args.seed)
     rows = []
     for n in range(args.count):
-        length = rng.randint(2, 7)
+        length = rng.randint(1, 7) if training else rng.randint(2, 7)
         number = [rng.randrange(10) for _ in range(length)]
         from_strokes = stroke_images is not None and rng.random() < 0.3
         want_touch = n % 2 == 0
@@ -135,35 +161,48 @@ def main():
             else:
                 source = images[rng.choice(by_label[d])]
             piece = crop(source)
-            piece = resize(piece, max(8, int(round(base * rng.uniform(0.85, 1.15)))))
-            if rng.random() < 0.1:
+            jitter = rng.uniform(0.8, 1.2) if training else rng.uniform(0.85, 1.15)
+            piece = resize(piece, max(8, int(round(base * jitter))))
+            if rng.random() < (0.15 if training else 0.1):
                 piece = break_strokes(piece, rng)
             pieces.append(piece)
         bridges = []
+        touch_gaps, apart_gaps = ((-6, 0), (1, 16)) if training else ((-4, 0), (1, 12))
         if want_touch:
-            gaps = [rng.randint(-4, 0) for _ in range(length - 1)]
-            if rng.random() < 0.3:
+            gaps = [rng.randint(*touch_gaps) for _ in range(length - 1)]
+            if length > 1 and rng.random() < 0.3:
                 i = rng.randrange(length - 1)
                 gaps[i] = rng.randint(2, 5)
                 bridges = [i]
         else:
-            gaps = [rng.randint(1, 12) for _ in range(length - 1)]
-        shifts = [rng.randint(-3, 3) for _ in range(length)]
-        canvas, masks = compose(pieces, gaps, shifts, bridges)
+            gaps = [rng.randint(*apart_gaps) for _ in range(length - 1)]
+        shift = 4 if training else 3
+        shifts = [rng.randint(-shift, shift) for _ in range(length)]
+        canvas, masks, layers = compose(pieces, gaps, shifts, bridges)
         touches = touching(masks)
-        slant = rng.uniform(-0.3, 0.3) if rng.random() < 0.5 else 0.0
+        most_slant = 0.4 if training else 0.3
+        slant = rng.uniform(-most_slant, most_slant) if rng.random() < 0.5 else 0.0
         if slant:
             canvas = shear(canvas, slant)
+            if args.owners:
+                layers = [shear(layer, slant) for layer in layers]
         kind = "plain"
         rows_before = canvas.shape[0]
         if rng.random() < 0.25:
             # Scanned small: digits 8-14 px tall, upscaled 2-4x.
-            small = rng.randint(8, 14)
-            canvas = resize(canvas, max(4, int(canvas.shape[0] * small / base)))
-            canvas = resize(canvas, canvas.shape[0] * rng.randint(2, 4))
+            small = rng.randint(7 if training else 8, 14)
+            shrunk = max(4, int(canvas.shape[0] * small / base))
+            canvas = resize(canvas, shrunk)
+            grown = canvas.shape[0] * rng.randint(2, 4)
+            canvas = resize(canvas, grown)
+            if args.owners:
+                layers = [resize(resize(layer, shrunk), grown) for layer in layers]
             kind = "small"
         else:
-            canvas = resize(canvas, canvas.shape[0] * rng.randint(1, 3))
+            grown = canvas.shape[0] * rng.randint(1, 3)
+            canvas = resize(canvas, grown)
+            if args.owners:
+                layers = [resize(layer, grown) for layer in layers]
         if kind == "plain" and rng.random() < 0.3:
             # Out of focus: a blur of 2 to 6% of the digit height (small ones are blurred
             # enough by their upscaling).
@@ -180,6 +219,8 @@ def main():
         with open(os.path.join(args.out, name), "wb") as f:
             f.write(b"P5\n%d %d\n255\n" % (pixels.shape[1], pixels.shape[0]))
             f.write(pixels.tobytes())
+        if args.owners:
+            write_owners(os.path.join(args.out, name[:-len(".pgm")] + ".owners"), layers, canvas.shape)
         rows.append(f"{name}\t{text}\t{'touching' if touches else 'apart'}\t{kind}")
     with open(os.path.join(args.out, "manifest.tsv"), "w") as f:
         f.write("file\tnumber\ttouching\tkind\n" + "\n".join(rows) + "\n")

@@ -1,4 +1,6 @@
+import CPUBackend
 import DigitsCore
+import DigitsVision
 import Foundation
 import _DefaultModelData
 
@@ -17,5 +19,21 @@ public enum DefaultModel {
   /// The parsed model (validated like any model file).
   public static func load() throws -> ModelFile {
     try ModelFile(Safetensors.decode(bytes, path: name), path: name)
+  }
+
+  /// How the judge is named in errors.
+  public static let judgeName = "built-in number judge"
+
+  /// The number reader's judge of whole digits (`PieceJudge`), linked into the binary and run
+  /// on one CPU thread whatever backend reads the digits: a number's few dozen candidates
+  /// cost less there than a device round trip, and the answer is the same on every machine.
+  /// Made again with `Benchmarks/Numbers/make-judge`.
+  public static func judge() throws -> PieceJudge {
+    let bytes = Data(bytes: digits_judge_model_bytes(), count: digits_judge_model_size())
+    let model = try ModelFile(Safetensors.decode(bytes, path: judgeName), path: judgeName)
+    guard let judge = PieceJudge(model: model, backend: CPUBackend.make(threads: 1)) else {
+      throw DigitsError.file(judgeName, "its classes are not the digits and \(NumberPieces.noneName)")
+    }
+    return judge
   }
 }

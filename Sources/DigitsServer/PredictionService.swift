@@ -33,18 +33,18 @@ public final class PredictionService: Sendable {
 
   /// `classifier` runs the batches; when it throws, `fallback` (the CPU backend, described
   /// by `fallbackDescription`) replaces it and `log` gets one line. `decodeThreads` pictures
-  /// are decoded at once.
+  /// are decoded at once; `judge` weighs the candidate digits of numbers (`multi`).
   public init(
     model: ModelFile, modelName: String, classifier: any ServingNetwork, backendDescription: String,
     maxPixels: Int = defaultMaxPixels, decodeThreads: Int = ProcessInfo.processInfo.activeProcessorCount,
     fallback: (() throws -> any ServingNetwork)? = nil, fallbackDescription: String = "cpu",
-    minConfidence: Double? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
+    minConfidence: Double? = nil, judge: PieceJudge? = nil, log: @escaping @Sendable (String) -> Void = { _ in }
   ) {
     fixedMinConfidence = minConfidence
     network = BatchingClassifier(classifier, fallback: fallback, onFailure: log)
     work = WorkPool(width: decodeThreads)
     classNames = model.classNames
-    reader = PictureReader(readsDigits: model.hasDigitClasses, layout: model.layout)
+    reader = PictureReader(readsDigits: model.hasDigitClasses, layout: model.layout, judge: judge)
     answering = Mutex((model, modelName))
     self.maxPixels = maxPixels
     self.backendDescription = backendDescription

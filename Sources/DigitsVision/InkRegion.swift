@@ -103,3 +103,12 @@ public struct InkRegion: Sendable {
     (map.origin.x + minX * map.shrink, map.origin.y + minY * map.shrink, width * map.shrink, height * map.shrink)
   }
 }
+
+extension InkRegion {
+  /// Calls `body(x, y)` for every map pixel of the region's own components (no fringe).
+  func forEachPixel(_ body: (Int, Int) -> Void) {
+    for y in minY...maxY {
+      for x in minX...maxX where keep[Int(labels[y * mapWidth + x])] { body(x, y) }
+    }
+  }
+}

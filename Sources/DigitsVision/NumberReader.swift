@@ -10,14 +10,23 @@ import Foundation
 /// adjacent atoms is a candidate digit; the classifier scores all candidates in one batch
 /// and a dynamic programme picks the split of the atoms into digits with the best total
 /// log-confidence plus shape priors (a digit is about as tall as its neighbours, not much
-/// wider than tall, and not two pieces with a clear gap between them). So broken strokes
-/// are merged and touching digits split where the network agrees.
+/// wider than tall, and not two pieces with a clear gap between them) plus, with a `judge`,
+/// the log-probability that the candidate is one whole digit at all (the digit network
+/// reads half a digit or two touching ones as some digit with confidence). So broken
+/// strokes are merged and touching digits split where the networks agree.
 public struct NumberReader: Sendable {
   public var preprocessor: DigitPreprocessor
   /// Most atoms one digit may be made of.
   public var maxAtomsPerDigit = 4
+  /// Says how likely each candidate is one whole digit; nil: the shape priors alone do.
+  public var judge: PieceJudge?
+  /// Weight of the judge's log-probability in a candidate's score.
+  public var judgeWeight: Float = 1
 
-  public init(preprocessor: DigitPreprocessor = DigitPreprocessor()) { self.preprocessor = preprocessor }
+  public init(preprocessor: DigitPreprocessor = DigitPreprocessor(), judge: PieceJudge? = nil) {
+    self.preprocessor = preprocessor
+    self.judge = judge
+  }
 
   public struct Digit: Sendable {
     /// 784 network inputs (ink 1 on 0).
@@ -136,9 +145,11 @@ public struct NumberReader: Sendable {
     var choice = [Int](repeating: -1, count: candidates.atoms + 1)
     best[0] = 0
     total[0] = 0
+    let wholeness = judge?.wholeness(inputs)
     for (k, c) in list.enumerated() where best[c.first] > -.infinity {
       let p = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)].max()!
-      let own = log(max(p, 1e-6)) + c.prior
+      var own = log(max(p, 1e-6)) + c.prior
+      if let wholeness { own += judgeWeight * log(max(wholeness[k], 1e-6)) }
       let score = best[c.first] + own
       if score > best[c.last + 1] {
         best[c.last + 1] = score

@@ -39,13 +39,15 @@ public final class PicturePredictor {
   public private(set) var forwardImages = 0
   public private(set) var forwardSeconds = 0.0
 
-  /// `reader` nil: the usual one, reading numbers only when the classifier's classes are the digits.
-  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader? = nil) {
+  /// `reader` nil: the usual one, reading numbers only when the classifier's classes are the
+  /// digits, with `judge` weighing their candidates.
+  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader? = nil, judge: PieceJudge? = nil) {
     self.classifier = classifier
     self.multi = multi
     self.reader =
       reader
-      ?? PictureReader(readsDigits: classifier.classNames == DatasetKind.mnist.classNames, layout: classifier.layout)
+      ?? PictureReader(
+        readsDigits: classifier.classNames == DatasetKind.mnist.classNames, layout: classifier.layout, judge: judge)
   }
 
   /// The sources the command line names: files, folders searched for pictures, and `-` for

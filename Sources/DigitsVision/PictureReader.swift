@@ -16,13 +16,17 @@ public struct PictureReader: Sendable {
   /// How the model was trained to see a picture: `resize` models (photos of objects) get the
   /// whole picture, never a search for ink or digits.
   public var layout: ModelFile.Layout
+  /// The number reader's judge of whole digits (nil: shape priors only).
+  public var judge: PieceJudge?
 
   public init(
-    preprocessor: DigitPreprocessor = DigitPreprocessor(), readsDigits: Bool = true, layout: ModelFile.Layout = .mnist
+    preprocessor: DigitPreprocessor = DigitPreprocessor(), readsDigits: Bool = true, layout: ModelFile.Layout = .mnist,
+    judge: PieceJudge? = nil
   ) {
     self.preprocessor = preprocessor
     self.readsDigits = readsDigits
     self.layout = layout
+    self.judge = judge
   }
 
   /// The one line a model of other classes answers when asked to read a number.
@@ -33,7 +37,7 @@ public struct PictureReader: Sendable {
 
   /// Finds the ink and lays out what the network must classify.
   public func prepare(_ image: GrayImage, multi: Bool) -> PreparedPicture {
-    let numbers = NumberReader(preprocessor: preprocessor)
+    let numbers = NumberReader(preprocessor: preprocessor, judge: judge)
     if multi, readsDigits {
       switch numbers.candidates(image) {
       case .read(let reading): return PreparedPicture(.answered(.number(reading)), numbers: numbers)

@@ -1,4 +1,5 @@
-// Puts default.safetensors into the binary. C23 #embed (clang 19+, Swift 6.1+ toolchains)
+// Puts default.safetensors (the digit model) and judge.safetensors (the number reader's
+// judge of whole digits) into the binary. C23 #embed (clang 19+, Swift 6.1+ toolchains)
 // costs nothing at compile time and is tracked as a dependency, so replacing the model
 // rebuilds this file. SwiftPM's .embedInCode instead turns 900 KB into a Swift array
 // literal that took over 8 minutes and 4 GB to type-check, in a debug build.
@@ -12,8 +13,14 @@ static const unsigned char model[] = {
 #embed "default.safetensors"
 };
 
+static const unsigned char judge[] = {
+#embed "judge.safetensors"
+};
+
 const unsigned char *digits_default_model_bytes(void) { return model; }
 size_t digits_default_model_size(void) { return sizeof model; }
+const unsigned char *digits_judge_model_bytes(void) { return judge; }
+size_t digits_judge_model_size(void) { return sizeof judge; }
 
 #else
 #if defined(__APPLE__)
@@ -30,6 +37,10 @@ __asm__(DIGITS_RODATA
         DIGITS_SYMBOL(digits_default_model_start) ":\n"
         ".incbin \"default.safetensors\"\n"
         DIGITS_SYMBOL(digits_default_model_end) ":\n"
+        ".balign 16\n"
+        DIGITS_SYMBOL(digits_judge_model_start) ":\n"
+        ".incbin \"judge.safetensors\"\n"
+        DIGITS_SYMBOL(digits_judge_model_end) ":\n"
         ".byte 0\n"
         ".text\n");
 
@@ -38,4 +49,10 @@ extern const unsigned char digits_default_model_end[] __asm__(DIGITS_SYMBOL(digi
 
 const unsigned char *digits_default_model_bytes(void) { return digits_default_model_start; }
 size_t digits_default_model_size(void) { return (size_t)(digits_default_model_end - digits_default_model_start); }
+
+extern const unsigned char digits_judge_model_start[] __asm__(DIGITS_SYMBOL(digits_judge_model_start));
+extern const unsigned char digits_judge_model_end[] __asm__(DIGITS_SYMBOL(digits_judge_model_end));
+
+const unsigned char *digits_judge_model_bytes(void) { return digits_judge_model_start; }
+size_t digits_judge_model_size(void) { return (size_t)(digits_judge_model_end - digits_judge_model_start); }
 #endif

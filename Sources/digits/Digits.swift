@@ -17,6 +17,6 @@ struct Digits: AsyncParsableCommand {
     version: DigitsVersion.current,
     subcommands: [
       Train.self, Evaluate.self, Predict.self, Serve.self, Devices.self, Download.self, Export.self, Import.self,
-      DrawLetters.self,
+      DrawLetters.self, NumberPieces.self,
     ])
 }

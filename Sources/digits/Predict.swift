@@ -86,7 +86,7 @@ extension Digits {
       }
       let classifier = DigitClassifier(
         model: file, backend: try BackendFactory.make(backendOptions), minConfidence: minConfidence)
-      let predictor = PicturePredictor(classifier: classifier, multi: multi)
+      let predictor = PicturePredictor(classifier: classifier, multi: multi, judge: try DefaultModel.judge())
       let output = PredictionOutput(
         json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess)
       let sources = PicturePredictor.sources(inputs) { FileHandle.standardInput.readDataToEndOfFile() }
