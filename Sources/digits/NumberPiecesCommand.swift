@@ -32,7 +32,10 @@ extension Digits {
     var seed: UInt64 = 1
 
     func run() throws {
-      let manifest = try String(contentsOfFile: numbers + "/manifest.tsv", encoding: .utf8)
+      let manifestPath = numbers + "/manifest.tsv"
+      guard let manifest = try? String(contentsOfFile: manifestPath, encoding: .utf8) else {
+        throw DigitsError.file(manifestPath, "cannot be read (make-numbers.py writes it)")
+      }
       let rows = manifest.split(separator: "\n").dropFirst().map { $0.split(separator: "\t") }
       var rng = SeededGenerator(seed: seed)
       var written = [String: Int]()
@@ -44,9 +47,13 @@ extension Digits {
         let file = String(row[0]), digits = row[1].compactMap { $0.wholeNumberValue }
         let image = try ImageDecoder.read(path: numbers + "/" + file)
         let ownerPath = numbers + "/" + file.replacingOccurrences(of: ".pgm", with: ".owners")
-        let owners = try ImageDecoder.decode(Data(contentsOf: URL(fileURLWithPath: ownerPath)), name: ownerPath)
+        guard let ownerData = FileManager.default.contents(atPath: ownerPath) else {
+          throw DigitsError.file(ownerPath, "missing: write the numbers with make-numbers.py --owners")
+        }
+        let owners = try ImageDecoder.decode(ownerData, name: ownerPath)
         guard owners.width == image.width, owners.height == image.height else {
-          throw DigitsError("\(ownerPath): \(owners.width)x\(owners.height), the picture is \(image.width)x\(image.height)")
+          throw DigitsError.file(
+            ownerPath, "is \(owners.width)x\(owners.height), its picture \(image.width)x\(image.height)")
         }
         let pieces = DigitsVision.NumberPieces.pieces(
           of: image, owners: owners.pixels.map { UInt8(($0 * 255).rounded()) }, number: digits)

@@ -1,3 +1,4 @@
+import DefaultModel
 import DigitsCore
 import DigitsVision
 import Foundation
@@ -64,5 +65,63 @@ import _TestSupport
     #expect(sure.confidence > 0 && sure.confidence <= sure.digits.map(\.confidence).min()!)
     let unsure = NumberReader().read(picture, minConfidence: 1.01) { classifier.probabilities($0) }
     #expect(unsure.text == "???" && unsure.unsure == [0, 1, 2] && unsure.number == sure.number)
+  }
+
+  /// Which digit's ink each pixel of `number(indices, step:, scale:)` is: 1 + its index, 0
+  /// for paper, as `make-numbers.py --owners` writes it.
+  static func owners(_ indices: [Int], step: Int, scale: Int = 3) -> [UInt8] {
+    let width = step * (indices.count - 1) + 28
+    let layers = indices.enumerated().map { k, index -> [Float] in
+      let digit = MNISTSamples.ink(MNISTSamples.test, index)
+      var ink = [Float](repeating: 0, count: width * 28)
+      for y in 0..<28 { for x in 0..<28 { ink[y * width + k * step + x] = digit[y * 28 + x] } }
+      return ink
+    }
+    var owners = [UInt8](repeating: 0, count: width * scale * 28 * scale)
+    for y in 0..<(28 * scale) {
+      for x in 0..<(width * scale) {
+        let u = Float(x) / Float(scale), v = Float(y) / Float(scale)
+        let values = layers.map { bilinear($0, width, 28, u, v) }
+        let best = values.indices.max { values[$0] < values[$1] }!
+        if values[best] >= 0.1 { owners[y * width * scale + x] = UInt8(best + 1) }
+      }
+    }
+    return owners
+  }
+
+  /// The judge's training pieces are labelled from the composer's owners: in three digits
+  /// apart, the whole digits are found in order and the other candidates (a digit cut in
+  /// two, runs of two or three) are `none`; the built-in judge calls the whole digits whole
+  /// and, on the whole, the rest not.
+  @Test func piecesAreLabelledAndJudged() throws {
+    let indices = [0, 1, 2], step = 30
+    let truth = Self.truth(indices).compactMap(\.wholeNumberValue)
+    let pieces = NumberPieces.pieces(
+      of: Self.number(indices, step: step), owners: Self.owners(indices, step: step), number: truth)
+    #expect(pieces.compactMap(\.digit) == truth)
+    let none = pieces.filter { $0.digit == nil }
+    #expect(none.count >= 3, "runs of two and three digits at least")
+    let judge = try DefaultModel.judge()
+    let wholeness = judge.wholeness(pieces.flatMap(\.pixels))
+    let whole = zip(pieces, wholeness).filter { $0.0.digit != nil }.map(\.1)
+    let rest = zip(pieces, wholeness).filter { $0.0.digit == nil }.map(\.1)
+    #expect(whole.allSatisfy { $0 > 0.5 }, "whole digits: \(whole)")
+    #expect(rest.reduce(0, +) / Float(rest.count) < 0.3, "the rest: \(rest)")
+  }
+
+  /// The reader's choice follows the judge: three 1s apart (one piece of ink each) are read
+  /// as three digits, until a judge says the only whole digit is the run of all three (the
+  /// third candidate: runs are listed first piece by first piece, shortest first).
+  @Test func judgeDecidesTheSplit() {
+    let classifier = PredictionTests.classifier()
+    let indices = [2, 5, 14]
+    let picture = Self.number(indices, step: 30)
+    let plain = NumberReader().read(picture) { classifier.probabilities($0) }
+    #expect(plain.number == "111")
+    let judge = PieceJudge { inputs in
+      (0..<(inputs.count / MNISTShape.pixels)).map { $0 == 2 ? 1 : 1e-6 }
+    }
+    let judged = NumberReader(judge: judge).read(picture) { classifier.probabilities($0) }
+    #expect(judged.digits.count == 1, "read \(judged.number)")
   }
 }

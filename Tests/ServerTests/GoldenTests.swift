@@ -60,12 +60,13 @@ import _TestSupport
     let blank = folder.path + "/blank.png"
     try PNG.grayscale([UInt8](repeating: 230, count: 100 * 100), width: 100, height: 100).write(
       to: URL(fileURLWithPath: blank))
-    let examples = ["seven.png", "four.png", "number-2024.png"].map {
+    let examples = ["seven.png", "four.png", "number-2024.png", "number-touching.png"].map {
       TestData.packageRoot.appendingPathComponent("docs/examples/\($0)").path
     }
     var kinds: Set<String> = []
     for multi in [false, true] {
-      let predictor = PicturePredictor(classifier: ServerFixture.cpuClassifier(), multi: multi)
+      let predictor = PicturePredictor(
+        classifier: ServerFixture.cpuClassifier(), multi: multi, judge: ServerFixture.judge)
       // One picture a call, as the server gets them: the network's last bits depend on the
       // batch it runs.
       for path in examples + [blank] {

@@ -11,6 +11,8 @@ import _TestSupport
 /// The built-in model behind the API, as `digits serve --backend cpu` runs it.
 enum ServerFixture {
   static let model = try! DefaultModel.load()
+  /// The number reader's judge, as `digits serve` and `digits predict` pass it.
+  static let judge = try! DefaultModel.judge()
   static let service = makeService()
 
   /// A service of its own, for tests that count what it did or change how it is built.
@@ -21,7 +23,7 @@ enum ServerFixture {
     PredictionService(
       model: model, modelName: DefaultModel.name, classifier: network ?? cpuClassifier(),
       backendDescription: "cpu (1 thread)",
-      maxPixels: maxPixels, fallback: fallback, fallbackDescription: "cpu (fallback)", log: log)
+      maxPixels: maxPixels, fallback: fallback, fallbackDescription: "cpu (fallback)", judge: judge, log: log)
   }
 
   static func cpuClassifier() -> DigitClassifier {
