@@ -199,9 +199,9 @@ public enum OpenAPI {
           },
           "Number": {
             "description": "A number's answer; a `digits predict --multi --json` line holds the same fields after file",
-            "type": "object", "required": ["number", "digits", "note", "text", "confidence", "unsure"],
+            "type": "object", "required": ["number", "digits", "note", "text", "confidence", "unsure", "numbers"],
             "properties": {
-              "number": {"type": "string", "nullable": true, "description": "The likeliest digits, sure or not"},
+              "number": {"type": "string", "nullable": true, "description": "The likeliest digits, sure or not; several numbers apart by a space"},
               "digits": {"type": "array", "items": {"$ref": "#/components/schemas/Digit"}},
               "note": {"type": "string", "nullable": true},
               "text": {"type": "string", "nullable": true, "description": "The number with ? for each digit below the model's threshold"},
@@ -213,7 +213,15 @@ public enum OpenAPI {
                                                   "candidates": {"type": "array", "minItems": 2, "maxItems": 2,
                                                                  "items": {"type": "object", "required": ["digit", "confidence"],
                                                                            "properties": {"digit": {"type": "integer", "minimum": 0, "maximum": 9},
-                                                                                          "confidence": {"type": "number", "minimum": 0, "maximum": 1}}}}}}}
+                                                                                          "confidence": {"type": "number", "minimum": 0, "maximum": 1}}}}}}},
+              "numbers": {"type": "array", "description": "Each number in the picture, lines top to bottom, left to right in a line",
+                          "items": {"type": "object", "required": ["number", "text", "confidence", "box", "digits"],
+                                    "properties": {"number": {"type": "string"}, "text": {"type": "string"},
+                                                   "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                                                   "box": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 4, "maxItems": 4,
+                                                           "description": "x, y, width, height in the picture's pixels"},
+                                                   "digits": {"type": "array", "items": {"type": "integer", "minimum": 0}, "minItems": 2, "maxItems": 2,
+                                                              "description": "Its first digit's position in digits, and how many"}}}}
             }
           },
           "Correction": {

@@ -39,31 +39,58 @@ public struct NumberReader: Sendable {
     public var confidence: Float { probabilities[digit] }
   }
 
+  /// One number of a picture: a run of the reading's digits.
+  public struct Number: Sendable {
+    /// Its digits' positions in `Reading.digits`.
+    public let digits: Range<Int>
+    /// Box in source-picture pixels around its digits.
+    public let box: (x: Int, y: Int, width: Int, height: Int)
+    /// How likely it is read right: its digits' calibrated confidences together, times the
+    /// share of its split into digits among all the splits the reader weighed (a number
+    /// whose pieces could as well be read as one digit more or less is unsure even when each
+    /// digit is sure).
+    public let confidence: Float
+  }
+
   public struct Reading: Sendable {
-    /// Left to right; empty when the picture holds no digit.
+    /// Every number's digits, the numbers in reading order (lines top to bottom, left to
+    /// right in a line); empty when the picture holds no digit.
     public let digits: [Digit]
     /// Why `digits` is empty.
     public let note: String?
-    /// How likely the whole reading is right: its digits' calibrated confidences together,
-    /// times the share of the split into digits among all the splits the reader weighed
-    /// (a number whose pieces could as well be read as one digit more or less is unsure
-    /// even when each digit is sure). 0 when there are no digits.
+    /// How likely the whole reading is right: its numbers' confidences together; 0 when
+    /// there are no digits.
     public let confidence: Float
     /// Positions of the digits below the unsure threshold, left to right.
     public let unsure: [Int]
+    /// The numbers the digits make up, in reading order (one for a picture of one number).
+    public let numbers: [Number]
 
-    public init(digits: [Digit], note: String?, confidence: Float = 0, unsure: [Int] = []) {
+    public init(digits: [Digit], note: String?, confidence: Float = 0, unsure: [Int] = [], numbers: [Number]? = nil) {
       self.digits = digits
       self.note = note
       self.confidence = confidence
       self.unsure = unsure
+      self.numbers =
+        numbers
+        ?? (digits.isEmpty ? [] : [Number(digits: digits.indices, box: Self.box(digits[...]), confidence: confidence)])
     }
 
-    /// The likeliest digits, sure or not.
-    public var number: String { digits.map { String($0.digit) }.joined() }
-    /// The number with `?` for each unsure digit: `3?515`.
-    public var text: String {
-      digits.indices.map { unsure.contains($0) ? "?" : String(digits[$0].digit) }.joined()
+    /// The likeliest digits, sure or not; numbers apart by a space.
+    public var number: String { numbers.map { self.number($0) }.joined(separator: " ") }
+    /// The numbers with `?` for each unsure digit: `3?515`.
+    public var text: String { numbers.map { text($0) }.joined(separator: " ") }
+
+    public func number(_ number: Number) -> String { digits[number.digits].map { String($0.digit) }.joined() }
+    public func text(_ number: Number) -> String {
+      number.digits.map { unsure.contains($0) ? "?" : String(digits[$0].digit) }.joined()
+    }
+
+    /// The box around the digits' boxes.
+    static func box(_ digits: ArraySlice<Digit>) -> (x: Int, y: Int, width: Int, height: Int) {
+      let x0 = digits.map(\.box.x).min()!, y0 = digits.map(\.box.y).min()!
+      let x1 = digits.map { $0.box.x + $0.box.width }.max()!, y1 = digits.map { $0.box.y + $0.box.height }.max()!
+      return (x0, y0, x1 - x0, y1 - y0)
     }
   }
 
@@ -101,6 +128,8 @@ public struct NumberReader: Sendable {
   public struct Candidates: Sendable {
     struct Candidate: Sendable { let first: Int, last: Int, region: InkRegion, prior: Float }
     let atoms: Int
+    /// The atoms of each number (`Segmentation.numbers`).
+    let numbers: [Range<Int>]
     let list: [Candidate]
     let map: InkMap
     /// n * 784 network inputs, one per candidate.
@@ -123,19 +152,24 @@ public struct NumberReader: Sendable {
     guard !atoms.isEmpty else { return .read(Reading(digits: [], note: "too little ink for a digit")) }
 
     var list: [Candidates.Candidate] = []
-    for first in atoms.indices {
-      for last in first..<min(atoms.count, first + maxAtomsPerDigit) {
-        guard let (region, prior) = segmentation.candidate(first...last) else { continue }
-        list.append(.init(first: first, last: last, region: region, prior: prior))
+    for number in segmentation.numbers {
+      for first in number {
+        for last in first..<min(number.upperBound, first + maxAtomsPerDigit) {
+          guard let (region, prior) = segmentation.candidate(first...last) else { continue }
+          list.append(.init(first: first, last: last, region: region, prior: prior))
+        }
       }
     }
     var inputs: [Float] = []
     inputs.reserveCapacity(list.count * MNISTShape.pixels)
     for c in list { inputs += preprocessor.layout(c.region, map: map) }
-    return .classify(Candidates(atoms: atoms.count, list: list, map: map, inputs: inputs))
+    return .classify(
+      Candidates(atoms: atoms.count, numbers: segmentation.numbers, list: list, map: map, inputs: inputs))
   }
 
   /// The second half of `read`: the split of the atoms into digits with the best score.
+  /// No candidate spans two numbers, so one pass over all atoms splits each number on its
+  /// own, and the scores at a number's two ends give its own share of the splits.
   public func choose(_ candidates: Candidates, probabilities: [Float], minConfidence: Double = 0) -> Reading {
     let list = candidates.list, inputs = candidates.inputs
     // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there; total[i]:
@@ -172,10 +206,21 @@ public struct NumberReader: Sendable {
         box: list[k].region.sourceBox(in: candidates.map))
     }
     guard !digits.isEmpty else { return Reading(digits: [], note: "too little ink for a digit") }
-    let split = exp(best[candidates.atoms] - total[candidates.atoms])
-    let confidence = digits.reduce(split) { $0 * $1.confidence }
+    let firstAtoms = chosen.reversed().map { list[$0].first }
+    var numbers: [Number] = []
+    for atoms in candidates.numbers {
+      let positions = firstAtoms.indices.filter { atoms.contains(firstAtoms[$0]) }
+      guard let first = positions.first, let last = positions.last else { continue }
+      let split = exp((best[atoms.upperBound] - best[atoms.lowerBound]) - (total[atoms.upperBound] - total[atoms.lowerBound]))
+      let range = first..<(last + 1)
+      numbers.append(
+        Number(
+          digits: range, box: Reading.box(digits[range]),
+          confidence: digits[range].reduce(split) { $0 * $1.confidence }))
+    }
+    let confidence = numbers.reduce(1) { $0 * $1.confidence }
     let unsure = digits.indices.filter { Double(digits[$0].confidence) < minConfidence }
-    return Reading(digits: digits, note: nil, confidence: confidence, unsure: unsure)
+    return Reading(digits: digits, note: nil, confidence: confidence, unsure: unsure, numbers: numbers)
   }
 
   /// log(exp(a) + exp(b)) without overflow.

@@ -29,13 +29,21 @@ extension PictureAnswer {
         return JSONText.object([("position", String(position)), ("candidates", JSONText.array(candidates))])
       }
       let empty = reading.digits.isEmpty
+      let numbers = reading.numbers.map { number in
+        JSONText.object([
+          ("number", JSONText.string(reading.number(number))), ("text", JSONText.string(reading.text(number))),
+          ("confidence", JSONText.number(number.confidence)),
+          ("box", "[\(number.box.x),\(number.box.y),\(number.box.width),\(number.box.height)]"),
+          ("digits", "[\(number.digits.lowerBound),\(number.digits.count)]"),
+        ])
+      }
       return JSONText.object(
         named + [
           ("number", empty ? "null" : JSONText.string(reading.number)),
           ("digits", JSONText.array(digits)), ("note", reading.note.map(JSONText.string) ?? "null"),
           ("text", empty ? "null" : JSONText.string(reading.text)),
           ("confidence", empty ? "null" : JSONText.number(reading.confidence)),
-          ("unsure", JSONText.array(unsure)),
+          ("unsure", JSONText.array(unsure)), ("numbers", JSONText.array(numbers)),
         ])
     }
   }

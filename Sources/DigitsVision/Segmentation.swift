@@ -1,7 +1,7 @@
 import DigitsCore
 
-/// The geometric half of `NumberReader`: components -> groups -> atoms, and the shape
-/// prior of a candidate digit made of a run of atoms.
+/// The geometric half of `NumberReader`: components -> groups -> numbers -> atoms, and the
+/// shape prior of a candidate digit made of a run of atoms.
 struct Segmentation {
   struct Group {
     var members: [Int]
@@ -20,6 +20,9 @@ struct Segmentation {
   let parts: InkComponents
   let groups: [Group]
   let atoms: [Atom]
+  /// The atoms of each number in the picture: lines top to bottom, numbers in a line left
+  /// to right. No candidate digit spans two of them.
+  let numbers: [Range<Int>]
   /// Typical digit height (median of the groups').
   let digitHeight: Float
 
@@ -44,11 +47,13 @@ struct Segmentation {
     var groups: [Group] = []
     for i in majors {
       let c = all[i]
-      // Stacked pieces of one digit overlap in x but hardly in y; neighbouring digits
-      // (even slanted ones whose boxes overlap) share their rows.
+      // Stacked pieces of one digit overlap in x but hardly in y, with little space
+      // between them; neighbouring digits (even slanted ones whose boxes overlap) share
+      // their rows, and digits in two lines have a line's spacing between them.
       if let g = groups.indices.last(where: {
         Self.xOverlap(groups[$0].box, c) >= 0.5 * Float(min(groups[$0].box.width, c.width))
           && Self.yOverlap(groups[$0].box, c) <= 0.5 * Float(min(groups[$0].box.height, c.height))
+          && Self.gap(groups[$0].box, c) <= 0.5 * height
       }) {
         groups[g].members.append(i)
         groups[g].box.absorb(c)
@@ -64,13 +69,14 @@ struct Segmentation {
       if !big { pieces += g.members }
       return big
     }
-    // A piece mostly inside one digit's columns joins it; one between digits (a 7's bar
-    // next to a 6) stays on its own, and the reader joins it to whichever side reads
-    // better; pieces far from every digit are specks.
+    // A piece mostly inside the columns of a digit it touches or nearly touches joins it;
+    // one between digits (a 7's bar next to a 6) stays on its own, and the reader joins it
+    // to whichever side reads better; pieces far from every digit are specks.
     var loose: [Group] = []
     for i in pieces {
       let c = all[i]
-      if let g = groups.indices.max(by: { Self.xOverlap(groups[$0].box, c) < Self.xOverlap(groups[$1].box, c) }),
+      let near = groups.indices.filter { Self.gap(groups[$0].box, c) <= 0.75 * height }
+      if let g = near.max(by: { Self.xOverlap(groups[$0].box, c) < Self.xOverlap(groups[$1].box, c) }),
         Self.xOverlap(groups[g].box, c) >= 0.8 * Float(c.width)
       {
         groups[g].members.append(i)
@@ -81,24 +87,104 @@ struct Segmentation {
     }
     groups += loose
     groups.sort { $0.box.minX < $1.box.minX }
-    self.groups = groups
     // Digit height: the median of the groups that are not fragments.
     let tallest = groups.filter { !$0.isPiece }.map(\.box.height).max() ?? 0
     let heights = groups.filter { !$0.isPiece }.map(\.box.height).filter { Float($0) >= 0.6 * Float(tallest) }.sorted()
     digitHeight = heights.isEmpty ? height : Float(heights[heights.count / 2])
+    let numbered = Self.numbers(groups, digitHeight: digitHeight)
+    groups = numbered.flatMap { $0.map { groups[$0] } }
+    self.groups = groups
 
     var atoms: [Atom] = []
-    for (g, group) in groups.enumerated() {
-      let cuts = group.isPiece ? [] : Self.cuts(group, parts: parts, digitHeight: digitHeight)
-      var start = group.box.minX
-      var strokes: Float = 0
-      for (cut, crossed) in cuts + [(group.box.maxX + 1, 0)] {
-        atoms.append(Atom(group: g, columns: start..<cut, cutStrokes: strokes))
-        start = cut
-        strokes = crossed
+    var numbers: [Range<Int>] = []
+    var groupsBefore = 0
+    for number in numbered {
+      let firstAtom = atoms.count
+      for g in groupsBefore..<(groupsBefore + number.count) {
+        let group = groups[g]
+        let cuts = group.isPiece ? [] : Self.cuts(group, parts: parts, digitHeight: digitHeight)
+        var start = group.box.minX
+        var strokes: Float = 0
+        for (cut, crossed) in cuts + [(group.box.maxX + 1, 0)] {
+          atoms.append(Atom(group: g, columns: start..<cut, cutStrokes: strokes))
+          start = cut
+          strokes = crossed
+        }
       }
+      groupsBefore += number.count
+      numbers.append(firstAtom..<atoms.count)
     }
     self.atoms = atoms
+    self.numbers = numbers
+  }
+
+  /// Space between two groups, in digit heights, past which they belong to two numbers.
+  /// Digits of one number stand up to about half a digit height apart (the number test
+  /// set's widest gaps: 12 px at MNIST's 20-px digit height, 0.55); a word space is wider.
+  static let numberGap: Float = 1.2
+
+  /// The groups (sorted by left edge) split into numbers, as indices: lines top to bottom
+  /// (a group joins the line sharing at least half of its rows, or half a digit height, with
+  /// it), and within a line, runs of groups less than `numberGap` digit heights apart, left
+  /// to right. Fragments join the nearest number of the line they share most rows with:
+  /// they never make a number of their own.
+  static func numbers(_ groups: [Group], digitHeight h: Float) -> [[Int]] {
+    var lines: [(minY: Int, maxY: Int, members: [Int])] = []
+    func shared(_ line: (minY: Int, maxY: Int, members: [Int]), _ box: InkComponents.Component) -> Int {
+      max(0, min(line.maxY, box.maxY) - max(line.minY, box.minY) + 1)
+    }
+    // Tallest first, so that whole digits found the lines and parts of digits join them.
+    let digits = groups.indices.filter { !groups[$0].isPiece }.sorted { groups[$0].box.height > groups[$1].box.height }
+    for i in digits {
+      let box = groups[i].box
+      let need = Int(0.5 * min(Float(box.height), h))
+      if let l = lines.indices.max(by: { shared(lines[$0], box) < shared(lines[$1], box) }), shared(lines[l], box) >= need
+      {
+        lines[l].minY = min(lines[l].minY, box.minY)
+        lines[l].maxY = max(lines[l].maxY, box.maxY)
+        lines[l].members.append(i)
+      } else {
+        lines.append((box.minY, box.maxY, [i]))
+      }
+    }
+    for i in groups.indices where groups[i].isPiece {
+      let box = groups[i].box
+      let centre = (box.minY + box.maxY) / 2
+      let distance = { (line: (minY: Int, maxY: Int, members: [Int])) in
+        shared(line, box) > 0 ? -shared(line, box) : min(abs(line.minY - centre), abs(line.maxY - centre))
+      }
+      if let l = lines.indices.min(by: { distance(lines[$0]) < distance(lines[$1]) }) {
+        lines[l].members.append(i)
+      } else {
+        lines.append((box.minY, box.maxY, [i]))
+      }
+    }
+    var numbers: [[Int]] = []
+    for line in lines.sorted(by: { $0.minY < $1.minY }) {
+      var inLine: [[Int]] = []
+      var right = Int.min
+      for i in line.members.sorted() where !groups[i].isPiece {
+        let box = groups[i].box
+        if right == Int.min || Float(box.minX - right - 1) > numberGap * h { inLine.append([]) }
+        inLine[inLine.count - 1].append(i)
+        right = max(right, box.maxX)
+      }
+      for i in line.members where groups[i].isPiece {
+        let box = groups[i].box
+        let span = { (number: [Int]) -> Int in
+          let x0 = number.map { groups[$0].box.minX }.min()!, x1 = number.map { groups[$0].box.maxX }.max()!
+          return max(0, x0 - box.maxX, box.minX - x1)
+        }
+        if let n = inLine.indices.min(by: { span(inLine[$0]) < span(inLine[$1]) }) {
+          inLine[n].append(i)
+          inLine[n].sort()
+        } else {
+          inLine.append([i])
+        }
+      }
+      numbers += inLine
+    }
+    return numbers
   }
 
   /// The region of atoms `run` and its log-prior, or nil when it holds no ink.

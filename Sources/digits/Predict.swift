@@ -21,6 +21,7 @@ extension Digits {
           digits predict photo.jpg
           digits predict scans/ --json > digits.jsonl
           digits predict --multi house-number.png     # digits left to right
+          digits predict --multi form.png   # several numbers: each with its box
           digits predict --debug-preprocess seen/ photo.jpg
           python3 -c 'print(*[0]*784)' | digits predict -   # raw 28x28
         """)
@@ -45,7 +46,10 @@ extension Digits {
     )
     var json = false
 
-    @Flag(help: "The picture holds a number: split it into digits and read them left to right.")
+    @Flag(
+      help:
+        "The picture holds numbers: split them into digits and read each number left to right, lines top to bottom (numbers more than a digit's height apart are separate)."
+    )
     var multi = false
 
     @Option(
@@ -138,13 +142,24 @@ struct PredictionOutput {
       if reading.digits.isEmpty {
         Console.line("\(name): no digit (\(reading.note ?? "no ink"))")
       } else {
-        let each = reading.digits.indices.map { i in
-          let digit = reading.digits[i]
-          guard reading.unsure.contains(i) else { return "\(classNames[digit.digit]) \(percent(digit.confidence))" }
-          let ranked = DigitClassifier.ranked(digit.probabilities[...]).prefix(2)
-          return "? " + ranked.map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: " or ")
-        }.joined(separator: ", ")
-        Console.line("\(name): \(reading.text)  (\(each); number \(percent(reading.confidence)))")
+        func each(_ number: NumberReader.Number) -> String {
+          number.digits.map { i in
+            let digit = reading.digits[i]
+            guard reading.unsure.contains(i) else { return "\(classNames[digit.digit]) \(percent(digit.confidence))" }
+            let ranked = DigitClassifier.ranked(digit.probabilities[...]).prefix(2)
+            return "? " + ranked.map { "\(classNames[$0.index]) \(percent($0.probability))" }.joined(separator: " or ")
+          }.joined(separator: ", ")
+        }
+        if reading.numbers.count == 1 {
+          Console.line("\(name): \(reading.text)  (\(each(reading.numbers[0])); number \(percent(reading.confidence)))")
+        } else {
+          Console.line("\(name): \(reading.text)  (\(reading.numbers.count) numbers)")
+          for number in reading.numbers {
+            let box = number.box
+            Console.line(
+              "  \(reading.text(number)) at \(box.x),\(box.y) \(box.width)x\(box.height)  (\(each(number)); number \(percent(number.confidence)))")
+          }
+        }
       }
     }
   }
