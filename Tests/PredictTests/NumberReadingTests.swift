@@ -124,4 +124,54 @@ import _TestSupport
     let judged = NumberReader(judge: judge).read(picture) { classifier.probabilities($0) }
     #expect(judged.digits.count == 1, "read \(judged.number)")
   }
+
+  /// Numbers of MNIST test digits placed on one page: each `(indices, x, y)` in MNIST pixels
+  /// (digits 22 apart), the page `width` x `height` of them, enlarged 3 times.
+  static func page(_ numbers: [(indices: [Int], x: Int, y: Int)], width: Int, height: Int) -> GrayImage {
+    var ink = [Float](repeating: 0, count: width * height)
+    for number in numbers {
+      for (k, index) in number.indices.enumerated() {
+        let digit = MNISTSamples.ink(MNISTSamples.test, index)
+        for y in 0..<28 {
+          for x in 0..<28 {
+            let i = (number.y + y) * width + number.x + k * 22 + x
+            ink[i] = max(ink[i], digit[y * 28 + x])
+          }
+        }
+      }
+    }
+    var pixels = [Float](repeating: 1, count: width * 3 * height * 3)
+    for y in 0..<(height * 3) {
+      for x in 0..<(width * 3) {
+        pixels[y * width * 3 + x] = 1 - bilinear(ink, width, height, Float(x) / 3, Float(y) / 3)
+      }
+    }
+    return GrayImage(width: width * 3, height: height * 3, pixels: pixels)
+  }
+
+  /// A page with two numbers on one line (three digit widths apart) and one on the next:
+  /// three numbers in reading order, each with its own box around its digits, the boxes in
+  /// the order and places the numbers have on the page.
+  @Test func severalNumbersAreReadInOrder() throws {
+    let classifier = PredictionTests.classifier()
+    let layout: [(indices: [Int], x: Int, y: Int)] = [([0, 1, 2], 4, 4), ([3, 4], 160, 8), ([5, 6], 20, 64)]
+    let picture = Self.page(layout, width: 240, height: 100)
+    let reading = NumberReader(judge: try DefaultModel.judge()).read(picture) { classifier.probabilities($0) }
+    #expect(reading.numbers.map { reading.number($0) } == layout.map { Self.truth($0.indices) })
+    #expect(reading.number == layout.map { Self.truth($0.indices) }.joined(separator: " "))
+    guard reading.numbers.count == 3 else { return }
+    for number in reading.numbers {
+      let box = number.box
+      for digit in reading.digits[number.digits] {
+        #expect(digit.box.x >= box.x && digit.box.x + digit.box.width <= box.x + box.width)
+        #expect(digit.box.y >= box.y && digit.box.y + digit.box.height <= box.y + box.height)
+      }
+      #expect(number.confidence > 0 && number.confidence <= 1)
+    }
+    let (first, second, third) = (reading.numbers[0].box, reading.numbers[1].box, reading.numbers[2].box)
+    #expect(first.x + first.width < second.x, "the second number is right of the first")
+    #expect(max(first.y + first.height, second.y + second.height) < third.y, "the third is below both")
+    #expect(abs(reading.confidence - reading.numbers.map(\.confidence).reduce(1, *)) < 1e-6)
+  }
 }
+

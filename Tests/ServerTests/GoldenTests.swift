@@ -60,7 +60,7 @@ import _TestSupport
     let blank = folder.path + "/blank.png"
     try PNG.grayscale([UInt8](repeating: 230, count: 100 * 100), width: 100, height: 100).write(
       to: URL(fileURLWithPath: blank))
-    let examples = ["seven.png", "four.png", "number-2024.png", "number-touching.png"].map {
+    let examples = ["seven.png", "four.png", "number-2024.png", "number-touching.png", "numbers-form.png"].map {
       TestData.packageRoot.appendingPathComponent("docs/examples/\($0)").path
     }
     var kinds: Set<String> = []
