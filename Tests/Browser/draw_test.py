@@ -372,6 +372,15 @@ def main():
         page.el("#upload").send_keys(path)
         page.wait_prediction(before, "uploading number-2024.png in multi mode")
         page.expect_digit("2024", "uploading number-2024.png in multi mode")
+        if page.attr("#pad", "data-numbers") != "1":
+            raise CheckFailed(f"#pad data-numbers is {page.attr('#pad', 'data-numbers')!r} after one number, expected '1'")
+        form = os.path.join(examples, "numbers-form.png")
+        before = page.count()
+        page.el("#upload").send_keys(form)
+        page.wait_prediction(before, "uploading numbers-form.png in multi mode")
+        page.expect_digit("72104 149 59", "uploading numbers-form.png in multi mode")
+        if page.attr("#pad", "data-numbers") != "3":
+            raise CheckFailed(f"#pad data-numbers is {page.attr('#pad', 'data-numbers')!r} after three numbers, expected '3'")
         multi.click()  # back to single digits for the rest
         if multi.is_selected():
             raise CheckFailed("clicking #multi again did not uncheck it")

@@ -13,18 +13,48 @@ let strokes = [];              // each a list of [x, y] in pad pixels
 let picture = null;            // an uploaded image shown under the strokes
 let liveTimer = 0, inFlight = false, again = false, uploads = 0, count = 0;
 let lastAnswer = null;         // the single-digit answer shown, for "Wrong? It was ..."
+let numberBoxes = [];          // multi mode: each number read, its box in pad pixels and its text
 
 // MARK: - Drawing
 
-function redraw() {
+/// The pad: paper, the uploaded picture, the strokes, and (unless `boxes` is false, as for
+/// the picture sent) a frame around each number read.
+function redraw(boxes = true) {
   ctx.fillStyle = "#fff";
   ctx.fillRect(0, 0, pad.width, pad.height);
   if (picture) {
-    const scale = Math.min(pad.width / picture.width, pad.height / picture.height);
-    const w = picture.width * scale, h = picture.height * scale;
-    ctx.drawImage(picture, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
+    const { scale, x, y } = pictureFrame();
+    ctx.drawImage(picture, x, y, picture.width * scale, picture.height * scale);
   }
   for (const stroke of strokes) drawStroke(stroke, 0);
+  if (boxes) drawNumberBoxes();
+}
+
+/// Where the uploaded picture lies on the pad: its scale and top-left corner.
+function pictureFrame() {
+  const scale = Math.min(pad.width / picture.width, pad.height / picture.height);
+  return { scale, x: (pad.width - picture.width * scale) / 2, y: (pad.height - picture.height * scale) / 2 };
+}
+
+function drawNumberBoxes() {
+  ctx.save();
+  ctx.strokeStyle = "#1a73e8";
+  ctx.fillStyle = "#1a73e8";
+  ctx.lineWidth = 3;
+  ctx.font = "bold 20px sans-serif";
+  for (const { box, text } of numberBoxes) {
+    ctx.strokeRect(box[0], box[1], box[2], box[3]);
+    ctx.fillText(text, box[0], Math.max(18, box[1] - 6));
+  }
+  ctx.restore();
+  pad.dataset.numbers = String(numberBoxes.length);
+}
+
+/// Forgets the frames of the last reading (the drawing changed).
+function clearNumberBoxes() {
+  if (!numberBoxes.length) return;
+  numberBoxes = [];
+  redraw();
 }
 
 /// Draws a stroke from point `from` on (round caps: one point makes a dot).
@@ -56,6 +86,7 @@ pad.addEventListener("pointerdown", (event) => {
   if (event.button !== 0) return;
   event.preventDefault();
   pad.setPointerCapture(event.pointerId);
+  clearNumberBoxes();
   strokes.push([padPoint(event)]);
   drawStroke(strokes[strokes.length - 1], 0);
   scheduleLive();
@@ -81,12 +112,14 @@ for (const type of ["pointerup", "pointercancel"]) {
 function clearPad() {
   strokes = [];
   picture = null;
+  numberBoxes = [];
   redraw();
   showEmpty();
 }
 
 function undo() {
   if (strokes.length) strokes.pop(); else picture = null;
+  numberBoxes = [];
   redraw();
   if (strokes.length || picture) scheduleLive(); else showEmpty();
 }
@@ -129,7 +162,9 @@ function padBlob(callback) {
   const c = sendCanvas.getContext("2d");
   c.imageSmoothingEnabled = true;
   c.imageSmoothingQuality = "high";
+  if (numberBoxes.length) redraw(false);  // the picture without the frames drawn on it
   c.drawImage(pad, 0, 0, sendCanvas.width, sendCanvas.height);
+  if (numberBoxes.length) redraw();
   sendCanvas.toBlob(callback, "image/png");
 }
 
@@ -168,7 +203,9 @@ async function send(body, type, name) {
     const answer = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
     if (!name && !strokes.length && !picture) return;
     if (!response.ok || answer.error) throw new Error(answer.error || `HTTP ${response.status}`);
-    show(answer, multi);
+    // A picture the browser could not show (no frame) gets no boxes.
+    const frame = !name ? { scale: pad.height / SEND_HEIGHT, x: 0, y: 0 } : picture ? pictureFrame() : null;
+    show(answer, multi, frame);
     setStatus(name ? `Read ${name}` : "Ready: keep drawing, or Clear", false);
   } catch (error) {
     result.dataset.state = "error";
@@ -225,7 +262,8 @@ function drawInput(canvas, input28) {
 
 function percent(p) { return `${Math.min(p * 100, 99.9).toFixed(1)}%`; }
 
-function show(answer, multi) {
+/// Shows an answer; `frame` maps the sent picture's pixels to the pad's (number boxes).
+function show(answer, multi, frame) {
   const unsure = !multi && answer.digit === null && answer.reason === "unsure";
   const digits = multi ? answer.digits : (answer.digit === null ? [] : [answer]);
   const strip = document.querySelector(".digits");
@@ -252,6 +290,11 @@ function show(answer, multi) {
     if (multi) showStrip(digits);
     choose(digits[0]);
   }
+  numberBoxes = multi && frame ? (answer.numbers || []).map((n) => ({
+    box: n.box.map((v, i) => v * frame.scale + (i === 0 ? frame.x : i === 1 ? frame.y : 0)),
+    text: n.text,
+  })) : [];
+  redraw();
   showFeedback(!multi && answer.input28 ? answer : null);
   result.dataset.count = String(++count);
   result.dataset.state = "done";
@@ -290,6 +333,7 @@ function showEmpty() {
   $("digit").textContent = "–";
   $("confidence").textContent = $("multi").checked ? "Write a number" : "Draw a digit";
   $("note").textContent = "";
+  clearNumberBoxes();
   const strip = document.querySelector(".digits");
   if (strip) strip.remove();
   showBars(null);
