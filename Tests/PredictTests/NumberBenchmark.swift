@@ -9,8 +9,9 @@ import _TestSupport
 /// The number reader's speed bar: a 1,000 x 300 picture of one 6-digit number read in under
 /// 20 ms on one core. A benchmark, not a timed test: run it on a quiet machine with
 ///   DIGITS_BENCHMARK=1 taskset -c 0 swift test -c release --disable-testable-imports --filter NumberBenchmark
-/// It prints the median and p90 of 50 readings (preparing, the network on one CPU thread,
-/// choosing), how many network inputs the number cost, and what was read.
+/// It prints the median and p90 of 50 readings (preparing, the digit network on one CPU
+/// thread, choosing with the built-in judge, another network on one CPU thread, as
+/// `digits predict --multi` does), how many inputs each network read, and what was read.
 @Suite(.enabled(if: ProcessInfo.processInfo.environment["DIGITS_BENCHMARK"] != nil))
 struct NumberBenchmark {
   /// Six MNIST test digits, dark on white, each enlarged 7x (196 px boxes, the ink about
@@ -34,27 +35,31 @@ struct NumberBenchmark {
     return (page, truth)
   }
 
+  /// With the judge (as the command reads) and, for its share of the time, without.
   @Test func sixDigitNumber() throws {
     let (page, truth) = Self.sixDigitPage()
     let classifier = DigitClassifier(model: try DefaultModel.load(), backend: CPUBackend.make(threads: 1))
-    let reader = PictureReader()
-    var inputs = 0
-    var answer = ""
-    var times: [Double] = []
-    for _ in 0..<51 {
-      let start = DispatchTime.now().uptimeNanoseconds
-      let prepared = reader.prepare(page, multi: true)
-      inputs = prepared.count
-      let read = prepared.answer(
-        probabilities: prepared.inputs.isEmpty ? [] : classifier.probabilities(prepared.inputs),
-        minConfidence: classifier.minConfidence)
-      times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
-      if case .number(let reading) = read { answer = reading.number }
+    for judge in [try DefaultModel.judge(), nil] {
+      let reader = PictureReader(judge: judge)
+      var inputs = 0
+      var answer = ""
+      var times: [Double] = []
+      for _ in 0..<51 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let prepared = reader.prepare(page, multi: true)
+        inputs = prepared.count
+        let read = prepared.answer(
+          probabilities: prepared.inputs.isEmpty ? [] : classifier.probabilities(prepared.inputs),
+          minConfidence: classifier.minConfidence)
+        times.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6)
+        if case .number(let reading) = read { answer = reading.number }
+      }
+      times = Array(times.dropFirst()).sorted()
+      print(
+        "number \(truth) on a 1000x300 page, \(judge == nil ? "without" : "with") the judge: read \"\(answer)\", "
+          + "\(inputs) inputs for each network; median "
+          + String(format: "%.2f ms, p90 %.2f ms", times[times.count / 2], times[times.count * 9 / 10]))
+      #expect(answer == truth)
     }
-    times = Array(times.dropFirst()).sorted()
-    print(
-      "number \(truth) on a 1000x300 page: read \"\(answer)\", \(inputs) network inputs; median "
-        + String(format: "%.2f ms, p90 %.2f ms", times[times.count / 2], times[times.count * 9 / 10]))
-    #expect(answer == truth)
   }
 }
