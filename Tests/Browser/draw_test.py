@@ -357,30 +357,25 @@ def main():
             page.wait_prediction(before, f"uploading {name}")
             page.expect_digit("7", f"uploading {name}")
 
-    # 7. Multi-digit mode reads a number.
+    # 7. Multi-digit mode reads a number, and several numbers each in a frame.
     def upload_number():
-        path = os.path.join(examples, "number-2024.png")
-        if not os.path.isfile(path):
-            raise CheckFailed(f"missing example {path}")
+        for name in ["number-2024.png", "numbers-form.png"]:
+            if not os.path.isfile(os.path.join(examples, name)):
+                raise CheckFailed(f"missing example {os.path.join(examples, name)}")
         multi = page.el("#multi")
         if not multi.is_selected():
             multi.click()
         if not multi.is_selected():
             raise CheckFailed("clicking #multi did not check it")
         page.wait_settled("toggling #multi")  # toggling may re-predict the current image
-        before = page.count()
-        page.el("#upload").send_keys(path)
-        page.wait_prediction(before, "uploading number-2024.png in multi mode")
-        page.expect_digit("2024", "uploading number-2024.png in multi mode")
-        if page.attr("#pad", "data-numbers") != "1":
-            raise CheckFailed(f"#pad data-numbers is {page.attr('#pad', 'data-numbers')!r} after one number, expected '1'")
-        form = os.path.join(examples, "numbers-form.png")
-        before = page.count()
-        page.el("#upload").send_keys(form)
-        page.wait_prediction(before, "uploading numbers-form.png in multi mode")
-        page.expect_digit("72104 149 59", "uploading numbers-form.png in multi mode")
-        if page.attr("#pad", "data-numbers") != "3":
-            raise CheckFailed(f"#pad data-numbers is {page.attr('#pad', 'data-numbers')!r} after three numbers, expected '3'")
+        for name, expected, frames in [("number-2024.png", "2024", "1"), ("numbers-form.png", "72104 149 59", "3")]:
+            before = page.count()
+            page.el("#upload").send_keys(os.path.join(examples, name))
+            page.wait_prediction(before, f"uploading {name} in multi mode")
+            page.expect_digit(expected, f"uploading {name} in multi mode")
+            if page.attr("#pad", "data-numbers") != frames:
+                raise CheckFailed(
+                    f"#pad data-numbers is {page.attr('#pad', 'data-numbers')!r} after {name}, expected {frames!r}")
         multi.click()  # back to single digits for the rest
         if multi.is_selected():
             raise CheckFailed("clicking #multi again did not uncheck it")
@@ -443,7 +438,7 @@ def main():
         ("5. Predict on an empty pad stays empty", predict_empty),
         ("6. uploading seven.png predicts 7", upload_seven),
         ("6b. uploading a turned JPEG, a WebP and a HEIC predicts 7", upload_phone_pictures),
-        ("7. multi mode reads number-2024.png as 2024", upload_number),
+        ("7. multi mode reads number-2024.png as 2024 and numbers-form.png as three framed numbers", upload_number),
         ("8. ten bars and a 28x28 preview", bars_and_preview),
         ("9. controls are focusable and Escape clears", keyboard),
         ("10. a drawn 7 and a screenshot", screenshot_seven),
