@@ -211,7 +211,8 @@ public struct NumberReader: Sendable {
     for atoms in candidates.numbers {
       let positions = firstAtoms.indices.filter { atoms.contains(firstAtoms[$0]) }
       guard let first = positions.first, let last = positions.last else { continue }
-      let split = exp((best[atoms.upperBound] - best[atoms.lowerBound]) - (total[atoms.upperBound] - total[atoms.lowerBound]))
+      let split = exp(
+        (best[atoms.upperBound] - best[atoms.lowerBound]) - (total[atoms.upperBound] - total[atoms.lowerBound]))
       let range = first..<(last + 1)
       numbers.append(
         Number(

@@ -41,7 +41,8 @@ public final class PicturePredictor {
 
   /// `reader` nil: the usual one, reading numbers only when the classifier's classes are the
   /// digits, with `judge` weighing their candidates.
-  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader? = nil, judge: PieceJudge? = nil) {
+  public init(classifier: DigitClassifier, multi: Bool = false, reader: PictureReader? = nil, judge: PieceJudge? = nil)
+  {
     self.classifier = classifier
     self.multi = multi
     self.reader =

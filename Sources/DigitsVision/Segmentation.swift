@@ -138,7 +138,8 @@ struct Segmentation {
     for i in digits {
       let box = groups[i].box
       let need = Int(0.5 * min(Float(box.height), h))
-      if let l = lines.indices.max(by: { shared(lines[$0], box) < shared(lines[$1], box) }), shared(lines[l], box) >= need
+      if let l = lines.indices.max(by: { shared(lines[$0], box) < shared(lines[$1], box) }),
+        shared(lines[l], box) >= need
       {
         lines[l].minY = min(lines[l].minY, box.minY)
         lines[l].maxY = max(lines[l].maxY, box.maxY)

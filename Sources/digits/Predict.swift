@@ -157,7 +157,8 @@ struct PredictionOutput {
           for number in reading.numbers {
             let box = number.box
             Console.line(
-              "  \(reading.text(number)) at \(box.x),\(box.y) \(box.width)x\(box.height)  (\(each(number)); number \(percent(number.confidence)))")
+              "  \(reading.text(number)) at \(box.x),\(box.y) \(box.width)x\(box.height)  (\(each(number)); number \(percent(number.confidence)))"
+            )
           }
         }
       }

@@ -174,4 +174,3 @@ import _TestSupport
     #expect(abs(reading.confidence - reading.numbers.map(\.confidence).reduce(1, *)) < 1e-6)
   }
 }
-
