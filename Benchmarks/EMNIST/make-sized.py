@@ -14,7 +14,7 @@ then, in one run on the same machine:
 import argparse, gzip, os, random, struct, sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ONNX"))
-from mnist_files import find, read_idx  # noqa: E402
+from mnist_files import default_folder, find, read_idx  # noqa: E402
 
 # Published sizes of the EMNIST splits (Cohen et al. 2017, table II): train, test, classes.
 SIZES = {
@@ -32,11 +32,10 @@ def write_idx(path, array):
 
 def main():
     import numpy as np
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
     parser.add_argument("--split", default="balanced", choices=sorted(SIZES))
-    parser.add_argument("--data", default=os.environ.get("DIGITS_DATA", os.path.join(root, "..", "shared", "datasets", "mnist")))
+    parser.add_argument("--data", default=default_folder())
     args = parser.parse_args()
     train_count, test_count, classes = SIZES[args.split]
     mnist = read_idx(find(args.data, "train-images-idx3-ubyte"))

@@ -29,7 +29,7 @@ import numpy as np
 from scipy import ndimage
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "ONNX"))
-from mnist_files import find, read_idx  # noqa: E402
+from mnist_files import default_folder, find, read_idx  # noqa: E402
 
 
 def crop(image):
@@ -120,10 +120,9 @@ def shear(image, slant):
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--data", default=os.environ.get("DIGITS_DATA", os.path.join(root, "..", "shared", "datasets", "mnist")))
+    parser.add_argument("--data", default=default_folder())
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--seed", type=int, default=2001)
     parser.add_argument("--split", choices=["test", "train"], default="test",

@@ -25,7 +25,7 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 
-from mnist_files import find, read_idx
+from mnist_files import default_folder, find, read_idx
 
 # Multiply-adds x 2 of one image through the seed network: conv1 26*26*32*9, conv2
 # 11*11*64*288, fc1 1600*128, fc2 128*10.
@@ -98,7 +98,7 @@ def seconds_of(line):
 def main():
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data", default=os.environ.get("DIGITS_DATA", os.path.join(root, "..", "shared", "datasets", "mnist")))
+    parser.add_argument("--data", default=default_folder())
     parser.add_argument("--model", default=os.path.join(root, "Sources", "_DefaultModelData", "default.safetensors"))
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pictures", help="folder of pictures from make-pictures.py: also time predict")

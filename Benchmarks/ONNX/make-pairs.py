@@ -11,7 +11,7 @@ import argparse, os, random
 import numpy as np
 from PIL import Image
 
-from mnist_files import find, read_idx
+from mnist_files import default_folder, find, read_idx
 
 
 def ink_columns(image):
@@ -20,10 +20,9 @@ def ink_columns(image):
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--data", default=os.environ.get("DIGITS_DATA", os.path.join(root, "..", "shared", "datasets", "mnist")))
+    parser.add_argument("--data", default=default_folder())
     parser.add_argument("--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()

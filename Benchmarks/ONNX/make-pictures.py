@@ -10,14 +10,13 @@ import argparse, os, random
 import numpy as np
 from PIL import Image
 
-from mnist_files import find, read_idx
+from mnist_files import default_folder, find, read_idx
 
 
 def main():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     parser = argparse.ArgumentParser()
     parser.add_argument("out")
-    parser.add_argument("--data", default=os.environ.get("DIGITS_DATA", os.path.join(root, "..", "shared", "datasets", "mnist")))
+    parser.add_argument("--data", default=default_folder())
     parser.add_argument("--count", type=int, default=10000)
     args = parser.parse_args()
     images = read_idx(find(args.data, "t10k-images-idx3-ubyte"))

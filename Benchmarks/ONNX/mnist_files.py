@@ -13,6 +13,13 @@ def read_idx(path):
     return np.frombuffer(data[4 + 4 * dims:], dtype=np.uint8).reshape(shape)
 
 
+def default_folder():
+    """Where the benchmarks find MNIST: $DIGITS_DATA, else ../shared/datasets/mnist beside the
+    repository (as CI has it)."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    return os.environ.get("DIGITS_DATA", os.path.join(root, "..", "shared", "datasets", "mnist"))
+
+
 def find(folder, stem):
     for name in (stem, stem + ".gz"):
         if os.path.exists(os.path.join(folder, name)):
