@@ -20,8 +20,6 @@ public struct NumberReader: Sendable {
   public var maxAtomsPerDigit = 4
   /// Says how likely each candidate is one whole digit; nil: the shape priors alone do.
   public var judge: PieceJudge?
-  /// Weight of the judge's log-probability in a candidate's score.
-  public var judgeWeight: Float = 1
 
   public init(preprocessor: DigitPreprocessor = DigitPreprocessor(), judge: PieceJudge? = nil) {
     self.preprocessor = preprocessor
@@ -183,7 +181,7 @@ public struct NumberReader: Sendable {
     for (k, c) in list.enumerated() where best[c.first] > -.infinity {
       let p = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)].max()!
       var own = log(max(p, 1e-6)) + c.prior
-      if let wholeness { own += judgeWeight * log(max(wholeness[k], 1e-6)) }
+      if let wholeness { own += log(max(wholeness[k], 1e-6)) }
       let score = best[c.first] + own
       if score > best[c.last + 1] {
         best[c.last + 1] = score

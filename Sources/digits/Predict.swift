@@ -90,7 +90,9 @@ extension Digits {
       }
       let classifier = DigitClassifier(
         model: file, backend: try BackendFactory.make(backendOptions), minConfidence: minConfidence)
-      let predictor = PicturePredictor(classifier: classifier, multi: multi, judge: try DefaultModel.judge())
+      // Only a digit model reads numbers, so only it needs the judge.
+      let judge = file.hasDigitClasses ? try DefaultModel.judge() : nil
+      let predictor = PicturePredictor(classifier: classifier, multi: multi, judge: judge)
       let output = PredictionOutput(
         json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess)
       let sources = PicturePredictor.sources(inputs) { FileHandle.standardInput.readDataToEndOfFile() }

@@ -195,7 +195,8 @@ extension Digits {
         model: file, modelName: name, classifier: classifier, backendDescription: description,
         maxPixels: maxMegapixels * 1_000_000, fallback: fallback,
         fallbackDescription: "cpu (1 thread, after an OpenCL failure)",
-        minConfidence: minConfidence, judge: try DefaultModel.judge(), log: { Console.note($0) })
+        minConfidence: minConfidence, judge: file.hasDigitClasses ? try DefaultModel.judge() : nil,
+        log: { Console.note($0) })
       var limits = DigitsServer.Limits()
       limits.maxBodyBytes = maxBodyMB << 20
       limits.requestTimeout = .seconds(timeout)

@@ -27,7 +27,7 @@ public enum NumberPieces {
     of image: GrayImage, owners: [UInt8], number: [Int], reader: NumberReader = NumberReader()
   ) -> [Piece] {
     precondition(owners.count == image.width * image.height, "one owner per pixel")
-    guard case .classify(let candidates) = reader.candidates(image) else { return [] }
+    guard !number.isEmpty, case .classify(let candidates) = reader.candidates(image) else { return [] }
     let map = candidates.map
     func owner(_ x: Int, _ y: Int) -> Int {
       let sx = min(image.width - 1, map.origin.x + x * map.shrink + map.shrink / 2)
@@ -42,7 +42,7 @@ public enum NumberPieces {
     return candidates.list.enumerated().map { k, candidate in
       var inside = [Float](repeating: 0, count: number.count + 1)
       candidate.region.forEachPixel { x, y in inside[owner(x, y)] += map.ink[y * map.width + x] }
-      let best = (1...max(1, number.count)).max { inside[$0] < inside[$1] }!
+      let best = (1...number.count).max { inside[$0] < inside[$1] }!
       let foreign = inside[1...].reduce(0, +) - inside[best]
       let whole =
         total[best] > 0 && inside[best] >= wholeShare * total[best] && foreign <= foreignShare * inside[best]
