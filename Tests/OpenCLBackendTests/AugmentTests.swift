@@ -158,25 +158,27 @@ struct AugmentTests {
     #expect(results[0] == results[1])
   }
 
-  /// A `--recipe best` epoch on OpenCL (20 steps of 16 images; 4 on rusticl): the training set
-  /// stays on the device (no host-blocking call, nothing uploaded in a step, at most 20
-  /// launches), and it trains as the CPU does with the host reference of the device's
-  /// augmentation (`Augmentation.deviceBatchFunction`): same loss, weights within 1e-4.
+  /// A `--recipe best` epoch on OpenCL (`TrainerPathTests.epoch`: 20 steps of 16 images, 8 of
+  /// 4 on rusticl): the training set stays on the device (no host-blocking call, nothing
+  /// uploaded in a step, at most 20 launches), and it trains as the CPU does with the host
+  /// reference of the device's augmentation (`Augmentation.deviceBatchFunction`): same loss,
+  /// weights within 1e-4.
   @Test(arguments: OpenCLTestDevice.indices)
   func bestRecipeStepsStayOnTheDevice(device: Int) throws {
-    let (data, twentySteps) = try TrainerPathTests.twentySteps(fast: OpenCLTestDevice.isFast(device))
-    var config = twentySteps
+    let epoch = try TrainerPathTests.epoch(fast: OpenCLTestDevice.isFast(device))
+    let (data, steps) = (epoch.data, epoch.steps)
+    var config = epoch.config
     config.augment = Augmentation.best.batchFunction
     config.deviceAugmentation = Augmentation.bestOnDevice.device
     var cpuConfig = config
     cpuConfig.augment = Augmentation.bestOnDevice.deviceBatchFunction
     let opencl = Trainer(network: SeedNetwork(backend: try OpenCLTestDevice.backend(device), seed: 3), config: config)
     try opencl.run(train: data, validation: nil, observer: nil)
-    #expect(opencl.stepsRun == 20)
+    #expect(opencl.stepsRun == steps)
     let c = opencl.stepCounters
-    #expect(c.launches <= 20 * 20, "\(Double(c.launches) / 20) launches a step")
-    #expect(c.hostWaits == 0, "\(c.hostWaits) host-blocking calls in 20 steps")
-    #expect(c.bytesUploaded == 0, "\(c.bytesUploaded) bytes uploaded in 20 steps")
+    #expect(c.launches <= 20 * steps, "\(Double(c.launches) / Double(steps)) launches a step")
+    #expect(c.hostWaits == 0, "\(c.hostWaits) host-blocking calls in \(steps) steps")
+    #expect(c.bytesUploaded == 0, "\(c.bytesUploaded) bytes uploaded in \(steps) steps")
     let cpu = Trainer(network: SeedNetwork(backend: CPUBackend.make(), seed: 3), config: cpuConfig)
     try cpu.run(train: data, validation: nil, observer: nil)
     let (a, b) = (opencl.history[0], cpu.history[0])

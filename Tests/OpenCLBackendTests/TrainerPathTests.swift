@@ -10,7 +10,7 @@ import _TestSupport
 /// backend's host path, and the per-step bars.
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct TrainerPathTests {
-  /// One epoch of 20 steps (batch 16; 4 on rusticl) on both backends from seed 3, as the
+  /// One epoch (20 steps of 16 images; 8 of 4 on rusticl) on both backends from seed 3, as the
   /// trainer takes them: within `DerivedTolerance.trainingSteps` of each other (every
   /// parameter, the mean loss; the accuracy within one image). On OpenCL each step is at most
   /// 20 launches, no host-blocking call, and at most 4 KB uploaded (here: nothing; the
@@ -19,27 +19,31 @@ struct TrainerPathTests {
   /// launch) where the device takes those tiles.
   @Test(arguments: OpenCLTestDevice.targets(tunings: [0, 3]))
   func epochOnTheDeviceMatchesTheCPU(target: OpenCLTestDevice.Target) throws {
-    let (data, config) = try Self.twentySteps(fast: target.isFast)
-    let runs = try TrainingAgreement.run(on: [try target.backend(), CPUBackend.make()], data: data, config: config)
-    #expect(runs.allSatisfy { $0.steps == 20 })
+    let epoch = try Self.epoch(fast: target.isFast)
+    let steps = epoch.steps
+    let runs = try TrainingAgreement.run(
+      on: [try target.backend(), CPUBackend.make()], data: epoch.data, config: epoch.config)
+    #expect(runs.allSatisfy { $0.steps == steps })
     let c = runs[0].stepCounters
-    #expect(c.launches <= 20 * 20, "\(Double(c.launches) / 20) launches a step")
-    #expect(c.hostWaits == 0, "\(c.hostWaits) host-blocking calls in 20 steps")
-    #expect(c.bytesUploaded <= 20 * 4096, "\(c.bytesUploaded) bytes uploaded in 20 steps")
-    let found = TrainingAgreement.mismatches(runs[0], runs[1], images: data.count, label: "trainer epoch")
+    #expect(c.launches <= 20 * steps, "\(Double(c.launches) / Double(steps)) launches a step")
+    #expect(c.hostWaits == 0, "\(c.hostWaits) host-blocking calls in \(steps) steps")
+    #expect(c.bytesUploaded <= steps * 4096, "\(c.bytesUploaded) bytes uploaded in \(steps) steps")
+    let found = TrainingAgreement.mismatches(runs[0], runs[1], images: epoch.data.count, label: "trainer epoch")
     #expect(found.isEmpty, "\(found.joined(separator: "\n"))")
   }
 
-  /// One epoch of 20 steps of MNIST training images (batch 16, or 4 on a slow device), seed 3,
-  /// a constant learning rate of 1e-3: the trainer runs the tests here compare.
-  static func twentySteps(fast: Bool) throws -> (LabeledImages, TrainingConfig) {
+  /// One epoch of MNIST training images, seed 3, a constant learning rate of 1e-3: the
+  /// trainer runs the tests here compare. 20 steps of 16 images; 8 steps of 4 on a slow
+  /// device (rusticl's llvmpipe takes about half a second a step even at batch 4, where
+  /// every kernel and launch of a step is already there) and in debug builds.
+  static func epoch(fast: Bool) throws -> (data: LabeledImages, config: TrainingConfig, steps: Int) {
     #if DEBUG
-      let batch = 4
+      let (steps, batch) = (8, 4)
     #else
-      let batch = fast ? 16 : 4
+      let (steps, batch) = fast ? (20, 16) : (8, 4)
     #endif
-    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(20 * batch))
-    return (data, TrainingAgreement.config(batch: batch, seed: 3))
+    let data = try TrainingAgreementTests.mnist.get().loadTraining().slice(0..<(steps * batch))
+    return (data, TrainingAgreement.config(batch: batch, seed: 3), steps)
   }
 
   /// `TimedBackend` (the CPU's `--profile`) forwards every requirement: wrapped around OpenCL
@@ -47,10 +51,10 @@ struct TrainerPathTests {
   /// the same weights, and the table names the fused ops.
   @Test(arguments: OpenCLTestDevice.indices)
   func timedBackendKeepsTheDevicePath(device: Int) throws {
-    let (data, config) = try Self.twentySteps(fast: OpenCLTestDevice.isFast(device))
+    let epoch = try Self.epoch(fast: OpenCLTestDevice.isFast(device))
     let timed = TimedBackend(try OpenCLTestDevice.backend(device))
     let runs = try TrainingAgreement.run(
-      on: [try OpenCLTestDevice.backend(device), timed], data: data, config: config)
+      on: [try OpenCLTestDevice.backend(device), timed], data: epoch.data, config: epoch.config)
     #expect(runs[1].stepCounters == runs[0].stepCounters)
     #expect(runs[1].weights == runs[0].weights)
     let names = Set(timed.opTimes().map(\.name))

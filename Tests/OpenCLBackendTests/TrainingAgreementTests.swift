@@ -72,7 +72,12 @@ struct TrainingAgreementTests {
 
   /// Networks of other class counts (labels folded into the classes): three Adam steps of
   /// 8 digits, gathered from the device-resident set (two-byte labels), agree with Float64.
-  @Test(arguments: OpenCLTestDevice.indices, [2, 26, 47, 62])
+  /// Rusticl's llvmpipe trains the smallest and largest count only (each count costs it about
+  /// 5 s of CPU); `digits devices --check` runs every op of all four there.
+  @Test(
+    arguments: OpenCLTestDevice.indices.flatMap { device in
+      (OpenCLTestDevice.isFast(device) ? [2, 26, 47, 62] : [2, 62]).map { (device, $0) }
+    })
   func otherClassCountsMatchReference(device: Int, classes: Int) throws {
     let digits = try Self.mnist.get().loadTraining().slice(0..<24)
     let data = LabeledImages(
@@ -90,15 +95,16 @@ struct TrainingAgreementTests {
 @Suite(.enabled(if: OpenCLTestDevice.shouldRun, OpenCLTestDevice.skipMessage))
 struct CPUAgreementTests {
   /// Weights trained on the CPU (one pass over 4,096 training digits, batch 64), loaded into
-  /// both backends: the predicted classes of the 10,000 MNIST test digits agree on at least
-  /// 99.9% of them, and the probabilities to 1e-4. Debug builds use 512 and 1,000 digits,
-  /// rusticl 4,096 and 1,000.
+  /// both backends: the predicted classes of the first 2,000 MNIST test digits agree on at
+  /// least 99.9% of them, and the probabilities to 1e-4. Debug builds use 512 and 1,000
+  /// digits, rusticl 4,096 and 300 (its llvmpipe evaluates about 30 digits a second on CI's
+  /// two cores). 2,000 is four of the backend's inference batches, the last one whole.
   @Test(arguments: OpenCLTestDevice.indices)
   func sameWeightsSamePredictions(device: Int) throws {
     #if DEBUG
       let (trainCount, testCount) = (512, 1000)
     #else
-      let (trainCount, testCount) = (4096, OpenCLTestDevice.isFast(device) ? 10_000 : 1000)
+      let (trainCount, testCount) = (4096, OpenCLTestDevice.isFast(device) ? 2000 : 300)
     #endif
     let cpu = CPUBackend.make()
     let trained = SeedNetwork(backend: cpu, seed: 21)
