@@ -165,7 +165,12 @@ function padBlob(callback) {
   if (numberBoxes.length) redraw(false);  // the picture without the frames drawn on it
   c.drawImage(pad, 0, 0, sendCanvas.width, sendCanvas.height);
   if (numberBoxes.length) redraw();
-  sendCanvas.toBlob(callback, "image/png");
+  // toDataURL, not toBlob: Chromium encodes a toBlob in an idle period of the page and, when
+  // none comes (a pen moving, a headless browser), only after a 1 s fallback
+  // (CanvasAsyncBlobCreator), which the answer waited for; this PNG encodes in a millisecond.
+  const url = sendCanvas.toDataURL("image/png");
+  const bytes = Uint8Array.from(atob(url.slice(url.indexOf(",") + 1)), (c) => c.charCodeAt(0));
+  callback(new Blob([bytes], { type: "image/png" }));
 }
 
 async function predictFile(file) {
