@@ -77,12 +77,12 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def digits_lines(digits, args, extra, env=None, runs=None):
+def digits_lines(digits, args, extra, env=None, runs=None, backend="cpu"):
     """Runs `digits evaluate` `runs` times; returns (forward lines, whole-process seconds)."""
     lines, wall = [], []
     for _ in range(runs or args.runs):
         start = time.perf_counter()
-        out = subprocess.run([digits, "evaluate", "--model", args.model, "--data", args.data, "--backend", "cpu"] + extra,
+        out = subprocess.run([digits, "evaluate", "--model", args.model, "--data", args.data, "--backend", backend] + extra,
                              env=env, capture_output=True, text=True)
         wall.append(time.perf_counter() - start)
         if out.returncode != 0:
@@ -143,9 +143,12 @@ def main():
         print(f"digits, {threads} thread(s): {lines[0].split('; ')[-1]}")
 
     print("\n## digits evaluate as a whole process (default path, 2 threads)")
-    lines, wall = digits_lines(digits, args, [])
-    print(f"whole process: best {min(wall):.3f} s, median {percentile(wall, 0.5):.3f} s; forward pass best {min(map(seconds_of, lines)):.3f} s "
-          f"(ratio {min(wall) / min(map(seconds_of, lines)):.2f})")
+    # --backend cpu, and the default `auto`, which first asks OpenCL's drivers for a GPU (on a
+    # machine without one it then runs the same CPU forward pass).
+    for backend in ["cpu", "auto"]:
+        lines, wall = digits_lines(digits, args, [], backend=backend)
+        print(f"--backend {backend}: whole process best {min(wall):.3f} s, median {percentile(wall, 0.5):.3f} s; "
+              f"forward pass best {min(map(seconds_of, lines)):.3f} s (ratio {min(wall) / min(map(seconds_of, lines)):.2f})")
 
     if args.pictures:
         import pipeline

@@ -46,7 +46,8 @@ public struct NumberReader: Sendable {
     /// How likely it is read right: its digits' calibrated confidences together, times the
     /// share of its split into digits among all the splits the reader weighed (a number
     /// whose pieces could as well be read as one digit more or less is unsure even when each
-    /// digit is sure).
+    /// digit is sure), halved when the picture holds ink the reading leaves out
+    /// (`unreadInk`: a pale digit beside dark ones).
     public let confidence: Float
   }
 
@@ -130,6 +131,8 @@ public struct NumberReader: Sendable {
     let numbers: [Range<Int>]
     let list: [Candidate]
     let map: InkMap
+    /// Whether faint ink that no candidate holds is as tall as half a digit (`unreadFaintInk`).
+    let faintInkUnread: Bool
     /// n * 784 network inputs, one per candidate.
     public let inputs: [Float]
     /// How many candidates `inputs` holds.
@@ -162,7 +165,31 @@ public struct NumberReader: Sendable {
     inputs.reserveCapacity(list.count * MNISTShape.pixels)
     for c in list { inputs += preprocessor.layout(c.region, map: map) }
     return .classify(
-      Candidates(atoms: atoms.count, numbers: segmentation.numbers, list: list, map: map, inputs: inputs))
+      Candidates(
+        atoms: atoms.count, numbers: segmentation.numbers, list: list, map: map,
+        faintInkUnread: Self.unreadInk(map, parts: parts, segmentation: segmentation), inputs: inputs))
+  }
+
+  /// Whether ink that no candidate holds is at least half a digit tall: a connected stroke
+  /// of the map's faint ink (above `faint`) with no pixel of the components the digits are
+  /// made of. A light or thin digit beside dark ones (a pencil pressed less, a pale scan)
+  /// falls apart into specks at the components' threshold and is read as nothing; most
+  /// confident wrong readings on the number test sets were numbers missing such a digit.
+  static func unreadInk(_ map: InkMap, parts: InkComponents, segmentation: Segmentation, faint: Float = 0.02)
+    -> Bool
+  {
+    var kept = [Bool](repeating: false, count: parts.components.count + 1)
+    for group in segmentation.groups { for c in group.members { kept[c + 1] = true } }
+    let weak = InkComponents(map, threshold: faint)
+    var holdsDigitInk = [Bool](repeating: false, count: weak.components.count + 1)
+    weak.labels.withUnsafeBufferPointer { weakLabels in
+      parts.labels.withUnsafeBufferPointer { labels in
+        for i in labels.indices where kept[Int(labels[i])] { holdsDigitInk[Int(weakLabels[i])] = true }
+      }
+    }
+    return weak.components.indices.contains { c in
+      !holdsDigitInk[c + 1] && Float(weak.components[c].height) >= 0.5 * segmentation.digitHeight
+    }
   }
 
   /// The second half of `read`: the split of the atoms into digits with the best score.
@@ -216,6 +243,9 @@ public struct NumberReader: Sendable {
         Number(
           digits: range, box: Reading.box(digits[range]),
           confidence: digits[range].reduce(split) { $0 * $1.confidence }))
+    }
+    if candidates.faintInkUnread {
+      numbers = numbers.map { Number(digits: $0.digits, box: $0.box, confidence: $0.confidence * 0.5) }
     }
     let confidence = numbers.reduce(1) { $0 * $1.confidence }
     let unsure = digits.indices.filter { Double(digits[$0].confidence) < minConfidence }

@@ -9,14 +9,18 @@ import _TestSupport
 /// reading says it is.
 @Suite(.serialized) struct NumberReadingTests {
   /// Test digits side by side, `step` pixels apart (MNIST digits are about 20 pixels wide in
-  /// their 28, so 16 makes neighbours overlap), enlarged `scale` times, dark ink on white.
-  static func number(_ indices: [Int], step: Int, scale: Int = 3) -> GrayImage {
+  /// their 28, so 16 makes neighbours overlap), enlarged `scale` times, dark ink on white;
+  /// `darkness` scales each digit's ink (1: black).
+  static func number(_ indices: [Int], step: Int, scale: Int = 3, darkness: [Float]? = nil) -> GrayImage {
     let width = step * (indices.count - 1) + 28
     var ink = [Float](repeating: 0, count: width * 28)
     for (k, index) in indices.enumerated() {
       let digit = MNISTSamples.ink(MNISTSamples.test, index)
       for y in 0..<28 {
-        for x in 0..<28 { ink[y * width + k * step + x] = max(ink[y * width + k * step + x], digit[y * 28 + x]) }
+        for x in 0..<28 {
+          let value = digit[y * 28 + x] * (darkness?[k] ?? 1)
+          ink[y * width + k * step + x] = max(ink[y * width + k * step + x], value)
+        }
       }
     }
     var pixels = [Float](repeating: 1, count: width * scale * 28 * scale)
@@ -65,6 +69,23 @@ import _TestSupport
     #expect(sure.confidence > 0 && sure.confidence <= sure.digits.map(\.confidence).min()!)
     let unsure = NumberReader().read(picture, minConfidence: 1.01) { classifier.probabilities($0) }
     #expect(unsure.text == "???" && unsure.unsure == [0, 1, 2] && unsure.number == sure.number)
+  }
+
+  /// A digit far lighter than its neighbours (40% of their darkness: below the ink the
+  /// digits are made of, above the paper) is not read, and the number does not claim to be
+  /// sure: its confidence is at most half its digits' together. Without the pale digit the
+  /// same two digits are sure.
+  @Test func paleDigitLeftOutMakesTheNumberUnsure() {
+    let classifier = PredictionTests.classifier()
+    let indices = [0, 1, 2]
+    let pale = NumberReader().read(Self.number(indices, step: 26, darkness: [1, 1, 0.4])) {
+      classifier.probabilities($0)
+    }
+    let sureness = { (r: NumberReader.Reading) in r.digits.map(\.confidence).reduce(1, *) }
+    #expect(pale.number == Self.truth([0, 1]), "read \(pale.number)")
+    #expect(pale.confidence <= 0.5 * sureness(pale), "\(pale.confidence) of \(sureness(pale))")
+    let plain = NumberReader().read(Self.number([0, 1], step: 26)) { classifier.probabilities($0) }
+    #expect(plain.number == Self.truth([0, 1]) && plain.confidence > 0.5 * sureness(plain))
   }
 
   /// Which digit's ink each pixel of `number(indices, step:, scale:)` is: 1 + its index, 0
