@@ -145,10 +145,20 @@ public struct NumberReader: Sendable {
     if map.contrast < preprocessor.options.ink.minContrast {
       return .read(Reading(digits: [], note: "no ink found (blank or too faint)"))
     }
-    let parts = InkComponents(map)
-    let segmentation = Segmentation(
+    var parts = InkComponents(map)
+    var segmentation = Segmentation(
       parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
       minFraction: preprocessor.options.minDigitFraction)
+    var unread = Self.unreadInk(map, parts: parts, segmentation: segmentation)
+    if unread {
+      let paler = InkComponents(map, threshold: 0.1)
+      let again = Segmentation(
+        parts: paler, map: map, minInk: preprocessor.options.minInkPixels,
+        minFraction: preprocessor.options.minDigitFraction)
+      if !again.atoms.isEmpty && !Self.unreadInk(map, parts: paler, segmentation: again) {
+        (parts, segmentation, unread) = (paler, again, false)
+      }
+    }
     let atoms = segmentation.atoms
     guard !atoms.isEmpty else { return .read(Reading(digits: [], note: "too little ink for a digit")) }
 
@@ -167,7 +177,7 @@ public struct NumberReader: Sendable {
     return .classify(
       Candidates(
         atoms: atoms.count, numbers: segmentation.numbers, list: list, map: map,
-        faintInkUnread: Self.unreadInk(map, parts: parts, segmentation: segmentation), inputs: inputs))
+        faintInkUnread: unread, inputs: inputs))
   }
 
   /// Whether ink that no candidate holds is at least half a digit tall: a connected stroke
