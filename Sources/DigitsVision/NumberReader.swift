@@ -131,7 +131,7 @@ public struct NumberReader: Sendable {
     let numbers: [Range<Int>]
     let list: [Candidate]
     let map: InkMap
-    /// Whether faint ink that no candidate holds is as tall as half a digit (`unreadFaintInk`).
+    /// Whether faint ink that no candidate holds is as tall as half a digit (`unreadInk`).
     let faintInkUnread: Bool
     /// n * 784 network inputs, one per candidate.
     public let inputs: [Float]
@@ -149,13 +149,14 @@ public struct NumberReader: Sendable {
     var segmentation = Segmentation(
       parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
       minFraction: preprocessor.options.minDigitFraction)
-    var unread = Self.unreadInk(map, parts: parts, segmentation: segmentation)
+    let faint = InkComponents(map, threshold: Self.faintInk)
+    var unread = Self.unreadInk(faint, parts: parts, segmentation: segmentation)
     if unread {
       let paler = InkComponents(map, threshold: 0.1)
       let again = Segmentation(
         parts: paler, map: map, minInk: preprocessor.options.minInkPixels,
         minFraction: preprocessor.options.minDigitFraction)
-      if !again.atoms.isEmpty && !Self.unreadInk(map, parts: paler, segmentation: again) {
+      if !again.atoms.isEmpty && !Self.unreadInk(faint, parts: paler, segmentation: again) {
         (parts, segmentation, unread) = (paler, again, false)
       }
     }
@@ -180,17 +181,17 @@ public struct NumberReader: Sendable {
         faintInkUnread: unread, inputs: inputs))
   }
 
+  /// Ink above this is faint ink for `unreadInk`: near the paper, below any digit's stroke.
+  static let faintInk: Float = 0.02
+
   /// Whether ink that no candidate holds is at least half a digit tall: a connected stroke
-  /// of the map's faint ink (above `faint`) with no pixel of the components the digits are
-  /// made of. A light or thin digit beside dark ones (a pencil pressed less, a pale scan)
+  /// of `faint` (the map's components above `faintInk`) with no pixel of the components the
+  /// digits are made of. A light or thin digit beside dark ones (a pencil pressed less, a pale scan)
   /// falls apart into specks at the components' threshold and is read as nothing; most
   /// confident wrong readings on the number test sets were numbers missing such a digit.
-  static func unreadInk(_ map: InkMap, parts: InkComponents, segmentation: Segmentation, faint: Float = 0.02)
-    -> Bool
-  {
+  static func unreadInk(_ weak: InkComponents, parts: InkComponents, segmentation: Segmentation) -> Bool {
     var kept = [Bool](repeating: false, count: parts.components.count + 1)
     for group in segmentation.groups { for c in group.members { kept[c + 1] = true } }
-    let weak = InkComponents(map, threshold: faint)
     var holdsDigitInk = [Bool](repeating: false, count: weak.components.count + 1)
     weak.labels.withUnsafeBufferPointer { weakLabels in
       parts.labels.withUnsafeBufferPointer { labels in

@@ -147,16 +147,16 @@ function predictPad() {
   inFlight = true;
   result.dataset.state = "busy";
   markSettled();
-  padBlob((blob) => send(blob, "image/png").finally(() => {
+  send(padBlob(), "image/png").finally(() => {
     inFlight = false;
     if (again) { again = false; predictPad(); }
     markSettled();
-  }));
+  });
 }
 
 /// The pad scaled down to SEND_HEIGHT pixels high, as PNG.
 const sendCanvas = document.createElement("canvas");
-function padBlob(callback) {
+function padBlob() {
   sendCanvas.height = SEND_HEIGHT;
   sendCanvas.width = Math.round(pad.width * SEND_HEIGHT / pad.height);
   const c = sendCanvas.getContext("2d");
@@ -170,7 +170,7 @@ function padBlob(callback) {
   // (CanvasAsyncBlobCreator), which the answer waited for; this PNG encodes in a millisecond.
   const url = sendCanvas.toDataURL("image/png");
   const bytes = Uint8Array.from(atob(url.slice(url.indexOf(",") + 1)), (c) => c.charCodeAt(0));
-  callback(new Blob([bytes], { type: "image/png" }));
+  return new Blob([bytes], { type: "image/png" });
 }
 
 async function predictFile(file) {
