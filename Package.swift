@@ -69,7 +69,7 @@ let package = Package(
       dependencies: ["DigitsCore", "DigitsVision", .product(name: "Hummingbird", package: "hummingbird")],
       resources: [.embedInCode("Page/index.html"), .embedInCode("Page/page.js"), .embedInCode("Page/page.css")]),
     /// Tensors, the network, training, model files and reports: no image decoding, no networking.
-    .target(name: "DigitsCore", dependencies: ["CZlib"]),
+    .target(name: "DigitsCore", dependencies: ["CZlib", "CDeflate"]),
     /// Decoding pictures (stb_image, PNG, libwebp, libheif) and laying them out as MNIST digits;
     /// training augmentation.
     .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib", "CWebP", "CHeif"]),
@@ -91,6 +91,8 @@ let package = Package(
     // MARK: - Implementation details
     .target(name: "CPUKernelInterface", dependencies: ["DigitsCore"]),
     .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
+    .systemLibrary(
+      name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate", providers: [.apt(["libdeflate-dev"])]),
     .systemLibrary(name: "CStb", path: "Sources/CStb"),
     .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
     // libheif's header only: the library is loaded with dlopen on the first HEIC picture.

@@ -23,6 +23,31 @@ import _TestSupport
     #expect(b.dimensions == [3, 28, 28] && b.bytes == bytes)
   }
 
+  /// libdeflate inflates a gzip file whole only when its trailer states the size its header
+  /// declares and it is one intact member; every other file takes zlib's stream, and reads
+  /// (or fails) as it always did.
+  @Test func gzipIsInflatedWholeOnlyWhenItsTrailerAgrees() throws {
+    let bytes = (0..<(3 * 28 * 28)).map { UInt8($0 % 253) }
+    let raw = IDX.encode(dimensions: [3, 28, 28], bytes: bytes)
+    let gz = try gzipped(raw)
+    #expect(Gzip.inflateWhole(gz, size: raw.count) == raw)
+    #expect(Gzip.inflateWhole(gz, size: raw.count - 1) == nil && Gzip.inflateWhole(gz, size: raw.count + 1) == nil)
+    // A second member after the first, or bytes that end like its trailer: the stream reads
+    // the first member, as before.
+    for extra in try [gzipped(Data([1, 2, 3])), gz.suffix(8)] {
+      let longer = gz + extra
+      #expect(Gzip.inflateWhole(longer, size: raw.count) == nil)
+      #expect(try IDX.read(path: write("longer.gz", longer)).bytes == bytes)
+    }
+    // A wrong CRC-32: libdeflate refuses it, and so does zlib, with the file's name.
+    var damaged = gz
+    damaged[damaged.count - 8] ^= 0xFF
+    #expect(Gzip.inflateWhole(damaged, size: raw.count) == nil)
+    let path = write("crc.gz", damaged)
+    let error = #expect(throws: DigitsError.self) { try IDX.read(path: path) }
+    #expect(error?.description.hasPrefix("\(path): gzip data is corrupt") == true, "\(error?.description ?? "")")
+  }
+
   @Test func realMNISTLoads() throws {
     let folder = try DatasetFolder.locate(option: TestData.mnistPath)
     let test = try folder.loadTest()

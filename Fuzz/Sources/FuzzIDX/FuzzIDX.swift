@@ -3,7 +3,8 @@ import Foundation
 import FuzzDriver
 
 /// An MNIST data file as `digits train` reads it: the input is written to a scratch file and
-/// read back with `IDX.read`, which parses raw files and inflates gzip ones as a stream. Gzip
+/// read back with `IDX.read`, which parses raw files and inflates gzip ones (whole through
+/// libdeflate when the trailer agrees with the header, else as a stream through zlib). Gzip
 /// input also goes through `Gzip.decompress`, the in-memory inflater the downloader uses.
 /// Thrown `DigitsError`s are correct answers; a crash, leak or runaway allocation is a bug.
 @_cdecl("LLVMFuzzerTestOneInput")

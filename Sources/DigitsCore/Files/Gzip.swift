@@ -1,3 +1,4 @@
+import CDeflate
 import CZlib
 import Foundation
 
@@ -18,6 +19,30 @@ public enum Gzip {
   /// bytes. `path` only names the file in errors.
   public static func decompress(_ data: Data, path: String, limit: Int) throws -> Data {
     try GzipReader.inflateAll(path: path, limit: limit, input: data)
+  }
+
+  /// A whole gzip file inflated by libdeflate in one call, about three times zlib's speed:
+  /// exactly one gzip member whose trailer states `size` inflated bytes (ISIZE, modulo 2^32),
+  /// which inflates to that and checks out (CRC-32). nil otherwise: a caller that knows the
+  /// size (from a header it inflated and checked) reads any other file as a stream, which
+  /// gives that file's own error. libdeflate writes no byte past `size`.
+  package static func inflateWhole(_ compressed: Data, size: Int) -> Data? {
+    guard compressed.count >= 18, isGzip(compressed), size >= 0 else { return nil }
+    let stated = compressed.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
+    guard stated == size & 0xFFFF_FFFF, let decompressor = libdeflate_alloc_decompressor() else { return nil }
+    defer { libdeflate_free_decompressor(decompressor) }
+    var output = Data(count: size)
+    var consumed = 0
+    var produced = 0
+    let result = compressed.withUnsafeBytes { input in
+      output.withUnsafeMutableBytes { out in
+        libdeflate_gzip_decompress_ex(
+          decompressor, input.baseAddress, input.count, out.baseAddress, out.count, &consumed, &produced)
+      }
+    }
+    // Bytes after the member (another member, or junk) are outside the stated size.
+    guard result == LIBDEFLATE_SUCCESS, consumed == compressed.count, produced == size else { return nil }
+    return output
   }
 }
 

@@ -71,12 +71,17 @@ package final class InputFile {
   /// The contents from the start as a stream of `read(into:)` calls: inflated when the file
   /// is gzip (magic 1f 8b), else as stored. Each call fills its buffer, fewer only at the end.
   package func contents() throws -> (gzipped: Bool, read: (UnsafeMutableRawBufferPointer) throws -> Int) {
-    var magic: (UInt8, UInt8) = (0, 0)
-    let peeked = try withUnsafeMutableBytes(of: &magic) { try read(at: 0, into: $0) }
     offset = 0
-    guard peeked == 2, magic == (0x1F, 0x8B) else { return (false, read(into:)) }
+    guard try isGzip() else { return (false, read(into:)) }
     let gzip = try GzipReader(path: path) { [self] in try read(into: $0) }
     return (true, gzip.read(into:))
+  }
+
+  /// Whether the file starts with gzip's magic bytes 1f 8b.
+  package func isGzip() throws -> Bool {
+    var magic: (UInt8, UInt8) = (0, 0)
+    let peeked = try withUnsafeMutableBytes(of: &magic) { try read(at: 0, into: $0) }
+    return peeked == 2 && magic == (0x1F, 0x8B)
   }
 
   static var lastError: String { String(cString: strerror(errno)) }
