@@ -75,7 +75,7 @@ let package = Package(
     .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib", "CWebP", "CHeif"]),
     /// Fetching the datasets over HTTPS (FoundationNetworking, so libcurl) with checksums; the
     /// EMNIST archive is a zip (libzip).
-    .target(name: "DigitsDownload", dependencies: ["DigitsCore", "CLibzip"]),
+    .target(name: "DigitsDownload", dependencies: ["DigitsCore", "CLibzip", "CCurl"]),
     .target(
       name: "CPUBackend",
       dependencies: ["DigitsCore", "CPUKernelInterface"] + cpuKernelTargets.map { .target(name: $0.name) }),
@@ -97,7 +97,10 @@ let package = Package(
     .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
     // libheif's header only: the library is loaded with dlopen on the first HEIC picture.
     .target(name: "CHeif", path: "Sources/CHeif"),
-    .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+    // libcurl's header only: the library is loaded with dlopen on the first download.
+    .target(name: "CCurl", path: "Sources/CCurl"),
+    // HDF5's header only: the library is loaded with dlopen on the first .h5 file.
+    .target(name: "CHDF5", path: "Sources/CHDF5"),
     .systemLibrary(name: "CLibzip", path: "Sources/CLibzip", pkgConfig: "libzip", providers: [.apt(["libzip-dev"])]),
     .target(name: "COpenCL", path: "Sources/COpenCL"),
     .target(

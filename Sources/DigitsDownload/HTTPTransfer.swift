@@ -1,14 +1,11 @@
+import CCurl
 import DigitsCore
 import Foundation
 
-#if canImport(FoundationNetworking)
-  import FoundationNetworking
-#endif
-
 /// One HTTP GET streamed into a file, resuming at the file's current size with a Range
-/// request. The caller's thread waits and polls `progress`; URLSession's delegate queue
-/// only writes bytes and counts them.
-final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+/// request, through libcurl (`CCurl`, loaded on the first download). The caller's thread
+/// waits and polls `progress`; libcurl's thread only writes bytes and counts them.
+final class HTTPTransfer: @unchecked Sendable {
   enum Outcome: Equatable {
     /// The whole body is in the file.
     case complete
@@ -46,6 +43,9 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
 
   /// Runs the request; `tick` is called about five times a second while it runs.
   func run(tick: () -> Void) -> Outcome {
+    guard ccurl_available() != 0 else {
+      return .failed("downloads need libcurl (libcurl.so.4; Debian and Ubuntu: apt-get install libcurl4)")
+    }
     if !FileManager.default.fileExists(atPath: path) {
       guard FileManager.default.createFile(atPath: path, contents: nil) else { return .failed("cannot create \(path)") }
     }
@@ -56,91 +56,27 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
       self.handle = handle
       received = offset
     }
-
-    var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: timeout)
-    if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
-    let configuration = URLSessionConfiguration.ephemeral
-    configuration.timeoutIntervalForRequest = timeout
-    configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
-    let queue = OperationQueue()
-    queue.maxConcurrentOperationCount = 1
-    let session = URLSession(configuration: configuration, delegate: self, delegateQueue: queue)
-    session.dataTask(with: request).resume()
-    while finished.wait(timeout: .now() + 0.2) == .timedOut { tick() }
-    session.finishTasksAndInvalidate()
-    tick()
-    return lock.withLock { outcome ?? .transient("no answer") }
-  }
-
-  func urlSession(
-    _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void
-  ) {
-    let status = (response as? HTTPURLResponse)?.statusCode ?? 0
-    let disposition: URLSession.ResponseDisposition = lock.withLock {
-      let offset = received
-      switch status {
-      case 206 where offset > 0 && Self.rangeStart(response) == offset:
-        let length = response.expectedContentLength
-        expected = length >= 0 ? offset + length : nil
-        return .allow
-      case 200, 206:
-        // The server ignored the Range (or sent another one): start the file again.
-        do {
-          try handle?.truncate(atOffset: 0)
-        } catch {
-          outcome = .failed("cannot truncate \(path)")
-          return .cancel
-        }
-        received = 0
-        let length = response.expectedContentLength
-        expected = length >= 0 ? length : nil
-        return .allow
-      case 416 where offset > 0:
-        // Nothing after `offset`: the file was already whole when the last try stopped.
-        outcome = .complete
-        return .cancel
-      case 408, 429, 500...599:
-        outcome = .transient("HTTP \(status)")
-        return .cancel
-      default:
-        outcome = .failed("HTTP \(status)")
-        return .cancel
-      }
-    }
-    let declared = lock.withLock { expected }
-    if disposition == .allow, let declared, declared > maxBytes {
-      lock.withLock { outcome = .tooLarge("announces \(declared) bytes, more than \(maxBytes)") }
-      completionHandler(.cancel)
-      return
-    }
-    completionHandler(disposition)
-  }
-
-  func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-    let ok: Bool = lock.withLock {
-      guard outcome == nil, let handle else { return true }
-      guard received + Int64(data.count) <= maxBytes else {
-        outcome = .tooLarge("sends more than \(maxBytes) bytes")
-        return false
-      }
-      do {
-        try handle.write(contentsOf: data)
-        received += Int64(data.count)
-        return true
-      } catch {
-        outcome = .failed("cannot write \(path) (\(error.localizedDescription))")
-        return false
-      }
-    }
-    if !ok { dataTask.cancel() }
-  }
-
-  func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
-    lock.withLock {
-      if outcome == nil {
-        if let error {
-          outcome = Self.classify(error)
+    // libcurl blocks the thread it runs on; this one keeps calling `tick`.
+    let thread = Thread { [self] in
+      defer { finished.signal() }
+      var handlers = ccurl_handlers(
+        context: Unmanaged.passUnretained(self).toOpaque(),
+        response: { context, status, length, rangeStart in
+          let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+          return transfer.respond(status: status, length: length, rangeStart: rangeStart) ? 0 : 1
+        },
+        body: { context, bytes, count in
+          let transfer = Unmanaged<HTTPTransfer>.fromOpaque(context!).takeUnretainedValue()
+          return transfer.receive(UnsafeRawBufferPointer(start: bytes, count: count)) ? 0 : 1
+        })
+      var message = [CChar](repeating: 0, count: 512)
+      let seconds = max(1, Int(timeout.rounded(.up)))
+      let code = ccurl_get(url.absoluteString, offset, seconds, &handlers, &message, message.count)
+      let text = String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+      lock.withLock {
+        guard outcome == nil else { return }
+        if code != Int32(CURLE_OK.rawValue) {
+          outcome = Self.classify(code, text)
         } else if let expected, received < expected {
           outcome = .transient("connection closed after \(received) of \(expected) bytes")
         } else {
@@ -148,30 +84,81 @@ final class HTTPTransfer: NSObject, URLSessionDataDelegate, @unchecked Sendable 
         }
       }
     }
-    finished.signal()
+    thread.start()
+    while finished.wait(timeout: .now() + 0.2) == .timedOut { tick() }
+    tick()
+    return lock.withLock { outcome ?? .transient("no answer") }
   }
 
-  /// N from a `Content-Range: bytes N-M/T` header.
-  static func rangeStart(_ response: URLResponse) -> Int64? {
-    guard let value = (response as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Range") else { return nil }
-    let parts = value.split(whereSeparator: { $0 == " " || $0 == "-" })
-    guard parts.count >= 2, parts[0] == "bytes" else { return nil }
-    return Int64(parts[1])
+  /// The response's head: whether to take its body. `rangeStart`: the first byte of its
+  /// Content-Range, -1 when none.
+  func respond(status: Int, length: Int64, rangeStart: Int64) -> Bool {
+    lock.withLock {
+      let offset = received
+      switch status {
+      case 206 where offset > 0 && rangeStart == offset:
+        expected = length >= 0 ? offset + length : nil
+      case 200, 206:
+        // The server ignored the Range (or sent another one): start the file again.
+        do {
+          try handle?.truncate(atOffset: 0)
+        } catch {
+          outcome = .failed("cannot truncate \(path)")
+          return false
+        }
+        received = 0
+        expected = length >= 0 ? length : nil
+      case 416 where offset > 0:
+        // Nothing after `offset`: the file was already whole when the last try stopped.
+        outcome = .complete
+        return false
+      case 408, 429, 500...599:
+        outcome = .transient("HTTP \(status)")
+        return false
+      default:
+        outcome = .failed("HTTP \(status)")
+        return false
+      }
+      if let expected, expected > maxBytes {
+        outcome = .tooLarge("announces \(expected) bytes, more than \(maxBytes)")
+        return false
+      }
+      return true
+    }
   }
 
-  static func classify(_ error: any Error) -> Outcome {
-    guard let error = error as? URLError else { return .transient(error.localizedDescription) }
-    switch error.code {
-    case .cannotConnectToHost: return .failed("connection refused")
-    case .cannotFindHost, .dnsLookupFailed: return .failed("unknown host")
-    case .notConnectedToInternet: return .failed("no network")
-    case .unsupportedURL, .badURL: return .failed("unsupported URL")
-    case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-      .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot:
-      return .failed("TLS failure")
-    case .timedOut: return .transient("timed out")
-    case .networkConnectionLost: return .transient("connection lost")
-    default: return .transient("network error \(error.code.rawValue)")
+  /// The next bytes of the body, written to the file: whether to go on.
+  func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    lock.withLock {
+      guard outcome == nil, let handle else { return false }
+      guard received + Int64(bytes.count) <= maxBytes else {
+        outcome = .tooLarge("sends more than \(maxBytes) bytes")
+        return false
+      }
+      do {
+        try handle.write(contentsOf: bytes)
+        received += Int64(bytes.count)
+        return true
+      } catch {
+        outcome = .failed("cannot write \(path) (\(error.localizedDescription))")
+        return false
+      }
+    }
+  }
+
+  /// What libcurl's result `code` (with its `message`) means for another try.
+  static func classify(_ code: Int32, _ message: String) -> Outcome {
+    switch UInt32(bitPattern: code) {
+    case CURLE_COULDNT_CONNECT.rawValue: return .failed("connection refused")
+    case CURLE_COULDNT_RESOLVE_HOST.rawValue: return .failed("unknown host")
+    case CURLE_UNSUPPORTED_PROTOCOL.rawValue, CURLE_URL_MALFORMAT.rawValue: return .failed("unsupported URL")
+    case CURLE_SSL_CONNECT_ERROR.rawValue, CURLE_PEER_FAILED_VERIFICATION.rawValue, CURLE_SSL_CERTPROBLEM.rawValue,
+      CURLE_SSL_CIPHER.rawValue, CURLE_SSL_CACERT_BADFILE.rawValue:
+      return .failed("TLS failure (\(message))")
+    case CURLE_OPERATION_TIMEDOUT.rawValue: return .transient("timed out")
+    case CURLE_RECV_ERROR.rawValue, CURLE_SEND_ERROR.rawValue, CURLE_PARTIAL_FILE.rawValue, CURLE_GOT_NOTHING.rawValue:
+      return .transient("connection lost")
+    default: return .transient("network error \(code) (\(message))")
     }
   }
 }

@@ -18,12 +18,16 @@ final class HDF5File {
   static let maxStringBytes = 1 << 20
 
   let path: String
-  private let handle: hid_t
+  private let handle: chdf5_id
 
   /// Opens `bytes`, which must start with the HDF5 signature.
   init(bytes: Data, path: String) throws {
     guard bytes.starts(with: Self.signature) else {
       throw DigitsError.file(path, "not an HDF5 file (no HDF5 signature at its start)")
+    }
+    guard chdf5_available() != 0 else {
+      throw DigitsError.file(
+        path, "cannot be read: Keras .h5 files need HDF5 (libhdf5; Debian and Ubuntu: apt-get install libhdf5-103-1)")
     }
     self.path = path
     Self.lock.lock()
