@@ -11,7 +11,7 @@ digits (8 to 14 pixels tall, then upscaled) and blur. Training never sees these 
 test set is MNIST's test digits only, and the stroke drawings use their own seed and style.
 
 Usage: python3 Benchmarks/Numbers/make-numbers.py OUT_DIR [--count N] [--seed S]
-           [--data DIR] [--split test|train] [--strokes FILE.idx]
+           [--data DIR] [--split test|train|validation] [--strokes FILE.idx]
            [--style test|training] [--owners]
 
 --style training (with --split train) makes the numbers the built-in piece judge learns from
@@ -19,6 +19,10 @@ Usage: python3 Benchmarks/Numbers/make-numbers.py OUT_DIR [--count N] [--seed S]
 0.4, baseline +-4 px, size +-20%, more broken strokes, digits 7 to 14 px when small, single
 digits too). --owners also writes NAME.owners beside each picture: a PGM of the same size
 whose pixel is 1 + the index of the digit whose ink it holds most, 0 for paper and bridges.
+
+--split validation composes only the last 6,000 training images (54,000..59,999), the
+built-in model's validation split: digits the network never trained on that are not the
+test set, for calibrating a number's confidence (`NumberConfidence`: seeds 501-524).
 
 The figures in docs/PERFORMANCE.md are seeds 2001 and 3003 of the test split; the reader's
 priors were tuned on seed 77 of the train split (MNIST training digits), never on these.
@@ -125,19 +129,23 @@ def main():
     parser.add_argument("--data", default=default_folder())
     parser.add_argument("--count", type=int, default=600)
     parser.add_argument("--seed", type=int, default=2001)
-    parser.add_argument("--split", choices=["test", "train"], default="test",
-                        help="MNIST's test digits (the test set) or training digits (for tuning the reader's priors)")
+    parser.add_argument("--split", choices=["test", "train", "validation"], default="test",
+                        help="MNIST's test digits (the test set), training digits (for tuning the reader's priors) "
+                        "or the last 6,000 training digits, the model's validation split (for calibration)")
     parser.add_argument("--strokes", help="IDX images (and FILE-labels.idx) of stroke drawings to mix in")
     parser.add_argument("--style", choices=["test", "training"], default="test",
                         help="the test set's ranges, or the wider ones the piece judge trains on")
     parser.add_argument("--owners", action="store_true", help="also write NAME.owners: which digit each pixel's ink is")
     args = parser.parse_args()
     training = args.style == "training"
-    if training and args.split == "test":
+    if training and args.split != "train":
         raise SystemExit("--style training composes MNIST's training digits: add --split train")
     prefix = "t10k" if args.split == "test" else "train"
     images = read_idx(find(args.data, f"{prefix}-images-idx3-ubyte"))
     labels = read_idx(find(args.data, f"{prefix}-labels-idx1-ubyte"))
+    if args.split == "validation":
+        # The built-in model trained on training images 0..53,999 (DigitsCore's validation split).
+        images, labels = images[54000:], labels[54000:]
     by_label = [np.nonzero(labels == d)[0] for d in range(10)]
     stroke_images = stroke_by_label = None
     if args.strokes:

@@ -43,11 +43,14 @@ public struct NumberReader: Sendable {
     public let digits: Range<Int>
     /// Box in source-picture pixels around its digits.
     public let box: (x: Int, y: Int, width: Int, height: Int)
-    /// How likely it is read right: its digits' calibrated confidences together, times the
-    /// share of its split into digits among all the splits the reader weighed (a number
-    /// whose pieces could as well be read as one digit more or less is unsure even when each
-    /// digit is sure), halved when the picture holds ink the reading leaves out
-    /// (`unreadInk`: a pale digit beside dark ones).
+    /// How likely it is read exactly, calibrated on validation numbers (`NumberConfidence`):
+    /// from its digits' calibrated confidences together times the share of its split into
+    /// digits among all the splits the reader weighed (a number whose pieces could as well be
+    /// read as one digit more or less is unsure even when each digit is sure), its least sure
+    /// digit, the judge's least wholeness, its digit count, its cuts through ink and the ink
+    /// no digit holds; halved when the picture holds faint ink the reading leaves out
+    /// (`unreadInk`: a pale digit beside dark ones). Without a judge: the digits' confidences
+    /// times the split share.
     public let confidence: Float
   }
 
@@ -125,7 +128,11 @@ public struct NumberReader: Sendable {
 
   /// Every run of up to `maxAtomsPerDigit` adjacent atoms, laid out as network inputs.
   public struct Candidates: Sendable {
-    struct Candidate: Sendable { let first: Int, last: Int, region: InkRegion, prior: Float }
+    struct Candidate: Sendable {
+      let first: Int, last: Int, region: InkRegion, prior: Float
+      /// Its left edge is a cut through an ink group (touching digits), not a gap.
+      let cutBefore: Bool
+    }
     let atoms: Int
     /// The atoms of each number (`Segmentation.numbers`).
     let numbers: [Range<Int>]
@@ -133,6 +140,9 @@ public struct NumberReader: Sendable {
     let map: InkMap
     /// Whether faint ink that no candidate holds is as tall as half a digit (`unreadInk`).
     let faintInkUnread: Bool
+    /// The tallest stroke of ink (above `NumberReader.leftOutInk`) that no candidate holds, in
+    /// digit heights: a thin digit that fell apart into specks, a mark at the edge.
+    let leftOut: Float
     /// n * 784 network inputs, one per candidate.
     public let inputs: [Float]
     /// How many candidates `inputs` holds.
@@ -168,17 +178,20 @@ public struct NumberReader: Sendable {
       for first in number {
         for last in first..<min(number.upperBound, first + maxAtomsPerDigit) {
           guard let (region, prior) = segmentation.candidate(first...last) else { continue }
-          list.append(.init(first: first, last: last, region: region, prior: prior))
+          let cutBefore = first > 0 && atoms[first - 1].group == atoms[first].group
+          list.append(.init(first: first, last: last, region: region, prior: prior, cutBefore: cutBefore))
         }
       }
     }
     var inputs: [Float] = []
     inputs.reserveCapacity(list.count * MNISTShape.pixels)
     for c in list { inputs += preprocessor.layout(c.region, map: map) }
+    let leftOut = Self.unheldInk(
+      InkComponents(map, threshold: Self.leftOutInk), parts: parts, segmentation: segmentation)
     return .classify(
       Candidates(
         atoms: atoms.count, numbers: segmentation.numbers, list: list, map: map,
-        faintInkUnread: unread, inputs: inputs))
+        faintInkUnread: unread, leftOut: leftOut, inputs: inputs))
   }
 
   /// Ink above this is faint ink for `unreadInk`: near the paper, below any digit's stroke.
@@ -190,6 +203,18 @@ public struct NumberReader: Sendable {
   /// falls apart into specks at the components' threshold and is read as nothing; most
   /// confident wrong readings on the number test sets were numbers missing such a digit.
   static func unreadInk(_ weak: InkComponents, parts: InkComponents, segmentation: Segmentation) -> Bool {
+    unheldInk(weak, parts: parts, segmentation: segmentation) >= 0.5
+  }
+
+  /// Ink at least this dark that no candidate holds counts against a number's confidence
+  /// (`Candidates.leftOut`); at `faintInk` the halo of a blurred digit often joins a left-out
+  /// neighbour to the digits. Chosen from 0.02, 0.1, 0.2 and 0.3 on the validation numbers
+  /// that fitted `NumberConfidence`.
+  static let leftOutInk: Float = 0.3
+
+  /// The tallest connected stroke of `weak` (the map's components above some threshold) with
+  /// no pixel of the components the digits are made of, in digit heights; 0 when none.
+  static func unheldInk(_ weak: InkComponents, parts: InkComponents, segmentation: Segmentation) -> Float {
     var kept = [Bool](repeating: false, count: parts.components.count + 1)
     for group in segmentation.groups { for c in group.members { kept[c + 1] = true } }
     var holdsDigitInk = [Bool](repeating: false, count: weak.components.count + 1)
@@ -198,9 +223,8 @@ public struct NumberReader: Sendable {
         for i in labels.indices where kept[Int(labels[i])] { holdsDigitInk[Int(weakLabels[i])] = true }
       }
     }
-    return weak.components.indices.contains { c in
-      !holdsDigitInk[c + 1] && Float(weak.components[c].height) >= 0.5 * segmentation.digitHeight
-    }
+    let tallest = weak.components.indices.filter { !holdsDigitInk[$0 + 1] }.map { weak.components[$0].height }.max()
+    return Float(tallest ?? 0) / segmentation.digitHeight
   }
 
   /// The second half of `read`: the split of the atoms into digits with the best score.
@@ -250,10 +274,16 @@ public struct NumberReader: Sendable {
       let split = exp(
         (best[atoms.upperBound] - best[atoms.lowerBound]) - (total[atoms.upperBound] - total[atoms.lowerBound]))
       let range = first..<(last + 1)
-      numbers.append(
-        Number(
-          digits: range, box: Reading.box(digits[range]),
-          confidence: digits[range].reduce(split) { $0 * $1.confidence }))
+      let product = digits[range].reduce(split) { $0 * $1.confidence }
+      var confidence = product
+      if let wholeness {
+        let mine = chosen.filter { atoms.contains(list[$0].first) }
+        confidence = NumberConfidence.confidence(
+          product: product, leastDigit: digits[range].map(\.confidence).min()!,
+          leastWholeness: mine.map { wholeness[$0] }.min()!, digits: range.count,
+          cuts: mine.filter { list[$0].cutBefore }.count, leftOut: candidates.leftOut)
+      }
+      numbers.append(Number(digits: range, box: Reading.box(digits[range]), confidence: confidence))
     }
     if candidates.faintInkUnread {
       numbers = numbers.map { Number(digits: $0.digits, box: $0.box, confidence: $0.confidence * 0.5) }
