@@ -16,7 +16,7 @@
 Usage (from the repository root, after `swift build -c release --product digits`):
   python3 -m venv .build-venv-a && .build-venv-a/bin/pip install onnxruntime onnx numpy pillow
   .build-venv-a/bin/python Benchmarks/ONNX/inference.py [--data DIR] [--model FILE] [--runs N]
-      [--pictures DIR]
+      [--pictures DIR] [--digits BINARY]
 """
 import argparse, json, os, platform, struct, subprocess, time
 
@@ -103,8 +103,10 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--pictures", help="folder of pictures from make-pictures.py: also time predict")
     parser.add_argument("--paths", default="avx512,avx2", help="digits CPU paths to run")
+    parser.add_argument("--digits", default=os.path.join(root, ".build", "release", "digits"),
+                        help="the digits binary (another build, to compare two side by side)")
     args = parser.parse_args()
-    digits = os.path.join(root, ".build", "release", "digits")
+    digits = args.digits
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
     print(f"machine: {cpu}, {os.cpu_count()} cores; onnxruntime {ort.__version__} (CPU provider, inter-op 1 thread)")
 
