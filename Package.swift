@@ -69,7 +69,7 @@ let package = Package(
       dependencies: ["DigitsCore", "DigitsVision", .product(name: "Hummingbird", package: "hummingbird")],
       resources: [.embedInCode("Page/index.html"), .embedInCode("Page/page.js"), .embedInCode("Page/page.css")]),
     /// Tensors, the network, training, model files and reports: no image decoding, no networking.
-    .target(name: "DigitsCore", dependencies: ["CZlib", "CDeflate"]),
+    .target(name: "DigitsCore", dependencies: ["CZlib", "CDeflate", "CSHA256"]),
     /// Decoding pictures (stb_image, PNG, libwebp, libheif) and laying them out as MNIST digits;
     /// training augmentation.
     .target(name: "DigitsVision", dependencies: ["DigitsCore", "CStb", "CZlib", "CWebP", "CHeif"]),
@@ -97,6 +97,7 @@ let package = Package(
     .systemLibrary(name: "CWebP", path: "Sources/CWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
     // libheif's header only: the library is loaded with dlopen on the first HEIC picture.
     .target(name: "CHeif", path: "Sources/CHeif"),
+    .target(name: "CSHA256", path: "Sources/CSHA256"),
     // libcurl's header only: the library is loaded with dlopen on the first download.
     .target(name: "CCurl", path: "Sources/CCurl"),
     // HDF5's header only: the library is loaded with dlopen on the first .h5 file.

@@ -23,6 +23,29 @@ import _TestSupport
   ])
   func knownVectors(message: String, digest: String) {
     #expect(SHA256.hex(Data(message.utf8)) == digest)
+    var plain = SHA256(hardware: false)
+    plain.update(Data(message.utf8))
+    #expect(plain.finalize().map { String(format: "%02x", $0) }.joined() == digest)
+  }
+
+  /// The SHA extensions' path and the plain Swift rounds agree on every length up to a few
+  /// blocks and on a large input fed in odd pieces.
+  @Test func hardwareAndSwiftRoundsAgree() {
+    var generator = SystemRandomNumberGenerator()
+    let bytes = (0..<70_001).map { _ in UInt8.random(in: 0...255, using: &generator) }
+    for length in Array(0...200) + [4_097, 70_001] {
+      var fast = SHA256(), plain = SHA256(hardware: false)
+      var start = 0
+      while start < length {
+        let end = min(length, start + 1 + (start * 7) % 300)
+        bytes[start..<end].withUnsafeBytes {
+          fast.update(bytes: $0)
+          plain.update(bytes: $0)
+        }
+        start = end
+      }
+      #expect(fast.finalize() == plain.finalize(), "length \(length)")
+    }
   }
 
   @Test func oneMillionAs() {

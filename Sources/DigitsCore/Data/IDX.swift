@@ -28,9 +28,7 @@ public enum IDX {
   /// Reads an IDX file, raw or gzip-compressed, checking magic, sizes and length.
   public static func read(path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
     let file = try InputFile(path: path)
-    if let whole = try inflatedWhole(file, path: path, maxPayloadBytes: maxPayloadBytes) {
-      return try parse(whole, path: path, maxPayloadBytes: maxPayloadBytes)
-    }
+    if let whole = try inflatedWhole(file, path: path, maxPayloadBytes: maxPayloadBytes) { return whole }
     let (gzipped, read) = try file.contents()
     return try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: read, fileSize: gzipped ? nil : file.size)
   }
@@ -39,7 +37,7 @@ public enum IDX {
   /// stream takes 25), when its trailer states the very size its IDX header declares: the
   /// header is inflated first through zlib and checked as always, so a file costs no more
   /// than its header declares either way. nil for every other file, which is read as a stream.
-  static func inflatedWhole(_ file: InputFile, path: String, maxPayloadBytes: Int) throws -> Data? {
+  static func inflatedWhole(_ file: InputFile, path: String, maxPayloadBytes: Int) throws -> Array? {
     let maxFile = maxPayloadBytes + 4 + 4 * 4
     guard file.size <= maxFile, try file.isGzip() else { return nil }
     let compressed = try file.readAll(limit: maxFile)
@@ -53,8 +51,14 @@ public enum IDX {
       return n
     }
     let dims = try header(path: path, read: stream.read(into:))
-    let size = try 4 + 4 * dims.count + payloadBytes(dims, limit: maxPayloadBytes, path: path)
-    return Gzip.inflateWhole(compressed, size: size)
+    let headerBytes = 4 + 4 * dims.count
+    guard
+      var bytes = try Gzip.inflateWhole(
+        compressed, size: headerBytes + payloadBytes(dims, limit: maxPayloadBytes, path: path))
+    else { return nil }
+    // The same header again (one stream, inflated twice): moved out in place, no copy.
+    bytes.removeFirst(headerBytes)
+    return Array(dimensions: dims, bytes: bytes)
   }
 
   /// Parses an IDX file held in memory (not gzip-compressed).

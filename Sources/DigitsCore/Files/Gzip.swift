@@ -26,19 +26,21 @@ public enum Gzip {
   /// which inflates to that and checks out (CRC-32). nil otherwise: a caller that knows the
   /// size (from a header it inflated and checked) reads any other file as a stream, which
   /// gives that file's own error. libdeflate writes no byte past `size`.
-  package static func inflateWhole(_ compressed: Data, size: Int) -> Data? {
+  package static func inflateWhole(_ compressed: Data, size: Int) -> [UInt8]? {
     guard compressed.count >= 18, isGzip(compressed), size >= 0 else { return nil }
     let stated = compressed.suffix(4).reversed().reduce(0) { $0 << 8 | Int($1) }
     guard stated == size & 0xFFFF_FFFF, let decompressor = libdeflate_alloc_decompressor() else { return nil }
     defer { libdeflate_free_decompressor(decompressor) }
-    var output = Data(count: size)
     var consumed = 0
     var produced = 0
-    let result = compressed.withUnsafeBytes { input in
-      output.withUnsafeMutableBytes { out in
+    var result = LIBDEFLATE_BAD_DATA
+    // NOTE: UInt8 needs no initialising; every byte is written when the result is used.
+    let output = [UInt8](unsafeUninitializedCapacity: size) { out, count in
+      result = compressed.withUnsafeBytes { input in
         libdeflate_gzip_decompress_ex(
           decompressor, input.baseAddress, input.count, out.baseAddress, out.count, &consumed, &produced)
       }
+      count = size
     }
     // Bytes after the member (another member, or junk) are outside the stated size.
     guard result == LIBDEFLATE_SUCCESS, consumed == compressed.count, produced == size else { return nil }

@@ -1,7 +1,9 @@
+import CSHA256
 import Foundation
 
-/// SHA-256 (FIPS 180-4) in plain Swift, for checking downloaded data sets: Linux has no
-/// CryptoKit, and one hash is not worth a swift-crypto dependency. Streaming: feed any
+/// SHA-256 (FIPS 180-4) in plain Swift, for checking downloaded data sets and model files:
+/// Linux has no CryptoKit, and one hash is not worth a swift-crypto dependency. On a CPU with
+/// the x86 SHA extensions the blocks go through them (`CSHA256`), about ten times faster. Streaming: feed any
 /// number of `update` calls, then `finalize`. Not constant-time; not for secrets.
 public struct SHA256: Sendable {
   static let k: [UInt32] = [
@@ -22,7 +24,17 @@ public struct SHA256: Sendable {
   var pending: [UInt8] = []
   var length: UInt64 = 0
 
-  public init() { pending.reserveCapacity(64) }
+  /// Whether blocks go through the SHA extensions.
+  let hardware: Bool
+
+  public init() { self.init(hardware: true) }
+
+  /// `hardware: false`: the plain Swift rounds even where the CPU has the SHA extensions (the
+  /// tests check both against the same digests).
+  package init(hardware: Bool) {
+    self.hardware = hardware && Self.cpuHasSHA
+    pending.reserveCapacity(64)
+  }
 
   /// The hex digest of `data` in one call.
   public static func hex<D: DataProtocol>(_ data: D) -> String {
@@ -73,6 +85,21 @@ public struct SHA256: Sendable {
   /// Runs the compression function over `count` 64-byte blocks at `blocks`.
   /// NOTE: masking shifts (&>>, &<<) and no helper calls keep debug builds usable (~10x).
   mutating func compress(blocks: UnsafeRawPointer, count: Int) {
+    if hardware {
+      withUnsafeMutableBytes(of: &state) { words in
+        csha256_compress(
+          words.baseAddress!.assumingMemoryBound(to: UInt32.self), blocks.assumingMemoryBound(to: UInt8.self), count)
+      }
+      return
+    }
+    compressInSwift(blocks: blocks, count: count)
+  }
+
+  /// Whether this CPU has the SHA extensions.
+  static let cpuHasSHA = csha256_available() != 0
+
+  /// `compress` in plain Swift, for CPUs without the SHA extensions.
+  mutating func compressInSwift(blocks: UnsafeRawPointer, count: Int) {
     var (a0, b0, c0, d0, e0, f0, g0, h0) = state
     Self.k.withUnsafeBufferPointer { kBuffer in
       let k = kBuffer.baseAddress!
