@@ -1,13 +1,5 @@
 #include "CSHA256.h"
 
-#if defined(__x86_64__)
-#include <immintrin.h>
-
-int csha256_available(void) {
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
-}
-
 /// FIPS 180-4's round constants, four to a group of rounds.
 static const uint32_t k[64] = {
     0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -19,6 +11,17 @@ static const uint32_t k[64] = {
     0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
     0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
 };
+
+const uint32_t *csha256_round_constants(void) { return k; }
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+int csha256_available(void) {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("sha") && __builtin_cpu_supports("sse4.1");
+}
+
 
 __attribute__((target("sha,sse4.1,ssse3"))) void csha256_compress(uint32_t state[8], const uint8_t *data,
                                                                     size_t blocks) {

@@ -3,20 +3,10 @@ import Foundation
 
 /// SHA-256 (FIPS 180-4) in plain Swift, for checking downloaded data sets and model files:
 /// Linux has no CryptoKit, and one hash is not worth a swift-crypto dependency. On a CPU with
-/// the x86 SHA extensions the blocks go through them (`CSHA256`), about ten times faster. Streaming: feed any
-/// number of `update` calls, then `finalize`. Not constant-time; not for secrets.
+/// the x86 SHA extensions the blocks go through them (`CSHA256`), about ten times faster.
+/// Streaming: feed any number of `update` calls, then `finalize`. Not constant-time; not for
+/// secrets.
 public struct SHA256: Sendable {
-  static let k: [UInt32] = [
-    0x428a_2f98, 0x7137_4491, 0xb5c0_fbcf, 0xe9b5_dba5, 0x3956_c25b, 0x59f1_11f1, 0x923f_82a4, 0xab1c_5ed5,
-    0xd807_aa98, 0x1283_5b01, 0x2431_85be, 0x550c_7dc3, 0x72be_5d74, 0x80de_b1fe, 0x9bdc_06a7, 0xc19b_f174,
-    0xe49b_69c1, 0xefbe_4786, 0x0fc1_9dc6, 0x240c_a1cc, 0x2de9_2c6f, 0x4a74_84aa, 0x5cb0_a9dc, 0x76f9_88da,
-    0x983e_5152, 0xa831_c66d, 0xb003_27c8, 0xbf59_7fc7, 0xc6e0_0bf3, 0xd5a7_9147, 0x06ca_6351, 0x1429_2967,
-    0x27b7_0a85, 0x2e1b_2138, 0x4d2c_6dfc, 0x5338_0d13, 0x650a_7354, 0x766a_0abb, 0x81c2_c92e, 0x9272_2c85,
-    0xa2bf_e8a1, 0xa81a_664b, 0xc24b_8b70, 0xc76c_51a3, 0xd192_e819, 0xd699_0624, 0xf40e_3585, 0x106a_a070,
-    0x19a4_c116, 0x1e37_6c08, 0x2748_774c, 0x34b0_bcb5, 0x391c_0cb3, 0x4ed8_aa4a, 0x5b9c_ca4f, 0x682e_6ff3,
-    0x748f_82ee, 0x78a5_636f, 0x84c8_7814, 0x8cc7_0208, 0x90be_fffa, 0xa450_6ceb, 0xbef9_a3f7, 0xc671_78f2,
-  ]
-
   var state: (UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32, UInt32) = (
     0x6a09_e667, 0xbb67_ae85, 0x3c6e_f372, 0xa54f_f53a, 0x510e_527f, 0x9b05_688c, 0x1f83_d9ab, 0x5be0_cd19
   )
@@ -101,46 +91,44 @@ public struct SHA256: Sendable {
   /// `compress` in plain Swift, for CPUs without the SHA extensions.
   mutating func compressInSwift(blocks: UnsafeRawPointer, count: Int) {
     var (a0, b0, c0, d0, e0, f0, g0, h0) = state
-    Self.k.withUnsafeBufferPointer { kBuffer in
-      let k = kBuffer.baseAddress!
-      withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wBuffer in
-        let w = wBuffer.baseAddress!
-        for block in 0..<count {
-          let base = blocks + block &* 64
-          for i in 0..<16 {
-            w[i] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))
-          }
-          for i in 16..<64 {
-            let x = w[i &- 15], y = w[i &- 2]
-            let s0 = (x &>> 7 | x &<< 25) ^ (x &>> 18 | x &<< 14) ^ (x &>> 3)
-            let s1 = (y &>> 17 | y &<< 15) ^ (y &>> 19 | y &<< 13) ^ (y &>> 10)
-            w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
-          }
-          var a = a0, b = b0, c = c0, d = d0, e = e0, f = f0, g = g0, h = h0
-          for i in 0..<64 {
-            let s1 = (e &>> 6 | e &<< 26) ^ (e &>> 11 | e &<< 21) ^ (e &>> 25 | e &<< 7)
-            let ch = (e & f) ^ (~e & g)
-            let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
-            let s0 = (a &>> 2 | a &<< 30) ^ (a &>> 13 | a &<< 19) ^ (a &>> 22 | a &<< 10)
-            let maj = (a & b) ^ (a & c) ^ (b & c)
-            h = g
-            g = f
-            f = e
-            e = d &+ t1
-            d = c
-            c = b
-            b = a
-            a = t1 &+ s0 &+ maj
-          }
-          a0 &+= a
-          b0 &+= b
-          c0 &+= c
-          d0 &+= d
-          e0 &+= e
-          f0 &+= f
-          g0 &+= g
-          h0 &+= h
+    let k = csha256_round_constants()!
+    withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 64) { wBuffer in
+      let w = wBuffer.baseAddress!
+      for block in 0..<count {
+        let base = blocks + block &* 64
+        for i in 0..<16 {
+          w[i] = UInt32(bigEndian: base.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self))
         }
+        for i in 16..<64 {
+          let x = w[i &- 15], y = w[i &- 2]
+          let s0 = (x &>> 7 | x &<< 25) ^ (x &>> 18 | x &<< 14) ^ (x &>> 3)
+          let s1 = (y &>> 17 | y &<< 15) ^ (y &>> 19 | y &<< 13) ^ (y &>> 10)
+          w[i] = w[i &- 16] &+ s0 &+ w[i &- 7] &+ s1
+        }
+        var a = a0, b = b0, c = c0, d = d0, e = e0, f = f0, g = g0, h = h0
+        for i in 0..<64 {
+          let s1 = (e &>> 6 | e &<< 26) ^ (e &>> 11 | e &<< 21) ^ (e &>> 25 | e &<< 7)
+          let ch = (e & f) ^ (~e & g)
+          let t1 = h &+ s1 &+ ch &+ k[i] &+ w[i]
+          let s0 = (a &>> 2 | a &<< 30) ^ (a &>> 13 | a &<< 19) ^ (a &>> 22 | a &<< 10)
+          let maj = (a & b) ^ (a & c) ^ (b & c)
+          h = g
+          g = f
+          f = e
+          e = d &+ t1
+          d = c
+          c = b
+          b = a
+          a = t1 &+ s0 &+ maj
+        }
+        a0 &+= a
+        b0 &+= b
+        c0 &+= c
+        d0 &+= d
+        e0 &+= e
+        f0 &+= f
+        g0 &+= g
+        h0 &+= h
       }
     }
     state = (a0, b0, c0, d0, e0, f0, g0, h0)
