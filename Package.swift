@@ -149,7 +149,7 @@ let package = Package(
       ]),
     .testTarget(
       name: "InteropTests", dependencies: ["DigitsInterop", "DigitsCore", "CPUBackend", "DefaultModel", "_TestSupport"]),
-    .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb"]),
+    .testTarget(name: "ReportTests", dependencies: ["DigitsCore", "DigitsDownload", "_TestSupport", "CStb", "CCurl"]),
   ] + cpuKernelTargets
 )
 

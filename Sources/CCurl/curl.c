@@ -73,15 +73,27 @@ static size_t on_header(char *line, size_t size, size_t count, void *data) {
   if (n >= 5 && strncmp(line, "HTTP/", 5) == 0) {
     t->range_start = -1;
     t->answered = 0;
-  } else if (n > 14 && strncasecmp(line, "content-range:", 14) == 0) {
-    char text[96];
-    size_t m = n - 14 < sizeof text - 1 ? n - 14 : sizeof text - 1;
-    memcpy(text, line + 14, m);
-    text[m] = 0;
-    long long start;
-    if (sscanf(text, " bytes %lld-", &start) == 1 && start >= 0) t->range_start = start;
+  } else {
+    int64_t start = ccurl_content_range_start(line, n);
+    if (start >= 0) t->range_start = start;
   }
   return n;
+}
+
+int64_t ccurl_content_range_start(const char *line, size_t count) {
+  const char *end = line + count, *p = line + 14;
+  if (count < 14 || strncasecmp(line, "content-range:", 14) != 0) return -1;
+  while (p < end && (*p == ' ' || *p == '\t')) p++;
+  if (end - p < 5 || strncasecmp(p, "bytes", 5) != 0) return -1;
+  p += 5;
+  while (p < end && (*p == ' ' || *p == '\t')) p++;
+  int64_t start = 0;
+  const char *digits = p;
+  for (; p < end && *p >= '0' && *p <= '9'; p++) {
+    if (start > (INT64_MAX - (*p - '0')) / 10) return -1;
+    start = start * 10 + (*p - '0');
+  }
+  return p > digits && p < end && *p == '-' ? start : -1;
 }
 
 static size_t on_body(char *bytes, size_t size, size_t count, void *data) {

@@ -20,6 +20,10 @@ struct ccurl_handlers {
   int (*body)(void *context, const void *bytes, size_t count);
 };
 
+/// The first byte of a `Content-Range: bytes N-M/T` header line of `count` bytes (any case,
+/// any spaces), or -1 for any other line, a negative N or one past INT64_MAX.
+int64_t ccurl_content_range_start(const char *line, size_t count);
+
 /// 1 once libcurl.so.4 is loaded and started (for the process's life), 0 when it cannot
 /// be: then `ccurl_get` may not be called.
 int ccurl_available(void);
