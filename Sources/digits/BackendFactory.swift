@@ -6,7 +6,9 @@ import OpenCLBackend
 /// Turns `--backend/--device/--threads` into a backend, printing one line when `auto`
 /// falls back to the CPU so the user knows why.
 enum BackendFactory {
-  static func make(_ options: BackendOptions) throws -> any Backend {
+  /// `smallJob`: under `auto`, the CPU without asking OpenCL's drivers (work too small to
+  /// pay for a GPU's start; the command says when).
+  static func make(_ options: BackendOptions, smallJob: Bool = false) throws -> any Backend {
     switch options.backend {
     case .cpu:
       return try makeCPU(threads: options.threads)
@@ -14,6 +16,7 @@ enum BackendFactory {
       return try makeOpenCL(device: options.device)
     case .auto:
       if options.device != nil { return try makeOpenCL(device: options.device) }
+      if smallJob { return try makeCPU(threads: options.threads) }
       do {
         return try OpenCLBackend(deviceIndex: nil)
       } catch {

@@ -24,7 +24,18 @@ extension Digits {
           digits predict --multi form.png   # several numbers: each with its box
           digits predict --debug-preprocess seen/ photo.jpg
           python3 -c 'print(*[0]*784)' | digits predict -   # raw 28x28
+
+        Under --backend auto, fewer than 5,000 pictures are read on the CPU
+        without asking OpenCL for a GPU: a GPU's start (drivers, context,
+        kernels) costs more than their network work, a sixth of the time.
         """)
+
+    /// Pictures below which `auto` reads on the CPU without asking OpenCL's drivers for a GPU.
+    /// Loading the drivers alone costs about 35 ms (PoCL's LLVM, Mesa), a context and the
+    /// kernels more; the network is a sixth of `predict`'s time (the rest is decoding and
+    /// layout, on the CPU either way) and the CPU runs it at about 50,000 inputs a second on
+    /// two cores (a 2-core EPYC), so a GPU can win back its start only on thousands of pictures.
+    static let picturesWorthAGPU = 5_000
 
     @Argument(
       help: ArgumentHelp(
@@ -88,14 +99,14 @@ extension Digits {
           throw DigitsError.file(debugPreprocess, "cannot create folder: \(error.localizedDescription)")
         }
       }
-      let classifier = DigitClassifier(
-        model: file, backend: try BackendFactory.make(backendOptions), minConfidence: minConfidence)
+      let sources = PicturePredictor.sources(inputs) { FileHandle.standardInput.readDataToEndOfFile() }
+      let backend = try BackendFactory.make(backendOptions, smallJob: sources.count < Self.picturesWorthAGPU)
+      let classifier = DigitClassifier(model: file, backend: backend, minConfidence: minConfidence)
       // Only a digit model reads numbers, so only it needs the judge.
       let judge = file.hasDigitClasses ? try DefaultModel.judge() : nil
       let predictor = PicturePredictor(classifier: classifier, multi: multi, judge: judge)
       let output = PredictionOutput(
         json: json, topK: topK, classNames: classifier.classNames, debugFolder: debugPreprocess)
-      let sources = PicturePredictor.sources(inputs) { FileHandle.standardInput.readDataToEndOfFile() }
 
       var failures = 0
       try predictor.read(sources) { outcome in

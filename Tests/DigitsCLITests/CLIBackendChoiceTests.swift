@@ -22,6 +22,21 @@ import _TestSupport
     #expect(FileManager.default.fileExists(atPath: out))
   }
 
+  /// A few pictures under `auto` are read on the CPU without loading any OpenCL driver, on
+  /// any machine: with drivers and no GPU `auto` used to say why it fell back, with a GPU it
+  /// used that. (`predict --backend opencl` still loads them; `LD_DEBUG` shows which.)
+  @Test func fewPicturesUnderAutoNeverLoadOpenCL() throws {
+    let pictures = ["four.png", "seven.png"].map {
+      TestData.packageRoot.appendingPathComponent("docs/examples/" + $0).path
+    }
+    let r = try CLIRunner.run(["predict"] + pictures, environment: ["LD_DEBUG": "libs"])
+    #expect(r.status == 0, "\(r.stderr)")
+    #expect(r.stdout.contains("four.png: 4") && r.stdout.contains("seven.png: 7"), "\(r.stdout)")
+    #expect(!r.stderr.contains("using the CPU:"), "\(r.stderr)")
+    #expect(r.stderr.contains("find library=libc.so.6"), "LD_DEBUG gave no list")
+    #expect(!r.stderr.contains("find library=libOpenCL"), "auto loaded the OpenCL loader for two pictures")
+  }
+
   @Test func explicitOpenCLFailsClearly() throws {
     let r = try CLIRunner.run(
       ["train", "--data", TestData.mnistPath, "--backend", "opencl", "--out", dir.path + "/x.safetensors"],
