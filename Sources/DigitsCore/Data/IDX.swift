@@ -41,15 +41,7 @@ public enum IDX {
     let maxFile = maxPayloadBytes + 4 + 4 * 4
     guard file.size <= maxFile, try file.isGzip() else { return nil }
     let compressed = try file.readAll(limit: maxFile)
-    var offset = 0
-    let stream = try GzipReader(path: path, inputSize: 256) { buffer in
-      let n = min(buffer.count, compressed.count - offset)
-      compressed.withUnsafeBytes { all in
-        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)]))
-      }
-      offset += n
-      return n
-    }
+    let stream = try GzipReader(path: path, inputSize: 256, source: compressed.reader())
     let dims = try header(path: path, read: stream.read(into:))
     let headerBytes = 4 + 4 * dims.count
     guard
@@ -63,15 +55,7 @@ public enum IDX {
 
   /// Parses an IDX file held in memory (not gzip-compressed).
   public static func parse(_ data: Data, path: String, maxPayloadBytes: Int = maxPayloadBytes) throws -> Array {
-    var offset = 0
-    return try parse(
-      path: path, maxPayloadBytes: maxPayloadBytes,
-      read: { buffer in
-        let n = min(buffer.count, data.count - offset)
-        data.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
-        offset += n
-        return n
-      }, fileSize: data.count)
+    try parse(path: path, maxPayloadBytes: maxPayloadBytes, read: data.reader(), fileSize: data.count)
   }
 
   /// The header, then exactly the payload it declares. `read` fills its buffer and returns
@@ -124,10 +108,7 @@ public enum IDX {
     guard try sizes.withUnsafeMutableBytes({ try read($0) }) == sizes.count else {
       throw DigitsError.file(path, "truncated IDX header")
     }
-    let dims = (0..<rank).map { d in
-      sizes[4 * d..<4 * d + 4].reduce(0) { $0 << 8 | Int($1) }
-    }
-    return dims
+    return (0..<rank).map { d in sizes[4 * d..<4 * d + 4].reduce(0) { $0 << 8 | Int($1) } }
   }
 
   /// The product of the dimensions, checked for overflow and against `limit`.

@@ -116,15 +116,7 @@ public final class GzipReader {
 
   /// Inflates `data` whole, refusing more than `limit` output bytes.
   static func inflateAll(path: String, limit: Int, input data: Data) throws -> Data {
-    var offset = 0
-    let reader = try GzipReader(path: path) { buffer in
-      let n = min(data.count - offset, buffer.count)
-      data.withUnsafeBytes { all in
-        buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)]))
-      }
-      offset += n
-      return n
-    }
+    let reader = try GzipReader(path: path, source: data.reader())
     var output = Data()
     var chunk = [UInt8](repeating: 0, count: 1 << 20)
     while !reader.ended {
@@ -135,5 +127,19 @@ public final class GzipReader {
       output.append(contentsOf: chunk[0..<n])
     }
     return output
+  }
+}
+
+extension Data {
+  /// The bytes from the start as a stream of fills, the form `GzipReader` and the IDX parser
+  /// read: each call copies the next bytes into its buffer and returns how many, 0 at the end.
+  package func reader() -> (UnsafeMutableRawBufferPointer) -> Int {
+    var offset = 0
+    return { buffer in
+      let n = Swift.min(buffer.count, count - offset)
+      withUnsafeBytes { all in buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: all[offset..<(offset + n)])) }
+      offset += n
+      return n
+    }
   }
 }
