@@ -88,15 +88,25 @@ public final class PredictionService: Sendable {
       throw APIError(.badRequest, PictureReader.notDigitsProblem(classNames: classNames))
     }
     var timing = PredictionTiming()
-    let (prepared, decode, layout) = try await work.run { try self.prepare(data, multi: multi) }
+    var (prepared, decode, layout) = try await work.run { try self.prepare(data, multi: multi) }
     timing.decode = decode
     timing.layout = layout
     defer { served.add(1, ordering: .relaxed) }
     do {
       let inputs = prepared.inputs
       let clock = ContinuousClock(), asked = clock.now
-      let probabilities = inputs.isEmpty ? [] : try await network.probabilities(inputs)
+      var probabilities = inputs.isEmpty ? [] : try await network.probabilities(inputs)
       timing.network = clock.now - asked
+      // A wide digit that is not a sure one: its pieces are laid out and read too, as
+      // `digits predict` reads them (`PictureReader.sureWhole`).
+      if prepared.needsPieces(probabilities) {
+        let wide = prepared, started = clock.now
+        prepared = try await work.run { wide.withPieces() }
+        let pieces = Array(prepared.inputs.dropFirst(MNISTShape.pixels)), piecesAsked = clock.now
+        timing.layout += piecesAsked - started
+        if !pieces.isEmpty { probabilities += try await network.probabilities(pieces) }
+        timing.network += clock.now - piecesAsked
+      }
       let answer = prepared.answer(probabilities: probabilities, minConfidence: minConfidence)
       return (answer.json(classNames: classNames), timing)
     } catch is NetworkFailure {
@@ -114,7 +124,7 @@ public final class PredictionService: Sendable {
       throw APIError(.badRequest, "\(error)")
     }
     let decoded = clock.now
-    let prepared = reader.prepare(image, multi: multi)
+    let prepared = reader.prepare(image, multi: multi, deferPieces: true)
     return (prepared, decoded - started, clock.now - decoded)
   }
 

@@ -122,7 +122,12 @@ public struct NumberReader: Sendable {
   /// The candidates of a picture that may hold several digits, or nil when its ink splits
   /// into fewer than two atoms (then it is one digit).
   public func severalCandidates(_ image: GrayImage) -> Candidates? {
-    guard case .classify(let candidates) = self.candidates(image), candidates.atoms >= 2 else { return nil }
+    severalCandidates(InkMap.focused(image, options: preprocessor.options.ink))
+  }
+
+  /// `severalCandidates` of a picture whose ink map is made already.
+  func severalCandidates(_ map: InkMap, parts: InkComponents? = nil) -> Candidates? {
+    guard case .classify(let candidates) = self.candidates(map, parts: parts), candidates.atoms >= 2 else { return nil }
     return candidates
   }
 
@@ -151,11 +156,16 @@ public struct NumberReader: Sendable {
 
   public func candidates(_ image: GrayImage) -> Step {
     guard !image.isEmpty else { return .read(Reading(digits: [], note: "empty image")) }
-    let map = InkMap.focused(image, options: preprocessor.options.ink)
+    return candidates(InkMap.focused(image, options: preprocessor.options.ink))
+  }
+
+  /// `candidates` of a picture whose ink map (`InkMap.focused`) is made already, and maybe
+  /// its components at the default threshold.
+  func candidates(_ map: InkMap, parts known: InkComponents? = nil) -> Step {
     if map.contrast < preprocessor.options.ink.minContrast {
       return .read(Reading(digits: [], note: "no ink found (blank or too faint)"))
     }
-    var parts = InkComponents(map)
+    var parts = known ?? InkComponents(map)
     var segmentation = Segmentation(
       parts: parts, map: map, minInk: preprocessor.options.minInkPixels,
       minFraction: preprocessor.options.minDigitFraction)
@@ -230,7 +240,11 @@ public struct NumberReader: Sendable {
   /// The second half of `read`: the split of the atoms into digits with the best score.
   /// No candidate spans two numbers, so one pass over all atoms splits each number on its
   /// own, and the scores at a number's two ends give its own share of the splits.
-  public func choose(_ candidates: Candidates, probabilities: [Float], minConfidence: Double = 0) -> Reading {
+  /// `wholeness`: the judge's answers for the candidates when the caller asked it already
+  /// (one judge call for many pictures); nil: the judge is asked here.
+  public func choose(
+    _ candidates: Candidates, probabilities: [Float], wholeness known: [Float]? = nil, minConfidence: Double = 0
+  ) -> Reading {
     let list = candidates.list, inputs = candidates.inputs
     // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there; total[i]:
     // log of the summed exp(score) of every split of atoms 0..<i.
@@ -239,7 +253,7 @@ public struct NumberReader: Sendable {
     var choice = [Int](repeating: -1, count: candidates.atoms + 1)
     best[0] = 0
     total[0] = 0
-    let wholeness = judge?.wholeness(inputs)
+    let wholeness = known ?? judge?.wholeness(inputs)
     for (k, c) in list.enumerated() where best[c.first] > -.infinity {
       let p = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)].max()!
       var own = log(max(p, 1e-6)) + c.prior

@@ -32,7 +32,8 @@ public final class PicturePredictor {
   /// Read each picture as a number of several digits.
   public let multi: Bool
   /// Inputs decoded at once: each holds at most one decoded picture while it is prepared (a
-  /// phone photo is ~50 MB as Floats), then only the network's inputs.
+  /// phone photo is ~50 MB as Floats), then only the network's inputs (and a wide digit's ink
+  /// map until its pieces are read).
   public var chunk = 128
   /// Network inputs classified so far, and the seconds the forward passes took (not decoding
   /// or preparing).
@@ -70,34 +71,92 @@ public final class PicturePredictor {
     return sources
   }
 
-  /// Reads every source, in order, handing each answer to `each` as soon as its chunk is done.
+  /// Reads every source, in order, handing each answer to `each` as soon as its batch is done.
+  /// Pictures are decoded and prepared a chunk at a time, and classified once they hold a
+  /// full batch of network inputs (the network is fastest on whole batches).
   /// Throws when the network fails (an OpenCL fault), never answering with a faulted device's zeros.
   public func read(_ sources: [Source], each: (Outcome) throws -> Void) throws {
-    var start = 0
+    var pending: [Prepared] = [], inputs = 0, start = 0
     while start < sources.count {
       let batch = Array(sources[start..<min(sources.count, start + chunk)])
       start += batch.count
       let prepared = Self.prepareAll(batch, reader: reader, multi: multi)
-      var inputs: [Float] = []
-      for case .success(_, let picture) in prepared { inputs += picture.inputs }
-      let clock = ContinuousClock(), started = clock.now
-      let probabilities = inputs.isEmpty ? [] : try classifier.classify(inputs)
-      let elapsed = (clock.now - started).components
-      forwardSeconds += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
-      forwardImages += inputs.count / MNISTShape.pixels
-      var used = 0
-      for item in prepared {
-        switch item {
-        case .failure(let name, let message):
-          try each(.failed(name, message))
-        case .success(let name, let picture):
-          let count = picture.count * classifier.network.classes
-          let own = Array(probabilities[used..<(used + count)])
-          used += count
-          try each(.answered(name, picture.answer(probabilities: own, minConfidence: classifier.minConfidence)))
-        }
+      for case .success(_, let picture) in prepared { inputs += picture.count }
+      pending += prepared
+      if inputs >= classifier.batchSize || start == sources.count {
+        try answer(pending, each: each)
+        (pending, inputs) = ([], 0)
       }
     }
+  }
+
+  /// Classifies prepared pictures together, reads the pieces of the wide ones that are not a
+  /// sure digit, and hands on the answers in order.
+  func answer(_ prepared: [Prepared], each: (Outcome) throws -> Void) throws {
+    var pictures = prepared.map { item -> PreparedPicture? in
+      if case .success(_, let picture) = item { return picture }
+      return nil
+    }
+    var probabilities = try classify(pictures.map { $0?.inputs ?? [] })
+    let unsure = pictures.indices.filter { pictures[$0]?.needsPieces(probabilities[$0]) == true }
+    if !unsure.isEmpty {
+      let widened = Self.concurrentMap(unsure.map { pictures[$0]! }) { $0.withPieces() }
+      let pieces = try classify(widened.map { Array($0.inputs.dropFirst(MNISTShape.pixels)) })
+      for (k, i) in unsure.enumerated() {
+        pictures[i] = widened[k]
+        probabilities[i] += pieces[k]
+      }
+    }
+    let wholeness = judgeAll(pictures.map { $0?.judgeInputs ?? [] })
+    for (i, item) in prepared.enumerated() {
+      switch item {
+      case .failure(let name, let message):
+        try each(.failed(name, message))
+      case .success(let name, _):
+        let answer = pictures[i]!.answer(
+          probabilities: probabilities[i], wholeness: wholeness[i], minConfidence: classifier.minConfidence)
+        try each(.answered(name, answer))
+      }
+    }
+  }
+
+  /// Each picture's probabilities for its `inputs`, from one forward pass over them all.
+  func classify(_ inputs: [[Float]]) throws -> [[Float]] {
+    let all = Array(inputs.joined())
+    let clock = ContinuousClock(), started = clock.now
+    let probabilities = all.isEmpty ? [] : try classifier.classify(all)
+    let elapsed = (clock.now - started).components
+    forwardSeconds += Double(elapsed.seconds) + Double(elapsed.attoseconds) * 1e-18
+    forwardImages += all.count / MNISTShape.pixels
+    return Self.split(probabilities, by: inputs.map { $0.count / MNISTShape.pixels * classifier.network.classes })
+  }
+
+  /// The judge's wholeness of every picture's candidate digits, in one call: asked a picture
+  /// at a time, its network ran on a few candidates per call. nil for a picture without any.
+  func judgeAll(_ inputs: [ArraySlice<Float>]) -> [[Float]?] {
+    let all = Array(inputs.joined())
+    guard let judge = reader.judge, !all.isEmpty else { return inputs.map { _ in nil } }
+    let parts = Self.split(judge.wholeness(all), by: inputs.map { $0.count / MNISTShape.pixels })
+    return parts.map { $0.isEmpty ? nil : $0 }
+  }
+
+  /// `values` cut into consecutive pieces of the given sizes.
+  static func split(_ values: [Float], by sizes: [Int]) -> [[Float]] {
+    var start = 0
+    return sizes.map { size in
+      defer { start += size }
+      return Array(values[start..<(start + size)])
+    }
+  }
+
+  /// `transform` of each element, on every core, in order.
+  static func concurrentMap<T: Sendable, U>(_ items: [T], _ transform: @Sendable (T) -> U) -> [U] {
+    var out = [U?](repeating: nil, count: items.count)
+    out.withUnsafeMutableBufferPointer { buffer in
+      nonisolated(unsafe) let slots = buffer
+      DispatchQueue.concurrentPerform(iterations: items.count) { k in slots[k] = transform(items[k]) }
+    }
+    return out.map { $0! }
   }
 
   /// `read`, collecting the answers.
@@ -121,7 +180,8 @@ public final class PicturePredictor {
         slots[i] = decode(sources[i]).map { picture in
           switch picture {
           case .failure(let name, let message): return .failure(name, message)
-          case .success(let name, let image): return .success(name, reader.prepare(image, multi: multi))
+          case .success(let name, let image):
+            return .success(name, reader.prepare(image, multi: multi, deferPieces: true))
           }
         }
       }

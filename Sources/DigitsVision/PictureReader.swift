@@ -29,14 +29,22 @@ public struct PictureReader: Sendable {
     self.judge = judge
   }
 
+  /// A wide digit read at least this surely is one digit, and its pieces are never read:
+  /// three in four wide MNIST test digits (522 of 704 in `make-pictures.py`'s folder) are
+  /// that sure, and they cost the pieces' layout, their network and the judge's. Of 1,600
+  /// pairs (`make-pairs.py`, seeds 7 and 8) found as several digits, 9 were that sure.
+  public static let sureWhole: Float = 0.999
+
   /// The one line a model of other classes answers when asked to read a number.
   public static func notDigitsProblem(classNames: [String]) -> String {
     "reading a number needs a model of the ten digits; this one tells apart \(classNames.count) classes ("
       + classNames.prefix(5).joined(separator: ", ") + (classNames.count > 5 ? ", ..." : "") + ")"
   }
 
-  /// Finds the ink and lays out what the network must classify.
-  public func prepare(_ image: GrayImage, multi: Bool) -> PreparedPicture {
+  /// Finds the ink and lays out what the network must classify. `deferPieces`: a wide digit's
+  /// pieces are not laid out yet (`PreparedPicture.withPieces`), since most wide digits are
+  /// read so surely that their pieces are never weighed.
+  public func prepare(_ image: GrayImage, multi: Bool, deferPieces: Bool = false) -> PreparedPicture {
     let numbers = NumberReader(preprocessor: preprocessor, judge: judge)
     if multi, readsDigits {
       switch numbers.candidates(image) {
@@ -49,14 +57,16 @@ public struct PictureReader: Sendable {
       guard let pixels else { return PreparedPicture(.answered(.blank(note: note ?? "no picture")), numbers: numbers) }
       return PreparedPicture(.digit(pixels, nil), numbers: numbers)
     }
-    let digit = preprocessor.prepare(image)
+    guard !image.isEmpty else { return PreparedPicture(.answered(.blank(note: "empty image")), numbers: numbers) }
+    // One ink map (and its components) serves the digit and, for a wide one, the number reader.
+    let (map, parts) = InkMap.focusedWithParts(image, options: preprocessor.options.ink)
+    let digit = preprocessor.prepare(map, parts: parts)
     guard let pixels = digit.pixels else {
       return PreparedPicture(.answered(.blank(note: digit.note ?? "no digit")), numbers: numbers)
     }
-    if readsDigits, let box = digit.box, NumberReader.mayHoldSeveral(box),
-      let candidates = numbers.severalCandidates(image)
-    {
-      return PreparedPicture(.maybeSeveral(pixels, digit.box, candidates), numbers: numbers)
+    if readsDigits, let box = digit.box, NumberReader.mayHoldSeveral(box) {
+      let wide = PreparedPicture(.wide(pixels, box, map, parts), numbers: numbers)
+      return deferPieces ? wide : wide.withPieces()
     }
     return PreparedPicture(.digit(pixels, digit.box), numbers: numbers)
   }
@@ -80,6 +90,9 @@ public struct PreparedPicture: Sendable {
     case number(NumberReader.Candidates)
     /// One digit, unless the number reader finds several in the picture.
     case maybeSeveral([Float], PictureAnswer.Box?, NumberReader.Candidates)
+    /// One digit wide enough to be several, its pieces not laid out yet: the picture's ink
+    /// map and components, for `withPieces`. Answered as one digit.
+    case wide([Float], PictureAnswer.Box?, InkMap, InkComponents?)
   }
 
   let stage: Stage
@@ -94,7 +107,7 @@ public struct PreparedPicture: Sendable {
   public var inputs: [Float] {
     switch stage {
     case .answered: return []
-    case .digit(let pixels, _): return pixels
+    case .digit(let pixels, _), .wide(let pixels, _, _, _): return pixels
     case .number(let candidates): return candidates.inputs
     case .maybeSeveral(let pixels, _, let candidates): return pixels + candidates.inputs
     }
@@ -104,27 +117,56 @@ public struct PreparedPicture: Sendable {
   public var count: Int {
     switch stage {
     case .answered: return 0
-    case .digit: return 1
+    case .digit, .wide: return 1
     case .number(let candidates): return candidates.count
     case .maybeSeveral(_, _, let candidates): return 1 + candidates.count
     }
   }
 
+  /// The inputs of the candidate digits the number reader's judge weighs (a number's, or a
+  /// wide picture's pieces): the tail of `inputs`; empty when there are none or no judge.
+  public var judgeInputs: ArraySlice<Float> {
+    guard numbers.judge != nil else { return [] }
+    switch stage {
+    case .answered, .digit, .wide: return []
+    case .number(let candidates), .maybeSeveral(_, _, let candidates): return candidates.inputs[...]
+    }
+  }
+
+  /// Whether a wide digit (`prepare`'s `deferPieces`) is unsure enough, by the probabilities
+  /// of its `inputs`, that its pieces must be read too (`PictureReader.sureWhole`).
+  public func needsPieces(_ probabilities: [Float]) -> Bool {
+    guard case .wide = stage else { return false }
+    return (probabilities.max() ?? 0) < PictureReader.sureWhole
+  }
+
+  /// A wide digit with its pieces laid out: their inputs follow the digit's in `inputs`.
+  /// Any other picture is returned as it is.
+  public func withPieces() -> PreparedPicture {
+    guard case .wide(let pixels, let box, let map, let parts) = stage else { return self }
+    guard let candidates = numbers.severalCandidates(map, parts: parts) else {
+      return PreparedPicture(.digit(pixels, box), numbers: numbers)
+    }
+    return PreparedPicture(.maybeSeveral(pixels, box, candidates), numbers: numbers)
+  }
+
   /// The answer from the (calibrated) probabilities of `inputs`, n * classes values; below
   /// `minConfidence` a single digit is "unsure". A number's digits are always named: the
-  /// number is the answer.
-  public func answer(probabilities: [Float], minConfidence: Double) -> PictureAnswer {
+  /// number is the answer. `wholeness`: the judge's answers for `judgeInputs` when the caller
+  /// asked it for many pictures at once; nil: the judge is asked here.
+  public func answer(probabilities: [Float], wholeness: [Float]? = nil, minConfidence: Double) -> PictureAnswer {
     switch stage {
     case .answered(let answer):
       return answer
-    case .digit(let pixels, let box):
+    case .digit(let pixels, let box), .wide(let pixels, let box, _, _):
       return .digit(.init(pixels: pixels, probabilities: probabilities, box: box, minConfidence: minConfidence))
     case .number(let candidates):
-      return .number(numbers.choose(candidates, probabilities: probabilities, minConfidence: minConfidence))
+      return .number(
+        numbers.choose(candidates, probabilities: probabilities, wholeness: wholeness, minConfidence: minConfidence))
     case .maybeSeveral(let pixels, let box, let candidates):
       let classes = probabilities.count / count
       let whole = Array(probabilities[..<classes])
-      let reading = numbers.choose(candidates, probabilities: Array(probabilities[classes...]))
+      let reading = numbers.choose(candidates, probabilities: Array(probabilities[classes...]), wholeness: wholeness)
       let several = Self.readsAsSeveral(
         whole: Double(whole.max() ?? 0), pieces: reading.digits.map { Double($0.confidence) },
         minConfidence: minConfidence)
@@ -140,9 +182,10 @@ public struct PreparedPicture: Sendable {
   /// probable as the reading's digits together. A wide 0 or 5 splits into pieces that each
   /// look like a digit; a real number read as one digit is rarely that sure. Measured on
   /// 10,000 enlarged MNIST test digits and 1,000 pairs of them (gaps of -4 to 6 px): single
-  /// digits taken for several fell from 135 to 14, pairs found from 762 to 739.
+  /// digits taken for several fell from 135 to 14, pairs found from 762 to 739. A whole read
+  /// at `sureWhole` or above is one digit whatever its pieces say.
   public static func readsAsSeveral(whole: Double, pieces: [Double], minConfidence: Double) -> Bool {
-    guard pieces.count >= 2 else { return false }
+    guard pieces.count >= 2, whole < Double(PictureReader.sureWhole) else { return false }
     let together = pieces.reduce(1, *)
     return !(whole >= max(minConfidence, 0.99) && whole >= together)
   }
