@@ -17,6 +17,10 @@ enum BackendFactory {
     case .auto:
       if options.device != nil { return try makeOpenCL(device: options.device) }
       if smallJob { return try makeCPU(threads: options.threads) }
+      guard mayHaveGPU() else {
+        Console.note("using the CPU: \(noGPUDevice); `digits devices` lists OpenCL devices for --device N")
+        return try makeCPU(threads: options.threads)
+      }
       do {
         return try OpenCLBackend(deviceIndex: nil)
       } catch {
@@ -25,6 +29,32 @@ enum BackendFactory {
       }
     }
   }
+
+  /// Whether the machine shows a GPU to programs at all: one of the device files through which
+  /// Linux GPU drivers are reached exists (`gpuDeviceFiles`). Without one no OpenCL GPU can be
+  /// found, so `auto` does not load OpenCL's drivers just to hear that: PoCL and rusticl take
+  /// about 35 ms to load, to list CPU devices `auto` never picks. Other systems: assumed yes.
+  static func mayHaveGPU() -> Bool {
+    #if os(Linux)
+      return gpuDeviceFiles.contains { FileManager.default.fileExists(atPath: $0) }
+    #else
+      return true
+    #endif
+  }
+
+  /// DRM (Mesa, Intel, AMD), NVIDIA, AMD's compute node, Arm Mali, Qualcomm Adreno, Vivante
+  /// and WSL2's GPU; `DIGITS_GPU_DEVICE_FILES` (paths apart by `:`) replaces the list, for tests.
+  static var gpuDeviceFiles: [String] {
+    if let list = ProcessInfo.processInfo.environment["DIGITS_GPU_DEVICE_FILES"] {
+      return list.split(separator: ":").map(String.init)
+    }
+    return [
+      "/dev/dri", "/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/mali0", "/dev/kgsl-3d0", "/dev/galcore",
+      "/dev/dxg",
+    ]
+  }
+
+  static let noGPUDevice = "no GPU device on this machine: no /dev/dri, /dev/nvidia*, /dev/kfd, ..."
 
   /// The CPU backend on `DIGITS_CPU`'s path, else the fastest this CPU runs.
   static func makeCPU(threads: Int?) throws -> any Backend {

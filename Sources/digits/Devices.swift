@@ -50,7 +50,9 @@ extension Digits {
       } catch {
         problem = error.description
       }
-      let auto = OpenCLDevices.autoChoice(in: devices)
+      // `auto` does not ask OpenCL on a machine without a GPU device file (`BackendFactory`).
+      let gpu = BackendFactory.mayHaveGPU()
+      let auto = gpu ? OpenCLDevices.autoChoice(in: devices) : nil
       let threads = ProcessInfo.processInfo.activeProcessorCount
       let cpu: String
       do {
@@ -76,7 +78,7 @@ extension Digits {
         print("--backend auto uses OpenCL device \(auto.index) (\(auto.name))")
       } else {
         print(
-          "--backend auto uses the CPU backend (no OpenCL GPU)"
+          "--backend auto uses the CPU backend (\(gpu ? "no OpenCL GPU" : BackendFactory.noGPUDevice))"
             + (devices.isEmpty ? "" : "; pick a listed device with --device N"))
       }
     }

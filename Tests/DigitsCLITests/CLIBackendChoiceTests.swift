@@ -6,7 +6,24 @@ import _TestSupport
 /// ICD loader at an empty folder, so it finds no platform.
 @Suite struct CLIBackendChoiceTests {
   let dir = TemporaryDirectory()
-  var noDrivers: [String: String] { ["OCL_ICD_VENDORS": dir.path] }
+  /// No OpenCL driver, on a machine that seems to have a GPU (a device file that exists), so
+  /// that `auto` asks OpenCL.
+  var noDrivers: [String: String] { ["OCL_ICD_VENDORS": dir.path, "DIGITS_GPU_DEVICE_FILES": dir.path] }
+
+  /// Without any GPU device file, `auto` uses the CPU without loading OpenCL's drivers, and
+  /// says so in one line.
+  @Test func autoWithoutAGPUDeviceFileNeverLoadsOpenCL() throws {
+    let r = try CLIRunner.run(
+      [
+        "train", "--data", TestData.mnistPath, "--limit", "256", "--epochs", "1",
+        "--validation", "none", "--out", dir.path + "/nogpu.safetensors",
+      ], environment: ["LD_DEBUG": "libs", "DIGITS_GPU_DEVICE_FILES": dir.path + "/no-such-device"])
+    #expect(r.status == 0, "\(r.stderr)")
+    let notes = r.stderr.split(separator: "\n").filter { $0.hasPrefix("using the CPU:") }
+    #expect(notes.count == 1 && notes.first?.contains("no GPU device on this machine") == true, "\(r.stderr)")
+    #expect(r.stderr.contains("find library=libc.so.6"), "LD_DEBUG gave no list")
+    #expect(!r.stderr.contains("find library=libOpenCL"), "auto loaded the OpenCL loader without a GPU")
+  }
 
   @Test func autoFallsBackToCPUWithOneLine() throws {
     let out = dir.path + "/auto.safetensors"
