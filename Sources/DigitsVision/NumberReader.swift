@@ -240,12 +240,22 @@ public struct NumberReader: Sendable {
   /// The second half of `read`: the split of the atoms into digits with the best score.
   /// No candidate spans two numbers, so one pass over all atoms splits each number on its
   /// own, and the scores at a number's two ends give its own share of the splits.
-  /// `wholeness`: the judge's answers for the candidates when the caller asked it already
-  /// (one judge call for many pictures); nil: the judge is asked here.
+  /// `verdict`: the judge's on the candidates when the caller asked it already (one judge call
+  /// for many pictures); nil: the judge is asked here. A candidate's digit probabilities are
+  /// the digit network's averaged with the judge's reading of it as a whole digit: the judge
+  /// learnt from pieces like these (small, blurred, cut), the digit network from MNIST's whole
+  /// digits, and together they read more numbers exactly than either (docs/PERFORMANCE.md).
   public func choose(
-    _ candidates: Candidates, probabilities: [Float], wholeness known: [Float]? = nil, minConfidence: Double = 0
+    _ candidates: Candidates, probabilities network: [Float], verdict known: PieceJudge.Verdict? = nil,
+    minConfidence: Double = 0
   ) -> Reading {
     let list = candidates.list, inputs = candidates.inputs
+    let verdict = known ?? judge?.verdict(inputs)
+    let wholeness = verdict?.wholeness
+    var probabilities = network
+    if let reading = verdict?.digits, !reading.isEmpty {
+      for i in probabilities.indices { probabilities[i] = 0.5 * (network[i] + reading[i]) }
+    }
     // best[i]: best score of atoms 0..<i; choice[i]: the candidate ending there; total[i]:
     // log of the summed exp(score) of every split of atoms 0..<i.
     var best = [Float](repeating: -.infinity, count: candidates.atoms + 1)
@@ -253,7 +263,6 @@ public struct NumberReader: Sendable {
     var choice = [Int](repeating: -1, count: candidates.atoms + 1)
     best[0] = 0
     total[0] = 0
-    let wholeness = known ?? judge?.wholeness(inputs)
     for (k, c) in list.enumerated() where best[c.first] > -.infinity {
       let p = probabilities[(k * MNISTShape.classes)..<((k + 1) * MNISTShape.classes)].max()!
       var own = log(max(p, 1e-6)) + c.prior

@@ -107,14 +107,14 @@ public final class PicturePredictor {
         probabilities[i] += pieces[k]
       }
     }
-    let wholeness = judgeAll(pictures.map { $0?.judgeInputs ?? [] })
+    let verdicts = judgeAll(pictures.map { $0?.judgeInputs ?? [] })
     for (i, item) in prepared.enumerated() {
       switch item {
       case .failure(let name, let message):
         try each(.failed(name, message))
       case .success(let name, _):
         let answer = pictures[i]!.answer(
-          probabilities: probabilities[i], wholeness: wholeness[i], minConfidence: classifier.minConfidence)
+          probabilities: probabilities[i], verdict: verdicts[i], minConfidence: classifier.minConfidence)
         try each(.answered(name, answer))
       }
     }
@@ -131,13 +131,18 @@ public final class PicturePredictor {
     return Self.split(probabilities, by: inputs.map { $0.count / MNISTShape.pixels * classifier.network.classes })
   }
 
-  /// The judge's wholeness of every picture's candidate digits, in one call: asked a picture
+  /// The judge's verdicts on every picture's candidate digits, in one call: asked a picture
   /// at a time, its network ran on a few candidates per call. nil for a picture without any.
-  func judgeAll(_ inputs: [ArraySlice<Float>]) -> [[Float]?] {
+  func judgeAll(_ inputs: [ArraySlice<Float>]) -> [PieceJudge.Verdict?] {
     let all = Array(inputs.joined())
     guard let judge = reader.judge, !all.isEmpty else { return inputs.map { _ in nil } }
-    let parts = Self.split(judge.wholeness(all), by: inputs.map { $0.count / MNISTShape.pixels })
-    return parts.map { $0.isEmpty ? nil : $0 }
+    let verdict = judge.verdict(all)
+    var start = 0
+    return inputs.map { picture in
+      let count = picture.count / MNISTShape.pixels
+      defer { start += count }
+      return count == 0 ? nil : verdict[start..<(start + count)]
+    }
   }
 
   /// `values` cut into consecutive pieces of the given sizes.

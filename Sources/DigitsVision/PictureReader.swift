@@ -152,9 +152,10 @@ public struct PreparedPicture: Sendable {
 
   /// The answer from the (calibrated) probabilities of `inputs`, n * classes values; below
   /// `minConfidence` a single digit is "unsure". A number's digits are always named: the
-  /// number is the answer. `wholeness`: the judge's answers for `judgeInputs` when the caller
-  /// asked it for many pictures at once; nil: the judge is asked here.
-  public func answer(probabilities: [Float], wholeness: [Float]? = nil, minConfidence: Double) -> PictureAnswer {
+  /// number is the answer. `verdict`: the judge's on `judgeInputs` when the caller asked it
+  /// for many pictures at once; nil: the judge is asked here.
+  public func answer(probabilities: [Float], verdict: PieceJudge.Verdict? = nil, minConfidence: Double) -> PictureAnswer
+  {
     switch stage {
     case .answered(let answer):
       return answer
@@ -162,11 +163,11 @@ public struct PreparedPicture: Sendable {
       return .digit(.init(pixels: pixels, probabilities: probabilities, box: box, minConfidence: minConfidence))
     case .number(let candidates):
       return .number(
-        numbers.choose(candidates, probabilities: probabilities, wholeness: wholeness, minConfidence: minConfidence))
+        numbers.choose(candidates, probabilities: probabilities, verdict: verdict, minConfidence: minConfidence))
     case .maybeSeveral(let pixels, let box, let candidates):
       let classes = probabilities.count / count
       let whole = Array(probabilities[..<classes])
-      let reading = numbers.choose(candidates, probabilities: Array(probabilities[classes...]), wholeness: wholeness)
+      let reading = numbers.choose(candidates, probabilities: Array(probabilities[classes...]), verdict: verdict)
       let several = Self.readsAsSeveral(
         whole: Double(whole.max() ?? 0), pieces: reading.digits.map { Double($0.confidence) },
         minConfidence: minConfidence)

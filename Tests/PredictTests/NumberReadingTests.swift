@@ -104,7 +104,10 @@ import _TestSupport
       let reading = reader.read(try ImageDecoder.read(path: path)) { classifier.probabilities($0) }
       // If the reader learns to read these, they stop being examples of this: pick others.
       #expect(reading.number == read, "\(name) read \(reading.number)")
-      #expect(reading.digits.map(\.confidence).min()! > 0.99, "\(name): each digit is sure")
+      // The digit network alone is sure of each digit.
+      let network = classifier.probabilities(reading.digits.flatMap(\.pixels))
+      let sure = stride(from: 0, to: network.count, by: 10).map { network[$0..<($0 + 10)].max()! }
+      #expect(sure.min()! > 0.99, "\(name): each digit is sure to the digit network")
       #expect(reading.confidence < 0.5, "\(name): \(reading.confidence)")
     }
     let indices = [0, 1, 2]
@@ -168,6 +171,25 @@ import _TestSupport
     }
     let judged = NumberReader(judge: judge).read(picture) { classifier.probabilities($0) }
     #expect(judged.digits.count == 1, "read \(judged.number)")
+  }
+
+  /// A digit is read by the digit network and the judge together: their probabilities are
+  /// averaged, so a judge sure of another digit than a hesitant network wins.
+  @Test func judgeReadsTheDigitsWithTheNetwork() {
+    let picture = Self.number([2, 5, 14], step: 30)
+    let network = { (inputs: [Float]) -> [Float] in
+      (0..<(inputs.count / MNISTShape.pixels)).flatMap { _ in (0..<10).map { $0 == 3 ? 0.6 : $0 == 8 ? 0.4 : 0 } }
+    }
+    let judge = PieceJudge { inputs in
+      let n = inputs.count / MNISTShape.pixels
+      return PieceJudge.Verdict(
+        wholeness: [Float](repeating: 0.9, count: n),
+        digits: (0..<n).flatMap { _ in (0..<10).map { $0 == 8 ? 0.9 : $0 == 3 ? 0.1 : 0 } })
+    }
+    let alone = NumberReader(judge: PieceJudge { [Float](repeating: 0.9, count: $0.count / MNISTShape.pixels) })
+    #expect(alone.read(picture, classify: network).number == "333")
+    let reading = NumberReader(judge: judge).read(picture, classify: network)
+    #expect(reading.number == "888" && abs(reading.digits[0].confidence - 0.65) < 1e-5, "\(reading.number)")
   }
 
   /// Numbers of MNIST test digits placed on one page: each `(indices, x, y)` in MNIST pixels
