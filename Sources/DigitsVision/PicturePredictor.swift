@@ -73,19 +73,23 @@ public final class PicturePredictor {
 
   /// Reads every source, in order, handing each answer to `each` as soon as its batch is done.
   /// Pictures are decoded and prepared a chunk at a time, and classified once they hold a
-  /// full batch of network inputs (the network is fastest on whole batches).
+  /// full batch of network inputs (the network is fastest on whole batches), or a chunk's
+  /// worth of ink maps.
   /// Throws when the network fails (an OpenCL fault), never answering with a faulted device's zeros.
   public func read(_ sources: [Source], each: (Outcome) throws -> Void) throws {
-    var pending: [Prepared] = [], inputs = 0, start = 0
+    var pending: [Prepared] = [], inputs = 0, maps = 0, start = 0
     while start < sources.count {
       let batch = Array(sources[start..<min(sources.count, start + chunk)])
       start += batch.count
       let prepared = Self.prepareAll(batch, reader: reader, multi: multi)
-      for case .success(_, let picture) in prepared { inputs += picture.count }
+      for case .success(_, let picture) in prepared {
+        inputs += picture.count
+        if picture.holdsInkMap { maps += 1 }
+      }
       pending += prepared
-      if inputs >= classifier.batchSize || start == sources.count {
+      if inputs >= classifier.batchSize || maps >= chunk || start == sources.count {
         try answer(pending, each: each)
-        (pending, inputs) = ([], 0)
+        (pending, inputs, maps) = ([], 0, 0)
       }
     }
   }
@@ -178,20 +182,15 @@ public final class PicturePredictor {
 
   /// Decodes and prepares a chunk on every core, keeping the order.
   static func prepareAll(_ sources: [Source], reader: PictureReader, multi: Bool) -> [Prepared] {
-    var out = [[Prepared]](repeating: [], count: sources.count)
-    out.withUnsafeMutableBufferPointer { buffer in
-      nonisolated(unsafe) let slots = buffer
-      DispatchQueue.concurrentPerform(iterations: sources.count) { i in
-        slots[i] = decode(sources[i]).map { picture in
-          switch picture {
-          case .failure(let name, let message): return .failure(name, message)
-          case .success(let name, let image):
-            return .success(name, reader.prepare(image, multi: multi, deferPieces: true))
-          }
+    concurrentMap(sources) { source in
+      decode(source).map { picture -> Prepared in
+        switch picture {
+        case .failure(let name, let message): return .failure(name, message)
+        case .success(let name, let image):
+          return .success(name, reader.prepare(image, multi: multi, deferPieces: true))
         }
       }
-    }
-    return out.flatMap { $0 }
+    }.flatMap { $0 }
   }
 
   enum Decoded {

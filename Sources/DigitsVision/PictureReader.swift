@@ -133,6 +133,15 @@ public struct PreparedPicture: Sendable {
     }
   }
 
+  /// Whether it keeps the picture's ink map (a number's candidates, a wide digit): what a
+  /// prepared picture holds beyond its network inputs.
+  var holdsInkMap: Bool {
+    switch stage {
+    case .answered, .digit: return false
+    case .number, .maybeSeveral, .wide: return true
+    }
+  }
+
   /// Whether a wide digit (`prepare`'s `deferPieces`) is unsure enough, by the probabilities
   /// of its `inputs`, that its pieces must be read too (`PictureReader.sureWhole`).
   public func needsPieces(_ probabilities: [Float]) -> Bool {
