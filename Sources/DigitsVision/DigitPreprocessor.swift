@@ -30,10 +30,14 @@ public struct DigitPreprocessor: Sendable {
   public init(options: Options = Options()) { self.options = options }
 
   /// The whole pipeline for one picture.
-  public func prepare(_ image: GrayImage) -> PreparedDigit {
-    guard !image.isEmpty else { return PreparedDigit(pixels: nil, darkInk: true, note: "empty image") }
+  public func prepare(_ image: GrayImage) -> PreparedDigit { prepareKeepingMap(image).digit }
+
+  /// `prepare`, with the ink map and components it read (nil for an empty picture), for a
+  /// caller that reads the picture further (a wide digit's pieces).
+  func prepareKeepingMap(_ image: GrayImage) -> (digit: PreparedDigit, ink: (map: InkMap, parts: InkComponents?)?) {
+    guard !image.isEmpty else { return (PreparedDigit(pixels: nil, darkInk: true, note: "empty image"), nil) }
     let (map, parts) = InkMap.focusedWithParts(image, options: options.ink)
-    return prepare(map, parts: parts)
+    return (prepare(map, parts: parts), (map, parts))
   }
 
   /// Steps 2 and 3 on an ink map already made.

@@ -119,13 +119,9 @@ public struct NumberReader: Sendable {
     Float(box.width) > 1.1 * Float(box.height)
   }
 
-  /// The candidates of a picture that may hold several digits, or nil when its ink splits
-  /// into fewer than two atoms (then it is one digit).
-  public func severalCandidates(_ image: GrayImage) -> Candidates? {
-    severalCandidates(InkMap.focused(image, options: preprocessor.options.ink))
-  }
-
-  /// `severalCandidates` of a picture whose ink map is made already.
+  /// The candidates of a picture that may hold several digits, from its ink map (and maybe
+  /// its components), or nil when its ink splits into fewer than two atoms (then it is one
+  /// digit).
   func severalCandidates(_ map: InkMap, parts: InkComponents? = nil) -> Candidates? {
     guard case .classify(let candidates) = self.candidates(map, parts: parts), candidates.atoms >= 2 else { return nil }
     return candidates

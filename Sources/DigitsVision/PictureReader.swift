@@ -57,15 +57,13 @@ public struct PictureReader: Sendable {
       guard let pixels else { return PreparedPicture(.answered(.blank(note: note ?? "no picture")), numbers: numbers) }
       return PreparedPicture(.digit(pixels, nil), numbers: numbers)
     }
-    guard !image.isEmpty else { return PreparedPicture(.answered(.blank(note: "empty image")), numbers: numbers) }
     // One ink map (and its components) serves the digit and, for a wide one, the number reader.
-    let (map, parts) = InkMap.focusedWithParts(image, options: preprocessor.options.ink)
-    let digit = preprocessor.prepare(map, parts: parts)
-    guard let pixels = digit.pixels else {
+    let (digit, ink) = preprocessor.prepareKeepingMap(image)
+    guard let pixels = digit.pixels, let ink else {
       return PreparedPicture(.answered(.blank(note: digit.note ?? "no digit")), numbers: numbers)
     }
     if readsDigits, let box = digit.box, NumberReader.mayHoldSeveral(box) {
-      let wide = PreparedPicture(.wide(pixels, box, map, parts), numbers: numbers)
+      let wide = PreparedPicture(.wide(pixels, box, ink.map, ink.parts), numbers: numbers)
       return deferPieces ? wide : wide.withPieces()
     }
     return PreparedPicture(.digit(pixels, digit.box), numbers: numbers)
